@@ -1,0 +1,62 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"strconv"
+	"path/filepath"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// TestMain lets testscript run this very binary as the `mockloop` command.
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"mockloop": main,
+	})
+}
+
+// TestScript runs the end-to-end scripts in testdata/script: the real binary, real files, real
+// loopback servers, the output and exit codes a user sees.
+func TestScript(t *testing.T) {
+	specs, _ := filepath.Abs("../../../shared/specs")
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata/script",
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("NO_COLOR", "")
+			env.Setenv("MOCKLOOP_HOME", filepath.Join(env.WorkDir, ".mlhome"))
+			if _, err := os.Stat(specs); err == nil {
+				env.Setenv("SHARED_SPECS", specs)
+			}
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"exitcode": cmdExitCode,
+		},
+		RequireExplicitExec: true,
+		RequireUniqueNames:  true,
+	})
+}
+
+// cmdExitCode runs a program and checks its exit code: `exitcode 2 mockloop serve --bad`.
+func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exitcode N program [args...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	err = ts.Exec(args[1], args[2:]...)
+	got := 0
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		got = ee.ExitCode()
+	case err != nil:
+		ts.Fatalf("run %s: %v", args[1], err)
+	}
+	if got != want {
+		ts.Fatalf("%s exited %d, want %d", args[1], got, want)
+	}
+}

@@ -1,0 +1,51 @@
+package cli
+
+import (
+	"net/http"
+	"os"
+	"path/filepath"
+
+	"github.com/mockloop/mockloop/internal/iostreams"
+)
+
+// Factory holds what commands need from the outside world, so tests can replace it.
+type Factory struct {
+	IOStreams *iostreams.IOStreams
+	// LookupEnv reads the environment (os.LookupEnv in production).
+	LookupEnv func(string) (string, bool)
+	// HTTPClient is used for specs and documents fetched by URL.
+	HTTPClient *http.Client
+	// Version is the build version, set by ldflags through main.
+	Version string
+
+	// pluginsDirFlag is bound to the persistent --plugins-dir flag.
+	pluginsDirFlag string
+}
+
+// NewFactory returns the production Factory.
+func NewFactory(version string) *Factory {
+	return &Factory{
+		IOStreams:  iostreams.System(),
+		LookupEnv:  os.LookupEnv,
+		HTTPClient: &http.Client{},
+		Version:    version,
+	}
+}
+
+// Getenv returns the variable's value, "" when unset.
+func (f *Factory) Getenv(key string) string {
+	v, _ := f.LookupEnv(key)
+	return v
+}
+
+// PluginsDir is where plugin files live: --plugins-dir, else $MOCKLOOP_HOME/plugins,
+// else ./.mockloop/plugins.
+func (f *Factory) PluginsDir() string {
+	if f.pluginsDirFlag != "" {
+		return f.pluginsDirFlag
+	}
+	if home := f.Getenv("MOCKLOOP_HOME"); home != "" {
+		return filepath.Join(home, "plugins")
+	}
+	return filepath.Join(".mockloop", "plugins")
+}

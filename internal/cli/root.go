@@ -1,0 +1,78 @@
+// Package cli is mockloop's command tree: every Cobra command, its flags and options, and the
+// one place where errors become exit codes. Nothing imports it but the binaries.
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mockloop/mockloop/internal/iostreams"
+)
+
+// Main runs mockloop with the process's arguments and returns its exit code.
+func Main(version string) int {
+	ctx := context.Background()
+	return Run(ctx, NewFactory(version), os.Args[1:])
+}
+
+// Run executes the command tree for args and returns the exit code. Errors are printed to
+// stderr as one line, "mockloop: <message>".
+func Run(ctx context.Context, f *Factory, args []string) int {
+	root := NewRootCmd(f)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err != nil {
+		if msg := errorMessage(err); msg != "" {
+			fmt.Fprintf(f.IOStreams.ErrOut, "mockloop: %s\n", msg)
+		}
+	}
+	return exitCode(err)
+}
+
+// NewRootCmd builds the whole command tree explicitly.
+func NewRootCmd(f *Factory) *cobra.Command {
+	var colorFlag string
+	root := &cobra.Command{
+		Use:   "mockloop",
+		Short: "Mock, proxy and compare APIs from an OpenAPI document",
+		Long: `mockloop turns an OpenAPI document into a working API in three modes (mock, proxy with
+injected credentials, hybrid with route rules) and proves that mock and live agree: it sends
+the same requests to both and prints the differences.`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			mode, err := iostreams.ParseColorMode(colorFlag)
+			if err != nil {
+				return usageErrorf("--color: %v", err)
+			}
+			f.IOStreams.SetColorMode(mode)
+			return nil
+		},
+	}
+	root.SetIn(f.IOStreams.In)
+	root.SetOut(f.IOStreams.Out)
+	root.SetErr(f.IOStreams.ErrOut)
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return usageErrorf("%v (see '%s --help')", err, cmd.CommandPath())
+	})
+	root.PersistentFlags().StringVar(&colorFlag, "color", "auto", "colour output: auto, always or never (NO_COLOR also turns it off)")
+	root.PersistentFlags().StringVar(&f.pluginsDirFlag, "plugins-dir", "", "plugin directory (default $MOCKLOOP_HOME/plugins, else ./.mockloop/plugins)")
+	root.Version = f.Version
+	root.SetVersionTemplate("mockloop {{.Version}}\n")
+	root.CompletionOptions.DisableDefaultCmd = true
+
+	root.AddCommand(
+		newPluginCmd(f),
+		newServeCmd(f, nil),
+		newTestCmd(f),
+		newDiffCmd(f, nil),
+		newMCPCmd(f, nil),
+		newCompletionCmd(f),
+		newVersionCmd(f),
+		newExitCodesTopic(),
+	)
+	return root
+}

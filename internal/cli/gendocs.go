@@ -47,6 +47,15 @@ func GenerateDocs(docsDir, completionsDir string) error {
 	if err := doc.GenMarkdownTree(root, docsDir); err != nil {
 		return fmt.Errorf("generate docs: %w", err)
 	}
+	for _, c := range root.Commands() {
+		if !c.IsAdditionalHelpTopicCommand() {
+			continue
+		}
+		page := fmt.Sprintf("## mockloop help %s\n\n%s\n\n%s\n", c.Name(), c.Short, c.Long)
+		if err := os.WriteFile(filepath.Join(docsDir, "mockloop_help_"+c.Name()+".md"), []byte(page), 0o644); err != nil {
+			return err
+		}
+	}
 	if err := os.MkdirAll(completionsDir, 0o755); err != nil {
 		return err
 	}

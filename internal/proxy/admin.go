@@ -1,0 +1,246 @@
+package proxy
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mockloop/mockloop/internal/problem"
+)
+
+// Status is the body of GET /__mockloop/status.
+type Status struct {
+	Mode          Mode       `json:"mode"`
+	Plugin        string     `json:"plugin,omitempty"`
+	Spec          SpecInfo   `json:"spec"`
+	Target        string     `json:"target,omitempty"` // userinfo removed, secret query values ***
+	Live          bool       `json:"live"`             // a live side is configured
+	ModeOverride  bool       `json:"mode_override"`    // the X-Mockloop-Mode request header is honoured
+	StartedAt     string     `json:"started_at"`
+	UptimeSeconds float64    `json:"uptime_seconds"`
+	Requests      Counters   `json:"requests"`
+	Rules         []RuleStat `json:"rules"`
+}
+
+// SpecInfo describes the served document.
+type SpecInfo struct {
+	Title      string `json:"title"`
+	Version    string `json:"version"`
+	OpenAPI    string `json:"openapi"` // the version the source declared
+	Source     string `json:"source"`
+	Operations int    `json:"operations"`
+}
+
+// ModeBody is the body of GET and PUT /__mockloop/mode (PUT also accepts ?mode=).
+type ModeBody struct {
+	Mode     Mode `json:"mode"`
+	Previous Mode `json:"previous,omitempty"` // PUT only: the mode before the switch
+}
+
+// RequestsBody is the body of GET /__mockloop/requests.
+type RequestsBody struct {
+	Capacity int             `json:"capacity"` // how many requests the ring buffer keeps
+	Requests []RequestRecord `json:"requests"` // newest first
+}
+
+// MetricsBody is the body of GET /__mockloop/metrics.
+type MetricsBody struct {
+	UptimeSeconds float64            `json:"uptime_seconds"`
+	Operations    []OperationMetrics `json:"operations"` // only operations that were called
+}
+
+// admin serves /__mockloop/*.
+func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
+	if !s.adminAllowed(w, r) {
+		return
+	}
+	name := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, AdminPrefix), "/")
+	methods := map[string]string{"status": "GET", "mode": "GET, PUT", "requests": "GET", "metrics": "GET"}[name]
+	if methods == "" {
+		problem.Write(w, problem.Details{Status: http.StatusNotFound,
+			Detail: fmt.Sprintf("no admin endpoint %s (have status, mode, requests, metrics)", r.URL.Path)})
+		return
+	}
+	if r.Method == http.MethodHead {
+		r.Method = http.MethodGet
+	}
+	if !strings.Contains(methods, r.Method) {
+		w.Header().Set("Allow", methods)
+		problem.Write(w, problem.Details{Status: http.StatusMethodNotAllowed,
+			Detail: fmt.Sprintf("%s %s: allowed %s", r.Method, r.URL.Path, methods)})
+		return
+	}
+	switch {
+	case name == "status":
+		writeJSON(w, http.StatusOK, s.Status())
+	case name == "mode" && r.Method == http.MethodGet:
+		writeJSON(w, http.StatusOK, ModeBody{Mode: s.Mode()})
+	case name == "mode":
+		s.putMode(w, r)
+	case name == "requests":
+		s.requests(w, r)
+	case name == "metrics":
+		writeJSON(w, http.StatusOK, MetricsBody{UptimeSeconds: s.uptime(), Operations: s.metrics.Snapshot()})
+	}
+}
+
+// adminAllowed: with a token, anyone presenting it; without, loopback clients only.
+func (s *Server) adminAllowed(w http.ResponseWriter, r *http.Request) bool {
+	if s.cfg.AdminToken != "" {
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if ok && subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(s.cfg.AdminToken)) == 1 {
+			return true
+		}
+		w.Header().Set("WWW-Authenticate", `Bearer realm="mockloop admin"`)
+		problem.Write(w, problem.Details{Status: http.StatusUnauthorized,
+			Detail: "the admin API needs Authorization: Bearer <admin token>"})
+		return false
+	}
+	if isLoopback(r.RemoteAddr) {
+		return true
+	}
+	problem.Write(w, problem.Details{Status: http.StatusForbidden,
+		Detail: "the admin API answers loopback clients only (start serve with --admin-token to open it)"})
+	return false
+}
+
+func isLoopback(remote string) bool {
+	host, _, err := net.SplitHostPort(remote)
+	if err != nil {
+		host = remote
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
+}
+
+func (s *Server) uptime() float64 {
+	return math.Round(time.Since(s.started).Seconds()*1000) / 1000
+}
+
+// Status reports what GET /__mockloop/status shows.
+func (s *Server) Status() Status {
+	st := Status{
+		Mode:          s.Mode(),
+		Plugin:        s.cfg.PluginName,
+		Target:        s.redactURL(s.cfg.Target),
+		Live:          s.cfg.Live != nil,
+		ModeOverride:  !s.cfg.NoModeOverride,
+		StartedAt:     s.started.UTC().Format(time.RFC3339),
+		UptimeSeconds: s.uptime(),
+		Requests:      s.counts.snapshot(),
+		Rules:         []RuleStat{},
+		Spec:          SpecInfo{Source: s.cfg.Doc.Source, OpenAPI: s.cfg.Doc.SourceVersion, Operations: s.opCount},
+	}
+	if t := s.cfg.Doc.T; t != nil && t.Info != nil {
+		st.Spec.Title, st.Spec.Version = t.Info.Title, t.Info.Version
+	}
+	if s.cfg.Decider != nil {
+		if rules := s.cfg.Decider.Stats(); rules != nil {
+			st.Rules = rules
+		}
+	}
+	return st
+}
+
+// redactURL drops userinfo and fragment and hides secret query values.
+func (s *Server) redactURL(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	u.User = nil
+	u.Fragment, u.RawFragment = "", ""
+	u.RawQuery = s.redact.redactQuery(u.RawQuery)
+	return u.String()
+}
+
+func (s *Server) putMode(w http.ResponseWriter, r *http.Request) {
+	want := r.URL.Query().Get("mode")
+	if want == "" {
+		var body ModeBody
+		data, err := io.ReadAll(io.LimitReader(r.Body, 64<<10))
+		if err == nil {
+			err = json.Unmarshal(data, &body)
+		}
+		if err != nil {
+			problem.Write(w, problem.Details{Status: http.StatusBadRequest, Title: "Invalid mode request",
+				Detail: `send {"mode":"mock|proxy|hybrid"} or ?mode=: ` + err.Error()})
+			return
+		}
+		want = string(body.Mode)
+	}
+	m, err := ParseMode(want)
+	if err != nil {
+		problem.Write(w, problem.Details{Status: http.StatusBadRequest, Title: "Invalid mode", Detail: err.Error()})
+		return
+	}
+	prev := s.Mode()
+	if err := s.SetMode(m); err != nil {
+		problem.Write(w, problem.Details{Status: http.StatusConflict, Title: "Mode not available", Detail: err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, ModeBody{Mode: m, Previous: prev})
+}
+
+func (s *Server) requests(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	limit := 100
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			problem.Write(w, problem.Details{Status: http.StatusBadRequest, Title: "Invalid limit",
+				Detail: fmt.Sprintf("limit must be a positive integer, got %q", v)})
+			return
+		}
+		limit = n
+	}
+	method := strings.ToUpper(q.Get("method"))
+	path := q.Get("path")
+	prefix, isPrefix := strings.CutSuffix(path, "*")
+	keep := func(e *entry) bool {
+		if method != "" && e.method != method {
+			return false
+		}
+		switch {
+		case path == "":
+			return true
+		case isPrefix:
+			return strings.HasPrefix(e.path, prefix)
+		default:
+			// The path as sent, or the operation's template: /pets/42 or /pets/{petId}.
+			return e.path == path || strings.HasSuffix(e.operation, " "+path)
+		}
+	}
+	entries := s.recent.recent(limit, keep)
+	body := RequestsBody{Capacity: len(s.recent.buf), Requests: make([]RequestRecord, 0, len(entries))}
+	for i := range entries {
+		body.Requests = append(body.Requests, s.redact.record(&entries[i], true))
+	}
+	writeJSON(w, http.StatusOK, body)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		problem.Write(w, problem.Details{Status: http.StatusInternalServerError, Detail: "encode admin answer: " + err.Error()})
+		return
+	}
+	data = append(data, '\n')
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(data)
+}

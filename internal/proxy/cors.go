@@ -1,0 +1,44 @@
+package proxy
+
+import (
+	"net/http"
+	"strings"
+)
+
+// exposed are the response headers a browser script may read: mockloop's own.
+const exposed = HeaderMode + ", " + HeaderRule + ", " + HeaderFallback
+
+// isPreflight: an OPTIONS request that asks (Access-Control-Request-Method) whether the real
+// request is allowed.
+func isPreflight(r *http.Request) bool {
+	return r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != ""
+}
+
+// setCORS adds permissive CORS headers: the request's origin echoed (so credentials work), or *.
+func setCORS(h http.Header, r *http.Request) {
+	if origin := r.Header.Get("Origin"); origin != "" {
+		h.Set("Access-Control-Allow-Origin", origin)
+		h.Set("Access-Control-Allow-Credentials", "true")
+		h.Add("Vary", "Origin")
+	} else {
+		h.Set("Access-Control-Allow-Origin", "*")
+	}
+	h.Set("Access-Control-Expose-Headers", exposed)
+}
+
+// writePreflight allows whatever the preflight asks for: the method, the headers, for a day.
+func writePreflight(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	setCORS(h, r)
+	h.Set("Access-Control-Allow-Methods", strings.ToUpper(r.Header.Get("Access-Control-Request-Method"))+", GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS")
+	if req := r.Header.Get("Access-Control-Request-Headers"); req != "" {
+		h.Set("Access-Control-Allow-Headers", req)
+	}
+	if r.Header.Get("Access-Control-Request-Private-Network") == "true" {
+		h.Set("Access-Control-Allow-Private-Network", "true")
+	}
+	h.Set("Access-Control-Max-Age", "86400")
+	h.Add("Vary", "Access-Control-Request-Method")
+	h.Add("Vary", "Access-Control-Request-Headers")
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -1,0 +1,221 @@
+package proxy
+
+import (
+	"math"
+	"sort"
+	"sync/atomic"
+	"time"
+
+	"github.com/mockloop/mockloop/internal/spec"
+)
+
+// Latency histogram: logarithmic buckets from 1µs, eight per doubling (each about 9% wide), up
+// to 2^30µs (about 18 minutes). Fixed size, lock-free, so memory stays bounded however long the
+// server runs; percentiles are reported as the upper bound of their bucket.
+const (
+	bucketsPerDoubling = 8
+	histBuckets        = 30*bucketsPerDoubling + 1
+)
+
+type histogram struct {
+	counts [histBuckets]atomic.Int64
+}
+
+func bucketOf(d time.Duration) int {
+	us := float64(d) / float64(time.Microsecond)
+	if us <= 1 {
+		return 0
+	}
+	b := int(math.Ceil(math.Log2(us) * bucketsPerDoubling))
+	if b >= histBuckets {
+		return histBuckets - 1
+	}
+	return b
+}
+
+// bucketUpper is the upper bound of bucket b.
+func bucketUpper(b int) time.Duration {
+	return time.Duration(math.Exp2(float64(b)/bucketsPerDoubling) * float64(time.Microsecond))
+}
+
+func (h *histogram) observe(d time.Duration) { h.counts[bucketOf(d)].Add(1) }
+
+// quantiles returns the latencies at each q (0 < q <= 1), in order.
+func (h *histogram) quantiles(qs ...float64) []time.Duration {
+	var snap [histBuckets]int64
+	var total int64
+	for i := range snap {
+		snap[i] = h.counts[i].Load()
+		total += snap[i]
+	}
+	out := make([]time.Duration, len(qs))
+	if total == 0 {
+		return out
+	}
+	for i, q := range qs {
+		rank := int64(math.Ceil(q * float64(total)))
+		if rank < 1 {
+			rank = 1
+		}
+		var seen int64
+		for b, c := range snap {
+			seen += c
+			if seen >= rank {
+				out[i] = bucketUpper(b)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// opMetrics counts one operation (or the requests that matched none).
+type opMetrics struct {
+	count, client, server, violations atomic.Int64
+	hist                              atomic.Pointer[histogram] // allocated on first request
+}
+
+func (m *opMetrics) observe(status int, d time.Duration) {
+	m.count.Add(1)
+	switch {
+	case status >= 500:
+		m.server.Add(1)
+	case status >= 400:
+		m.client.Add(1)
+	}
+	h := m.hist.Load()
+	if h == nil {
+		h = new(histogram)
+		if !m.hist.CompareAndSwap(nil, h) {
+			h = m.hist.Load()
+		}
+	}
+	h.observe(d)
+}
+
+// Metrics counts requests per operation: count, 4xx and 5xx, latency percentiles and
+// response-validation violations. The table of operations is built once; everything after is
+// atomic, so it is safe for concurrent use and never grows.
+type Metrics struct {
+	ops   map[*spec.Operation]*opMetrics // read-only after NewMetrics
+	keys  map[*spec.Operation]string
+	other opMetrics // requests whose path is in no operation (proxied as is)
+}
+
+// NewMetrics prepares counters for ops.
+func NewMetrics(ops []*spec.Operation) *Metrics {
+	m := &Metrics{
+		ops:  make(map[*spec.Operation]*opMetrics, len(ops)),
+		keys: make(map[*spec.Operation]string, len(ops)),
+	}
+	for _, op := range ops {
+		m.ops[op] = new(opMetrics)
+		m.keys[op] = op.Key()
+	}
+	return m
+}
+
+func (m *Metrics) of(op *spec.Operation) *opMetrics {
+	if om, ok := m.ops[op]; ok {
+		return om
+	}
+	return &m.other
+}
+
+// Observe records one answered request for op (nil: not in the spec).
+func (m *Metrics) Observe(op *spec.Operation, status int, latency time.Duration) {
+	m.of(op).observe(status, latency)
+}
+
+// AddViolations counts n response-validation violations found on a live answer for op
+// (nil: not in the spec). Used by the forwarder with --validate-responses.
+func (m *Metrics) AddViolations(op *spec.Operation, n int) {
+	if n > 0 {
+		m.of(op).violations.Add(int64(n))
+	}
+}
+
+// OperationMetrics is one row of GET /__mockloop/metrics.
+type OperationMetrics struct {
+	Operation   string  `json:"operation"` // "GET /pets/{id}", or "other" for paths not in the spec
+	OperationID string  `json:"operation_id,omitempty"`
+	Count       int64   `json:"count"`
+	Errors4xx   int64   `json:"errors_4xx"`
+	Errors5xx   int64   `json:"errors_5xx"`
+	Violations  int64   `json:"response_violations"`
+	P50Ms       float64 `json:"p50_ms"`
+	P95Ms       float64 `json:"p95_ms"`
+	P99Ms       float64 `json:"p99_ms"`
+}
+
+// Snapshot returns the operations that were called (or had violations), sorted by operation.
+func (m *Metrics) Snapshot() []OperationMetrics {
+	out := []OperationMetrics{}
+	add := func(key, id string, om *opMetrics) {
+		c, v := om.count.Load(), om.violations.Load()
+		if c == 0 && v == 0 {
+			return
+		}
+		row := OperationMetrics{
+			Operation: key, OperationID: id, Count: c,
+			Errors4xx: om.client.Load(), Errors5xx: om.server.Load(), Violations: v,
+		}
+		if h := om.hist.Load(); h != nil {
+			q := h.quantiles(0.50, 0.95, 0.99)
+			row.P50Ms, row.P95Ms, row.P99Ms = ms(q[0]), ms(q[1]), ms(q[2])
+		}
+		out = append(out, row)
+	}
+	for op, om := range m.ops {
+		add(m.keys[op], op.ID, om)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Operation < out[j].Operation })
+	add("other", "", &m.other)
+	return out
+}
+
+// ms rounds to microseconds, in milliseconds.
+func ms(d time.Duration) float64 {
+	return math.Round(float64(d)/float64(time.Microsecond)) / 1000
+}
+
+// counters are the request counts by side and status class for GET /__mockloop/status.
+type counters struct {
+	total atomic.Int64
+	// by side (0 mock, 1 proxy) and class (index status/100, 0 for anything odd).
+	by [2][6]atomic.Int64
+}
+
+func (c *counters) add(side Mode, status int) {
+	c.total.Add(1)
+	s := 0
+	if side == ModeProxy {
+		s = 1
+	}
+	cl := status / 100
+	if cl < 1 || cl > 5 {
+		cl = 0
+	}
+	c.by[s][cl].Add(1)
+}
+
+// Counters is the "requests" object of GET /__mockloop/status.
+type Counters struct {
+	Total int64            `json:"total"`
+	Mock  map[string]int64 `json:"mock"`  // "2xx": n, ... (only classes seen)
+	Proxy map[string]int64 `json:"proxy"` // same for the live side
+}
+
+func (c *counters) snapshot() Counters {
+	out := Counters{Total: c.total.Load(), Mock: map[string]int64{}, Proxy: map[string]int64{}}
+	names := [6]string{"other", "1xx", "2xx", "3xx", "4xx", "5xx"}
+	for cl := range names {
+		if n := c.by[0][cl].Load(); n > 0 {
+			out.Mock[names[cl]] = n
+		}
+		if n := c.by[1][cl].Load(); n > 0 {
+			out.Proxy[names[cl]] = n
+		}
+	}
+	return out
+}

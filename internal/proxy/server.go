@@ -1,0 +1,364 @@
+package proxy
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/mockloop/mockloop/internal/problem"
+	"github.com/mockloop/mockloop/internal/spec"
+)
+
+// Headers the server reads and writes.
+const (
+	// HeaderMode on a request forces the side for that request (mock or proxy); on every
+	// response it says which side answered.
+	HeaderMode = "X-Mockloop-Mode"
+	// HeaderRule names the route rule that decided, in hybrid mode, when one matched.
+	HeaderRule = "X-Mockloop-Rule"
+	// HeaderFallback is set when the live call failed and the mock answered instead; its value
+	// is the cause.
+	HeaderFallback = "X-Mockloop-Fallback"
+)
+
+// DefaultMaxBodyBytes bounds request bodies when Config.MaxBodyBytes is 0.
+const DefaultMaxBodyBytes = 10 << 20
+
+// DefaultRequestBuffer is how many recent requests GET /__mockloop/requests can show.
+const DefaultRequestBuffer = 1000
+
+// Config is what NewServer needs. Doc and Mock are required; Live is required for the proxy and
+// hybrid modes, Decider for hybrid.
+type Config struct {
+	Doc     *spec.Document
+	Mock    Mocker
+	Live    Live    // nil: no live side; proxy and hybrid are refused
+	Decider Decider // hybrid mode's route rules
+	Mode    Mode    // the starting mode; "" is mock
+	// Fallback answers from the mock when a live call fails in proxy mode (hybrid takes it from
+	// the Decision).
+	Fallback bool
+	// NoModeOverride ignores the X-Mockloop-Mode request header (it is still stripped).
+	NoModeOverride bool
+
+	PluginName string // shown by GET /__mockloop/status
+	Target     string // the live base URL, shown by status without userinfo or secrets
+
+	// AdminToken, when set, is required as "Authorization: Bearer <token>" by the admin API,
+	// which then answers any client; when empty the admin API answers loopback clients only.
+	AdminToken string
+	// CORS answers preflight requests and adds permissive CORS headers to every response.
+	CORS bool
+
+	Log       io.Writer // request log, one line per request; nil: none
+	LogFormat LogFormat // "" is text
+	// RedactHeaders and RedactQuery name extra headers and query parameters whose values never
+	// appear in the request log or admin output (e.g. the configured api_key name).
+	RedactHeaders []string
+	RedactQuery   []string
+
+	MaxBodyBytes  int64 // request body limit; 0 is DefaultMaxBodyBytes, < 0 unlimited
+	RequestBuffer int   // ring buffer size; 0 is DefaultRequestBuffer
+	// Metrics receives per-operation counts; nil creates one (see Server.Metrics). Pass the same
+	// value to the forwarder so it can count response-validation violations.
+	Metrics *Metrics
+}
+
+// Server is the http.Handler of `mockloop serve`. It is safe for concurrent use; its mode can be
+// switched at runtime (SetMode or PUT /__mockloop/mode). Call Close after the HTTP server has
+// shut down to flush the request log.
+type Server struct {
+	cfg      Config
+	mode     atomic.Value // Mode
+	started  time.Time
+	maxBody  int64
+	metrics  *Metrics
+	counts   counters
+	recent   *ring
+	redact   *redactor
+	log      *logger
+	opCount  int
+	recorder sync.Pool
+}
+
+// NewServer checks cfg and builds the handler.
+func NewServer(cfg Config) (*Server, error) {
+	if cfg.Doc == nil {
+		return nil, errors.New("new server: no spec document")
+	}
+	if cfg.Mock == nil {
+		return nil, errors.New("new server: no mock engine")
+	}
+	if cfg.Mode == "" {
+		cfg.Mode = ModeMock
+	}
+	if _, err := ParseMode(string(cfg.Mode)); err != nil {
+		return nil, fmt.Errorf("new server: %w", err)
+	}
+	s := &Server{cfg: cfg, started: time.Now(), metrics: cfg.Metrics, opCount: len(cfg.Doc.Operations)}
+	if err := s.SetMode(cfg.Mode); err != nil {
+		return nil, fmt.Errorf("new server: %w", err)
+	}
+	if s.metrics == nil {
+		s.metrics = NewMetrics(cfg.Doc.Operations)
+	}
+	s.maxBody = cfg.MaxBodyBytes
+	if s.maxBody == 0 {
+		s.maxBody = DefaultMaxBodyBytes
+	}
+	size := cfg.RequestBuffer
+	if size <= 0 {
+		size = DefaultRequestBuffer
+	}
+	s.recent = newRing(size)
+	s.redact = newRedactor(cfg.RedactHeaders, cfg.RedactQuery)
+	if cfg.Log != nil {
+		format := cfg.LogFormat
+		if format == "" {
+			format = LogText
+		}
+		if format != LogText && format != LogJSON {
+			return nil, fmt.Errorf("new server: invalid log format %q (want text or json)", format)
+		}
+		s.log = newLogger(cfg.Log, format, s.redact)
+	}
+	s.recorder.New = func() any { return new(recorder) }
+	return s, nil
+}
+
+// ErrNoLive is returned by SetMode when proxy or hybrid is asked of a server without a live side.
+var ErrNoLive = errors.New("no live side configured (give a target URL)")
+
+// ErrNoRules is returned by SetMode when hybrid is asked of a server without route rules.
+var ErrNoRules = errors.New("no route rules configured for hybrid mode")
+
+// SetMode switches the mode for the requests that start after it returns.
+func (s *Server) SetMode(m Mode) error {
+	if _, err := ParseMode(string(m)); err != nil {
+		return err
+	}
+	if m != ModeMock && s.cfg.Live == nil {
+		return fmt.Errorf("mode %s: %w", m, ErrNoLive)
+	}
+	if m == ModeHybrid && s.cfg.Decider == nil {
+		return fmt.Errorf("mode %s: %w", m, ErrNoRules)
+	}
+	s.mode.Store(m)
+	return nil
+}
+
+// Mode is the current mode.
+func (s *Server) Mode() Mode { return s.mode.Load().(Mode) }
+
+// Metrics is the server's per-operation metrics (the one given in Config, or its own).
+func (s *Server) Metrics() *Metrics { return s.metrics }
+
+// Operations is the number of operations the server routes.
+func (s *Server) Operations() int { return s.opCount }
+
+// Close flushes the request log and stops its writer. Requests served after Close are not
+// logged.
+func (s *Server) Close() {
+	if s.log != nil {
+		s.log.close()
+	}
+}
+
+// AdminPrefix is the path prefix of the admin API.
+const AdminPrefix = "/__mockloop/"
+
+// Shared header values: never modified, and appending to them copies (len == cap).
+var (
+	valueMock  = []string{string(ModeMock)}
+	valueProxy = []string{string(ModeProxy)}
+)
+
+// ServeHTTP routes r to the admin API, a CORS preflight answer, the mock or the live side.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	if s.cfg.CORS {
+		if isPreflight(r) {
+			writePreflight(w, r)
+			return
+		}
+		setCORS(w.Header(), r)
+	}
+	if strings.HasPrefix(r.URL.Path, AdminPrefix) {
+		s.admin(w, r)
+		return
+	}
+	if r.Body != nil && r.Body != http.NoBody && s.maxBody > 0 {
+		r.Body = http.MaxBytesReader(w, r.Body, s.maxBody)
+	}
+
+	rec := s.recorder.Get().(*recorder)
+	rec.ResponseWriter, rec.status, rec.side, rec.rule, rec.fallback = w, 0, ModeMock, "", ""
+
+	match := s.cfg.Doc.Find(r.Method, r.URL.Path)
+	side, fallback := s.decide(rec, r, match.Operation)
+	switch {
+	case rec.status != 0:
+		// decide already answered (a bad override header).
+	case side == ModeProxy:
+		rec.side = ModeProxy
+		var fb func(string)
+		if fallback {
+			fb = func(cause string) {
+				rec.side, rec.fallback = ModeMock, cause
+				s.respondMock(rec, r, match)
+			}
+		}
+		s.cfg.Live.Forward(rec, r, match.Operation, fb)
+	default:
+		s.respondMock(rec, r, match)
+	}
+
+	status := rec.status
+	if status == 0 {
+		status = http.StatusOK // the handler wrote nothing: net/http answers 200
+	}
+	e := entry{
+		time:      start,
+		method:    r.Method,
+		path:      r.URL.Path,
+		rawQuery:  r.URL.RawQuery,
+		status:    status,
+		latency:   time.Since(start),
+		side:      rec.side,
+		rule:      rec.rule,
+		fallback:  rec.fallback,
+		reqHeader: r.Header,
+		resHeader: w.Header(),
+	}
+	if match.Operation != nil {
+		e.operation = s.metrics.keys[match.Operation]
+	}
+	s.metrics.Observe(match.Operation, status, e.latency)
+	s.counts.add(e.side, status)
+	s.recent.add(&e)
+	if s.log != nil {
+		s.log.log(&e)
+	}
+	rec.ResponseWriter = nil
+	s.recorder.Put(rec)
+}
+
+// decide picks the side for r: the override header, else the mode (and in hybrid the rules).
+// It returns whether a failed live call falls back to the mock. A bad override header is
+// answered here (rec.status is then set).
+func (s *Server) decide(rec *recorder, r *http.Request, op *spec.Operation) (Mode, bool) {
+	if vs, ok := r.Header[HeaderMode]; ok {
+		// The header is an instruction to mockloop: it never goes upstream.
+		delete(r.Header, HeaderMode)
+		if !s.cfg.NoModeOverride && len(vs) > 0 {
+			switch Mode(strings.ToLower(strings.TrimSpace(vs[0]))) {
+			case ModeMock:
+				return ModeMock, false
+			case ModeProxy:
+				if s.cfg.Live == nil {
+					problem.Write(rec, problem.Details{
+						Status: http.StatusConflict, Title: "No live side",
+						Detail: HeaderMode + ": proxy asks for the live API, but this server has no target configured",
+					})
+					return ModeMock, false
+				}
+				return ModeProxy, s.cfg.Fallback
+			default:
+				problem.Write(rec, problem.Details{
+					Status: http.StatusBadRequest, Title: "Invalid " + HeaderMode + " header",
+					Detail: fmt.Sprintf("%s must be mock or proxy, got %q", HeaderMode, vs[0]),
+				})
+				return ModeMock, false
+			}
+		}
+	}
+	switch s.Mode() {
+	case ModeProxy:
+		return ModeProxy, s.cfg.Fallback
+	case ModeHybrid:
+		d := s.cfg.Decider.Decide(r, op)
+		rec.rule = d.Rule
+		if d.Mode == ModeProxy {
+			return ModeProxy, d.Fallback
+		}
+	}
+	return ModeMock, false
+}
+
+// respondMock answers from the spec: 404 for a path in no operation, 405 for a method the path
+// does not declare.
+func (s *Server) respondMock(w http.ResponseWriter, r *http.Request, m spec.Match) {
+	if m.Operation != nil {
+		s.cfg.Mock.Respond(w, r, m)
+		return
+	}
+	if len(m.Allowed) > 0 {
+		w.Header().Set("Allow", strings.Join(m.Allowed, ", "))
+		problem.Write(w, problem.Details{
+			Status: http.StatusMethodNotAllowed,
+			Detail: fmt.Sprintf("%s is not declared for %s; allowed: %s", r.Method, r.URL.Path, strings.Join(m.Allowed, ", ")),
+		})
+		return
+	}
+	problem.Write(w, problem.Details{
+		Status: http.StatusNotFound,
+		Detail: fmt.Sprintf("no operation in the spec matches %s %s", r.Method, r.URL.Path),
+	})
+}
+
+// recorder remembers the status and stamps the mockloop headers on the response just before
+// the status line goes out, so they are right whoever answers (mock, live, or a fallback) and
+// override anything the upstream sent under the same names.
+type recorder struct {
+	http.ResponseWriter
+	status   int
+	side     Mode
+	rule     string
+	fallback string
+}
+
+func (w *recorder) WriteHeader(code int) {
+	if w.status == 0 && code >= 200 {
+		w.status = code
+		h := w.ResponseWriter.Header()
+		if w.side == ModeProxy {
+			h[HeaderMode] = valueProxy
+		} else {
+			h[HeaderMode] = valueMock
+		}
+		if w.rule != "" {
+			h.Set(HeaderRule, w.rule)
+		} else {
+			delete(h, HeaderRule)
+		}
+		if w.fallback != "" {
+			h.Set(HeaderFallback, w.fallback)
+		} else {
+			delete(h, HeaderFallback)
+		}
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *recorder) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection (flushing streamed bodies).
+func (w *recorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// Flush supports streaming through code that type-asserts http.Flusher.
+func (w *recorder) Flush() {
+	if w.status == 0 {
+		w.WriteHeader(http.StatusOK)
+	}
+	_ = http.NewResponseController(w.ResponseWriter).Flush()
+}

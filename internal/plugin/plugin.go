@@ -1,0 +1,207 @@
+// Package plugin is the plugin file format and its on-disk store. A plugin is a named, saved
+// configuration: where the spec is, the mode (mock, proxy or hybrid), the live target, the
+// credentials to inject, endpoint overrides, route rules and comparison defaults. Files are YAML
+// with snake_case keys, decoded strictly (an unknown key is an error naming the key and line).
+// Credential values are literals or ${ENV} references; references stay unresolved in files and
+// are expanded with ResolveValue when used.
+package plugin
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Modes a plugin (and a route rule, except hybrid) can run in.
+const (
+	ModeMock   = "mock"
+	ModeProxy  = "proxy"
+	ModeHybrid = "hybrid"
+)
+
+// Auth types accepted in auth.auth_type.
+const (
+	AuthAPIKey      = "api_key"
+	AuthBearerToken = "bearer_token"
+	AuthBasic       = "basic_auth"
+	AuthOAuth2      = "oauth2"
+	AuthCustom      = "custom"
+)
+
+// Mask is what every secret is printed as.
+const Mask = "***"
+
+// Plugin is one plugin file.
+type Plugin struct {
+	Name       string      `yaml:"name" json:"name"`
+	Spec       string      `yaml:"spec" json:"spec"`
+	Mode       string      `yaml:"mode" json:"mode"` // mock|proxy|hybrid
+	TargetURL  string      `yaml:"target_url,omitempty" json:"target_url,omitempty"`
+	Auth       *Auth       `yaml:"auth,omitempty" json:"auth,omitempty"`
+	Endpoints  []Endpoint  `yaml:"endpoints,omitempty" json:"endpoints,omitempty"`
+	RouteRules []RouteRule `yaml:"route_rules,omitempty" json:"route_rules,omitempty"`
+	Fallback   string      `yaml:"fallback,omitempty" json:"fallback,omitempty"` // "" or "mock"
+	Comparison Comparison  `yaml:"comparison,omitempty" json:"comparison,omitempty,omitzero"`
+	Timeout    Duration    `yaml:"timeout,omitempty" json:"timeout,omitempty,omitzero"`
+	RetryCount int         `yaml:"retry_count,omitempty" json:"retry_count,omitempty"`
+}
+
+// Auth is how credentials are injected into live requests. Credentials keys by type:
+// api_key: api_key; bearer_token: token; basic_auth: username, password; oauth2: access_token,
+// refresh_token, client_id, client_secret, token_url, scope; custom: "header.<Name>" and
+// "query.<name>" templates such as {"header.X-Sig": "v1 ${SIG}"}. Values are literals or ${ENV}.
+type Auth struct {
+	AuthType    string            `yaml:"auth_type" json:"auth_type"`
+	Location    string            `yaml:"location,omitempty" json:"location,omitempty"` // header|query|cookie (api_key)
+	Name        string            `yaml:"name,omitempty" json:"name,omitempty"`         // header/query/cookie name (api_key)
+	Credentials map[string]string `yaml:"credentials,omitempty" json:"credentials,omitempty"`
+}
+
+// Endpoint overrides the forwarding of one path template (and method, "" = any method).
+type Endpoint struct {
+	Path       string   `yaml:"path" json:"path"`
+	Method     string   `yaml:"method,omitempty" json:"method,omitempty"`
+	ProxyURL   string   `yaml:"proxy_url,omitempty" json:"proxy_url,omitempty"`
+	Timeout    Duration `yaml:"timeout,omitempty" json:"timeout,omitempty,omitzero"`
+	RetryCount int      `yaml:"retry_count,omitempty" json:"retry_count,omitempty"`
+}
+
+// RouteRule sends matching requests to mock or proxy in hybrid mode. Higher priority is tried
+// first; ties keep file order.
+type RouteRule struct {
+	Pattern   string `yaml:"pattern" json:"pattern"`
+	Method    string `yaml:"method,omitempty" json:"method,omitempty"`
+	Condition string `yaml:"condition,omitempty" json:"condition,omitempty"`
+	Mode      string `yaml:"mode" json:"mode"` // mock|proxy
+	Priority  int    `yaml:"priority,omitempty" json:"priority,omitempty"`
+	Fallback  string `yaml:"fallback,omitempty" json:"fallback,omitempty"` // "" or "mock"
+}
+
+// Comparison holds the defaults for comparing mock and live responses.
+type Comparison struct {
+	IgnoreFields   []string          `yaml:"ignore_fields,omitempty" json:"ignore_fields,omitempty"`
+	Tolerance      Tolerance         `yaml:"tolerance,omitempty" json:"tolerance,omitempty,omitzero"`
+	StrictArrays   bool              `yaml:"strict_arrays,omitempty" json:"strict_arrays,omitempty"`
+	CompareHeaders bool              `yaml:"compare_headers,omitempty" json:"compare_headers,omitempty"`
+	IgnoreHeaders  []string          `yaml:"ignore_headers,omitempty" json:"ignore_headers,omitempty"`
+	ArrayKeys      map[string]string `yaml:"array_keys,omitempty" json:"array_keys,omitempty"` // {"$.items": "id"}
+}
+
+// IsZero reports whether c holds no setting (so it is left out of files).
+func (c Comparison) IsZero() bool {
+	return len(c.IgnoreFields) == 0 && c.Tolerance.IsZero() && !c.StrictArrays && !c.CompareHeaders &&
+		len(c.IgnoreHeaders) == 0 && len(c.ArrayKeys) == 0
+}
+
+// Parse decodes a plugin file strictly: unknown keys, wrong types and trailing documents are
+// errors naming source and line. It does not validate the values (see Validate).
+func Parse(data []byte, source string) (*Plugin, error) {
+	var p Plugin
+	if err := decodeStrict(data, &p); err != nil {
+		return nil, fmt.Errorf("parse plugin %q: %w", source, err)
+	}
+	return &p, nil
+}
+
+// ParseComparison decodes a comparison file (the keys of a plugin's comparison block) strictly,
+// for `--config comparison.yaml`. Errors name source, key and line.
+func ParseComparison(data []byte, source string) (Comparison, error) {
+	var c Comparison
+	if err := decodeStrict(data, &c); err != nil {
+		return Comparison{}, fmt.Errorf("parse comparison %q: %w", source, err)
+	}
+	if err := c.validate(); err != nil {
+		return Comparison{}, fmt.Errorf("parse comparison %q: %w", source, err)
+	}
+	return c, nil
+}
+
+var unknownField = regexp.MustCompile(`^line (\d+): field (.*) not found in type \S+$`)
+
+// decodeStrict decodes one YAML document into v with unknown keys rejected, and turns
+// yaml's multi-line type errors into one line.
+func decodeStrict(data []byte, v any) error {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return errors.New("empty document")
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(v); err != nil {
+		if errors.Is(err, io.EOF) {
+			return errors.New("empty document")
+		}
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			msgs := make([]string, 0, len(te.Errors))
+			for _, e := range te.Errors {
+				if m := unknownField.FindStringSubmatch(e); m != nil {
+					e = fmt.Sprintf("line %s: unknown key %q", m[1], m[2])
+				}
+				msgs = append(msgs, e)
+			}
+			return errors.New(strings.Join(msgs, "; "))
+		}
+		return errors.New(strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		if err != nil {
+			return errors.New(strings.TrimPrefix(err.Error(), "yaml: "))
+		}
+		return fmt.Errorf("line %d: more than one YAML document", extra.Line)
+	}
+	return nil
+}
+
+// Masked returns a deep copy of p with every credential value replaced by "***" and any
+// password in the target or endpoint URLs hidden, safe to print.
+func (p *Plugin) Masked() *Plugin {
+	c := p.clone()
+	if c.Auth != nil {
+		for k := range c.Auth.Credentials {
+			c.Auth.Credentials[k] = Mask
+		}
+	}
+	c.TargetURL = maskURL(c.TargetURL)
+	for i := range c.Endpoints {
+		c.Endpoints[i].ProxyURL = maskURL(c.Endpoints[i].ProxyURL)
+	}
+	return c
+}
+
+// clone returns a deep copy of p.
+func (p *Plugin) clone() *Plugin {
+	c := *p
+	if p.Auth != nil {
+		a := *p.Auth
+		if p.Auth.Credentials != nil {
+			a.Credentials = make(map[string]string, len(p.Auth.Credentials))
+			for k, v := range p.Auth.Credentials {
+				a.Credentials[k] = v
+			}
+		}
+		c.Auth = &a
+	}
+	c.Endpoints = append([]Endpoint(nil), p.Endpoints...)
+	c.RouteRules = append([]RouteRule(nil), p.RouteRules...)
+	c.Comparison.IgnoreFields = append([]string(nil), p.Comparison.IgnoreFields...)
+	c.Comparison.IgnoreHeaders = append([]string(nil), p.Comparison.IgnoreHeaders...)
+	if p.Comparison.ArrayKeys != nil {
+		c.Comparison.ArrayKeys = make(map[string]string, len(p.Comparison.ArrayKeys))
+		for k, v := range p.Comparison.ArrayKeys {
+			c.Comparison.ArrayKeys[k] = v
+		}
+	}
+	if p.Comparison.Tolerance.Paths != nil {
+		c.Comparison.Tolerance.Paths = make(map[string]float64, len(p.Comparison.Tolerance.Paths))
+		for k, v := range p.Comparison.Tolerance.Paths {
+			c.Comparison.Tolerance.Paths[k] = v
+		}
+	}
+	return &c
+}

@@ -1,0 +1,381 @@
+package plugin
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+const fullFile = `name: petstore
+spec: /specs/petstore.yaml
+mode: hybrid
+target_url: https://api.example.com/v1
+auth:
+  auth_type: api_key
+  location: header
+  name: X-API-Key
+  credentials:
+    api_key: ${PETSTORE_KEY}
+endpoints:
+  - path: /pets/{id}
+    method: GET
+    proxy_url: https://pets.example.com
+    timeout: 5s
+    retry_count: 2
+route_rules:
+  - pattern: /api/*
+    method: POST
+    condition: request.method == 'POST'
+    mode: proxy
+    priority: 10
+    fallback: mock
+fallback: mock
+comparison:
+  ignore_fields: [timestamp, '$.data[*].id']
+  tolerance: {default: 0.1, "$.price": 0}
+  strict_arrays: true
+  compare_headers: true
+  ignore_headers: [Date]
+  array_keys: {"$.items": id}
+timeout: 30s
+retry_count: 3
+`
+
+func TestParseFull(t *testing.T) {
+	p, err := Parse([]byte(fullFile), "petstore.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Validate(); err != nil {
+		t.Fatalf("Validate: %v", err)
+	}
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"name", p.Name, "petstore"},
+		{"mode", p.Mode, "hybrid"},
+		{"target", p.TargetURL, "https://api.example.com/v1"},
+		{"auth name", p.Auth.Name, "X-API-Key"},
+		{"credential kept unresolved", p.Auth.Credentials["api_key"], "${PETSTORE_KEY}"},
+		{"endpoint timeout", p.Endpoints[0].Timeout.Duration, 5 * time.Second},
+		{"endpoint retries", p.Endpoints[0].RetryCount, 2},
+		{"rule priority", p.RouteRules[0].Priority, 10},
+		{"rule condition", p.RouteRules[0].Condition, "request.method == 'POST'"},
+		{"tolerance default", p.Comparison.Tolerance.Default, 0.1},
+		{"tolerance path", p.Comparison.Tolerance.For("$.price"), 0.0},
+		{"tolerance other path", p.Comparison.Tolerance.For("$.other"), 0.1},
+		{"ignore fields", strings.Join(p.Comparison.IgnoreFields, ","), "timestamp,$.data[*].id"},
+		{"array keys", p.Comparison.ArrayKeys["$.items"], "id"},
+		{"timeout", p.Timeout.Duration, 30 * time.Second},
+		{"retry", p.RetryCount, 3},
+	}
+	for _, c := range checks {
+		t.Run(c.name, func(t *testing.T) {
+			if c.got != c.want {
+				t.Errorf("got %v, want %v", c.got, c.want)
+			}
+		})
+	}
+}
+
+func TestRoundTrip(t *testing.T) {
+	p, err := Parse([]byte(fullFile), "petstore.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("yaml", func(t *testing.T) {
+		data, err := Marshal(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, err := Parse(data, "again.yaml")
+		if err != nil {
+			t.Fatalf("re-parse: %v\n%s", err, data)
+		}
+		again, _ := Marshal(q)
+		if string(again) != string(data) {
+			t.Errorf("not stable:\n%s\n---\n%s", data, again)
+		}
+	})
+	t.Run("json", func(t *testing.T) {
+		data, err := json.Marshal(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var q Plugin
+		if err := json.Unmarshal(data, &q); err != nil {
+			t.Fatalf("unmarshal: %v\n%s", err, data)
+		}
+		again, _ := json.Marshal(&q)
+		if string(again) != string(data) {
+			t.Errorf("not stable:\n%s\n---\n%s", data, again)
+		}
+		for _, key := range []string{`"target_url"`, `"auth_type"`, `"route_rules"`, `"retry_count"`, `"timeout":"30s"`, `"ignore_fields"`, `"strict_arrays"`} {
+			if !strings.Contains(string(data), key) {
+				t.Errorf("json lacks %s: %s", key, data)
+			}
+		}
+	})
+	t.Run("minimal omits empty", func(t *testing.T) {
+		min := &Plugin{Name: "a", Spec: "s.yaml", Mode: "mock"}
+		data, err := Marshal(min)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := "name: a\nspec: s.yaml\nmode: mock\n"; string(data) != want {
+			t.Errorf("got %q, want %q", data, want)
+		}
+		j, _ := json.Marshal(min)
+		if want := `{"name":"a","spec":"s.yaml","mode":"mock"}`; string(j) != want {
+			t.Errorf("json got %s, want %s", j, want)
+		}
+	})
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want string
+	}{
+		{"unknown top key", "name: a\nspec: s\nmode: mock\ntarget: http://x\n", `line 4: unknown key "target"`},
+		{"unknown nested key", "name: a\nauth:\n  auth_type: bearer_token\n  credential:\n    token: x\n", `line 4: unknown key "credential"`},
+		{"unknown comparison key", "comparison:\n  ignore_field: [a]\n", `line 2: unknown key "ignore_field"`},
+		{"wrong type", "name: a\nretry_count: many\n", "line 2: cannot unmarshal"},
+		{"bad duration", "timeout: soon\n", `line 1: invalid duration "soon"`},
+		{"negative duration", "timeout: -1s\n", "must not be negative"},
+		{"duration map", "timeout: {a: 1}\n", "line 1: want a duration"},
+		{"bad tolerance", "comparison:\n  tolerance: lots\n", "line 2: tolerance: want a number"},
+		{"bad tolerance map", "comparison:\n  tolerance: {default: x}\n", "line 2: tolerance: want a number"},
+		{"tolerance list", "comparison:\n  tolerance: [1]\n", "line 2: tolerance"},
+		{"syntax", "name: [a\n", "line 1"},
+		{"empty", "  \n", "empty document"},
+		{"only comment", "# nothing\n", "empty document"},
+		{"two documents", "name: a\n---\nname: b\n", "more than one YAML document"},
+		{"not a map", "- a\n- b\n", "cannot unmarshal"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse([]byte(tt.in), "p.yaml")
+			if err == nil {
+				t.Fatal("no error")
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, tt.want) || !strings.HasPrefix(msg, `parse plugin "p.yaml": `) {
+				t.Errorf("error %q, want it to name p.yaml and contain %q", msg, tt.want)
+			}
+			if strings.Contains(msg, "\n") {
+				t.Errorf("error is not one line: %q", msg)
+			}
+		})
+	}
+}
+
+func TestDuration(t *testing.T) {
+	tests := []struct {
+		yaml string
+		want time.Duration
+	}{
+		{"timeout: 30s", 30 * time.Second},
+		{"timeout: 1m30s", 90 * time.Second},
+		{"timeout: 30", 30 * time.Second},
+		{"timeout: 1.5", 1500 * time.Millisecond},
+		{"timeout: \"250ms\"", 250 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.yaml, func(t *testing.T) {
+			var v struct {
+				Timeout Duration `yaml:"timeout"`
+			}
+			if err := yaml.Unmarshal([]byte(tt.yaml), &v); err != nil {
+				t.Fatal(err)
+			}
+			if v.Timeout.Duration != tt.want {
+				t.Errorf("got %v, want %v", v.Timeout.Duration, tt.want)
+			}
+		})
+	}
+	jsonTests := []struct {
+		in   string
+		want time.Duration
+		err  bool
+	}{
+		{`"2s"`, 2 * time.Second, false},
+		{`3`, 3 * time.Second, false},
+		{`"x"`, 0, true},
+		{`-1`, 0, true},
+		{`1e300`, 0, true},
+		{`true`, 0, true},
+	}
+	for _, tt := range jsonTests {
+		t.Run("json "+tt.in, func(t *testing.T) {
+			var d Duration
+			err := json.Unmarshal([]byte(tt.in), &d)
+			if (err != nil) != tt.err {
+				t.Fatalf("err = %v, want error %v", err, tt.err)
+			}
+			if d.Duration != tt.want {
+				t.Errorf("got %v, want %v", d.Duration, tt.want)
+			}
+		})
+	}
+	if d, err := ParseDuration("45"); err != nil || d.Duration != 45*time.Second {
+		t.Errorf("ParseDuration(45) = %v, %v", d, err)
+	}
+}
+
+func TestTolerance(t *testing.T) {
+	tests := []struct {
+		name     string
+		yaml     string
+		json     string
+		want     Tolerance
+		wantYAML string
+	}{
+		{"number", "0.1", "0.1", Tolerance{Default: 0.1}, "0.1\n"},
+		{"zero", "0", "0", Tolerance{}, "0\n"},
+		{"map with default", `{default: 0.2, "$.price": 0}`, `{"default":0.2,"$.price":0}`,
+			Tolerance{Default: 0.2, Paths: map[string]float64{"$.price": 0}}, "default: 0.2\n$.price: 0\n"},
+		{"map without default", `{"$.a": 0.5, "$.b": 1}`, `{"$.a":0.5,"$.b":1}`,
+			Tolerance{Paths: map[string]float64{"$.a": 0.5, "$.b": 1}}, "$.a: 0.5\n$.b: 1\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var y, j Tolerance
+			if err := yaml.Unmarshal([]byte(tt.yaml), &y); err != nil {
+				t.Fatalf("yaml: %v", err)
+			}
+			if err := json.Unmarshal([]byte(tt.json), &j); err != nil {
+				t.Fatalf("json: %v", err)
+			}
+			for _, got := range []Tolerance{y, j} {
+				if got.Default != tt.want.Default || len(got.Paths) != len(tt.want.Paths) {
+					t.Fatalf("got %+v, want %+v", got, tt.want)
+				}
+				for k, v := range tt.want.Paths {
+					if got.Paths[k] != v {
+						t.Errorf("path %s: got %v, want %v", k, got.Paths[k], v)
+					}
+				}
+			}
+			out, err := yaml.Marshal(y)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(out) != tt.wantYAML {
+				t.Errorf("yaml out %q, want %q", out, tt.wantYAML)
+			}
+			jout, _ := json.Marshal(j)
+			var back Tolerance
+			if err := json.Unmarshal(jout, &back); err != nil || back.Default != tt.want.Default || len(back.Paths) != len(tt.want.Paths) {
+				t.Errorf("json round trip %s -> %+v (%v)", jout, back, err)
+			}
+		})
+	}
+	t.Run("json errors", func(t *testing.T) {
+		for _, in := range []string{`"x"`, `{"a":"b"}`, `[1]`} {
+			var tol Tolerance
+			if err := json.Unmarshal([]byte(in), &tol); err == nil {
+				t.Errorf("%s: no error", in)
+			}
+		}
+	})
+}
+
+func TestParseComparison(t *testing.T) {
+	c, err := ParseComparison([]byte("ignore_fields: [updated_at]\ntolerance: 0.05\nstrict_arrays: true\n"), "cmp.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Tolerance.Default != 0.05 || !c.StrictArrays || c.IgnoreFields[0] != "updated_at" {
+		t.Errorf("got %+v", c)
+	}
+	tests := []struct{ name, in, want string }{
+		{"unknown key", "ignore_fields: [a]\ntolerence: 0.1\n", `parse comparison "cmp.yaml": line 2: unknown key "tolerence"`},
+		{"negative tolerance", "tolerance: -0.1\n", "must be a number >= 0"},
+		{"empty ignore field", "ignore_fields: ['']\n", "ignore_fields[0] is empty"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseComparison([]byte(tt.in), "cmp.yaml")
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestMasked(t *testing.T) {
+	p := &Plugin{
+		Name: "a", Spec: "s", Mode: "proxy", TargetURL: "https://user:hunter2@api.example.com/v1",
+		Auth:      &Auth{AuthType: AuthBasic, Credentials: map[string]string{"username": "bob", "password": "hunter2"}},
+		Endpoints: []Endpoint{{Path: "/x", ProxyURL: "http://u:pw-secret@h"}},
+	}
+	m := p.Masked()
+	if m.Auth.Credentials["username"] != Mask || m.Auth.Credentials["password"] != Mask {
+		t.Errorf("credentials not masked: %v", m.Auth.Credentials)
+	}
+	if p.Auth.Credentials["password"] != "hunter2" || p.TargetURL != "https://user:hunter2@api.example.com/v1" {
+		t.Error("Masked changed the original")
+	}
+	data, _ := Marshal(m)
+	j, _ := json.Marshal(m)
+	for _, out := range []string{string(data), string(j)} {
+		if strings.Contains(out, "hunter2") || strings.Contains(out, "pw-secret") || strings.Contains(out, "bob") {
+			t.Errorf("secret printed: %s", out)
+		}
+	}
+	if m.TargetURL != "https://user:***@api.example.com/v1" {
+		t.Errorf("target = %q", m.TargetURL)
+	}
+	var nilAuth = (&Plugin{Name: "b"}).Masked()
+	if nilAuth.Auth != nil {
+		t.Error("nil auth became non-nil")
+	}
+}
+
+func TestResolveValue(t *testing.T) {
+	env := map[string]string{"TOKEN": "s3cret", "EMPTY": "", "A_1": "x"}
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	tests := []struct {
+		in, want, err string
+	}{
+		{in: "literal", want: "literal"},
+		{in: "${TOKEN}", want: "s3cret"},
+		{in: "Bearer ${TOKEN}!", want: "Bearer s3cret!"},
+		{in: "${A_1}-${TOKEN}", want: "x-s3cret"},
+		{in: "${EMPTY}", want: ""},
+		{in: "cost $5", want: "cost $5"},
+		{in: "$", want: "$"},
+		{in: "$${TOKEN}", want: "${TOKEN}"},
+		{in: "${MISSING}", err: "environment variable MISSING is not set"},
+		{in: "pre ${TOKEN", err: `unterminated "${" reference`},
+		{in: "${}", err: "invalid"},
+		{in: "${1X}", err: "invalid"},
+		{in: "${my secret}", err: "invalid"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := ResolveValue(tt.in, lookup)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("err = %v, want %q", err, tt.err)
+				}
+				if strings.Contains(err.Error(), "my secret") || strings.Contains(err.Error(), "s3cret") {
+					t.Errorf("error leaks the value: %v", err)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Errorf("got %q, %v; want %q", got, err, tt.want)
+			}
+		})
+	}
+	if refs := References("${A}:${B}-${A} $${C}"); strings.Join(refs, ",") != "A,B" {
+		t.Errorf("References = %v", refs)
+	}
+}

@@ -1,0 +1,289 @@
+package plugin
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"net/url"
+	"slices"
+	"strings"
+)
+
+// maxNameLen bounds plugin names so they stay valid file names everywhere.
+const maxNameLen = 100
+
+// ValidName accepts a plugin name made of ASCII letters, digits, '-' and '_' (1 to 100 of them).
+// Names become file names, so anything else is rejected before the disk is touched.
+func ValidName(name string) error {
+	if name == "" {
+		return fmt.Errorf("invalid plugin name %q: must not be empty", name)
+	}
+	if len(name) > maxNameLen {
+		return fmt.Errorf("invalid plugin name %q: longer than %d characters", name, maxNameLen)
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return fmt.Errorf("invalid plugin name %q: use only letters, digits, '-' and '_'", name)
+		}
+	}
+	return nil
+}
+
+// ValidationError lists everything wrong with a plugin, one problem per entry.
+type ValidationError struct {
+	Name     string
+	Problems []string
+}
+
+func (e *ValidationError) Error() string {
+	return fmt.Sprintf("invalid plugin %q: %s", e.Name, strings.Join(e.Problems, "; "))
+}
+
+// Methods accepted in endpoints and route rules (case-insensitive).
+var httpMethods = []string{"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"}
+
+// credentialKeys are the keys each auth type accepts (custom is checked by prefix).
+var credentialKeys = map[string][]string{
+	AuthAPIKey:      {"api_key"},
+	AuthBearerToken: {"token"},
+	AuthBasic:       {"username", "password"},
+	AuthOAuth2:      {"access_token", "refresh_token", "client_id", "client_secret", "token_url", "scope"},
+}
+
+// maxRetries bounds retry counts: more than this is a typo, not a plan.
+const maxRetries = 10
+
+// Validate checks p and returns a *ValidationError listing every problem, or nil: a valid
+// name, a spec, the mode, an http(s) target for proxy and hybrid, the auth type, location and
+// the credential keys it needs, endpoint paths and methods, rule modes and priorities, and
+// non-negative timeouts, retries and tolerances. Credential values are checked for ${ENV}
+// syntax only; they are never part of a message.
+func (p *Plugin) Validate() error {
+	var probs []string
+	add := func(format string, args ...any) { probs = append(probs, fmt.Sprintf(format, args...)) }
+
+	if err := ValidName(p.Name); err != nil {
+		add("%v", err)
+	}
+	if strings.TrimSpace(p.Spec) == "" {
+		add("spec is required")
+	}
+	switch p.Mode {
+	case ModeMock, ModeProxy, ModeHybrid:
+	case "":
+		add("mode is required (mock, proxy or hybrid)")
+	default:
+		add("mode %q: want mock, proxy or hybrid", p.Mode)
+	}
+	if p.TargetURL == "" {
+		if p.Mode == ModeProxy || p.Mode == ModeHybrid {
+			add("target_url is required in %s mode", p.Mode)
+		}
+	} else if err := checkURL(p.TargetURL); err != nil {
+		add("target_url: %v", err)
+	}
+	if p.Fallback != "" && p.Fallback != ModeMock {
+		add("fallback %q: want mock or nothing", p.Fallback)
+	}
+	if p.Timeout.Duration < 0 {
+		add("timeout must not be negative")
+	}
+	if p.RetryCount < 0 || p.RetryCount > maxRetries {
+		add("retry_count %d: want 0 to %d", p.RetryCount, maxRetries)
+	}
+	if p.Auth != nil {
+		for _, msg := range p.Auth.problems() {
+			add("auth: %s", msg)
+		}
+	}
+	for i, e := range p.Endpoints {
+		where := fmt.Sprintf("endpoints[%d]", i)
+		if !strings.HasPrefix(e.Path, "/") {
+			add("%s: path %q must start with /", where, e.Path)
+		}
+		if e.Method != "" && !slices.Contains(httpMethods, strings.ToUpper(e.Method)) {
+			add("%s: method %q: want one of %s", where, e.Method, strings.Join(httpMethods, ", "))
+		}
+		if e.ProxyURL != "" {
+			if err := checkURL(e.ProxyURL); err != nil {
+				add("%s: proxy_url: %v", where, err)
+			}
+		}
+		if e.Timeout.Duration < 0 {
+			add("%s: timeout must not be negative", where)
+		}
+		if e.RetryCount < 0 || e.RetryCount > maxRetries {
+			add("%s: retry_count %d: want 0 to %d", where, e.RetryCount, maxRetries)
+		}
+	}
+	for i, r := range p.RouteRules {
+		where := fmt.Sprintf("route_rules[%d]", i)
+		if strings.TrimSpace(r.Pattern) == "" {
+			add("%s: pattern is required", where)
+		} else if !strings.HasPrefix(r.Pattern, "/") && !strings.HasPrefix(r.Pattern, "*") {
+			add("%s: pattern %q must start with / or *", where, r.Pattern)
+		}
+		if r.Method != "" && !slices.Contains(httpMethods, strings.ToUpper(r.Method)) {
+			add("%s: method %q: want one of %s", where, r.Method, strings.Join(httpMethods, ", "))
+		}
+		switch r.Mode {
+		case ModeMock, ModeProxy:
+		case "":
+			add("%s: mode is required (mock or proxy)", where)
+		default:
+			add("%s: mode %q: want mock or proxy", where, r.Mode)
+		}
+		if r.Priority < 0 {
+			add("%s: priority %d must not be negative", where, r.Priority)
+		}
+		if r.Fallback != "" && r.Fallback != ModeMock {
+			add("%s: fallback %q: want mock or nothing", where, r.Fallback)
+		}
+		if r.Mode == ModeProxy && p.TargetURL == "" && p.Mode == ModeMock {
+			add("%s: proxy rule needs target_url", where)
+		}
+	}
+	if err := p.Comparison.validate(); err != nil {
+		add("%v", err)
+	}
+	if len(probs) == 0 {
+		return nil
+	}
+	return &ValidationError{Name: p.Name, Problems: probs}
+}
+
+func (a *Auth) problems() []string {
+	var probs []string
+	add := func(format string, args ...any) { probs = append(probs, fmt.Sprintf(format, args...)) }
+	keys, known := credentialKeys[a.AuthType]
+	switch {
+	case a.AuthType == "":
+		add("auth_type is required (api_key, bearer_token, basic_auth, oauth2 or custom)")
+		return probs
+	case !known && a.AuthType != AuthCustom:
+		add("auth_type %q: want api_key, bearer_token, basic_auth, oauth2 or custom", a.AuthType)
+		return probs
+	}
+	if a.AuthType == AuthAPIKey {
+		switch a.Location {
+		case "", "header", "query", "cookie":
+		default:
+			add("location %q: want header, query or cookie", a.Location)
+		}
+		if a.Name == "" {
+			add("name is required for api_key (the header, query or cookie name)")
+		}
+	} else {
+		if a.Location != "" {
+			add("location applies to api_key only")
+		}
+		if a.Name != "" {
+			add("name applies to api_key only")
+		}
+	}
+	for _, k := range sortedKeys(a.Credentials) {
+		if a.AuthType == AuthCustom {
+			if !strings.HasPrefix(k, "header.") && !strings.HasPrefix(k, "query.") || k == "header." || k == "query." {
+				add("credentials key %q: want header.<Name> or query.<name>", k)
+			}
+		} else if !slices.Contains(keys, k) {
+			add("credentials key %q is not used by %s (want %s)", k, a.AuthType, strings.Join(keys, ", "))
+		}
+		if err := checkRefs(a.Credentials[k]); err != nil {
+			add("credentials %q: %v", k, err)
+		}
+	}
+	has := func(k string) bool { return a.Credentials[k] != "" }
+	switch a.AuthType {
+	case AuthAPIKey:
+		if !has("api_key") {
+			add("credentials api_key is required")
+		}
+	case AuthBearerToken:
+		if !has("token") {
+			add("credentials token is required")
+		}
+	case AuthBasic:
+		if !has("username") {
+			add("credentials username is required")
+		}
+		if !has("password") {
+			add("credentials password is required")
+		}
+	case AuthOAuth2:
+		if !has("access_token") && !(has("token_url") && (has("refresh_token") || has("client_id") && has("client_secret"))) {
+			add("oauth2 needs access_token, or token_url with refresh_token or client_id and client_secret")
+		}
+		if has("token_url") {
+			if err := checkURL(a.Credentials["token_url"]); err != nil && !strings.Contains(a.Credentials["token_url"], "${") {
+				add("credentials token_url: %v", err)
+			}
+		}
+	case AuthCustom:
+		if len(a.Credentials) == 0 {
+			add("custom needs at least one header.<Name> or query.<name> credential")
+		}
+	}
+	return probs
+}
+
+func (c Comparison) validate() error {
+	var probs []string
+	for i, f := range c.IgnoreFields {
+		if strings.TrimSpace(f) == "" {
+			probs = append(probs, fmt.Sprintf("comparison.ignore_fields[%d] is empty", i))
+		}
+	}
+	check := func(name string, v float64) {
+		if v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+			probs = append(probs, fmt.Sprintf("comparison.tolerance %s: %v must be a number >= 0", name, v))
+		}
+	}
+	check("default", c.Tolerance.Default)
+	for _, k := range sortedKeys(c.Tolerance.Paths) {
+		check(fmt.Sprintf("%q", k), c.Tolerance.Paths[k])
+	}
+	for _, k := range sortedKeys(c.ArrayKeys) {
+		if c.ArrayKeys[k] == "" {
+			probs = append(probs, fmt.Sprintf("comparison.array_keys %q: key field is empty", k))
+		}
+	}
+	if len(probs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s", strings.Join(probs, "; "))
+}
+
+// checkURL accepts an absolute http or https URL with a host.
+func checkURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil {
+		return errors.New("not a valid URL")
+	}
+	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		return fmt.Errorf("%q: want an http:// or https:// URL with a host", maskURL(s))
+	}
+	return nil
+}
+
+// maskURL hides the password of a URL's user info; anything else is returned unchanged.
+func maskURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), Mask)
+		return strings.Replace(u.String(), url.QueryEscape(Mask), Mask, 1)
+	}
+	return s
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

@@ -267,7 +267,7 @@ func TestCORS(t *testing.T) {
 		}
 		want := map[string]string{
 			"Access-Control-Allow-Origin":      "http://app.test",
-			"Access-Control-Allow-Headers":      "content-type, x-trace",
+			"Access-Control-Allow-Headers":     "content-type, x-trace",
 			"Access-Control-Allow-Credentials": "true",
 			"Access-Control-Max-Age":           "86400",
 		}

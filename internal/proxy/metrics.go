@@ -1,7 +1,13 @@
 package proxy
 
 import (
+	"bytes"
+	"fmt"
+	"io"
 	"math"
+	"net/http"
+	"strings"
+	"sync"
 	"sort"
 	"sync/atomic"
 	"time"
@@ -219,3 +225,64 @@ func (c *counters) snapshot() Counters {
 	}
 	return out
 }
+
+// MaxValidatedBody is the largest live response body ValidateResponses checks; larger bodies
+// pass through unchecked.
+const MaxValidatedBody = 4 << 20
+
+// ValidateResponses returns a ForwardConfig.ModifyResponse hook that checks live answers for spec
+// operations with check (mock.Engine.ValidateResponse) once their body has streamed through to
+// the client unchanged: each violation is counted in m and logged as one line to log.
+func ValidateResponses[P fmt.Stringer](check func(op *spec.Operation, r *http.Request, status int, header http.Header, body []byte) []P, m *Metrics, log io.Writer) func(*http.Response, *spec.Operation) error {
+	var mu sync.Mutex // one writer of log lines at a time
+	return func(resp *http.Response, op *spec.Operation) error {
+		if op == nil || resp.Body == nil {
+			return nil
+		}
+		req, status, header := resp.Request, resp.StatusCode, resp.Header.Clone()
+		resp.Body = &teeCheck{rc: resp.Body, done: func(body []byte) {
+			problems := check(op, req, status, header, body)
+			if len(problems) == 0 {
+				return
+			}
+			m.AddViolations(op, len(problems))
+			var b strings.Builder
+			for _, p := range problems {
+				fmt.Fprintf(&b, "response violation: %s %d: %s\n", op.Key(), status, p)
+			}
+			mu.Lock()
+			io.WriteString(log, b.String())
+			mu.Unlock()
+		}}
+		return nil
+	}
+}
+
+// teeCheck copies what is read into a buffer and hands the whole body to done at EOF, unless it
+// grew past MaxValidatedBody or the reader stopped early.
+type teeCheck struct {
+	rc   io.ReadCloser
+	buf  bytes.Buffer
+	over bool
+	done func([]byte)
+}
+
+func (t *teeCheck) Read(p []byte) (int, error) {
+	n, err := t.rc.Read(p)
+	if !t.over {
+		if t.buf.Len()+n > MaxValidatedBody {
+			t.over = true
+			t.buf = bytes.Buffer{}
+		} else {
+			t.buf.Write(p[:n])
+		}
+	}
+	if err == io.EOF && !t.over && t.done != nil {
+		done := t.done
+		t.done = nil
+		done(t.buf.Bytes())
+	}
+	return n, err
+}
+
+func (t *teeCheck) Close() error { return t.rc.Close() }

@@ -169,7 +169,7 @@ func TestServeRouting(t *testing.T) {
 		{name: "mock answers a spec operation", mode: ModeMock, method: "GET", target: "/pets", status: 200, side: "mock", bodyHas: `"mock":"GET /pets"`},
 		{name: "mock path params", mode: ModeMock, method: "GET", target: "/pets/missing", status: 404, side: "mock", bodyHas: "GET /pets/{id}"},
 		{name: "unknown path is 404 problem", mode: ModeMock, method: "GET", target: "/nope", status: 404, side: "mock", bodyHas: "no operation in the spec matches GET /nope"},
-		{name: "undeclared method is 405 with Allow", mode: ModeMock, method: "DELETE", target: "/pets", status: 405, side: "mock", allow: "GET, POST", bodyHas: "DELETE is not declared"},
+		{name: "undeclared method is 405 with Allow", mode: ModeMock, method: "DELETE", target: "/pets", status: 405, side: "mock", allow: "GET, HEAD, POST", bodyHas: "DELETE is not declared"},
 		{name: "proxy forwards", mode: ModeProxy, method: "GET", target: "/pets", status: 200, side: "proxy", bodyHas: `"live":"/pets"`, forwarded: 1},
 		{name: "proxy forwards paths not in the spec", mode: ModeProxy, method: "GET", target: "/other/thing", status: 200, side: "proxy", bodyHas: `"live":"/other/thing"`, forwarded: 1},
 		{name: "proxy failure without fallback", mode: ModeProxy, live: "connection refused", method: "GET", target: "/pets", status: 502, side: "proxy", forwarded: 1},

@@ -1,0 +1,335 @@
+package mcpserver
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/mockloop/mockloop/internal/spec"
+)
+
+// maxResultBody bounds the response body an operation tool returns; the rest is dropped and
+// the result says so.
+const maxResultBody = 1 << 20
+
+// operationArgs are the arguments of an operation tool (see operationInputSchema).
+type operationArgs struct {
+	Path   map[string]any `json:"path"`
+	Query  map[string]any `json:"query"`
+	Header map[string]any `json:"header"`
+	Cookie map[string]any `json:"cookie"`
+	Body   any            `json:"body"`
+	// hasBody tells an explicit null body from no body.
+	hasBody bool
+}
+
+// parseOperationArgs decodes raw tool arguments. Unknown top-level keys are errors, so a
+// misplaced parameter ("petId" instead of "path": {"petId": ...}) is reported, not ignored.
+func parseOperationArgs(raw json.RawMessage) (operationArgs, error) {
+	var a operationArgs
+	if len(bytes.TrimSpace(raw)) == 0 || string(bytes.TrimSpace(raw)) == "null" {
+		return a, nil
+	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &top); err != nil {
+		return a, fmt.Errorf("arguments: want a JSON object: %w", err)
+	}
+	for k, v := range top {
+		var dst *map[string]any
+		switch k {
+		case "path":
+			dst = &a.Path
+		case "query":
+			dst = &a.Query
+		case "header":
+			dst = &a.Header
+		case "cookie":
+			dst = &a.Cookie
+		case "body":
+			dec := json.NewDecoder(bytes.NewReader(v))
+			dec.UseNumber()
+			if err := dec.Decode(&a.Body); err != nil {
+				return a, fmt.Errorf("arguments.body: %w", err)
+			}
+			a.hasBody = true
+			continue
+		default:
+			return a, fmt.Errorf("arguments: unknown key %q (want path, query, header, cookie or body)", k)
+		}
+		dec := json.NewDecoder(bytes.NewReader(v))
+		dec.UseNumber()
+		if err := dec.Decode(dst); err != nil {
+			return a, fmt.Errorf("arguments.%s: want an object of parameter values: %w", k, err)
+		}
+	}
+	return a, nil
+}
+
+// buildRequest turns an operation tool call into the HTTP request the plugin's handler gets.
+// Required path parameters must be present; values are strings, numbers or booleans (arrays
+// too for query parameters, sent as repeated keys).
+func buildRequest(ctx context.Context, op *spec.Operation, a operationArgs) (*http.Request, error) {
+	// Path: fill the template from the spec, so the request always routes to this operation.
+	var path strings.Builder
+	rest := op.Path
+	for {
+		i := strings.IndexByte(rest, '{')
+		if i < 0 {
+			path.WriteString(rest)
+			break
+		}
+		j := strings.IndexByte(rest[i:], '}')
+		if j < 0 {
+			path.WriteString(rest)
+			break
+		}
+		path.WriteString(rest[:i])
+		name := rest[i+1 : i+j]
+		v, ok := a.Path[name]
+		if !ok {
+			return nil, fmt.Errorf("missing path parameter %q (pass it as {\"path\": {%q: ...}})", name, name)
+		}
+		s, err := scalarString(v)
+		if err != nil {
+			return nil, fmt.Errorf("path parameter %q: %w", name, err)
+		}
+		path.WriteString(url.PathEscape(s))
+		rest = rest[i+j+1:]
+	}
+	for name := range a.Path {
+		if !strings.Contains(op.Path, "{"+name+"}") {
+			return nil, fmt.Errorf("unknown path parameter %q for %s", name, op.Key())
+		}
+	}
+
+	q := url.Values{}
+	for _, name := range sortedKeys(a.Query) {
+		switch v := a.Query[name].(type) {
+		case []any:
+			for i, e := range v {
+				s, err := scalarString(e)
+				if err != nil {
+					return nil, fmt.Errorf("query parameter %q[%d]: %w", name, i, err)
+				}
+				q.Add(name, s)
+			}
+		default:
+			s, err := scalarString(v)
+			if err != nil {
+				return nil, fmt.Errorf("query parameter %q: %w", name, err)
+			}
+			q.Add(name, s)
+		}
+	}
+
+	var body []byte
+	contentType := ""
+	if a.hasBody {
+		var mt string
+		if rb := requestBody(op); rb != nil {
+			mt, _ = bodyMediaType(rb.Content)
+		}
+		switch s, isString := a.Body.(string); {
+		case mt == "" || isJSONMediaType(mt):
+			b, err := json.Marshal(a.Body)
+			if err != nil {
+				return nil, fmt.Errorf("body: %w", err)
+			}
+			body = b
+			contentType = "application/json"
+			if mt != "" && mt != "*/*" {
+				contentType = mt
+			}
+		case isString:
+			body = []byte(s)
+			contentType = mt
+		case mt == "application/x-www-form-urlencoded":
+			obj, ok := a.Body.(map[string]any)
+			if !ok {
+				return nil, fmt.Errorf("body: want an object of form fields for %s", mt)
+			}
+			form := url.Values{}
+			for _, k := range sortedKeys(obj) {
+				s, err := scalarString(obj[k])
+				if err != nil {
+					return nil, fmt.Errorf("body field %q: %w", k, err)
+				}
+				form.Set(k, s)
+			}
+			body = []byte(form.Encode())
+			contentType = mt
+		default:
+			return nil, fmt.Errorf("body: the operation takes %s: pass the body as a string", mt)
+		}
+	}
+
+	u := &url.URL{Path: path.String(), RawQuery: q.Encode()}
+	var rd *bytes.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	} else {
+		rd = bytes.NewReader(nil)
+	}
+	req, err := http.NewRequestWithContext(ctx, op.Method, u.String(), rd)
+	if err != nil {
+		return nil, fmt.Errorf("build request for %s: %w", op.Key(), err)
+	}
+	if body == nil {
+		req.Body = http.NoBody
+		req.ContentLength = 0
+	}
+	req.RemoteAddr = "127.0.0.1:0"
+	req.Host = "mockloop-mcp"
+	req.RequestURI = u.RequestURI()
+	for _, name := range sortedKeys(a.Header) {
+		s, err := scalarString(a.Header[name])
+		if err != nil {
+			return nil, fmt.Errorf("header %q: %w", name, err)
+		}
+		req.Header.Set(name, s)
+	}
+	for _, name := range sortedKeys(a.Cookie) {
+		s, err := scalarString(a.Cookie[name])
+		if err != nil {
+			return nil, fmt.Errorf("cookie %q: %w", name, err)
+		}
+		req.AddCookie(&http.Cookie{Name: name, Value: s})
+	}
+	if contentType != "" && req.Header.Get("Content-Type") == "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if req.Header.Get("Accept") == "" {
+		req.Header.Set("Accept", "application/json, */*;q=0.8")
+	}
+	return req, nil
+}
+
+// scalarString formats a parameter value: strings as is, numbers as written, booleans as
+// true/false. Objects, arrays and null are errors.
+func scalarString(v any) (string, error) {
+	switch v := v.(type) {
+	case string:
+		return v, nil
+	case json.Number:
+		return v.String(), nil
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64), nil
+	case bool:
+		return strconv.FormatBool(v), nil
+	case nil:
+		return "", fmt.Errorf("null is not a parameter value")
+	default:
+		return "", fmt.Errorf("want a string, number or boolean, got %T", v)
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// recorder is an in-memory http.ResponseWriter that keeps at most maxResultBody bytes.
+type recorder struct {
+	header    http.Header
+	status    int
+	body      bytes.Buffer
+	total     int64
+	truncated bool
+}
+
+func newRecorder() *recorder { return &recorder{header: http.Header{}} }
+
+func (r *recorder) Header() http.Header { return r.header }
+
+func (r *recorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+}
+
+func (r *recorder) Write(p []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	r.total += int64(len(p))
+	if room := maxResultBody - r.body.Len(); room < len(p) {
+		r.body.Write(p[:max(room, 0)])
+		r.truncated = true
+		return len(p), nil
+	}
+	return r.body.Write(p)
+}
+
+// Flush is a no-op: everything is kept until the handler returns.
+func (r *recorder) Flush() {}
+
+// OperationResult is what an operation tool returns: the HTTP answer the plugin gave.
+type OperationResult struct {
+	Status  int               `json:"status"`
+	Headers map[string]string `json:"headers"`
+	// Body is the decoded JSON value when the response is JSON, else the text (or base64 when
+	// BodyEncoding is "base64").
+	Body         any    `json:"body,omitempty"`
+	BodyEncoding string `json:"body_encoding,omitempty"`
+	// Truncated is set when the body was larger than the result limit (1 MiB).
+	Truncated bool `json:"truncated,omitempty"`
+	// Mode is the side that answered (X-Mockloop-Mode), when the handler says.
+	Mode string `json:"mode,omitempty"`
+}
+
+// result turns the recorded answer into an OperationResult, with every string in redact
+// replaced by "***" (secrets a live API might echo back).
+func (r *recorder) result(redact []string) OperationResult {
+	status := r.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	res := OperationResult{Status: status, Headers: map[string]string{}, Truncated: r.truncated}
+	for _, k := range sortedKeys(r.header) {
+		res.Headers[k] = redactString(strings.Join(r.header[k], ", "), redact)
+	}
+	res.Mode = r.header.Get("X-Mockloop-Mode")
+	raw := r.body.Bytes()
+	if len(raw) == 0 {
+		return res
+	}
+	if isJSONMediaType(r.header.Get("Content-Type")) || strings.Contains(r.header.Get("Content-Type"), "json") {
+		text := redactString(string(raw), redact)
+		dec := json.NewDecoder(strings.NewReader(text))
+		dec.UseNumber()
+		var v any
+		if err := dec.Decode(&v); err == nil && !dec.More() {
+			res.Body = v
+			return res
+		}
+	}
+	if utf8.Valid(raw) {
+		res.Body = redactString(string(raw), redact)
+		return res
+	}
+	res.Body = base64.StdEncoding.EncodeToString(raw)
+	res.BodyEncoding = "base64"
+	return res
+}
+
+// redactString replaces every secret in s with "***".
+func redactString(s string, secrets []string) string {
+	for _, sec := range secrets {
+		if sec != "" && strings.Contains(s, sec) {
+			s = strings.ReplaceAll(s, sec, "***")
+		}
+	}
+	return s
+}

@@ -1,0 +1,368 @@
+package mcpserver
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strings"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/mockloop/mockloop/internal/plugin"
+	"github.com/mockloop/mockloop/internal/spec"
+)
+
+// fixedTools are the names of the tools that are always there; operation tools never take them.
+var fixedTools = map[string]bool{
+	"create_mcp_plugin":       true,
+	"list_plugins":            true,
+	"delete_plugin":           true,
+	"execute_test_plan":       true,
+	"diff_responses":          true,
+	"get_performance_metrics": true,
+	"switch_mode":             true,
+}
+
+func (s *Server) addFixedTools() {
+	mcp.AddTool(s.mcp, &mcp.Tool{
+		Name: "create_mcp_plugin",
+		Description: "Create a plugin from an OpenAPI document (file path or URL) exactly as `mockloop plugin create` " +
+			"does, save it, and add one tool per API operation. Returns the plugin (secrets masked) and the tools added.",
+	}, s.createPlugin)
+	mcp.AddTool(s.mcp, &mcp.Tool{
+		Name:        "list_plugins",
+		Description: "List the saved plugins with their mode, spec, target and operation tools.",
+		Annotations: &mcp.ToolAnnotations{ReadOnlyHint: true},
+	}, s.listPlugins)
+	mcp.AddTool(s.mcp, &mcp.Tool{
+		Name:        "delete_plugin",
+		Description: "Delete a saved plugin and remove its operation tools.",
+		Annotations: &mcp.ToolAnnotations{DestructiveHint: boolPtr(true), IdempotentHint: true},
+	}, s.deletePlugin)
+	mcp.AddTool(s.mcp, &mcp.Tool{
+		Name: "switch_mode",
+		Description: "Switch a plugin's mode (mock, proxy or hybrid; the plugin file is updated and its tools use " +
+			"the new mode at once), or the mode of a running `mockloop serve` given its URL (PUT /__mockloop/mode).",
+		Annotations: &mcp.ToolAnnotations{IdempotentHint: true},
+	}, s.switchMode)
+	s.addTestTools()
+}
+
+// createInput is create_mcp_plugin's input: the guide's keys.
+type createInput struct {
+	PluginName       string           `json:"plugin_name" jsonschema:"name of the plugin: letters, digits, '-' and '_'; it prefixes the operation tools"`
+	SpecURLOrPath    string           `json:"spec_url_or_path,omitempty" jsonschema:"the OpenAPI document: a file path or an http(s) URL (default: the embedded example API)"`
+	Mode             string           `json:"mode,omitempty" jsonschema:"mock, proxy or hybrid (default mock)"`
+	TargetURL        string           `json:"target_url,omitempty" jsonschema:"base URL of the live API (required for proxy and hybrid)"`
+	AuthConfig       *authInput       `json:"auth_config,omitempty" jsonschema:"credentials injected into live requests"`
+	RouteRules       []ruleInput      `json:"route_rules,omitempty" jsonschema:"hybrid mode rules: the first matching rule (highest priority first) decides mock or proxy"`
+	ComparisonConfig *comparisonInput `json:"comparison_config,omitempty" jsonschema:"default comparison settings for test runs"`
+	FallbackToMock   bool             `json:"fallback_to_mock,omitempty" jsonschema:"answer from the mock when a live call fails"`
+	Force            bool             `json:"force,omitempty" jsonschema:"overwrite an existing plugin of that name"`
+}
+
+type authInput struct {
+	AuthType    string            `json:"auth_type" jsonschema:"api_key, bearer_token, basic_auth, oauth2 or custom"`
+	Credentials map[string]string `json:"credentials,omitempty" jsonschema:"api_key: {api_key}; bearer_token: {token}; basic_auth: {username, password}; oauth2: {access_token, refresh_token, client_id, client_secret, token_url, scope}; custom: {\"header.X-Name\": template}. Values may be ${ENV} references"`
+	Location    string            `json:"location,omitempty" jsonschema:"api_key only: header, query or cookie"`
+	Name        string            `json:"name,omitempty" jsonschema:"api_key only: the header, query or cookie name"`
+}
+
+type ruleInput struct {
+	Pattern   string `json:"pattern" jsonschema:"path glob (* one segment, ** any) or OpenAPI path template"`
+	Method    string `json:"method,omitempty" jsonschema:"HTTP method; empty matches any"`
+	Condition string `json:"condition,omitempty" jsonschema:"expression over request.method, request.path, request.headers, request.params"`
+	Mode      string `json:"mode" jsonschema:"mock or proxy"`
+	Priority  int    `json:"priority,omitempty" jsonschema:"higher is tried first"`
+	Fallback  string `json:"fallback,omitempty" jsonschema:"mock: answer from the mock when the live call fails"`
+}
+
+// comparisonInput mirrors plugin.Comparison; tolerance is a number or a map of JSONPath to
+// number with an optional "default".
+type comparisonInput struct {
+	IgnoreFields   []string          `json:"ignore_fields,omitempty" jsonschema:"field names (any depth) or JSONPaths such as $.data[*].id to ignore"`
+	Tolerance      any               `json:"tolerance,omitempty" jsonschema:"relative numeric tolerance: a number (0.1 = 10%) or {\"default\": 0.1, \"$.price\": 0}"`
+	StrictArrays   bool              `json:"strict_arrays,omitempty" jsonschema:"compare arrays element by element (default: order ignored)"`
+	CompareHeaders bool              `json:"compare_headers,omitempty" jsonschema:"also compare response headers"`
+	IgnoreHeaders  []string          `json:"ignore_headers,omitempty" jsonschema:"headers left out of the comparison"`
+	ArrayKeys      map[string]string `json:"array_keys,omitempty" jsonschema:"match array elements by a key: {\"$.items\": \"id\"}"`
+}
+
+// toComparison converts through JSON, so plugin.Tolerance's own decoding applies.
+func (c *comparisonInput) toComparison() (plugin.Comparison, error) {
+	var out plugin.Comparison
+	if c == nil {
+		return out, nil
+	}
+	data, err := json.Marshal(c)
+	if err != nil {
+		return out, fmt.Errorf("comparison_config: %w", err)
+	}
+	if err := json.Unmarshal(data, &out); err != nil {
+		return out, fmt.Errorf("comparison_config: %w", err)
+	}
+	return out, nil
+}
+
+// createOutput is what create_mcp_plugin returns.
+type createOutput struct {
+	Plugin   *plugin.Plugin `json:"plugin"`
+	File     string         `json:"file"`
+	Tools    []opTool       `json:"tools"`
+	Warnings []string       `json:"warnings,omitempty"`
+}
+
+func (s *Server) createPlugin(ctx context.Context, _ *mcp.CallToolRequest, in createInput) (*mcp.CallToolResult, any, error) {
+	p, err := in.plugin()
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := p.Validate(); err != nil {
+		return nil, nil, err
+	}
+	// The spec must load before anything is written, as `plugin create` does.
+	doc, err := spec.Load(ctx, p.Spec, spec.Options{Client: s.client, Stdin: strings.NewReader("")})
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := s.cfg.Store.Save(p, in.Force); err != nil {
+		if errors.Is(err, plugin.ErrExists) {
+			return nil, nil, fmt.Errorf("%w (pass force: true to overwrite)", err)
+		}
+		return nil, nil, err
+	}
+	lp := s.load(ctx, p)
+	if lp.err != nil {
+		return nil, nil, fmt.Errorf("plugin %q saved to %s but not loaded: %w", p.Name, s.cfg.Store.Path(p.Name), lp.err)
+	}
+	s.install(lp)
+	out := createOutput{Plugin: p.Masked(), File: s.cfg.Store.Path(p.Name), Tools: lp.tools}
+	for i, w := range doc.Warnings {
+		if i == 20 {
+			out.Warnings = append(out.Warnings, fmt.Sprintf("... and %d more", len(doc.Warnings)-20))
+			break
+		}
+		out.Warnings = append(out.Warnings, w.String())
+	}
+	if out.Tools == nil {
+		out.Tools = []opTool{}
+	}
+	return nil, out, nil
+}
+
+// plugin builds the plugin the input describes. A relative spec path is made absolute, so
+// the plugin works from any directory.
+func (in createInput) plugin() (*plugin.Plugin, error) {
+	p := &plugin.Plugin{
+		Name:      strings.TrimSpace(in.PluginName),
+		Spec:      strings.TrimSpace(in.SpecURLOrPath),
+		Mode:      strings.ToLower(strings.TrimSpace(in.Mode)),
+		TargetURL: strings.TrimSpace(in.TargetURL),
+	}
+	switch {
+	case p.Spec == "":
+		p.Spec = spec.ExampleSource
+	case p.Spec != spec.ExampleSource && !isURL(p.Spec) && !filepath.IsAbs(p.Spec):
+		abs, err := filepath.Abs(p.Spec)
+		if err != nil {
+			return nil, fmt.Errorf("spec_url_or_path %q: %w", p.Spec, err)
+		}
+		p.Spec = abs
+	}
+	if p.Mode == "" {
+		p.Mode = plugin.ModeMock
+	}
+	if in.FallbackToMock {
+		p.Fallback = plugin.ModeMock
+	}
+	if a := in.AuthConfig; a != nil {
+		p.Auth = &plugin.Auth{AuthType: a.AuthType, Location: a.Location, Name: a.Name, Credentials: a.Credentials}
+	}
+	for _, r := range in.RouteRules {
+		p.RouteRules = append(p.RouteRules, plugin.RouteRule{
+			Pattern: r.Pattern, Method: r.Method, Condition: r.Condition, Mode: r.Mode, Priority: r.Priority, Fallback: r.Fallback,
+		})
+	}
+	c, err := in.ComparisonConfig.toComparison()
+	if err != nil {
+		return nil, err
+	}
+	p.Comparison = c
+	return p, nil
+}
+
+func isURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+type listInput struct{}
+
+type pluginSummary struct {
+	Name      string   `json:"name"`
+	Mode      string   `json:"mode"`
+	Spec      string   `json:"spec"`
+	TargetURL string   `json:"target_url,omitempty"`
+	AuthType  string   `json:"auth_type,omitempty"`
+	Loaded    bool     `json:"loaded"`
+	Error     string   `json:"error,omitempty"`
+	Tools     []string `json:"tools"`
+}
+
+type listOutput struct {
+	Dir     string          `json:"plugins_dir"`
+	Plugins []pluginSummary `json:"plugins"`
+}
+
+func (s *Server) listPlugins(ctx context.Context, _ *mcp.CallToolRequest, _ listInput) (*mcp.CallToolResult, any, error) {
+	list, err := s.cfg.Store.List()
+	if err != nil {
+		return nil, nil, err
+	}
+	out := listOutput{Dir: s.cfg.Store.Dir(), Plugins: []pluginSummary{}}
+	for _, p := range list {
+		m := p.Masked()
+		sum := pluginSummary{Name: m.Name, Mode: m.Mode, Spec: m.Spec, TargetURL: m.TargetURL, Tools: []string{}}
+		if m.Auth != nil {
+			sum.AuthType = m.Auth.AuthType
+		}
+		if lp := s.plugin(p.Name); lp != nil {
+			sum.Loaded = lp.err == nil
+			if lp.err != nil {
+				sum.Error = lp.err.Error()
+			}
+			for _, t := range lp.tools {
+				sum.Tools = append(sum.Tools, t.Name)
+			}
+		}
+		out.Plugins = append(out.Plugins, sum)
+	}
+	return nil, out, nil
+}
+
+type deleteInput struct {
+	PluginName string `json:"plugin_name" jsonschema:"the plugin to delete"`
+}
+
+type deleteOutput struct {
+	Deleted      string   `json:"deleted"`
+	ToolsRemoved []string `json:"tools_removed"`
+}
+
+func (s *Server) deletePlugin(ctx context.Context, _ *mcp.CallToolRequest, in deleteInput) (*mcp.CallToolResult, any, error) {
+	if err := s.cfg.Store.Delete(in.PluginName); err != nil {
+		return nil, nil, err
+	}
+	out := deleteOutput{Deleted: in.PluginName, ToolsRemoved: []string{}}
+	if lp := s.uninstall(in.PluginName); lp != nil {
+		for _, t := range lp.tools {
+			out.ToolsRemoved = append(out.ToolsRemoved, t.Name)
+		}
+	}
+	return nil, out, nil
+}
+
+type switchInput struct {
+	Mode       string `json:"mode" jsonschema:"mock, proxy or hybrid"`
+	PluginName string `json:"plugin_name,omitempty" jsonschema:"the plugin whose mode to change (its file is updated)"`
+	ServerURL  string `json:"server_url,omitempty" jsonschema:"base URL of a running mockloop serve, e.g. http://127.0.0.1:8000"`
+}
+
+type switchOutput struct {
+	Mode       string `json:"mode"`
+	Previous   string `json:"previous,omitempty"`
+	PluginName string `json:"plugin_name,omitempty"`
+	ServerURL  string `json:"server_url,omitempty"`
+}
+
+func (s *Server) switchMode(ctx context.Context, _ *mcp.CallToolRequest, in switchInput) (*mcp.CallToolResult, any, error) {
+	mode := strings.ToLower(strings.TrimSpace(in.Mode))
+	switch {
+	case (in.PluginName == "") == (in.ServerURL == ""):
+		return nil, nil, errors.New("switch_mode: give plugin_name or server_url (one of them)")
+	case in.ServerURL != "":
+		return s.switchServerMode(ctx, in.ServerURL, mode)
+	}
+	p, err := s.cfg.Store.Get(in.PluginName)
+	if err != nil {
+		return nil, nil, err
+	}
+	prev := p.Mode
+	p.Mode = mode
+	if err := p.Validate(); err != nil {
+		return nil, nil, err
+	}
+	lp := s.load(ctx, p)
+	if lp.err != nil {
+		return nil, nil, fmt.Errorf("switch plugin %q to %s: %w", p.Name, mode, lp.err)
+	}
+	if err := s.cfg.Store.Save(p, true); err != nil {
+		closeHandler(lp.handler)
+		return nil, nil, err
+	}
+	s.install(lp)
+	return nil, switchOutput{Mode: mode, Previous: prev, PluginName: p.Name}, nil
+}
+
+// switchServerMode asks a running server to switch: PUT <server>/__mockloop/mode.
+func (s *Server) switchServerMode(ctx context.Context, server, mode string) (*mcp.CallToolResult, any, error) {
+	if !isURL(server) {
+		return nil, nil, fmt.Errorf("server_url %q: want an http(s) URL", server)
+	}
+	u := strings.TrimRight(server, "/") + "/__mockloop/mode"
+	body, _ := json.Marshal(map[string]string{"mode": mode})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, u, bytes.NewReader(body))
+	if err != nil {
+		return nil, nil, fmt.Errorf("switch mode at %s: %w", server, err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return nil, nil, fmt.Errorf("switch mode at %s: %w", server, err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode/100 != 2 {
+		detail := strings.TrimSpace(string(data))
+		var pd struct{ Detail, Title string }
+		if json.Unmarshal(data, &pd) == nil && (pd.Detail != "" || pd.Title != "") {
+			detail = strings.TrimSpace(pd.Title + ": " + pd.Detail)
+		}
+		return nil, nil, fmt.Errorf("switch mode at %s: %s: %s", server, resp.Status, detail)
+	}
+	var mb struct {
+		Mode     string `json:"mode"`
+		Previous string `json:"previous"`
+	}
+	if err := json.Unmarshal(data, &mb); err != nil {
+		return nil, nil, fmt.Errorf("switch mode at %s: unexpected answer: %w", server, err)
+	}
+	return nil, switchOutput{Mode: mb.Mode, Previous: mb.Previous, ServerURL: server}, nil
+}
+
+// toolError is a tool result that reports err to the model (isError), not a protocol error.
+func toolError(err error) *mcp.CallToolResult {
+	var r mcp.CallToolResult
+	r.SetError(err)
+	return &r
+}
+
+// structured returns v as the result's structured content and as JSON text.
+func structured(v any) (*mcp.CallToolResult, error) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return toolError(fmt.Errorf("encode result: %w", err)), nil
+	}
+	return &mcp.CallToolResult{
+		Content:           []mcp.Content{&mcp.TextContent{Text: string(data)}},
+		StructuredContent: json.RawMessage(data),
+	}, nil
+}
+
+func boolPtr(b bool) *bool { return &b }

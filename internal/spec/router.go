@@ -2,26 +2,53 @@ package spec
 
 import (
 	"fmt"
+	"net/http"
 	"net/url"
 	"sort"
 	"strings"
 )
 
-// Router maps a request method and path to an operation. It is built once at load; Find does
-// no allocation beyond the returned parameter map.
+// Router maps a request method and path to an operation. It is built once at load; Find
+// allocates only the returned parameter map (and the Allowed list on a method mismatch).
+//
+// Matching rules, in order of preference at each path segment: a static segment, then
+// parameter segments with the longest literal text first ({id}.json before {id}), backtracking
+// when a branch dead-ends. A trailing slash is significant when the document declares both
+// forms, else /pets/ finds /pets and /pets finds /pets/. Segments are compared decoded, so
+// /caf%C3%A9 finds /café, and an encoded slash (%2F) stays inside its parameter's value.
 type Router struct {
-	root *node
+	root      *node
+	conflicts []Conflict
 }
 
-// node is one path segment in a trie: static children first, then one parameter child.
+// Conflict is a path template that routes like an earlier one for the same method
+// (/a/{name} after /a/{id}): requests go to the earlier one.
+type Conflict struct {
+	Method string
+	Path   string // the template that loses
+	Winner string // the template requests go to
+}
+
+// node is one path segment in a trie.
 type node struct {
 	static map[string]*node
-	param  *node
-	// names are the parameter names along the way, for the operations ending here.
-	ops   map[string]*Operation // method -> operation
-	names map[string][]string   // method -> parameter names in path order
-	// segment holds template suffix/prefix for segments like "{id}.json" (prefix, suffix).
-	prefix, suffix string
+	params []*paramNode // sorted: most literal text first
+	ops    map[string]*route
+}
+
+// paramNode is a child whose segment holds parameters, e.g. "{id}" or "{id}.json" or
+// "{a}-{b}". Its parts alternate literal text and parameters, starting with a literal
+// (possibly empty).
+type paramNode struct {
+	shape string   // the segment with parameter names removed: "{}.json"
+	lits  []string // literal parts: len(lits) == number of params + 1
+	node
+}
+
+// route is an operation at a node, with its parameter names in path order.
+type route struct {
+	op    *Operation
+	names []string
 }
 
 // Match is the result of routing a request.
@@ -35,8 +62,9 @@ type Match struct {
 	Allowed []string
 }
 
-// NewRouter indexes ops. Two templates that differ only in parameter names
-// (/a/{id} and /a/{name}) share one route: the first wins for each method.
+// NewRouter indexes ops. Two templates that differ only in parameter names (/a/{id} and
+// /a/{name}) share one route: the first wins for each method, and the other is listed in
+// Conflicts. The error is reserved for templates that cannot be routed (an unclosed "{").
 func NewRouter(ops []*Operation) (*Router, error) {
 	r := &Router{root: &node{}}
 	for _, op := range ops {
@@ -47,99 +75,199 @@ func NewRouter(ops []*Operation) (*Router, error) {
 	return r, nil
 }
 
+// Conflicts lists the templates shadowed by an earlier one, in document order.
+func (r *Router) Conflicts() []Conflict { return r.conflicts }
+
 func (r *Router) add(op *Operation) error {
 	n := r.root
 	var names []string
-	for _, seg := range splitPath(op.Path) {
-		open := strings.IndexByte(seg, '{')
-		close := strings.LastIndexByte(seg, '}')
-		if open >= 0 && close > open {
-			prefix, suffix := seg[:open], seg[close+1:]
-			names = append(names, seg[open+1:close])
-			if n.param == nil {
-				n.param = &node{prefix: prefix, suffix: suffix}
+	segs := splitTemplate(op.Path)
+	for _, seg := range segs {
+		if !strings.ContainsAny(seg, "{}") {
+			if n.static == nil {
+				n.static = map[string]*node{}
 			}
-			n = n.param
+			key := unescape(seg)
+			child := n.static[key]
+			if child == nil {
+				child = &node{}
+				n.static[key] = child
+			}
+			n = child
 			continue
 		}
-		if n.static == nil {
-			n.static = map[string]*node{}
+		lits, params, err := parseSegment(seg)
+		if err != nil {
+			return fmt.Errorf("path %q: %w", op.Path, err)
 		}
-		child := n.static[seg]
+		names = append(names, params...)
+		shape := strings.Join(lits, "{}")
+		var child *paramNode
+		for _, p := range n.params {
+			if p.shape == shape {
+				child = p
+				break
+			}
+		}
 		if child == nil {
-			child = &node{}
-			n.static[seg] = child
+			child = &paramNode{shape: shape, lits: lits}
+			n.params = append(n.params, child)
+			sort.SliceStable(n.params, func(i, j int) bool {
+				return literalLen(n.params[i].lits) > literalLen(n.params[j].lits)
+			})
 		}
-		n = child
+		n = &child.node
 	}
 	if n.ops == nil {
-		n.ops = map[string]*Operation{}
-		n.names = map[string][]string{}
+		n.ops = map[string]*route{}
 	}
-	if _, dup := n.ops[op.Method]; dup {
-		return nil // conflicting templates: the first declared wins
+	if prev, dup := n.ops[op.Method]; dup {
+		r.conflicts = append(r.conflicts, Conflict{Method: op.Method, Path: op.Path, Winner: prev.op.Path})
+		return nil
 	}
-	n.ops[op.Method] = op
-	n.names[op.Method] = names
+	n.ops[op.Method] = &route{op: op, names: names}
 	return nil
 }
 
-// Find routes method + path (the URL path, not yet unescaped segment by segment).
+func literalLen(lits []string) int {
+	n := 0
+	for _, l := range lits {
+		n += len(l)
+	}
+	return n
+}
+
+// parseSegment splits "{a}-{b}.json" into literals ["", "-", ".json"] and names [a, b].
+func parseSegment(seg string) (lits, names []string, err error) {
+	rest := seg
+	for {
+		open := strings.IndexByte(rest, '{')
+		if open < 0 {
+			if strings.IndexByte(rest, '}') >= 0 {
+				return nil, nil, fmt.Errorf("unmatched '}' in segment %q", seg)
+			}
+			lits = append(lits, unescape(rest))
+			return lits, names, nil
+		}
+		close := strings.IndexByte(rest[open:], '}')
+		if close < 0 || strings.IndexByte(rest[:open], '}') >= 0 {
+			return nil, nil, fmt.Errorf("unmatched '{' in segment %q", seg)
+		}
+		close += open
+		if len(names) > 0 && open == 0 {
+			return nil, nil, fmt.Errorf("segment %q has two parameters with nothing between them", seg)
+		}
+		lits = append(lits, unescape(rest[:open]))
+		names = append(names, rest[open+1:close])
+		rest = rest[close+1:]
+	}
+}
+
+// splitTemplate splits a template into segments; a trailing slash gives a last "" segment.
+func splitTemplate(p string) []string {
+	p = strings.TrimPrefix(p, "/")
+	if p == "" {
+		return nil
+	}
+	return strings.Split(p, "/")
+}
+
+func unescape(s string) string {
+	if strings.IndexByte(s, '%') < 0 {
+		return s
+	}
+	if u, err := url.PathUnescape(s); err == nil {
+		return u
+	}
+	return s
+}
+
+// maxParams bounds the parameters collected on the stack; deeper templates still route, the
+// extra values are collected on the heap.
+const maxParams = 16
+
+// Find routes method + path. Pass the request's escaped path (r.URL.EscapedPath()) so that an
+// encoded slash stays inside a parameter; a decoded path works too. HEAD falls back to GET.
+// The query string, if any, is ignored.
 func (r *Router) Find(method, path string) Match {
-	var vals []string
-	n := r.find(r.root, splitPath(path), &vals)
-	if n == nil || len(n.ops) == 0 {
+	if i := strings.IndexAny(path, "?#"); i >= 0 {
+		path = path[:i]
+	}
+	path = strings.TrimPrefix(path, "/")
+	var buf [maxParams]string
+	vals := buf[:0]
+	n := r.find(r.root, path, &vals)
+	if n == nil {
+		// The other form of a trailing slash: /pets/ -> /pets, /pets -> /pets/.
+		vals = buf[:0]
+		if trimmed, ok := strings.CutSuffix(path, "/"); ok {
+			n = r.find(r.root, trimmed, &vals)
+		} else if path != "" {
+			n = r.find(r.root, path+"/", &vals)
+		}
+	}
+	if n == nil {
 		return Match{}
 	}
-	op, ok := n.ops[method]
-	if !ok && method == "HEAD" {
-		op, ok = n.ops["GET"]
+	rt, ok := n.ops[method]
+	if !ok && method == http.MethodHead {
+		rt, ok = n.ops[http.MethodGet]
 	}
 	if !ok {
-		allowed := make([]string, 0, len(n.ops))
-		for m := range n.ops {
-			allowed = append(allowed, m)
-		}
-		sort.Strings(allowed)
-		return Match{Allowed: allowed}
+		return Match{Allowed: allowed(n.ops)}
 	}
-	names := n.names[op.Method]
-	var params map[string]string
-	if len(names) > 0 {
-		params = make(map[string]string, len(names))
-		for i, name := range names {
+	m := Match{Operation: rt.op}
+	if len(rt.names) > 0 {
+		m.PathParams = make(map[string]string, len(rt.names))
+		for i, name := range rt.names {
 			if i < len(vals) {
-				params[name] = vals[i]
+				m.PathParams[name] = vals[i]
 			}
 		}
 	}
-	return Match{Operation: op, PathParams: params}
+	return m
 }
 
-// find walks the trie, static segments before parameters, backtracking when a static branch
-// dead-ends.
-func (r *Router) find(n *node, segs []string, vals *[]string) *node {
-	if len(segs) == 0 {
+func allowed(ops map[string]*route) []string {
+	out := make([]string, 0, len(ops)+1)
+	for m := range ops {
+		out = append(out, m)
+	}
+	if _, get := ops[http.MethodGet]; get {
+		if _, head := ops[http.MethodHead]; !head {
+			out = append(out, http.MethodHead)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// find walks the trie over the rest of the path (without its leading slash), static segments
+// before parameters, backtracking when a branch dead-ends. It returns the node with
+// operations that the whole path leads to.
+func (r *Router) find(n *node, rest string, vals *[]string) *node {
+	if rest == "" {
 		if len(n.ops) > 0 {
 			return n
 		}
 		return nil
 	}
-	seg := segs[0]
-	if child, ok := n.static[seg]; ok {
-		if found := r.find(child, segs[1:], vals); found != nil {
+	seg, next, more := strings.Cut(rest, "/")
+	// A trailing slash leaves one empty segment to match ("" static key).
+	if more && next == "" {
+		next = "\x00"
+	}
+	if child, ok := n.static[unescape(seg)]; ok {
+		if found := r.findNext(child, next, vals); found != nil {
 			return found
 		}
 	}
-	if p := n.param; p != nil && len(seg) > len(p.prefix)+len(p.suffix) &&
-		strings.HasPrefix(seg, p.prefix) && strings.HasSuffix(seg, p.suffix) {
-		v := seg[len(p.prefix) : len(seg)-len(p.suffix)]
-		if u, err := url.PathUnescape(v); err == nil {
-			v = u
-		}
+	for _, p := range n.params {
 		mark := len(*vals)
-		*vals = append(*vals, v)
-		if found := r.find(p, segs[1:], vals); found != nil {
+		if !p.match(seg, vals) {
+			continue
+		}
+		if found := r.findNext(&p.node, next, vals); found != nil {
 			return found
 		}
 		*vals = (*vals)[:mark]
@@ -147,15 +275,55 @@ func (r *Router) find(n *node, segs []string, vals *[]string) *node {
 	return nil
 }
 
-func splitPath(p string) []string {
-	p = strings.Trim(p, "/")
-	if p == "" {
+// findNext continues after a segment; "\x00" marks the empty segment after a trailing slash.
+func (r *Router) findNext(n *node, next string, vals *[]string) *node {
+	if next == "\x00" {
+		if child, ok := n.static[""]; ok && len(child.ops) > 0 {
+			return child
+		}
 		return nil
 	}
-	return strings.Split(p, "/")
+	return r.find(n, next, vals)
 }
 
-// String is for debugging.
+// match reports whether seg fits the segment's shape and appends the parameter values,
+// decoded. Values must not be empty. A literal between two parameters matches its first
+// occurrence; the last literal must end the segment.
+func (p *paramNode) match(seg string, vals *[]string) bool {
+	mark := len(*vals)
+	rest := seg
+	if !strings.HasPrefix(rest, p.lits[0]) {
+		return false
+	}
+	rest = rest[len(p.lits[0]):]
+	last := len(p.lits) - 1
+	for i := 1; i <= last; i++ {
+		lit := p.lits[i]
+		var v string
+		if i == last {
+			if !strings.HasSuffix(rest, lit) {
+				*vals = (*vals)[:mark]
+				return false
+			}
+			v, rest = rest[:len(rest)-len(lit)], ""
+		} else {
+			j := strings.Index(rest, lit)
+			if j < 0 {
+				*vals = (*vals)[:mark]
+				return false
+			}
+			v, rest = rest[:j], rest[j+len(lit):]
+		}
+		if v == "" {
+			*vals = (*vals)[:mark]
+			return false
+		}
+		*vals = append(*vals, unescape(v))
+	}
+	return true
+}
+
+// String is for debugging and test failures.
 func (m Match) String() string {
 	if m.Operation == nil {
 		return fmt.Sprintf("no match (allowed %v)", m.Allowed)

@@ -1,12 +1,15 @@
 // Package spec loads OpenAPI documents (3.0, 3.1 and Swagger 2.0, JSON or YAML, from a file,
-// stdin or a URL), validates them, and indexes their operations by method and path template so
-// a request can be routed to its operation without touching the document again.
-// kin-openapi stays inside this package and internal/mock.
+// stdin, an http(s) URL or the embedded example), validates them, and indexes their operations
+// by method and path template so a request can be routed to its operation without touching the
+// document again. kin-openapi stays inside this package and internal/mock.
+//
+// Loading has two levels. Load succeeds whenever the document can be served: problems that do
+// not stop serving (examples, uncompilable regex patterns, unused components, conflicting path
+// templates) become Document.Warnings. Document.Validate is the strict check.
 package spec
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,11 +18,12 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/getkin/kin-openapi/openapi2"
-	"github.com/getkin/kin-openapi/openapi2conv"
 	"github.com/getkin/kin-openapi/openapi3"
-	"go.yaml.in/yaml/v3"
 )
+
+// ExampleSource is the source name of the embedded example API: Load(ctx, ExampleSource, opts)
+// loads it. Plugin files store this string as their spec when none was given.
+const ExampleSource = "mockloop:example"
 
 // Options tune Load. The zero value reads stdin from os.Stdin and URLs with http.DefaultClient.
 type Options struct {
@@ -29,18 +33,25 @@ type Options struct {
 
 // Document is a loaded, indexed OpenAPI document.
 type Document struct {
-	// T is the document as OpenAPI 3 (Swagger 2.0 input is converted).
+	// T is the document as OpenAPI 3 (Swagger 2.0 input is converted). Schema patterns that Go's
+	// regexp cannot compile are removed from it (and listed in Warnings), so validating values
+	// against T never fails on them.
 	T *openapi3.T
-	// Source is where it came from, as the user named it (a path, "-" or a URL).
+	// Source is where it came from, as the user named it (a path, "-", a URL or ExampleSource).
 	Source string
 	// SourceVersion is the version the source declared: "2.0", "3.0.3", "3.1.0", ...
 	SourceVersion string
-	// Warnings are problems that do not stop serving (bad examples, unused components).
+	// Warnings are problems that do not stop serving, in a stable order.
 	Warnings []Warning
 	// Operations lists every operation in path order, then method order.
 	Operations []*Operation
+	// BasePath is the path of servers[0].url ("/v2" for https://x/v2), "" when it is "/" or
+	// absent or templated. Find matches request paths with and without it.
+	BasePath string
 
 	router *Router
+	raw    []byte // the source bytes, kept to put line numbers on Validate's problems
+	isJSON bool
 }
 
 // Warning is a non-fatal problem found while loading, with where it is.
@@ -49,6 +60,7 @@ type Warning struct {
 	Message  string
 }
 
+// String is "location: message", or the message alone when there is no location.
 func (w Warning) String() string {
 	if w.Location == "" {
 		return w.Message
@@ -70,24 +82,41 @@ type Operation struct {
 // Key is "METHOD /path/template", unique within a document.
 func (o *Operation) Key() string { return o.Method + " " + o.Path }
 
-// Error is a load or validation failure that names the source and the location in it.
+// Error is a load failure that names the source and the location in it. Its message is one
+// line: load spec "SOURCE": LOCATION: what is wrong.
 type Error struct {
-	Source   string
-	Location string // JSON pointer, or "line:column" where known
+	Source string
+	// Location is a JSON pointer, with " (line L)" where known, or "line L, column C" for
+	// syntax errors; empty when the failure has no place in the document (file not found).
+	Location string
 	Err      error
 }
 
 func (e *Error) Error() string {
-	if e.Location == "" {
-		return fmt.Sprintf("load spec %q: %v", e.Source, e.Err)
+	msg := "unknown error"
+	if e.Err != nil {
+		msg = oneLine(e.Err.Error())
 	}
-	return fmt.Sprintf("load spec %q: %s: %v", e.Source, e.Location, e.Err)
+	if e.Location == "" {
+		return fmt.Sprintf("load spec %q: %s", e.Source, msg)
+	}
+	return fmt.Sprintf("load spec %q: %s: %s", e.Source, e.Location, msg)
 }
 
+// Unwrap returns the underlying error.
 func (e *Error) Unwrap() error { return e.Err }
 
-// Load reads, parses, converts (Swagger 2.0), resolves and indexes the document at source:
-// a file path, "-" for stdin, or an http(s) URL. External $refs resolve relative to it.
+// oneLine folds a multi-line message (kin-openapi and YAML errors have some) onto one line.
+func oneLine(s string) string {
+	if !strings.ContainsAny(s, "\r\n") {
+		return s
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// Load reads, parses, converts (Swagger 2.0), resolves and indexes the document at source: a
+// file path, "-" for stdin, an http(s) URL, or ExampleSource. External $refs resolve relative
+// to it. Every failure is an *Error.
 func Load(ctx context.Context, source string, opts Options) (*Document, error) {
 	data, base, err := read(ctx, source, opts)
 	if err != nil {
@@ -96,110 +125,20 @@ func Load(ctx context.Context, source string, opts Options) (*Document, error) {
 	return LoadData(ctx, source, base, data, opts)
 }
 
-// LoadData is Load for bytes already in memory; base is the location external $refs resolve
-// against (nil: the current directory).
-func LoadData(ctx context.Context, source string, base *url.URL, data []byte, opts Options) (*Document, error) {
-	var head struct {
-		OpenAPI string `yaml:"openapi"`
-		Swagger string `yaml:"swagger"`
+// Find routes a request to its operation. See Router.Find; the path may also carry the server
+// base path (BasePath).
+func (d *Document) Find(method, path string) Match {
+	m := d.router.Find(method, path)
+	if m.Operation != nil || d.BasePath == "" {
+		return m
 	}
-	if err := yaml.Unmarshal(data, &head); err != nil {
-		return nil, &Error{Source: source, Err: fmt.Errorf("parse: %w", err)}
+	if rest, ok := strings.CutPrefix(path, d.BasePath); ok && (rest == "" || rest[0] == '/') {
+		if m2 := d.router.Find(method, rest); m2.Operation != nil || len(m2.Allowed) > 0 {
+			return m2
+		}
 	}
-	loader := openapi3.NewLoader()
-	loader.IsExternalRefsAllowed = true
-	loader.Context = ctx
-	var t *openapi3.T
-	var version string
-	switch {
-	case head.Swagger != "":
-		version = head.Swagger
-		if !strings.HasPrefix(head.Swagger, "2.") {
-			return nil, &Error{Source: source, Location: "/swagger", Err: fmt.Errorf("unsupported swagger version %q (want 2.0)", head.Swagger)}
-		}
-		var t2 openapi2.T
-		if err := yaml.Unmarshal(data, &t2); err != nil {
-			return nil, &Error{Source: source, Err: fmt.Errorf("parse swagger 2.0: %w", err)}
-		}
-		t3, err := openapi2conv.ToV3(&t2)
-		if err != nil {
-			return nil, &Error{Source: source, Err: fmt.Errorf("convert swagger 2.0: %w", err)}
-		}
-		if err := loader.ResolveRefsIn(t3, base); err != nil {
-			return nil, &Error{Source: source, Err: err}
-		}
-		t = t3
-	case head.OpenAPI != "":
-		version = head.OpenAPI
-		if !strings.HasPrefix(head.OpenAPI, "3.0") && !strings.HasPrefix(head.OpenAPI, "3.1") {
-			return nil, &Error{Source: source, Location: "/openapi", Err: fmt.Errorf("unsupported openapi version %q (want 3.0 or 3.1)", head.OpenAPI)}
-		}
-		t, err := loader.LoadFromDataWithPath(data, base)
-		if err != nil {
-			return nil, &Error{Source: source, Err: err}
-		}
-		return newDocument(source, version, t)
-	default:
-		return nil, &Error{Source: source, Err: errors.New(`not an OpenAPI document: no "openapi" or "swagger" version field`)}
-	}
-	return newDocument(source, version, t)
+	return m
 }
-
-func newDocument(source, version string, t *openapi3.T) (*Document, error) {
-	d := &Document{T: t, Source: source, SourceVersion: version}
-	if t.Paths != nil {
-		for _, path := range t.Paths.Keys() {
-			item := t.Paths.Value(path)
-			for _, method := range methodOrder {
-				op := item.GetOperation(method)
-				if op == nil {
-					continue
-				}
-				d.Operations = append(d.Operations, &Operation{
-					Method:     method,
-					Path:       path,
-					ID:         op.OperationID,
-					Op:         op,
-					PathItem:   item,
-					Parameters: mergeParams(item.Parameters, op.Parameters),
-				})
-			}
-		}
-	}
-	r, err := NewRouter(d.Operations)
-	if err != nil {
-		return nil, &Error{Source: source, Location: "/paths", Err: err}
-	}
-	d.router = r
-	return d, nil
-}
-
-var methodOrder = []string{
-	http.MethodGet, http.MethodPut, http.MethodPost, http.MethodDelete,
-	http.MethodOptions, http.MethodHead, http.MethodPatch, http.MethodTrace,
-}
-
-func mergeParams(pathLevel, opLevel openapi3.Parameters) openapi3.Parameters {
-	out := make(openapi3.Parameters, 0, len(pathLevel)+len(opLevel))
-	seen := map[string]bool{}
-	for _, p := range opLevel {
-		if p == nil || p.Value == nil {
-			continue
-		}
-		seen[p.Value.In+"\x00"+p.Value.Name] = true
-		out = append(out, p)
-	}
-	for _, p := range pathLevel {
-		if p == nil || p.Value == nil || seen[p.Value.In+"\x00"+p.Value.Name] {
-			continue
-		}
-		out = append(out, p)
-	}
-	return out
-}
-
-// Find routes a request to its operation. See Router.Find.
-func (d *Document) Find(method, path string) Match { return d.router.Find(method, path) }
 
 // Title is the document's info.title, or its source when there is none.
 func (d *Document) Title() string {
@@ -209,8 +148,21 @@ func (d *Document) Title() string {
 	return d.Source
 }
 
+// Operation returns the operation with the given operationId, or nil.
+func (d *Document) Operation(id string) *Operation {
+	for _, op := range d.Operations {
+		if op.ID == id {
+			return op
+		}
+	}
+	return nil
+}
+
+// read returns the bytes of source and the location its relative $refs resolve against.
 func read(ctx context.Context, source string, opts Options) ([]byte, *url.URL, error) {
 	switch {
+	case source == ExampleSource:
+		return Example(), &url.URL{Path: "/mockloop-example.yaml"}, nil
 	case source == "-":
 		in := opts.Stdin
 		if in == nil {
@@ -220,31 +172,16 @@ func read(ctx context.Context, source string, opts Options) ([]byte, *url.URL, e
 		if err != nil {
 			return nil, nil, fmt.Errorf("read stdin: %w", err)
 		}
-		wd, _ := os.Getwd()
-		return data, &url.URL{Path: filepath.ToSlash(wd) + "/"}, nil
-	case strings.HasPrefix(source, "http://") || strings.HasPrefix(source, "https://"):
+		return data, cwdBase(), nil
+	case isHTTP(source):
 		u, err := url.Parse(source)
 		if err != nil {
 			return nil, nil, err
 		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, source, nil)
-		if err != nil {
-			return nil, nil, err
-		}
-		client := opts.Client
-		if client == nil {
-			client = http.DefaultClient
-		}
-		resp, err := client.Do(req)
-		if err != nil {
-			return nil, nil, err
-		}
-		defer resp.Body.Close()
-		if resp.StatusCode/100 != 2 {
-			return nil, nil, fmt.Errorf("GET %s: %s", source, resp.Status)
-		}
-		data, err := io.ReadAll(resp.Body)
+		data, err := fetch(ctx, opts.Client, u)
 		return data, u, err
+	case source == "":
+		return nil, nil, fmt.Errorf("no spec given")
 	default:
 		data, err := os.ReadFile(source)
 		if err != nil {
@@ -256,4 +193,58 @@ func read(ctx context.Context, source string, opts Options) ([]byte, *url.URL, e
 		}
 		return data, &url.URL{Path: filepath.ToSlash(abs)}, nil
 	}
+}
+
+func isHTTP(s string) bool {
+	return strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://")
+}
+
+// cwdBase is the base for documents without a location of their own (stdin): a file in the
+// current directory, so that "other.yaml" resolves next to where the user is.
+func cwdBase() *url.URL {
+	wd, err := os.Getwd()
+	if err != nil {
+		wd = "."
+	}
+	return &url.URL{Path: filepath.ToSlash(wd) + "/-"}
+}
+
+// maxFetch bounds a document fetched over HTTP; real specs are well under it.
+const maxFetch = 256 << 20
+
+func fetch(ctx context.Context, client *http.Client, u *url.URL) ([]byte, error) {
+	if client == nil {
+		client = http.DefaultClient
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/json, application/yaml;q=0.9, */*;q=0.8")
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		return nil, fmt.Errorf("GET %s: %s", redactURL(u), resp.Status)
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxFetch+1))
+	if err != nil {
+		return nil, fmt.Errorf("GET %s: %w", redactURL(u), err)
+	}
+	if len(data) > maxFetch {
+		return nil, fmt.Errorf("GET %s: document larger than %d MB", redactURL(u), maxFetch>>20)
+	}
+	return data, nil
+}
+
+// redactURL drops user info and the query, which may hold credentials.
+func redactURL(u *url.URL) string {
+	c := *u
+	c.User = nil
+	if c.RawQuery != "" {
+		c.RawQuery = "..."
+	}
+	return c.String()
 }

@@ -1,0 +1,251 @@
+package spec
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// decodeJSON decodes an OpenAPI 3 JSON document into an unresolved openapi3.T.
+//
+// It is what json.Unmarshal(data, &t) does, faster: kin-openapi's UnmarshalJSON methods decode
+// each object twice (into the struct, and into a generic map for its extensions), so the
+// document root, paths and components, which hold everything, would be decoded generically
+// three times over, and Paths even re-encodes every path item. Here those top levels are split
+// by hand and each path item and component decodes on its own, spread over the CPUs.
+func decodeJSON(data []byte) (*openapi3.T, error) {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(data, &top); err != nil {
+		return nil, err
+	}
+	t := &openapi3.T{}
+	var jobs []job
+	exts := map[string]*any{}
+	for key, raw := range top {
+		switch key {
+		case "openapi":
+			jobs = append(jobs, job{"/openapi", raw, &t.OpenAPI})
+		case "info":
+			jobs = append(jobs, job{"/info", raw, &t.Info})
+		case "servers":
+			jobs = append(jobs, job{"/servers", raw, &t.Servers})
+		case "security":
+			jobs = append(jobs, job{"/security", raw, &t.Security})
+		case "tags":
+			jobs = append(jobs, job{"/tags", raw, &t.Tags})
+		case "externalDocs":
+			jobs = append(jobs, job{"/externalDocs", raw, &t.ExternalDocs})
+		case "jsonSchemaDialect":
+			jobs = append(jobs, job{"/jsonSchemaDialect", raw, &t.JSONSchemaDialect})
+		case "webhooks":
+			jobs = append(jobs, job{"/webhooks", raw, &t.Webhooks})
+		case "paths":
+			paths, more, err := splitPaths(raw)
+			if err != nil {
+				return nil, &decodeError{at: "/paths", err: err}
+			}
+			t.Paths = paths
+			jobs = append(jobs, more...)
+		case "components":
+			c, more, err := splitComponents(raw)
+			if err != nil {
+				return nil, &decodeError{at: "/components", err: err}
+			}
+			t.Components = c
+			jobs = append(jobs, more...)
+		default:
+			// kin-openapi keeps every other member (x-* and unknown ones) as an extension.
+			v := new(any)
+			exts[key] = v
+			jobs = append(jobs, job{"/" + escapePointer(key), raw, v})
+		}
+	}
+	if err := runJobs(jobs); err != nil {
+		return nil, err
+	}
+	for key, v := range exts {
+		if t.Extensions == nil {
+			t.Extensions = make(map[string]any, len(exts))
+		}
+		t.Extensions[key] = *v
+	}
+	return t, nil
+}
+
+// job decodes one subtree into its destination.
+type job struct {
+	at   string // JSON pointer, for errors
+	raw  json.RawMessage
+	dest any
+}
+
+func runJobs(jobs []job) error {
+	workers := min(runtime.GOMAXPROCS(0), len(jobs))
+	if workers <= 1 {
+		for _, j := range jobs {
+			if err := decodeJob(j); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		first error
+		next  int
+	)
+	take := func() (job, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		if first != nil || next >= len(jobs) {
+			return job{}, false
+		}
+		next++
+		return jobs[next-1], true
+	}
+	for range workers {
+		wg.Go(func() {
+			for {
+				j, ok := take()
+				if !ok {
+					return
+				}
+				if err := decodeJob(j); err != nil {
+					mu.Lock()
+					if first == nil {
+						first = err
+					}
+					mu.Unlock()
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return first
+}
+
+func decodeJob(j job) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &decodeError{at: j.at, err: fmt.Errorf("cannot decode (internal error in the OpenAPI library: %v)", r)}
+		}
+	}()
+	if err := json.Unmarshal(j.raw, j.dest); err != nil {
+		return &decodeError{at: j.at, err: errors.New(strings.TrimPrefix(err.Error(), "json: "))}
+	}
+	return nil
+}
+
+func splitPaths(raw json.RawMessage) (*openapi3.Paths, []job, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, nil, err
+	}
+	paths := openapi3.NewPaths()
+	var jobs []job
+	for key, v := range m {
+		if strings.HasPrefix(key, "x-") {
+			var x any
+			if err := json.Unmarshal(v, &x); err != nil {
+				return nil, nil, err
+			}
+			if paths.Extensions == nil {
+				paths.Extensions = map[string]any{}
+			}
+			paths.Extensions[key] = x
+			continue
+		}
+		if isNull(v) {
+			paths.Set(key, nil)
+			continue
+		}
+		item := &openapi3.PathItem{}
+		paths.Set(key, item)
+		jobs = append(jobs, job{"/paths/" + escapePointer(key), v, item})
+	}
+	return paths, jobs, nil
+}
+
+func splitComponents(raw json.RawMessage) (*openapi3.Components, []job, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, nil, err
+	}
+	c := &openapi3.Components{}
+	var jobs []job
+	for kind, v := range m {
+		var err error
+		at := "/components/" + escapePointer(kind)
+		switch kind {
+		case "schemas":
+			c.Schemas, err = splitMap[openapi3.SchemaRef](at, v, &jobs)
+		case "parameters":
+			c.Parameters, err = splitMap[openapi3.ParameterRef](at, v, &jobs)
+		case "headers":
+			c.Headers, err = splitMap[openapi3.HeaderRef](at, v, &jobs)
+		case "requestBodies":
+			c.RequestBodies, err = splitMap[openapi3.RequestBodyRef](at, v, &jobs)
+		case "responses":
+			c.Responses, err = splitMap[openapi3.ResponseRef](at, v, &jobs)
+		case "securitySchemes":
+			c.SecuritySchemes, err = splitMap[openapi3.SecuritySchemeRef](at, v, &jobs)
+		case "examples":
+			c.Examples, err = splitMap[openapi3.ExampleRef](at, v, &jobs)
+		case "links":
+			c.Links, err = splitMap[openapi3.LinkRef](at, v, &jobs)
+		case "callbacks":
+			c.Callbacks, err = splitMap[openapi3.CallbackRef](at, v, &jobs)
+		default:
+			var x any
+			err = json.Unmarshal(v, &x)
+			if c.Extensions == nil {
+				c.Extensions = map[string]any{}
+			}
+			c.Extensions[kind] = x
+		}
+		if err != nil {
+			return nil, nil, &decodeError{at: at, err: err}
+		}
+	}
+	return c, jobs, nil
+}
+
+// splitMap allocates one V per member of the object raw and queues its decoding.
+func splitMap[V any](at string, raw json.RawMessage, jobs *[]job) (map[string]*V, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, err
+	}
+	if m == nil {
+		return nil, nil
+	}
+	out := make(map[string]*V, len(m))
+	for name, v := range m {
+		if isNull(v) {
+			out[name] = nil
+			continue
+		}
+		dest := new(V)
+		out[name] = dest
+		*jobs = append(*jobs, job{at + "/" + escapePointer(name), v, dest})
+	}
+	return out, nil
+}
+
+func isNull(raw json.RawMessage) bool { return string(raw) == "null" }
+
+// decodeError is a decoding failure at a JSON pointer.
+type decodeError struct {
+	at  string
+	err error
+}
+
+func (e *decodeError) Error() string { return e.at + ": " + e.err.Error() }
+func (e *decodeError) Unwrap() error { return e.err }

@@ -1,0 +1,364 @@
+package spec
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi2"
+	"github.com/getkin/kin-openapi/openapi2conv"
+	"github.com/getkin/kin-openapi/openapi3"
+	"go.yaml.in/yaml/v3"
+)
+
+// LoadData is Load for bytes already in memory. source names them in messages; base is the
+// location external $refs resolve against (nil: the current directory). Every failure is an
+// *Error; LoadData never panics.
+//
+// JSON documents take a fast path: encoding/json straight into openapi3.T, then kin-openapi
+// resolves the $refs. That uses a fraction of the memory of kin-openapi's loader, which reads
+// JSON through its YAML parser. YAML documents go through kin-openapi's loader.
+func LoadData(ctx context.Context, source string, base *url.URL, data []byte, opts Options) (doc *Document, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			doc, err = nil, &Error{Source: source, Err: fmt.Errorf("cannot load document (internal error in the OpenAPI library: %v)", r)}
+		}
+	}()
+	if base == nil {
+		base = cwdBase()
+	}
+	p := &parser{ctx: ctx, source: source, base: base, data: data, opts: opts}
+	t, version, err := p.parse()
+	if err != nil {
+		return nil, err
+	}
+	return newDocument(source, version, t, data, p.isJSON)
+}
+
+type parser struct {
+	ctx    context.Context
+	source string
+	base   *url.URL
+	data   []byte
+	opts   Options
+	isJSON bool
+}
+
+// head is where the document declares its version.
+type head struct {
+	key, value string // "openapi" or "swagger", and its value
+	line       int    // line of the value, 0 when unknown
+}
+
+func (p *parser) fail(location string, err error) error {
+	return &Error{Source: p.source, Location: location, Err: err}
+}
+
+func (p *parser) parse() (*openapi3.T, string, error) {
+	if len(bytes.TrimSpace(p.data)) == 0 {
+		return nil, "", p.fail("", errors.New("empty document"))
+	}
+	h, err := p.head()
+	if err != nil {
+		return nil, "", err
+	}
+	at := "/" + h.key
+	if h.line > 0 {
+		at += fmt.Sprintf(" (line %d)", h.line)
+	}
+	switch h.key {
+	case "swagger":
+		if h.value != "2.0" {
+			return nil, "", p.fail(at, fmt.Errorf("unsupported swagger version %q (want 2.0)", h.value))
+		}
+		t, err := p.swagger()
+		return t, h.value, err
+	default:
+		if !strings.HasPrefix(h.value, "3.0.") && !strings.HasPrefix(h.value, "3.1.") &&
+			h.value != "3.0" && h.value != "3.1" {
+			return nil, "", p.fail(at, fmt.Errorf("unsupported openapi version %q (want 3.0.x or 3.1.x)", h.value))
+		}
+		t, err := p.openapi3()
+		return t, h.value, err
+	}
+}
+
+// head finds the version field, and reports syntax errors with their line and column. It
+// decides between the JSON and the YAML path: a document that starts with '{' and parses as
+// JSON is JSON.
+func (p *parser) head() (head, error) {
+	if trimmed := bytes.TrimLeft(p.data, " \t\r\n\ufeff"); len(trimmed) > 0 && trimmed[0] == '{' {
+		h, err := p.jsonHead()
+		if err == nil {
+			p.isJSON = true
+			return h, nil
+		}
+		// A YAML flow mapping starts with '{' too; report the JSON error if YAML fails as well.
+		if h2, err2 := p.yamlHead(); err2 == nil {
+			return h2, nil
+		}
+		return head{}, err
+	}
+	return p.yamlHead()
+}
+
+func (p *parser) jsonHead() (head, error) {
+	var v struct {
+		OpenAPI json.RawMessage `json:"openapi"`
+		Swagger json.RawMessage `json:"swagger"`
+	}
+	if err := json.Unmarshal(p.data, &v); err != nil {
+		var syn *json.SyntaxError
+		if errors.As(err, &syn) {
+			line, col := lineCol(p.data, syn.Offset)
+			return head{}, p.fail(fmt.Sprintf("line %d, column %d", line, col), fmt.Errorf("invalid JSON: %s", strings.TrimPrefix(syn.Error(), "json: ")))
+		}
+		return head{}, p.fail("", errors.New("not an OpenAPI document: the top level is not an object"))
+	}
+	pick := func(key string, raw json.RawMessage) (head, error) {
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return head{}, p.fail("/"+key, fmt.Errorf("%s version must be a string, not %s", key, raw))
+		}
+		return head{key: key, value: s, line: p.jsonLineOf(key)}, nil
+	}
+	switch {
+	case v.OpenAPI != nil:
+		return pick("openapi", v.OpenAPI)
+	case v.Swagger != nil:
+		return pick("swagger", v.Swagger)
+	}
+	return head{}, p.fail("", errors.New(`not an OpenAPI document: no "openapi" or "swagger" version field`))
+}
+
+// jsonLineOf is the line of a top-level key, found cheaply (it is near the top in practice).
+func (p *parser) jsonLineOf(key string) int {
+	i := bytes.Index(p.data, []byte(`"`+key+`"`))
+	if i < 0 {
+		return 0
+	}
+	line, _ := lineCol(p.data, int64(i))
+	return line
+}
+
+var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): `)
+
+func (p *parser) yamlHead() (head, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(p.data, &root); err != nil {
+		msg := err.Error()
+		if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+			return head{}, p.fail("line "+m[1], fmt.Errorf("invalid YAML: %s", msg[len(m[0]):]))
+		}
+		return head{}, p.fail("", fmt.Errorf("invalid YAML: %s", strings.TrimPrefix(msg, "yaml: ")))
+	}
+	doc := &root
+	if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
+		doc = doc.Content[0]
+	}
+	if doc.Kind != yaml.MappingNode {
+		return head{}, p.fail("", errors.New("not an OpenAPI document: the top level is not a mapping"))
+	}
+	var found *head
+	for i := 0; i+1 < len(doc.Content); i += 2 {
+		k, v := doc.Content[i], doc.Content[i+1]
+		if k.Value != "openapi" && k.Value != "swagger" {
+			continue
+		}
+		if v.Kind != yaml.ScalarNode || v.Tag != "!!str" {
+			return head{}, p.fail(fmt.Sprintf("/%s (line %d)", k.Value, v.Line),
+				fmt.Errorf("%s version must be a string (quote it: %s: %q)", k.Value, k.Value, v.Value))
+		}
+		h := head{key: k.Value, value: v.Value, line: v.Line}
+		if found == nil || h.key == "openapi" {
+			found = &h
+		}
+	}
+	if found == nil {
+		return head{}, p.fail("", errors.New(`not an OpenAPI document: no "openapi" or "swagger" version field`))
+	}
+	return *found, nil
+}
+
+// lineCol turns a byte offset into a 1-based line and column (columns count bytes).
+func lineCol(data []byte, off int64) (line, col int) {
+	if off > int64(len(data)) {
+		off = int64(len(data))
+	}
+	if off < 0 {
+		off = 0
+	}
+	before := data[:off]
+	line = bytes.Count(before, []byte("\n")) + 1
+	col = int(off) - (bytes.LastIndexByte(before, '\n') + 1) + 1
+	return line, col
+}
+
+func (p *parser) loader(includeOrigin bool) *openapi3.Loader {
+	l := openapi3.NewLoader()
+	l.IsExternalRefsAllowed = true
+	l.IncludeOrigin = includeOrigin
+	l.Context = p.ctx
+	l.ReadFromURIFunc = p.readRef
+	return l
+}
+
+// readRef reads an external $ref target: a file, or an http(s) URL with the configured client
+// and the load's context.
+func (p *parser) readRef(_ *openapi3.Loader, u *url.URL) ([]byte, error) {
+	if u.Scheme == "http" || u.Scheme == "https" {
+		return fetch(p.ctx, p.opts.Client, u)
+	}
+	if u.Scheme != "" && u.Scheme != "file" {
+		return nil, fmt.Errorf("cannot read $ref %q: unsupported scheme %q", u.String(), u.Scheme)
+	}
+	if p.source == ExampleSource {
+		return nil, fmt.Errorf("cannot read $ref %q: the embedded example has no files", u.String())
+	}
+	return os.ReadFile(u.Path)
+}
+
+func (p *parser) openapi3() (*openapi3.T, error) {
+	if !p.isJSON {
+		t, err := p.loader(false).LoadFromDataWithPath(p.data, p.base)
+		if err != nil {
+			return nil, p.loadError(err)
+		}
+		return t, nil
+	}
+	t, err := decodeJSON(p.data)
+	if err != nil {
+		// kin-openapi's own loader reads some documents encoding/json rejects; when it fails
+		// too, the fast path's error says where.
+		if t, err2 := p.loader(false).LoadFromDataWithPath(p.data, p.base); err2 == nil {
+			return t, nil
+		}
+		var de *decodeError
+		if errors.As(err, &de) {
+			loc := de.at
+			if line := pointerLines(p.data, true, map[string]bool{de.at: true})[de.at]; line > 0 {
+				loc += fmt.Sprintf(" (line %d)", line)
+			}
+			return nil, p.fail(loc, de.err)
+		}
+		return nil, p.fail("", err)
+	}
+	if err := p.loader(false).ResolveRefsIn(t, p.base); err != nil {
+		return nil, p.loadError(err)
+	}
+	return t, nil
+}
+
+func (p *parser) swagger() (*openapi3.T, error) {
+	data := p.data
+	if !p.isJSON {
+		var err error
+		if data, err = yamlToJSON(p.data); err != nil {
+			return nil, p.fail("", fmt.Errorf("invalid YAML: %w", err))
+		}
+	}
+	var t2 openapi2.T
+	if err := json.Unmarshal(data, &t2); err != nil {
+		return nil, p.fail("", fmt.Errorf("parse swagger 2.0: %w", err))
+	}
+	t, err := openapi2conv.ToV3WithLoader(&t2, p.loader(false), p.base)
+	if err != nil {
+		return nil, p.loadError(fmt.Errorf("convert swagger 2.0: %w", err))
+	}
+	return t, nil
+}
+
+// loadError puts a location on a kin-openapi load error: the $ref it names, or a line.
+func (p *parser) loadError(err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return p.fail("", err)
+	}
+	msg := err.Error()
+	if ref, ok := findBadRef(p.data, msg); ok {
+		loc := ref.pointer
+		if ref.line > 0 {
+			loc += fmt.Sprintf(" (line %d)", ref.line)
+		}
+		return p.fail(loc, fmt.Errorf("cannot resolve $ref %q: %s", ref.value, stripKinPrefix(msg)))
+	}
+	return p.fail("", errors.New(stripKinPrefix(msg)))
+}
+
+func stripKinPrefix(msg string) string {
+	return strings.TrimPrefix(msg, "failed to unmarshal data: ")
+}
+
+// yamlToJSON re-encodes a YAML document as JSON, with every mapping key a string (YAML allows
+// `200:` as an integer key; JSON and kin-openapi's types want "200").
+func yamlToJSON(data []byte) ([]byte, error) {
+	var v any
+	if err := yaml.Unmarshal(data, &v); err != nil {
+		return nil, err
+	}
+	v, err := jsonable(v, 0)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(v)
+}
+
+func jsonable(v any, depth int) (any, error) {
+	if depth > 1000 {
+		return nil, errors.New("document nested too deeply")
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			e2, err := jsonable(e, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			x[k] = e2
+		}
+		return x, nil
+	case map[any]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			e2, err := jsonable(e, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			m[keyString(k)] = e2
+		}
+		return m, nil
+	case []any:
+		for i, e := range x {
+			e2, err := jsonable(e, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			x[i] = e2
+		}
+		return x, nil
+	case float64:
+		if x != x || x > 1e308 || x < -1e308 { // NaN and infinities have no JSON form
+			return strconv.FormatFloat(x, 'g', -1, 64), nil
+		}
+		return x, nil
+	default:
+		return x, nil
+	}
+}
+
+func keyString(k any) string {
+	switch x := k.(type) {
+	case string:
+		return x
+	case nil:
+		return "null"
+	default:
+		return fmt.Sprint(x)
+	}
+}

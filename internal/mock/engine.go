@@ -1,0 +1,629 @@
+// Package mock answers an OpenAPI operation without a backend: it picks the response (lowest
+// 2xx, or what a Prism-style `Prefer` header asks for), negotiates the media type from Accept,
+// serves the declared examples or data generated from the schema (deterministic per request),
+// validates requests against the operation, and builds sample requests an operation accepts.
+// Everything derived from the document is prepared by New; a request does no spec parsing.
+package mock
+
+import (
+	"hash/fnv"
+	"maps"
+	"net/http"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+
+	"github.com/mockloop/mockloop/internal/problem"
+	"github.com/mockloop/mockloop/internal/spec"
+)
+
+// Options tune an Engine. `mockloop serve` sets both fields true by default.
+type Options struct {
+	// ValidateRequests checks parameters and bodies against the operation: 400/422 when invalid.
+	ValidateRequests bool
+	// CheckSecurity answers 401 when a secured operation is called without its credential.
+	CheckSecurity bool
+}
+
+// Engine answers operations of one document. It is safe for concurrent use.
+type Engine struct {
+	doc     *spec.Document
+	opts    Options
+	schemas *schemas
+	ops     map[*spec.Operation]*operation
+	filter  *openapi3filter.Options
+	dynamic atomic.Uint64
+}
+
+// operation is everything Respond needs about one operation, prepared once.
+type operation struct {
+	op        *spec.Operation
+	route     *routers.Route
+	responses []*response // declaration order, sorted by key
+	preferred *response   // the default choice: lowest 2xx, else default, else first
+	security  []requirement
+	codes     string // the declared response keys, for error messages
+}
+
+type response struct {
+	key     string // "200", "2XX", "default"
+	status  int    // the status served when Prefer does not name one
+	media   []*media
+	headers []responseHeader
+	hdrOnce sync.Once
+	hdr     http.Header // generated header values (deterministic)
+}
+
+type responseHeader struct {
+	name string
+	h    *openapi3.Header
+}
+
+// media is one declared media type of a response, in preference order (JSON first).
+type media struct {
+	name        string // the content key as declared
+	contentType string // what is sent as Content-Type
+	typ, sub    string
+	kind        kind
+	schema      *openapi3.SchemaRef
+	example     any // the media-level example, nil when none
+	hasExample  bool
+	examples    []namedExample
+
+	defOnce sync.Once
+	defBody []byte // the first conforming example, encoded; nil: generate
+	defOK   bool
+
+	genMu sync.Mutex
+	gen   map[uint64][]byte // seed -> generated body, bounded
+}
+
+type namedExample struct {
+	name  string
+	value any
+}
+
+// maxCachedBodies bounds each media type's cache of generated bodies.
+const maxCachedBodies = 256
+
+// New prepares every operation of doc. The document must not change afterwards.
+func New(doc *spec.Document, opts Options) *Engine {
+	e := &Engine{
+		doc:     doc,
+		opts:    opts,
+		schemas: &schemas{v31: doc.T.IsOpenAPI31OrLater()},
+		ops:     make(map[*spec.Operation]*operation, len(doc.Operations)),
+	}
+	e.filter = &openapi3filter.Options{
+		MultiError:                 true,
+		SkipSettingDefaults:        true, // never rewrite the caller's request
+		AuthenticationFunc:         openapi3filter.NoopAuthenticationFunc,
+		RegexCompiler:              tolerantRegex,
+		ExcludeReadOnlyValidations: false,
+		SchemaValidationOptions:    []openapi3.SchemaValidationOption{openapi3.SetSchemaRegexCompiler(tolerantRegex)},
+	}
+	for _, op := range doc.Operations {
+		e.ops[op] = e.prepare(op)
+	}
+	return e
+}
+
+func (e *Engine) operation(op *spec.Operation) *operation {
+	if od := e.ops[op]; od != nil {
+		return od
+	}
+	// An operation from another document: prepare it now rather than fail.
+	return e.prepare(op)
+}
+
+func (e *Engine) prepare(op *spec.Operation) *operation {
+	od := &operation{
+		op: op,
+		route: &routers.Route{
+			Spec:      e.doc.T,
+			Path:      op.Path,
+			PathItem:  op.PathItem,
+			Method:    op.Method,
+			Operation: op.Op,
+		},
+	}
+	if op.Op.Responses != nil {
+		keys := op.Op.Responses.Keys()
+		sort.Strings(keys)
+		for _, k := range keys {
+			ref := op.Op.Responses.Value(k)
+			if ref == nil || ref.Value == nil {
+				continue
+			}
+			od.responses = append(od.responses, prepareResponse(k, ref.Value))
+		}
+	}
+	od.preferred = preferredResponse(od.responses)
+	if od.preferred == nil {
+		// No declared response: answer an empty 200 rather than fail.
+		od.preferred = &response{key: "default", status: http.StatusOK}
+	}
+	keys := make([]string, len(od.responses))
+	for i, r := range od.responses {
+		keys[i] = r.key
+	}
+	od.codes = strings.Join(keys, ", ")
+	od.security = e.requirements(op)
+	return od
+}
+
+// preferredResponse is the lowest 2xx (exact codes before 2XX), else default, else the first.
+func preferredResponse(rs []*response) *response {
+	var best *response
+	for _, r := range rs {
+		if r.key[0] == '2' && (best == nil || r.key < best.key) {
+			best = r
+		}
+	}
+	if best != nil {
+		return best
+	}
+	for _, r := range rs {
+		if r.key == "default" {
+			return r
+		}
+	}
+	if len(rs) > 0 {
+		return rs[0]
+	}
+	return nil
+}
+
+func prepareResponse(key string, r *openapi3.Response) *response {
+	out := &response{key: key, status: statusFor(key)}
+	for _, name := range slices.Sorted(maps.Keys(r.Content)) {
+		mt := r.Content[name]
+		if mt == nil {
+			continue
+		}
+		first := strings.TrimSpace(strings.SplitN(name, ",", 2)[0])
+		typ, sub := splitMediaType(first)
+		m := &media{
+			name:   name,
+			typ:    typ,
+			sub:    sub,
+			kind:   mediaKind(typ, sub),
+			schema: mt.Schema,
+		}
+		m.contentType = first
+		if strings.Contains(first, "*") {
+			m.contentType = "application/json"
+		}
+		if mt.Example != nil {
+			m.example, m.hasExample = mt.Example, true
+		}
+		m.examples = orderedExamples(mt.Examples)
+		out.media = append(out.media, m)
+	}
+	// JSON first, then the declared names in order.
+	sort.SliceStable(out.media, func(i, j int) bool {
+		return out.media[i].kind == kindJSON && out.media[j].kind != kindJSON
+	})
+	for _, name := range slices.Sorted(maps.Keys(r.Headers)) {
+		h := r.Headers[name]
+		if h == nil || h.Value == nil || strings.EqualFold(name, "Content-Type") {
+			continue
+		}
+		out.headers = append(out.headers, responseHeader{name: name, h: h.Value})
+	}
+	return out
+}
+
+// orderedExamples lists named examples in document order when the loader recorded positions,
+// else by name (kin-openapi keeps them in a map).
+func orderedExamples(ex openapi3.Examples) []namedExample {
+	names := slices.Sorted(maps.Keys(ex))
+	line := func(n string) int {
+		if r := ex[n]; r != nil && r.Origin != nil && r.Origin.Key != nil {
+			return r.Origin.Key.Line
+		}
+		return 0
+	}
+	sort.SliceStable(names, func(i, j int) bool { return line(names[i]) < line(names[j]) })
+	var out []namedExample
+	for _, n := range names {
+		r := ex[n]
+		if r == nil || r.Value == nil || (r.Value.Value == nil && r.Value.ExternalValue != "") {
+			continue
+		}
+		out = append(out, namedExample{name: n, value: r.Value.Value})
+	}
+	return out
+}
+
+// statusFor is the status served for a response key: the code itself, the first code of a
+// range (2XX -> 200), 200 for default.
+func statusFor(key string) int {
+	if n, err := strconv.Atoi(key); err == nil && n >= 100 && n <= 599 {
+		return n
+	}
+	if len(key) == 3 && (key[1] == 'X' || key[1] == 'x') && key[0] >= '1' && key[0] <= '5' {
+		return int(key[0]-'0') * 100
+	}
+	return http.StatusOK
+}
+
+// Respond writes the mock answer for the operation m matched: a 401/400/422 problem when the
+// request is refused, a 406 when nothing in Accept can be served, a 422 when Prefer names a
+// status or example the operation does not declare, else the chosen response.
+func (e *Engine) Respond(w http.ResponseWriter, r *http.Request, m spec.Match) {
+	od := e.operation(m.Operation)
+	if e.opts.CheckSecurity {
+		if challenge, ok := od.authorized(r); !ok {
+			w.Header().Set("WWW-Authenticate", challenge)
+			problem.Write(w, problem.Details{
+				Status: http.StatusUnauthorized,
+				Detail: "this operation requires credentials: " + od.securityText(),
+			})
+			return
+		}
+	}
+	if e.opts.ValidateRequests {
+		if status, items := e.validateRequest(r, od, m.PathParams); status != 0 {
+			problem.Write(w, problem.Details{
+				Status: status,
+				Title:  "Invalid request",
+				Detail: "the request does not match " + od.op.Key(),
+				Errors: items,
+			})
+			return
+		}
+	}
+	pref := parsePrefer(r.Header.Values("Prefer"))
+	resp, status, md, ex, p := od.choose(pref, r.Header.Values("Accept"))
+	if p != nil {
+		problem.Write(w, *p)
+		return
+	}
+	h := w.Header()
+	for name, vals := range resp.headerValues(e, pref.dynamic) {
+		h[name] = vals
+	}
+	if md == nil {
+		w.WriteHeader(status)
+		return
+	}
+	body := e.body(od, md, r, ex, pref.dynamic)
+	h.Set("Content-Type", md.contentType)
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(body)
+	}
+}
+
+// choose picks the response, status, media type and named example for a request. A non-nil
+// problem is the answer instead (406, or 422 for a Prefer the operation cannot honour).
+func (od *operation) choose(pref prefer, accept []string) (*response, int, *media, *namedExample, *problem.Details) {
+	resp := od.preferred
+	status := 0
+	if pref.code != "" {
+		resp = od.byCode(pref.code)
+		if resp == nil {
+			return nil, 0, nil, nil, &problem.Details{
+				Status: http.StatusUnprocessableEntity,
+				Title:  "Unknown response code in Prefer",
+				Detail: "Prefer asks for code=" + pref.code + "; " + od.op.Key() + " declares: " + od.codes,
+			}
+		}
+		status, _ = strconv.Atoi(pref.code)
+	}
+	ranges := parseAccept(accept)
+	if pref.example != "" {
+		candidates := []*response{resp}
+		if pref.code == "" {
+			for _, r := range od.responses {
+				if r != resp {
+					candidates = append(candidates, r)
+				}
+			}
+		}
+		var names []string
+		for _, c := range candidates {
+			md := negotiate(c.media, ranges)
+			if md == nil {
+				continue
+			}
+			for i := range md.examples {
+				if md.examples[i].name == pref.example {
+					if status == 0 {
+						status = c.status
+					}
+					return c, status, md, &md.examples[i], nil
+				}
+				if !slices.Contains(names, md.examples[i].name) {
+					names = append(names, md.examples[i].name)
+				}
+			}
+		}
+		detail := "Prefer asks for example=" + pref.example + "; " + od.op.Key() + " has no such example"
+		if len(names) > 0 {
+			detail += " (examples: " + strings.Join(names, ", ") + ")"
+		} else {
+			detail += " (it declares no named examples)"
+		}
+		return nil, 0, nil, nil, &problem.Details{Status: http.StatusUnprocessableEntity, Title: "Unknown example in Prefer", Detail: detail}
+	}
+	if status == 0 {
+		status = resp.status
+	}
+	if len(resp.media) == 0 {
+		return resp, status, nil, nil, nil
+	}
+	md := negotiate(resp.media, ranges)
+	if md == nil {
+		var offered []string
+		for _, m := range resp.media {
+			offered = append(offered, m.contentType)
+		}
+		return nil, 0, nil, nil, &problem.Details{
+			Status: http.StatusNotAcceptable,
+			Detail: "Accept matches none of the media types of this response: " + strings.Join(offered, ", "),
+		}
+	}
+	return resp, status, md, nil, nil
+}
+
+// byCode finds the response for a status code: exact, then its range (4XX), then default.
+func (od *operation) byCode(code string) *response {
+	n, err := strconv.Atoi(code)
+	if err != nil || n < 100 || n > 599 {
+		return nil
+	}
+	rng := code[:1] + "XX"
+	var ranged, def *response
+	for _, r := range od.responses {
+		switch strings.ToUpper(r.key) {
+		case code:
+			return r
+		case rng:
+			ranged = r
+		case "DEFAULT":
+			def = r
+		}
+	}
+	if ranged != nil {
+		return ranged
+	}
+	return def
+}
+
+// body is the encoded body for the chosen media type: the named example, the first conforming
+// declared example, or data generated from the schema (seeded by the request unless dynamic).
+func (e *Engine) body(od *operation, md *media, r *http.Request, ex *namedExample, dynamic bool) []byte {
+	if ex != nil {
+		b, _ := encode(md.kind, ex.value, xmlRoot(md.schema))
+		return b
+	}
+	if !dynamic {
+		md.defOnce.Do(func() { md.defBody, md.defOK = e.defaultExample(md) })
+		if md.defOK {
+			return md.defBody
+		}
+	}
+	if md.schema == nil {
+		return nil
+	}
+	var seed uint64
+	if dynamic {
+		seed = e.dynamic.Add(1)*0x9e3779b97f4a7c15 ^ uint64(time.Now().UnixNano())
+	} else {
+		seed = requestSeed(od.op.Key(), r.URL.Path, r.URL.RawQuery)
+		md.genMu.Lock()
+		b, ok := md.gen[seed]
+		md.genMu.Unlock()
+		if ok {
+			return b
+		}
+	}
+	v := e.schemas.generateValid(md.schema, seed, true)
+	b, err := encode(md.kind, v, xmlRoot(md.schema))
+	if err != nil {
+		b = nil
+	}
+	if !dynamic {
+		md.genMu.Lock()
+		if md.gen == nil || len(md.gen) >= maxCachedBodies {
+			md.gen = make(map[uint64][]byte)
+		}
+		md.gen[seed] = b
+		md.genMu.Unlock()
+	}
+	return b
+}
+
+// defaultExample encodes the media example or the first named example that conforms to the
+// schema (any, when there is no schema). Examples that do not conform are served only when
+// Prefer names them.
+func (e *Engine) defaultExample(md *media) ([]byte, bool) {
+	var candidates []any
+	if md.hasExample {
+		candidates = append(candidates, md.example)
+	}
+	for _, ex := range md.examples {
+		candidates = append(candidates, ex.value)
+	}
+	for _, c := range candidates {
+		if md.schema != nil && md.schema.Value != nil && md.kind == kindJSON && !e.schemas.conforms(md.schema.Value, jsonValue(c), true) {
+			continue
+		}
+		b, err := encode(md.kind, c, xmlRoot(md.schema))
+		if err == nil {
+			return b, true
+		}
+	}
+	return nil, false
+}
+
+func requestSeed(key, path, query string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(key))
+	h.Write([]byte{0})
+	h.Write([]byte(path))
+	h.Write([]byte{'?'})
+	h.Write([]byte(query))
+	return h.Sum64()
+}
+
+// headerValues are the declared response headers with generated values: computed once, or
+// afresh for dynamic requests.
+func (resp *response) headerValues(e *Engine, dynamic bool) http.Header {
+	if len(resp.headers) == 0 {
+		return nil
+	}
+	if dynamic {
+		return e.makeHeaders(resp, uint64(time.Now().UnixNano()))
+	}
+	resp.hdrOnce.Do(func() { resp.hdr = e.makeHeaders(resp, 1) })
+	return resp.hdr
+}
+
+func (e *Engine) makeHeaders(resp *response, seed uint64) http.Header {
+	out := make(http.Header, len(resp.headers))
+	for _, rh := range resp.headers {
+		var v any
+		switch {
+		case rh.h.Example != nil:
+			v = rh.h.Example
+		case len(rh.h.Examples) > 0:
+			if ex := orderedExamples(rh.h.Examples); len(ex) > 0 {
+				v = ex[0].value
+			}
+		}
+		if v == nil {
+			schema := rh.h.Schema
+			if schema == nil {
+				for _, mt := range rh.h.Content {
+					schema = mt.Schema
+					break
+				}
+			}
+			if schema == nil {
+				continue
+			}
+			v = newGenerator(e.schemas, seed, true).generate(schema)
+		}
+		out[http.CanonicalHeaderKey(rh.name)] = []string{scalarString(v)}
+	}
+	return out
+}
+
+// prefer is a parsed Prefer header (Prism's convention).
+type prefer struct {
+	code    string
+	example string
+	dynamic bool
+}
+
+func parsePrefer(values []string) prefer {
+	var p prefer
+	for _, v := range values {
+		for _, part := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ';' }) {
+			k, val, _ := strings.Cut(strings.TrimSpace(part), "=")
+			val = strings.Trim(strings.TrimSpace(val), `"`)
+			switch strings.ToLower(strings.TrimSpace(k)) {
+			case "code":
+				p.code = val
+			case "example":
+				p.example = val
+			case "dynamic":
+				p.dynamic = val == "" || strings.EqualFold(val, "true")
+			}
+		}
+	}
+	return p
+}
+
+// acceptRange is one entry of an Accept header.
+type acceptRange struct {
+	typ, sub string
+	q        float64
+}
+
+func parseAccept(values []string) []acceptRange {
+	var out []acceptRange
+	for _, v := range values {
+		for _, part := range strings.Split(v, ",") {
+			part = strings.TrimSpace(part)
+			if part == "" {
+				continue
+			}
+			mt, params, _ := strings.Cut(part, ";")
+			typ, sub, ok := strings.Cut(strings.ToLower(strings.TrimSpace(mt)), "/")
+			if !ok {
+				if typ != "*" {
+					continue
+				}
+				sub = "*"
+			}
+			q := 1.0
+			for _, p := range strings.Split(params, ";") {
+				k, val, _ := strings.Cut(strings.TrimSpace(p), "=")
+				if strings.EqualFold(strings.TrimSpace(k), "q") {
+					if f, err := strconv.ParseFloat(strings.TrimSpace(val), 64); err == nil {
+						q = f
+					}
+				}
+			}
+			out = append(out, acceptRange{typ: typ, sub: sub, q: q})
+		}
+	}
+	return out
+}
+
+// negotiate picks the media type the client accepts with the highest q (the most specific
+// matching range decides a media type's q); ties go to the declared preference order (JSON
+// first). No Accept header accepts anything.
+func negotiate(ms []*media, ranges []acceptRange) *media {
+	if len(ms) == 0 {
+		return nil
+	}
+	if len(ranges) == 0 {
+		return ms[0]
+	}
+	var best *media
+	bestQ := 0.0
+	for _, m := range ms {
+		q, spec := -1.0, -1
+		for _, a := range ranges {
+			s := matchRange(m, a)
+			if s > spec {
+				q, spec = a.q, s
+			}
+		}
+		if spec >= 0 && q > bestQ {
+			best, bestQ = m, q
+		}
+	}
+	return best
+}
+
+// matchRange reports how specifically a matches m: 2 exact, 1 type/*, 0 */*, -1 no match.
+// A declared wildcard media type (*/*, image/*) matches what it covers.
+func matchRange(m *media, a acceptRange) int {
+	typeOK := a.typ == "*" || m.typ == "*" || a.typ == m.typ
+	subOK := a.sub == "*" || m.sub == "*" || a.sub == m.sub
+	if !typeOK || !subOK {
+		return -1
+	}
+	switch {
+	case a.typ == "*":
+		return 0
+	case a.sub == "*":
+		return 1
+	}
+	return 2
+}

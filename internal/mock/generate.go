@@ -1,0 +1,800 @@
+package mock
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+const (
+	// softDepth: deeper than this, objects get only their required properties and arrays
+	// their minimum length.
+	softDepth = 4
+	// hardDepth: deeper than this, generation stops (a required self-reference has no finite
+	// instance; stopping is what guarantees termination).
+	hardDepth = 24
+	// softBudget: after this many generated values, generation turns minimal as at softDepth.
+	softBudget = 3000
+	// hardBudget: after this many values every schema yields its minimal stub, whatever the
+	// depth, so any schema terminates in bounded time.
+	hardBudget = 50000
+	// maxItemsCap bounds the length of any generated array, whatever minItems says.
+	maxItemsCap = 1000
+	// maxLengthCap bounds the length of any generated string, whatever minLength says.
+	maxLengthCap = 10000
+)
+
+// schemas caches what generation derives from a document's schemas: allOf merges and whether
+// an inline example or default conforms to its schema. It is shared by all requests.
+type schemas struct {
+	v31    bool
+	merged sync.Map // *openapi3.Schema -> *openapi3.Schema
+	valid  sync.Map // validKey -> bool
+}
+
+type validKey struct {
+	s        *openapi3.Schema
+	response bool
+}
+
+// generator produces one value from a schema. It is used for one value and thrown away.
+type generator struct {
+	rng      *rand.Rand
+	response bool // true: omit writeOnly properties; false: omit readOnly ones
+	cache    *schemas
+	nodes    int
+	active   map[*openapi3.Schema]int
+	// requiredOnly leaves out every optional property, the fallback when a value with them
+	// does not conform (an optional property whose schema no value satisfies).
+	requiredOnly bool
+}
+
+func newGenerator(cache *schemas, seed uint64, response bool) *generator {
+	return &generator{
+		rng:      rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+		response: response,
+		cache:    cache,
+		active:   map[*openapi3.Schema]int{},
+	}
+}
+
+// validationOptions are the options VisitJSON needs for the document and direction.
+func (c *schemas) validationOptions(response bool) []openapi3.SchemaValidationOption {
+	opts := []openapi3.SchemaValidationOption{openapi3.SetSchemaRegexCompiler(tolerantRegex)}
+	if response {
+		opts = append(opts, openapi3.VisitAsResponse())
+	} else {
+		opts = append(opts, openapi3.VisitAsRequest())
+	}
+	if c.v31 {
+		opts = append(opts, openapi3.EnableJSONSchema2020())
+	}
+	return opts
+}
+
+// conforms reports whether v validates against s, never panicking.
+func (c *schemas) conforms(s *openapi3.Schema, v any, response bool) (ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	return s.VisitJSON(v, c.validationOptions(response)...) == nil
+}
+
+// conformsCached is conforms for a schema's own example/default, remembered per schema.
+func (c *schemas) conformsCached(s *openapi3.Schema, v any, response bool) bool {
+	k := validKey{s, response}
+	if got, ok := c.valid.Load(k); ok {
+		return got.(bool)
+	}
+	ok := c.conforms(s, jsonValue(v), response)
+	c.valid.Store(k, ok)
+	return ok
+}
+
+// jsonValue round-trips v through JSON so YAML-decoded values (int, map[any]any...) look like
+// what a client would decode, which is what the validator expects.
+func jsonValue(v any) any {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return v
+	}
+	var out any
+	if err := json.Unmarshal(data, &out); err != nil {
+		return v
+	}
+	return out
+}
+
+// generateValid returns a value for r that conforms to it when one is found: the seeded value,
+// else a few reseeded ones, else one with required properties only; else the seeded value.
+func (c *schemas) generateValid(r *openapi3.SchemaRef, seed uint64, response bool) any {
+	v := newGenerator(c, seed, response).generate(r)
+	if r == nil || r.Value == nil || c.conforms(r.Value, jsonValue(v), response) {
+		return v
+	}
+	for i := uint64(1); i <= 3; i++ {
+		alt := newGenerator(c, seed+i*0x5851f42d4c957f2d, response).generate(r)
+		if c.conforms(r.Value, jsonValue(alt), response) {
+			return alt
+		}
+	}
+	g := newGenerator(c, seed, response)
+	g.requiredOnly = true
+	if alt := g.generate(r); c.conforms(r.Value, jsonValue(alt), response) {
+		return alt
+	}
+	return v
+}
+
+// generate returns a value for r.
+func (g *generator) generate(r *openapi3.SchemaRef) any {
+	return g.ref(r, 0)
+}
+
+func (g *generator) ref(r *openapi3.SchemaRef, depth int) any {
+	if r == nil || r.Value == nil {
+		return "string"
+	}
+	return g.schema(r.Value, refName(r.Ref), depth)
+}
+
+func refName(ref string) string {
+	if i := strings.LastIndexByte(ref, '/'); i >= 0 {
+		return ref[i+1:]
+	}
+	return ref
+}
+
+func (g *generator) schema(s *openapi3.Schema, name string, depth int) any {
+	g.nodes++
+	if depth > hardDepth || g.nodes > hardBudget {
+		return g.stub(s)
+	}
+	if s.Always != nil {
+		if *s.Always {
+			return "string"
+		}
+		return nil
+	}
+	if s.Const != nil {
+		return s.Const
+	}
+	if len(s.AllOf) > 0 {
+		s = g.cache.merge(s)
+	}
+	if s.Example != nil && g.cache.conformsCached(s, s.Example, g.response) {
+		return s.Example
+	}
+	if len(s.Examples) > 0 && s.Examples[0] != nil && g.cache.conforms(s, jsonValue(s.Examples[0]), g.response) {
+		return s.Examples[0]
+	}
+	if len(s.Enum) > 0 {
+		return g.enum(s)
+	}
+	if s.Default != nil && g.cache.conformsCached(s, s.Default, g.response) {
+		return s.Default
+	}
+
+	g.active[s]++
+	defer func() { g.active[s]-- }()
+	recursing := g.active[s] > 1
+	minimal := g.requiredOnly || recursing || depth > softDepth || g.nodes > softBudget
+	if recursing && (s.Nullable || s.Type.IncludesNull()) {
+		return nil
+	}
+
+	if len(s.OneOf) > 0 {
+		return g.xOf(s, s.OneOf, true, name, depth, minimal)
+	}
+	if len(s.AnyOf) > 0 {
+		return g.xOf(s, s.AnyOf, false, name, depth, minimal)
+	}
+	return g.typed(s, name, depth, minimal)
+}
+
+func (g *generator) typed(s *openapi3.Schema, name string, depth int, minimal bool) any {
+	switch schemaType(s) {
+	case openapi3.TypeNull:
+		return nil
+	case openapi3.TypeBoolean:
+		return g.rng.IntN(2) == 0
+	case openapi3.TypeInteger:
+		return g.integer(s)
+	case openapi3.TypeNumber:
+		return g.number(s)
+	case openapi3.TypeArray:
+		return g.array(s, depth, minimal)
+	case openapi3.TypeObject:
+		return g.object(s, name, depth, minimal)
+	default:
+		return g.str(s)
+	}
+}
+
+// schemaType is the type to generate: the first non-null declared type, else one inferred from
+// the keywords present.
+func schemaType(s *openapi3.Schema) string {
+	types := s.Type.Slice()
+	for _, t := range types {
+		if t != openapi3.TypeNull {
+			return t
+		}
+	}
+	if len(types) > 0 {
+		return openapi3.TypeNull
+	}
+	switch {
+	case len(s.Properties) > 0 || len(s.Required) > 0 || s.AdditionalProperties.Schema != nil || s.AdditionalProperties.Has != nil || s.MinProps > 0 || s.Discriminator != nil:
+		return openapi3.TypeObject
+	case s.Items != nil || len(s.PrefixItems) > 0 || s.MinItems > 0 || s.MaxItems != nil:
+		return openapi3.TypeArray
+	case s.Min != nil || s.Max != nil || s.MultipleOf != nil || s.ExclusiveMin.Value != nil || s.ExclusiveMax.Value != nil:
+		if s.Format == "int32" || s.Format == "int64" {
+			return openapi3.TypeInteger
+		}
+		return openapi3.TypeNumber
+	}
+	return openapi3.TypeString
+}
+
+// stub is the smallest value of the schema's type, used when generation must stop.
+func (g *generator) stub(s *openapi3.Schema) any {
+	if s.Const != nil {
+		return s.Const
+	}
+	if len(s.Enum) > 0 {
+		return s.Enum[0]
+	}
+	if s.Nullable || s.Type.IncludesNull() {
+		return nil
+	}
+	switch schemaType(s) {
+	case openapi3.TypeObject:
+		return map[string]any{}
+	case openapi3.TypeArray:
+		return []any{}
+	case openapi3.TypeInteger, openapi3.TypeNumber:
+		return 0
+	case openapi3.TypeBoolean:
+		return false
+	case openapi3.TypeNull:
+		return nil
+	}
+	return ""
+}
+
+func (g *generator) enum(s *openapi3.Schema) any {
+	var candidates []any
+	for _, v := range s.Enum {
+		if v != nil {
+			candidates = append(candidates, v)
+		}
+	}
+	if len(candidates) == 0 {
+		return s.Enum[0]
+	}
+	return candidates[g.rng.IntN(len(candidates))]
+}
+
+// xOf generates a value for oneOf/anyOf: the branches are tried in order (the discriminator's
+// mapping sets the discriminator property) and the first value the whole schema accepts wins.
+func (g *generator) xOf(s *openapi3.Schema, branches openapi3.SchemaRefs, one bool, name string, depth int, minimal bool) any {
+	var first any
+	for i, b := range branches {
+		if b == nil || b.Value == nil {
+			continue
+		}
+		v := g.ref(b, depth+1)
+		if m, ok := v.(map[string]any); ok {
+			m = maps.Clone(m)
+			if d := s.Discriminator; d != nil && d.PropertyName != "" {
+				m[d.PropertyName] = discriminatorValue(d, b.Ref)
+			}
+			if len(s.Properties) > 0 {
+				base := *s
+				base.OneOf, base.AnyOf = nil, nil
+				if bm, ok := g.object(&base, name, depth, minimal).(map[string]any); ok {
+					for k, bv := range bm {
+						if _, exists := m[k]; !exists {
+							m[k] = bv
+						}
+					}
+				}
+			}
+			v = m
+		}
+		if i == 0 || first == nil {
+			first = v
+		}
+		if g.nodes > softBudget || g.cache.conforms(s, jsonValue(v), g.response) {
+			return v
+		}
+		if m, ok := v.(map[string]any); ok && one {
+			if spoiled := g.spoil(m, branches, i); spoiled != nil && g.cache.conforms(s, jsonValue(spoiled), g.response) {
+				return spoiled
+			}
+		}
+	}
+	if first == nil {
+		base := *s
+		base.OneOf, base.AnyOf = nil, nil
+		return g.typed(&base, name, depth, minimal)
+	}
+	return first
+}
+
+// spoil makes an object generated for branch i fail the other oneOf branches it also matched:
+// it adds a property that another branch declares (and branch i does not) with a value of the
+// wrong type. It returns nil when it finds nothing to add.
+func (g *generator) spoil(m map[string]any, branches openapi3.SchemaRefs, i int) map[string]any {
+	mine := g.cache.merge(branches[i].Value)
+	if h := mine.AdditionalProperties.Has; h != nil && !*h {
+		return nil
+	}
+	out := maps.Clone(m)
+	changed := false
+	for j, b := range branches {
+		if j == i || b == nil || b.Value == nil {
+			continue
+		}
+		other := g.cache.merge(b.Value)
+		for _, k := range slices.Sorted(maps.Keys(other.Properties)) {
+			p := other.Properties[k]
+			if _, declared := mine.Properties[k]; declared || p == nil || p.Value == nil {
+				continue
+			}
+			if _, present := out[k]; present {
+				continue
+			}
+			switch {
+			case !p.Value.Type.IsEmpty() && !p.Value.Type.Permits(openapi3.TypeBoolean):
+				out[k] = true
+			case !p.Value.Type.IsEmpty() && !p.Value.Type.Permits(openapi3.TypeString):
+				out[k] = "x"
+			default:
+				continue
+			}
+			changed = true
+			break
+		}
+	}
+	if !changed {
+		return nil
+	}
+	return out
+}
+
+// discriminatorValue is the mapping key whose target is ref, else the schema's name.
+func discriminatorValue(d *openapi3.Discriminator, ref string) string {
+	keys := slices.Sorted(maps.Keys(d.Mapping))
+	for _, k := range keys {
+		if target := d.Mapping[k].Ref; target != "" && (target == ref || refName(target) == refName(ref)) {
+			return k
+		}
+	}
+	return refName(ref)
+}
+
+func (g *generator) object(s *openapi3.Schema, name string, depth int, minimal bool) any {
+	m := make(map[string]any, len(s.Properties))
+	required := make(map[string]bool, len(s.Required))
+	for _, k := range s.Required {
+		required[k] = true
+	}
+	for _, k := range slices.Sorted(maps.Keys(s.Properties)) {
+		p := s.Properties[k]
+		if p == nil || p.Value == nil {
+			continue
+		}
+		if (g.response && p.Value.WriteOnly) || (!g.response && p.Value.ReadOnly) {
+			continue
+		}
+		if !required[k] && (minimal || (s.MaxProps != nil && uint64(len(m)) >= *s.MaxProps)) {
+			continue
+		}
+		m[k] = g.ref(p, depth+1)
+	}
+	extra := s.AdditionalProperties.Schema
+	allowExtra := s.AdditionalProperties.Has == nil || *s.AdditionalProperties.Has
+	for _, k := range s.Required {
+		if _, ok := m[k]; ok {
+			continue
+		}
+		if p := s.Properties[k]; p != nil {
+			continue // readOnly/writeOnly for this direction: the validator does not require it
+		}
+		if extra != nil {
+			m[k] = g.ref(extra, depth+1)
+		} else {
+			m[k] = "string"
+		}
+	}
+	if extra != nil && len(s.Properties) == 0 && len(m) == 0 && !minimal {
+		m["additionalProp1"] = g.ref(extra, depth+1)
+	}
+	for i := 1; uint64(len(m)) < s.MinProps && allowExtra && i <= maxItemsCap; i++ {
+		k := fmt.Sprintf("additionalProp%d", i)
+		if _, ok := m[k]; ok {
+			continue
+		}
+		if extra != nil {
+			m[k] = g.ref(extra, depth+1)
+		} else {
+			m[k] = "string"
+		}
+	}
+	if d := s.Discriminator; d != nil && d.PropertyName != "" && name != "" {
+		if p := s.Properties[d.PropertyName]; p != nil && p.Value != nil && len(p.Value.Enum) == 0 && schemaType(p.Value) == openapi3.TypeString {
+			m[d.PropertyName] = discriminatorValue(d, "#/components/schemas/"+name)
+		}
+	}
+	return m
+}
+
+func (g *generator) array(s *openapi3.Schema, depth int, minimal bool) any {
+	lo := int(min(s.MinItems, maxItemsCap))
+	hi := maxItemsCap
+	if s.MaxItems != nil {
+		hi = int(min(*s.MaxItems, maxItemsCap))
+	}
+	n := lo
+	if !minimal {
+		n = max(lo, 1+g.rng.IntN(2))
+	}
+	n = min(n, hi)
+	n = max(n, lo)
+	out := make([]any, 0, n)
+	var seen map[string]bool
+	if s.UniqueItems {
+		seen = map[string]bool{}
+	}
+	for i, tries := 0, 0; len(out) < n && tries < 3*n+6; tries++ {
+		var v any
+		switch {
+		case i < len(s.PrefixItems):
+			v = g.ref(s.PrefixItems[i], depth+1)
+		case s.Items != nil:
+			v = g.ref(s.Items, depth+1)
+		default:
+			v = fmt.Sprintf("item%d", tries+1)
+		}
+		if seen != nil {
+			key, _ := json.Marshal(v)
+			if seen[string(key)] {
+				continue
+			}
+			seen[string(key)] = true
+		}
+		out = append(out, v)
+		i++
+	}
+	return out
+}
+
+// bounds returns the inclusive/exclusive numeric range of s, with defaults for open ends.
+func bounds(s *openapi3.Schema) (lo, hi float64, loEx, hiEx bool) {
+	hasLo, hasHi := false, false
+	if s.Min != nil {
+		lo, hasLo, loEx = *s.Min, true, s.ExclusiveMin.IsTrue()
+	}
+	if v := s.ExclusiveMin.Value; v != nil && (!hasLo || *v >= lo) {
+		lo, hasLo, loEx = *v, true, true
+	}
+	if s.Max != nil {
+		hi, hasHi, hiEx = *s.Max, true, s.ExclusiveMax.IsTrue()
+	}
+	if v := s.ExclusiveMax.Value; v != nil && (!hasHi || *v <= hi) {
+		hi, hasHi, hiEx = *v, true, true
+	}
+	switch {
+	case !hasLo && !hasHi:
+		lo, hi = 1, 1000
+	case !hasLo:
+		lo = math.Min(hi-1000, 1)
+		if hi > 1 {
+			lo = 1
+		}
+	case !hasHi:
+		hi = lo + 1000
+	}
+	switch s.Format {
+	case "int32":
+		lo, hi = math.Max(lo, math.MinInt32), math.Min(hi, math.MaxInt32)
+	case "int64":
+		lo, hi = math.Max(lo, -(1<<53)), math.Min(hi, 1<<53)
+	}
+	return lo, hi, loEx, hiEx
+}
+
+func (g *generator) integer(s *openapi3.Schema) any {
+	lo, hi, loEx, hiEx := bounds(s)
+	ilo, ihi := math.Ceil(lo), math.Floor(hi)
+	if loEx && ilo == lo {
+		ilo++
+	}
+	if hiEx && ihi == hi {
+		ihi--
+	}
+	ilo = math.Max(ilo, -(1 << 53))
+	ihi = math.Min(ihi, 1<<53)
+	if m := s.MultipleOf; m != nil && *m > 0 && !math.IsInf(*m, 0) {
+		klo, khi := math.Ceil(ilo / *m), math.Floor(ihi / *m)
+		if klo <= khi && !math.IsInf(klo, 0) && !math.IsInf(khi, 0) {
+			k := klo + float64(g.rng.Int64N(int64(math.Min(khi-klo, 100))+1))
+			if v := k * *m; v == math.Trunc(v) {
+				return int64(v)
+			}
+		}
+	}
+	if ilo > ihi || math.IsNaN(ilo) || math.IsNaN(ihi) {
+		return int64(ilo)
+	}
+	span := math.Min(ihi-ilo, 1000)
+	return int64(ilo) + g.rng.Int64N(int64(span)+1)
+}
+
+func (g *generator) number(s *openapi3.Schema) any {
+	lo, hi, loEx, hiEx := bounds(s)
+	if m := s.MultipleOf; m != nil && *m > 0 && !math.IsInf(*m, 0) {
+		klo, khi := math.Ceil(lo / *m), math.Floor(hi / *m)
+		if loEx && klo**m == lo {
+			klo++
+		}
+		if hiEx && khi**m == hi {
+			khi--
+		}
+		if klo <= khi && !math.IsInf(klo, 0) && !math.IsInf(khi, 0) {
+			k := klo + float64(g.rng.Int64N(int64(math.Min(khi-klo, 100))+1))
+			return k * *m
+		}
+	}
+	if !(lo <= hi) || math.IsInf(lo, 0) || math.IsInf(hi, 0) {
+		return lo
+	}
+	v := lo + (hi-lo)*(0.05+0.9*g.rng.Float64())
+	if r := math.Round(v*100) / 100; r > lo && r < hi {
+		v = r
+	}
+	if (loEx && v <= lo) || (!loEx && v < lo) || (hiEx && v >= hi) || (!hiEx && v > hi) {
+		v = lo + (hi-lo)/2
+	}
+	return v
+}
+
+var words = []string{"lorem", "ipsum", "dolor", "sit", "amet", "consectetur", "adipiscing", "elit", "sed", "do", "eiusmod", "tempor"}
+
+func (g *generator) str(s *openapi3.Schema) any {
+	minLen := int(min(s.MinLength, maxLengthCap))
+	maxLen := -1
+	if s.MaxLength != nil {
+		maxLen = int(min(*s.MaxLength, maxLengthCap))
+	}
+	fits := func(v string) bool {
+		n := utf8.RuneCountInString(v)
+		return n >= minLen && (maxLen < 0 || n <= maxLen)
+	}
+	if v, ok := g.format(s.Format); ok && fits(v) {
+		if s.Pattern == "" {
+			return v
+		}
+		if cp := compilePattern(s.Pattern); cp == nil || cp.full.MatchString(v) {
+			return v
+		}
+	}
+	if s.Pattern != "" {
+		if v, ok := genPattern(g.rng, s.Pattern, minLen, maxLen); ok {
+			return v
+		}
+	}
+	target := minLen
+	if target == 0 {
+		target = 6 + g.rng.IntN(8)
+	}
+	if maxLen >= 0 && target > maxLen {
+		target = maxLen
+	}
+	var b strings.Builder
+	for b.Len() < target {
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(words[g.rng.IntN(len(words))])
+	}
+	v := b.String()
+	if len(v) > target {
+		v = strings.TrimRight(v[:target], " ")
+		for len(v) < target {
+			v += "x"
+		}
+	}
+	return v
+}
+
+var epoch = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// format returns a value for a known string format.
+func (g *generator) format(format string) (string, bool) {
+	switch strings.ToLower(format) {
+	case "uuid":
+		var b [16]byte
+		for i := range b {
+			b[i] = byte(g.rng.UintN(256))
+		}
+		b[6] = b[6]&0x0f | 0x40
+		b[8] = b[8]&0x3f | 0x80
+		return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:]), true
+	case "date":
+		return epoch.AddDate(0, 0, g.rng.IntN(730)).Format(time.DateOnly), true
+	case "date-time":
+		return epoch.Add(time.Duration(g.rng.Int64N(730*24*3600)) * time.Second).Format(time.RFC3339), true
+	case "time":
+		return epoch.Add(time.Duration(g.rng.Int64N(24*3600)) * time.Second).Format("15:04:05Z"), true
+	case "duration":
+		return fmt.Sprintf("PT%dM", 1+g.rng.IntN(59)), true
+	case "email", "idn-email":
+		return fmt.Sprintf("user%d@example.com", 1+g.rng.IntN(999)), true
+	case "uri", "url", "iri", "uri-reference", "iri-reference":
+		return fmt.Sprintf("https://example.com/%s/%d", words[g.rng.IntN(len(words))], 1+g.rng.IntN(999)), true
+	case "uri-template":
+		return "https://example.com/items/{id}", true
+	case "hostname", "idn-hostname":
+		return fmt.Sprintf("%s%d.example.com", words[g.rng.IntN(len(words))], 1+g.rng.IntN(99)), true
+	case "ipv4":
+		return fmt.Sprintf("192.0.2.%d", 1+g.rng.IntN(254)), true
+	case "ipv6":
+		return fmt.Sprintf("2001:db8::%x", 1+g.rng.IntN(0xfffe)), true
+	case "byte":
+		b := make([]byte, 6+g.rng.IntN(10))
+		for i := range b {
+			b[i] = byte('a' + g.rng.IntN(26))
+		}
+		return base64.StdEncoding.EncodeToString(b), true
+	case "binary":
+		return "binary-data", true
+	case "password":
+		return "secret-password", true
+	case "json-pointer":
+		return "/items/0", true
+	case "regex":
+		return "^[a-z]+$", true
+	}
+	return "", false
+}
+
+// merge returns s with its allOf folded in (recursively), cached per schema.
+func (c *schemas) merge(s *openapi3.Schema) *openapi3.Schema {
+	if v, ok := c.merged.Load(s); ok {
+		return v.(*openapi3.Schema)
+	}
+	out := mergeAllOf(s, map[*openapi3.Schema]bool{})
+	c.merged.Store(s, out)
+	return out
+}
+
+func mergeAllOf(s *openapi3.Schema, visiting map[*openapi3.Schema]bool) *openapi3.Schema {
+	if len(s.AllOf) == 0 || visiting[s] {
+		return s
+	}
+	visiting[s] = true
+	defer delete(visiting, s)
+	out := *s
+	out.AllOf = nil
+	out.Properties = maps.Clone(s.Properties)
+	out.Required = slices.Clone(s.Required)
+	for _, sub := range s.AllOf {
+		if sub == nil || sub.Value == nil {
+			continue
+		}
+		m := mergeAllOf(sub.Value, visiting)
+		mergeInto(&out, m)
+	}
+	return &out
+}
+
+// both is a schema satisfying a and b (either may be nil).
+func both(a, b *openapi3.SchemaRef) *openapi3.SchemaRef {
+	switch {
+	case a == nil:
+		return b
+	case b == nil || a == b:
+		return a
+	}
+	return &openapi3.SchemaRef{Value: &openapi3.Schema{AllOf: openapi3.SchemaRefs{a, b}}}
+}
+
+// mergeInto folds sub's constraints into dst: the tighter bound wins, properties and required
+// names are unioned, and what dst lacks it takes from sub. Examples and defaults of parts are
+// dropped: they describe the part, not the whole.
+func mergeInto(dst, sub *openapi3.Schema) {
+	if dst.Type.IsEmpty() && !sub.Type.IsEmpty() {
+		t := sub.Type.Clone()
+		dst.Type = &t
+	}
+	if dst.Format == "" {
+		dst.Format = sub.Format
+	}
+	if len(dst.Enum) == 0 {
+		dst.Enum = sub.Enum
+	}
+	if dst.Const == nil {
+		dst.Const = sub.Const
+	}
+	if dst.Pattern == "" {
+		dst.Pattern = sub.Pattern
+	}
+	if sub.Min != nil && (dst.Min == nil || *sub.Min > *dst.Min) {
+		dst.Min, dst.ExclusiveMin = sub.Min, sub.ExclusiveMin
+	} else if dst.ExclusiveMin.Value == nil && sub.ExclusiveMin.Value != nil {
+		dst.ExclusiveMin.Value = sub.ExclusiveMin.Value
+	}
+	if sub.Max != nil && (dst.Max == nil || *sub.Max < *dst.Max) {
+		dst.Max, dst.ExclusiveMax = sub.Max, sub.ExclusiveMax
+	} else if dst.ExclusiveMax.Value == nil && sub.ExclusiveMax.Value != nil {
+		dst.ExclusiveMax.Value = sub.ExclusiveMax.Value
+	}
+	if dst.MultipleOf == nil {
+		dst.MultipleOf = sub.MultipleOf
+	}
+	dst.MinLength = max(dst.MinLength, sub.MinLength)
+	if sub.MaxLength != nil && (dst.MaxLength == nil || *sub.MaxLength < *dst.MaxLength) {
+		dst.MaxLength = sub.MaxLength
+	}
+	dst.MinItems = max(dst.MinItems, sub.MinItems)
+	if sub.MaxItems != nil && (dst.MaxItems == nil || *sub.MaxItems < *dst.MaxItems) {
+		dst.MaxItems = sub.MaxItems
+	}
+	dst.UniqueItems = dst.UniqueItems || sub.UniqueItems
+	dst.Items = both(dst.Items, sub.Items)
+	dst.MinProps = max(dst.MinProps, sub.MinProps)
+	if sub.MaxProps != nil && (dst.MaxProps == nil || *sub.MaxProps < *dst.MaxProps) {
+		dst.MaxProps = sub.MaxProps
+	}
+	for k, v := range sub.Properties {
+		if dst.Properties == nil {
+			dst.Properties = openapi3.Schemas{}
+		}
+		if prev, ok := dst.Properties[k]; !ok {
+			dst.Properties[k] = v
+		} else {
+			// Both parts constrain the property: it must satisfy both.
+			dst.Properties[k] = both(prev, v)
+		}
+	}
+	for _, k := range sub.Required {
+		if !slices.Contains(dst.Required, k) {
+			dst.Required = append(dst.Required, k)
+		}
+	}
+	switch {
+	case dst.AdditionalProperties.Schema == nil && dst.AdditionalProperties.Has == nil:
+		dst.AdditionalProperties = sub.AdditionalProperties
+	case dst.AdditionalProperties.Schema != nil && sub.AdditionalProperties.Schema != nil:
+		dst.AdditionalProperties.Schema = both(dst.AdditionalProperties.Schema, sub.AdditionalProperties.Schema)
+	}
+	if dst.Discriminator == nil {
+		dst.Discriminator = sub.Discriminator
+	}
+	if len(dst.OneOf) == 0 {
+		dst.OneOf = sub.OneOf
+	}
+	if len(dst.AnyOf) == 0 {
+		dst.AnyOf = sub.AnyOf
+	}
+	dst.ReadOnly = dst.ReadOnly || sub.ReadOnly
+	dst.WriteOnly = dst.WriteOnly || sub.WriteOnly
+	if !sub.Nullable && !sub.Type.IncludesNull() && !sub.IsEmpty() {
+		dst.Nullable = false
+	}
+}

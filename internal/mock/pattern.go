@@ -1,0 +1,161 @@
+package mock
+
+import (
+	"math/rand/v2"
+	"regexp"
+	"regexp/syntax"
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+)
+
+// maxRepeat bounds how often an unbounded repetition (*, +, {n,}) repeats beyond its minimum.
+const maxRepeat = 3
+
+// maxPatternRunes bounds a string generated from a pattern.
+const maxPatternRunes = 2048
+
+// pattern is a compiled `pattern` keyword: the parsed tree to generate from and the regexp
+// that checks the result. Patterns RE2 cannot compile have neither and are never generated.
+type pattern struct {
+	re   *syntax.Regexp
+	full *regexp.Regexp
+}
+
+var patterns sync.Map // string -> *pattern
+
+// rewriteCodepoints turns ECMA-262 \uXXXX escapes, common in OpenAPI patterns, into RE2's \x{XXXX}.
+var rewriteCodepoints = regexp.MustCompile(`\\u([0-9A-Fa-f]{4})`)
+
+func goPattern(p string) string {
+	if !strings.Contains(p, `\u`) {
+		return p
+	}
+	return rewriteCodepoints.ReplaceAllString(p, `\x{$1}`)
+}
+
+// compilePattern parses and caches p; it returns nil when RE2 cannot compile it.
+func compilePattern(p string) *pattern {
+	if v, ok := patterns.Load(p); ok {
+		return v.(*pattern)
+	}
+	var out *pattern
+	src := goPattern(p)
+	if full, err := regexp.Compile(src); err == nil {
+		if re, err := syntax.Parse(src, syntax.Perl); err == nil {
+			out = &pattern{re: re.Simplify(), full: full}
+		}
+	}
+	patterns.Store(p, out)
+	return out
+}
+
+// genPattern returns a string matching p with a rune count within [minLen, maxLen] (maxLen < 0:
+// no bound), trying a few times; ok is false when none was found.
+func genPattern(rng *rand.Rand, p string, minLen, maxLen int) (string, bool) {
+	cp := compilePattern(p)
+	if cp == nil {
+		return "", false
+	}
+	for try := 0; try < 12; try++ {
+		var b strings.Builder
+		// Later tries lean towards longer strings to reach a minLength.
+		extra := 0
+		if try >= 4 {
+			extra = try
+		}
+		genRegexp(rng, cp.re, &b, extra)
+		s := b.String()
+		n := utf8.RuneCountInString(s)
+		if n < minLen || (maxLen >= 0 && n > maxLen) {
+			continue
+		}
+		if cp.full.MatchString(s) {
+			return s, true
+		}
+	}
+	return "", false
+}
+
+func genRegexp(rng *rand.Rand, re *syntax.Regexp, b *strings.Builder, extra int) {
+	if b.Len() > maxPatternRunes*4 {
+		return
+	}
+	switch re.Op {
+	case syntax.OpLiteral:
+		for _, r := range re.Rune {
+			b.WriteRune(r)
+		}
+	case syntax.OpCharClass:
+		b.WriteRune(pickRune(rng, re.Rune))
+	case syntax.OpAnyCharNotNL, syntax.OpAnyChar:
+		b.WriteRune(rune('a' + rng.IntN(26)))
+	case syntax.OpCapture:
+		for _, sub := range re.Sub {
+			genRegexp(rng, sub, b, extra)
+		}
+	case syntax.OpConcat:
+		for _, sub := range re.Sub {
+			genRegexp(rng, sub, b, extra)
+		}
+	case syntax.OpAlternate:
+		if len(re.Sub) > 0 {
+			genRegexp(rng, re.Sub[rng.IntN(len(re.Sub))], b, extra)
+		}
+	case syntax.OpStar, syntax.OpPlus, syntax.OpQuest, syntax.OpRepeat:
+		lo, hi := 0, 1
+		switch re.Op {
+		case syntax.OpStar:
+			lo, hi = 0, maxRepeat+extra
+		case syntax.OpPlus:
+			lo, hi = 1, 1+maxRepeat+extra
+		case syntax.OpRepeat:
+			lo, hi = re.Min, re.Max
+			if hi < 0 {
+				hi = lo + maxRepeat + extra
+			}
+		}
+		if hi < lo {
+			hi = lo
+		}
+		n := lo
+		if hi > lo {
+			n = lo + rng.IntN(hi-lo+1)
+		}
+		for i := 0; i < n && len(re.Sub) > 0; i++ {
+			genRegexp(rng, re.Sub[0], b, extra)
+		}
+	default:
+		// Anchors, word boundaries and empty matches produce no text.
+	}
+}
+
+// pickRune picks a rune from a class given as [lo, hi] pairs, preferring letters and digits
+// so generated values stay readable.
+func pickRune(rng *rand.Rand, ranges []rune) rune {
+	if len(ranges) < 2 {
+		return 'a'
+	}
+	var nice []rune
+	for i := 0; i+1 < len(ranges); i += 2 {
+		lo, hi := ranges[i], ranges[i+1]
+		for _, span := range [][2]rune{{'a', 'z'}, {'A', 'Z'}, {'0', '9'}} {
+			l, h := max(lo, span[0]), min(hi, span[1])
+			for r := l; r <= h; r++ {
+				nice = append(nice, r)
+			}
+		}
+	}
+	if len(nice) > 0 {
+		return nice[rng.IntN(len(nice))]
+	}
+	for i := 0; i+1 < len(ranges); i += 2 {
+		for r := ranges[i]; r <= ranges[i+1] && r-ranges[i] < 256; r++ {
+			if unicode.IsPrint(r) && r != utf8.RuneError {
+				return r
+			}
+		}
+	}
+	return ranges[0]
+}

@@ -1,0 +1,298 @@
+package mock
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"maps"
+	"mime/multipart"
+	"net/textproto"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/mockloop/mockloop/internal/spec"
+)
+
+// Sample is a request an operation accepts, built from the document alone.
+type Sample struct {
+	Path        string              // the template filled in, e.g. /pets/42 (no server base path)
+	PathParams  map[string]string   // decoded path parameter values
+	Query       map[string][]string // query parameters
+	Headers     map[string]string   // header parameters and a placeholder credential when secured
+	Cookies     map[string]string   // cookie parameters (and an api key cookie when secured so)
+	ContentType string              // "" when no body
+	Body        []byte              // encoded request body, nil when none
+}
+
+// Placeholder is the credential value SampleRequest uses: security is checked for presence.
+const Placeholder = "mockloop-placeholder"
+
+// SampleRequest builds a request op accepts: required parameters and the body from the
+// document's examples when they conform, else generated valid values (deterministic per
+// operation); secured operations get a placeholder credential of the first accepted kind.
+func (e *Engine) SampleRequest(op *spec.Operation) Sample {
+	od := e.operation(op)
+	s := Sample{
+		PathParams: map[string]string{},
+		Query:      map[string][]string{},
+		Headers:    map[string]string{},
+		Cookies:    map[string]string{},
+	}
+	seed := requestSeed(op.Key(), "sample", "")
+	for _, ref := range op.Parameters {
+		p := ref.Value
+		if p == nil || (!p.Required && p.In != openapi3.ParameterInPath) {
+			continue
+		}
+		v := e.paramValue(p, seed)
+		switch p.In {
+		case openapi3.ParameterInPath:
+			s.PathParams[p.Name] = serializeSimple(v, p.Explode != nil && *p.Explode)
+		case openapi3.ParameterInQuery:
+			addQuery(s.Query, p, v)
+		case openapi3.ParameterInHeader:
+			s.Headers[p.Name] = serializeSimple(v, p.Explode != nil && *p.Explode)
+		case openapi3.ParameterInCookie:
+			s.Cookies[p.Name] = serializeSimple(v, false)
+		}
+	}
+	s.Path = fillPath(op.Path, s.PathParams)
+	e.sampleBody(op, &s, seed)
+	if len(od.security) > 0 {
+		req := od.security[0]
+		for _, alt := range od.security {
+			if len(alt) == 0 {
+				req = alt // anonymous access is allowed: no credential needed
+				break
+			}
+		}
+		for _, c := range req {
+			switch c.kind {
+			case "header":
+				s.Headers[c.name] = Placeholder
+			case "query":
+				s.Query[c.name] = []string{Placeholder}
+			case "cookie":
+				s.Cookies[c.name] = Placeholder
+			case "basic":
+				s.Headers["Authorization"] = "Basic " + base64.StdEncoding.EncodeToString([]byte("mockloop:"+Placeholder))
+			case "bearer", "http":
+				s.Headers["Authorization"] = c.name + " " + Placeholder
+			}
+		}
+	}
+	return s
+}
+
+// paramValue is the parameter's example when it conforms to its schema, else a generated value.
+func (e *Engine) paramValue(p *openapi3.Parameter, seed uint64) any {
+	schema := p.Schema
+	if schema == nil {
+		for _, mt := range p.Content {
+			schema = mt.Schema
+			break
+		}
+	}
+	var candidates []any
+	if p.Example != nil {
+		candidates = append(candidates, p.Example)
+	}
+	for _, ex := range orderedExamples(p.Examples) {
+		candidates = append(candidates, ex.value)
+	}
+	for _, c := range candidates {
+		if schema == nil || schema.Value == nil || e.schemas.conforms(schema.Value, jsonValue(c), false) {
+			return c
+		}
+	}
+	if schema == nil {
+		return "value"
+	}
+	v := e.schemas.generateValid(schema, seed^hashString(p.In+p.Name), false)
+	if len(p.Content) > 0 {
+		b, _ := json.Marshal(v)
+		return string(b)
+	}
+	if v == nil {
+		return ""
+	}
+	return v
+}
+
+func hashString(s string) uint64 { return requestSeed(s, "", "") }
+
+// serializeSimple renders a value in the simple style (path and header parameters).
+func serializeSimple(v any, explode bool) string {
+	if m, ok := v.(map[string]any); ok && explode {
+		var parts []string
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			parts = append(parts, k+"="+scalarString(m[k]))
+		}
+		return strings.Join(parts, ",")
+	}
+	return scalarString(v)
+}
+
+func addQuery(q map[string][]string, p *openapi3.Parameter, v any) {
+	explode := p.Explode == nil || *p.Explode
+	style := p.Style
+	switch t := v.(type) {
+	case []any:
+		if explode {
+			for _, item := range t {
+				q[p.Name] = append(q[p.Name], scalarString(item))
+			}
+			return
+		}
+		sep := ","
+		switch style {
+		case "spaceDelimited":
+			sep = " "
+		case "pipeDelimited":
+			sep = "|"
+		}
+		parts := make([]string, len(t))
+		for i, item := range t {
+			parts[i] = scalarString(item)
+		}
+		q[p.Name] = []string{strings.Join(parts, sep)}
+	case map[string]any:
+		keys := slices.Sorted(maps.Keys(t))
+		switch {
+		case style == "deepObject":
+			for _, k := range keys {
+				q[p.Name+"["+k+"]"] = []string{scalarString(t[k])}
+			}
+		case explode:
+			for _, k := range keys {
+				q[k] = []string{scalarString(t[k])}
+			}
+		default:
+			q[p.Name] = []string{scalarString(t)}
+		}
+	default:
+		q[p.Name] = []string{scalarString(v)}
+	}
+}
+
+// fillPath substitutes {name} segments (also inside a segment, e.g. {id}.json), escaped.
+func fillPath(template string, params map[string]string) string {
+	var b strings.Builder
+	for {
+		open := strings.IndexByte(template, '{')
+		if open < 0 {
+			b.WriteString(template)
+			return b.String()
+		}
+		end := strings.IndexByte(template[open:], '}')
+		if end < 0 {
+			b.WriteString(template)
+			return b.String()
+		}
+		b.WriteString(template[:open])
+		name := template[open+1 : open+end]
+		v, ok := params[name]
+		if !ok || v == "" {
+			v = "1"
+			params[name] = v
+		}
+		b.WriteString(url.PathEscape(v))
+		template = template[open+end+1:]
+	}
+}
+
+// sampleBody fills the body from the request body's preferred media type (JSON first).
+func (e *Engine) sampleBody(op *spec.Operation, s *Sample, seed uint64) {
+	rb := op.Op.RequestBody
+	if rb == nil || rb.Value == nil || len(rb.Value.Content) == 0 {
+		return
+	}
+	names := slices.Sorted(maps.Keys(rb.Value.Content))
+	slices.SortStableFunc(names, func(a, b string) int {
+		return rank(a) - rank(b)
+	})
+	name := names[0]
+	mt := rb.Value.Content[name]
+	ct := strings.TrimSpace(strings.SplitN(name, ",", 2)[0])
+	typ, sub := splitMediaType(ct)
+	if strings.Contains(ct, "*") {
+		ct, typ, sub = "application/json", "application", "json"
+	}
+	k := mediaKind(typ, sub)
+	var v any
+	var found bool
+	var candidates []any
+	if mt.Example != nil {
+		candidates = append(candidates, mt.Example)
+	}
+	for _, ex := range orderedExamples(mt.Examples) {
+		candidates = append(candidates, ex.value)
+	}
+	for _, c := range candidates {
+		if mt.Schema == nil || mt.Schema.Value == nil || e.schemas.conforms(mt.Schema.Value, jsonValue(c), false) {
+			v, found = c, true
+			break
+		}
+	}
+	if !found {
+		if mt.Schema == nil {
+			v = map[string]any{}
+		} else {
+			v = e.schemas.generateValid(mt.Schema, seed^hashString("body"), false)
+		}
+	}
+	if typ == "multipart" {
+		s.Body, s.ContentType = multipartBody(v)
+		return
+	}
+	b, err := encode(k, v, xmlRoot(mt.Schema))
+	if err != nil {
+		return
+	}
+	s.Body, s.ContentType = b, ct
+}
+
+// rank orders request media types: JSON, then forms, then the rest.
+func rank(name string) int {
+	typ, sub := splitMediaType(name)
+	switch mediaKind(typ, sub) {
+	case kindJSON:
+		return 0
+	case kindForm:
+		return 1
+	case kindText:
+		return 2
+	}
+	return 3
+}
+
+func multipartBody(v any) ([]byte, string) {
+	var b bytes.Buffer
+	w := multipart.NewWriter(&b)
+	if m, ok := v.(map[string]any); ok {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			switch t := m[k].(type) {
+			case map[string]any:
+				// Object parts travel as JSON, which is how the validator decodes them.
+				h := textproto.MIMEHeader{}
+				h.Set("Content-Disposition", `form-data; name="`+k+`"`)
+				h.Set("Content-Type", "application/json")
+				if pw, err := w.CreatePart(h); err == nil {
+					b, _ := json.Marshal(t)
+					_, _ = pw.Write(b)
+				}
+			case []any:
+				for _, item := range t {
+					_ = w.WriteField(k, scalarString(item))
+				}
+			default:
+				_ = w.WriteField(k, scalarString(t))
+			}
+		}
+	}
+	_ = w.Close()
+	return b.Bytes(), w.FormDataContentType()
+}

@@ -1,0 +1,148 @@
+package mock
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mockloop/mockloop/internal/spec"
+)
+
+const sharedSpecs = "../../../shared/specs"
+
+func loadSpec(t testing.TB, path string) *spec.Document {
+	t.Helper()
+	doc, err := spec.Load(context.Background(), path, spec.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
+
+// sampleHTTPRequest turns a Sample into the request a client would send.
+func sampleHTTPRequest(op *spec.Operation, s Sample) *http.Request {
+	q := url.Values(s.Query).Encode()
+	target := s.Path
+	if q != "" {
+		target += "?" + q
+	}
+	var body *bytes.Reader
+	if s.Body != nil {
+		body = bytes.NewReader(s.Body)
+	} else {
+		body = bytes.NewReader(nil)
+	}
+	r := httptest.NewRequest(op.Method, "http://127.0.0.1"+target, body)
+	if s.Body == nil {
+		r.Body = http.NoBody
+		r.ContentLength = 0
+	}
+	for k, v := range s.Headers {
+		r.Header.Set(k, v)
+	}
+	for k, v := range s.Cookies {
+		r.AddCookie(&http.Cookie{Name: k, Value: v})
+	}
+	if s.ContentType != "" {
+		r.Header.Set("Content-Type", s.ContentType)
+	}
+	return r
+}
+
+// TestSharedSpecs walks every operation of every shared spec: the sample request must be
+// accepted, the answer must not be a 5xx, and a JSON answer must validate against the
+// declared response.
+func TestSharedSpecs(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(sharedSpecs, "*.json"))
+	if len(files) == 0 {
+		t.Skip("shared specs not present")
+	}
+	for _, file := range files {
+		name := filepath.Base(file)
+		if name == "api.github.com.json" && testing.Short() {
+			continue
+		}
+		t.Run(name, func(t *testing.T) {
+			doc := loadSpec(t, file)
+			e := New(doc, Options{ValidateRequests: true, CheckSecurity: true})
+			var ops, validated, rejected, invalid int
+			for _, op := range doc.Operations {
+				ops++
+				s := e.SampleRequest(op)
+				r := sampleHTTPRequest(op, s)
+				r.Header.Set("Accept", "application/json, */*;q=0.1")
+				rec := httptest.NewRecorder()
+				e.Respond(rec, r, spec.Match{Operation: op, PathParams: s.PathParams})
+				switch {
+				case rec.Code >= 500:
+					t.Errorf("%s: status %d: %s", op.Key(), rec.Code, rec.Body.String())
+					continue
+				case rec.Code == 400 || rec.Code == 401 || rec.Code == 422 || rec.Code == 406:
+					if ct := rec.Header().Get("Content-Type"); ct == "application/problem+json" {
+						rejected++
+						if rejected <= 20 {
+							t.Errorf("%s: sample request refused with %d: %s", op.Key(), rec.Code, rec.Body.String())
+						}
+						continue
+					}
+				}
+				probs := e.ValidateResponse(op, r, rec.Code, rec.Header(), rec.Body.Bytes())
+				if len(probs) > 0 {
+					invalid++
+					if invalid <= 20 {
+						t.Errorf("%s: response %d does not validate: %v\nbody: %.400s", op.Key(), rec.Code, probs, rec.Body.String())
+					}
+					continue
+				}
+				if strings.Contains(rec.Header().Get("Content-Type"), "json") {
+					validated++
+				}
+			}
+			t.Logf("%s: %d operations, %d JSON bodies validated, %d samples refused, %d invalid responses", name, ops, validated, rejected, invalid)
+		})
+	}
+}
+
+func TestSharedSpecsDynamic(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(sharedSpecs, "*.json"))
+	if len(files) == 0 {
+		t.Skip("shared specs not present")
+	}
+	for _, file := range files {
+		name := filepath.Base(file)
+		if name == "api.github.com.json" {
+			continue // one pass over GitHub (TestSharedSpecs) is enough
+		}
+		t.Run(name, func(t *testing.T) {
+			doc := loadSpec(t, file)
+			e := New(doc, Options{})
+			for _, op := range doc.Operations {
+				for i := 0; i < 5; i++ {
+					s := e.SampleRequest(op)
+					r := sampleHTTPRequest(op, s)
+					r.Header.Set("Prefer", "dynamic=true")
+					r.Header.Set("Accept", "application/json")
+					rec := httptest.NewRecorder()
+					e.Respond(rec, r, spec.Match{Operation: op, PathParams: s.PathParams})
+					if rec.Code == http.StatusNotAcceptable {
+						break
+					}
+					if probs := e.ValidateResponse(op, r, rec.Code, rec.Header(), rec.Body.Bytes()); len(probs) > 0 {
+						t.Errorf("%s (dynamic): %v\nbody: %.400s", op.Key(), probs, rec.Body.String())
+						break
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestMain(m *testing.M) {
+	os.Exit(m.Run())
+}

@@ -1,0 +1,381 @@
+package mock
+
+import (
+	"context"
+	"errors"
+	"maps"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+
+	"github.com/mockloop/mockloop/internal/problem"
+	"github.com/mockloop/mockloop/internal/spec"
+)
+
+// Problem is one way a request or response does not match the document, and where:
+// "query.limit", "header.X-Id", "body.items[0].name", "body", "status".
+type Problem struct {
+	Location string
+	Message  string
+}
+
+func (p Problem) String() string {
+	if p.Location == "" {
+		return p.Message
+	}
+	return p.Location + ": " + p.Message
+}
+
+// matchAll stands in for a pattern RE2 cannot compile: such patterns are skipped, not enforced.
+type matchAll struct{}
+
+func (matchAll) MatchString(string) bool { return true }
+
+// tolerantRegex compiles schema patterns for kin-openapi's validator; a pattern Go cannot
+// compile (lookaheads, backreferences) accepts everything instead of failing validation.
+func tolerantRegex(expr string) (openapi3.RegexMatcher, error) {
+	if cp := compilePattern(expr); cp != nil {
+		return cp.full, nil
+	}
+	return matchAll{}, nil
+}
+
+// credential is one security scheme a request must carry, reduced to where it is looked for.
+type credential struct {
+	scheme string // the security scheme's name in components
+	kind   string // header, query, cookie (apiKey); basic, bearer, http (Authorization); none
+	name   string // the header/query/cookie name (apiKey), the auth scheme (http)
+}
+
+// requirement is one alternative of an operation's security: all its credentials are needed.
+// An empty requirement means anonymous access is allowed.
+type requirement []credential
+
+func (e *Engine) requirements(op *spec.Operation) []requirement {
+	sec := op.Op.Security
+	if sec == nil {
+		sec = &e.doc.T.Security
+	}
+	if sec == nil || len(*sec) == 0 {
+		return nil
+	}
+	var schemes openapi3.SecuritySchemes
+	if e.doc.T.Components != nil {
+		schemes = e.doc.T.Components.SecuritySchemes
+	}
+	var out []requirement
+	for _, sr := range *sec {
+		req := requirement{}
+		for _, name := range slices.Sorted(maps.Keys(sr)) {
+			c := credential{scheme: name, kind: "none"}
+			if ref := schemes[name]; ref != nil && ref.Value != nil {
+				s := ref.Value
+				switch strings.ToLower(s.Type) {
+				case "apikey":
+					c.kind, c.name = strings.ToLower(s.In), s.Name
+				case "http":
+					switch strings.ToLower(s.Scheme) {
+					case "basic":
+						c.kind, c.name = "basic", "Basic"
+					case "bearer":
+						c.kind, c.name = "bearer", "Bearer"
+					default:
+						c.kind, c.name = "http", s.Scheme
+					}
+				case "oauth2", "openidconnect":
+					c.kind, c.name = "bearer", "Bearer"
+				}
+			}
+			req = append(req, c)
+		}
+		out = append(out, req)
+	}
+	return out
+}
+
+func (c credential) present(r *http.Request) bool {
+	switch c.kind {
+	case "header":
+		return r.Header.Get(c.name) != ""
+	case "query":
+		return r.URL.Query().Has(c.name)
+	case "cookie":
+		_, err := r.Cookie(c.name)
+		return err == nil
+	case "basic", "bearer", "http":
+		auth := r.Header.Get("Authorization")
+		scheme, rest, ok := strings.Cut(auth, " ")
+		return ok && strings.EqualFold(scheme, c.name) && strings.TrimSpace(rest) != ""
+	}
+	return true
+}
+
+// authorized reports whether r carries the credentials of at least one security alternative
+// (presence only: any value is accepted, as Prism does). When not, challenge is the
+// WWW-Authenticate value.
+func (od *operation) authorized(r *http.Request) (challenge string, ok bool) {
+	if len(od.security) == 0 {
+		return "", true
+	}
+	for _, req := range od.security {
+		all := true
+		for _, c := range req {
+			if !c.present(r) {
+				all = false
+				break
+			}
+		}
+		if all {
+			return "", true
+		}
+	}
+	var challenges []string
+	for _, req := range od.security {
+		for _, c := range req {
+			var ch string
+			switch c.kind {
+			case "basic", "bearer", "http":
+				ch = c.name + ` realm="mockloop"`
+			case "header", "query", "cookie":
+				ch = `ApiKey realm="mockloop", name="` + c.name + `", in="` + c.kind + `"`
+			}
+			if ch != "" && !slices.Contains(challenges, ch) {
+				challenges = append(challenges, ch)
+			}
+		}
+	}
+	if len(challenges) == 0 {
+		challenges = []string{`Bearer realm="mockloop"`}
+	}
+	return strings.Join(challenges, ", "), false
+}
+
+// securityText describes the accepted credentials, e.g. `api_key (header "api_key") or
+// petstore_auth (Authorization: Bearer)`.
+func (od *operation) securityText() string {
+	var alts []string
+	for _, req := range od.security {
+		var parts []string
+		for _, c := range req {
+			switch c.kind {
+			case "header", "query", "cookie":
+				parts = append(parts, c.scheme+" ("+c.kind+" "+strconv.Quote(c.name)+")")
+			case "basic", "bearer", "http":
+				parts = append(parts, c.scheme+" (Authorization: "+c.name+")")
+			default:
+				parts = append(parts, c.scheme)
+			}
+		}
+		alts = append(alts, strings.Join(parts, " and "))
+	}
+	return strings.Join(alts, " or ")
+}
+
+// validateRequest checks parameters and body. status is 0 when the request conforms, 400 for
+// parameter or unparseable-body problems, 422 when only a parsed body violates its schema.
+func (e *Engine) validateRequest(r *http.Request, od *operation, pathParams map[string]string) (int, []problem.Item) {
+	input := &openapi3filter.RequestValidationInput{
+		Request:    r,
+		PathParams: pathParams,
+		Route:      od.route,
+		Options:    e.filter,
+	}
+	err := validateSafely(func() error { return openapi3filter.ValidateRequest(r.Context(), input) })
+	if err == nil {
+		return 0, nil
+	}
+	status := 0
+	var items []problem.Item
+	add := func(code int, loc, msg string) {
+		if code == http.StatusBadRequest || status == 0 {
+			status = code
+		}
+		items = append(items, problem.Item{Location: loc, Message: msg})
+	}
+	for _, err := range flatten(err) {
+		var re *openapi3filter.RequestError
+		if !errors.As(err, &re) {
+			var sre *openapi3filter.SecurityRequirementsError
+			if errors.As(err, &sre) {
+				continue // credentials are checked by authorized, for presence only
+			}
+			add(http.StatusBadRequest, "request", err.Error())
+			continue
+		}
+		switch {
+		case re.Parameter != nil:
+			loc := re.Parameter.In + "." + re.Parameter.Name
+			if schemaErrs := schemaErrors(re.Err); len(schemaErrs) > 0 {
+				for _, se := range schemaErrs {
+					add(http.StatusBadRequest, loc+pointerSuffix(se.JSONPointer()), se.Reason)
+				}
+			} else {
+				add(http.StatusBadRequest, loc, paramMessage(re))
+			}
+		case re.RequestBody != nil:
+			if schemaErrs := schemaErrors(re.Err); len(schemaErrs) > 0 {
+				for _, se := range schemaErrs {
+					add(http.StatusUnprocessableEntity, "body"+pointerSuffix(se.JSONPointer()), se.Reason)
+				}
+			} else if re.Err != nil && !errors.Is(re.Err, openapi3filter.ErrInvalidRequired) && re.Reason == "" {
+				// The 2020-12 validator (OpenAPI 3.1) reports schema violations in its own type.
+				add(http.StatusUnprocessableEntity, "body", re.Err.Error())
+			} else {
+				add(http.StatusBadRequest, "body", bodyMessage(re))
+			}
+		default:
+			add(http.StatusBadRequest, "request", re.Error())
+		}
+	}
+	if len(items) == 0 {
+		return 0, nil
+	}
+	return status, items
+}
+
+// validateSafely turns a panic inside the validator (a document it cannot handle) into an
+// error rather than a crashed request.
+func validateSafely(f func() error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = errors.New("validator failed on this operation")
+		}
+	}()
+	return f()
+}
+
+func paramMessage(re *openapi3filter.RequestError) string {
+	if errors.Is(re.Err, openapi3filter.ErrInvalidRequired) {
+		return "required parameter is missing"
+	}
+	if re.Err != nil {
+		var pe *openapi3filter.ParseError
+		if errors.As(re.Err, &pe) {
+			return pe.Error()
+		}
+		return re.Err.Error()
+	}
+	return re.Reason
+}
+
+func bodyMessage(re *openapi3filter.RequestError) string {
+	if errors.Is(re.Err, openapi3filter.ErrInvalidRequired) {
+		return "request body is required"
+	}
+	msg := re.Reason
+	if re.Err != nil {
+		if msg != "" {
+			msg += ": "
+		}
+		msg += re.Err.Error()
+	}
+	return msg
+}
+
+// flatten unpacks kin-openapi's MultiError (recursively) into single errors.
+func flatten(err error) []error {
+	if me, ok := err.(openapi3.MultiError); ok {
+		var out []error
+		for _, e := range me {
+			out = append(out, flatten(e)...)
+		}
+		return out
+	}
+	return []error{err}
+}
+
+// schemaErrors returns the schema violations inside err, flattening multi-errors.
+func schemaErrors(err error) []*openapi3.SchemaError {
+	if err == nil {
+		return nil
+	}
+	var me openapi3.MultiError
+	if errors.As(err, &me) {
+		var out []*openapi3.SchemaError
+		for _, e := range me {
+			out = append(out, schemaErrors(e)...)
+		}
+		return out
+	}
+	var se *openapi3.SchemaError
+	if errors.As(err, &se) {
+		return []*openapi3.SchemaError{se}
+	}
+	return nil
+}
+
+// pointerSuffix renders a JSON pointer as ".name[0].id".
+func pointerSuffix(ptr []string) string {
+	var b strings.Builder
+	for _, seg := range ptr {
+		if _, err := strconv.Atoi(seg); err == nil {
+			b.WriteString("[" + seg + "]")
+			continue
+		}
+		b.WriteString("." + seg)
+	}
+	return b.String()
+}
+
+// ValidateResponse checks a response (status, headers, body) against what op declares for
+// that status; an empty result means it conforms. r is the request that produced it (nil: a
+// plain request for op is assumed). Bodies in media types kin-openapi cannot decode (XML,
+// images) are not checked.
+func (e *Engine) ValidateResponse(op *spec.Operation, r *http.Request, status int, header http.Header, body []byte) []Problem {
+	od := e.operation(op)
+	if r == nil {
+		r = &http.Request{Method: op.Method, URL: &url.URL{Path: op.Path}, Header: http.Header{}}
+	}
+	if header == nil {
+		header = http.Header{}
+	}
+	input := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: r, Route: od.route, Options: e.filter},
+		Status:                 status,
+		Header:                 header,
+		Options:                e.filter,
+	}
+	input.SetBodyBytes(body)
+	err := validateSafely(func() error { return openapi3filter.ValidateResponse(context.Background(), input) })
+	if err == nil {
+		return nil
+	}
+	var out []Problem
+	for _, err := range flatten(err) {
+		var re *openapi3filter.ResponseError
+		if !errors.As(err, &re) {
+			out = append(out, Problem{Location: "response", Message: err.Error()})
+			continue
+		}
+		var pe *openapi3filter.ParseError
+		if errors.As(re.Err, &pe) && pe.Kind == openapi3filter.KindUnsupportedFormat {
+			continue
+		}
+		loc := "body"
+		if strings.HasPrefix(re.Reason, "response header ") || strings.HasPrefix(re.Reason, "unable to decode header ") {
+			if _, rest, ok := strings.Cut(re.Reason, `"`); ok {
+				name, _, _ := strings.Cut(rest, `"`)
+				loc = "header." + name
+			}
+		} else if strings.Contains(re.Reason, "Content-Type") {
+			loc = "header.Content-Type"
+		}
+		if schemaErrs := schemaErrors(re.Err); len(schemaErrs) > 0 {
+			for _, se := range schemaErrs {
+				l := loc
+				if loc == "body" {
+					l += pointerSuffix(se.JSONPointer())
+				}
+				out = append(out, Problem{Location: l, Message: se.Reason})
+			}
+			continue
+		}
+		out = append(out, Problem{Location: loc, Message: re.Error()})
+	}
+	return out
+}

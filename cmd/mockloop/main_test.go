@@ -4,8 +4,8 @@ import (
 	"errors"
 	"os"
 	"os/exec"
-	"strconv"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -33,7 +33,12 @@ func TestScript(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"exitcode": cmdExitCode,
+			"exitcode":   cmdExitCode,
+			"mlserve":    cmdMLServe,
+			"mlstop":     cmdMLStop,
+			"http":       cmdHTTP,
+			"httpwait":   cmdHTTPWait,
+			"echoserver": cmdEchoServer,
 		},
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,

@@ -213,6 +213,9 @@ func (p *parser) loader(includeOrigin bool) *openapi3.Loader {
 // readRef reads an external $ref target: a file, or an http(s) URL with the configured client
 // and the load's context.
 func (p *parser) readRef(_ *openapi3.Loader, u *url.URL) ([]byte, error) {
+	if p.opts.offline {
+		return nil, fmt.Errorf("cannot read $ref %q: external references are disabled", u.String())
+	}
 	if u.Scheme == "http" || u.Scheme == "https" {
 		return fetch(p.ctx, p.opts.Client, u)
 	}

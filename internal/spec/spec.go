@@ -29,6 +29,8 @@ const ExampleSource = "mockloop:example"
 type Options struct {
 	Stdin  io.Reader    // read when the source is "-"
 	Client *http.Client // fetches http(s) sources and their external $refs
+
+	offline bool // refuse external $refs (the fuzz target must not touch disk or network)
 }
 
 // Document is a loaded, indexed OpenAPI document.
@@ -83,7 +85,8 @@ type Operation struct {
 func (o *Operation) Key() string { return o.Method + " " + o.Path }
 
 // Error is a load failure that names the source and the location in it. Its message is one
-// line: load spec "SOURCE": LOCATION: what is wrong.
+// line: load spec "SOURCE": LOCATION: what is wrong. A URL source is shown without its query
+// and user info, which may hold credentials.
 type Error struct {
 	Source string
 	// Location is a JSON pointer, with " (line L)" where known, or "line L, column C" for
@@ -97,10 +100,16 @@ func (e *Error) Error() string {
 	if e.Err != nil {
 		msg = oneLine(e.Err.Error())
 	}
-	if e.Location == "" {
-		return fmt.Sprintf("load spec %q: %s", e.Source, msg)
+	src := e.Source
+	if isHTTP(src) {
+		if u, err := url.Parse(src); err == nil {
+			src = redactURL(u)
+		}
 	}
-	return fmt.Sprintf("load spec %q: %s: %s", e.Source, e.Location, msg)
+	if e.Location == "" {
+		return fmt.Sprintf("load spec %q: %s", src, msg)
+	}
+	return fmt.Sprintf("load spec %q: %s: %s", src, e.Location, msg)
 }
 
 // Unwrap returns the underlying error.

@@ -1,0 +1,58 @@
+package spec
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// BenchmarkLoadGitHub is Load (fast JSON path, resolve, index, warnings) of the 13 MB GitHub
+// spec. Compare with BenchmarkKinLoadGitHub.
+func BenchmarkLoadGitHub(b *testing.B) {
+	if _, err := os.Stat(githubSpec); err != nil {
+		b.Skip("no shared GitHub spec")
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Load(context.Background(), githubSpec, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkKinLoadGitHub is kin-openapi's plain loader on the same file (no index, no
+// warnings): the baseline.
+func BenchmarkKinLoadGitHub(b *testing.B) {
+	if _, err := os.Stat(githubSpec); err != nil {
+		b.Skip("no shared GitHub spec")
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := openapi3.NewLoader().LoadFromFile(githubSpec); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestLoadGitHubOnce and TestKinLoadGitHubOnce exist to measure peak memory from outside:
+// /usr/bin/time -v go test -run 'TestLoadGitHubOnce$' ./internal/spec/ (the test binary's RSS).
+func TestLoadGitHubOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large")
+	}
+	d := loadGitHub(t)
+	if len(d.Operations) != 1223 {
+		t.Fatalf("%d operations", len(d.Operations))
+	}
+}
+
+func TestKinLoadGitHubOnce(t *testing.T) {
+	if os.Getenv("MOCKLOOP_BENCH_KIN") == "" {
+		t.Skip("set MOCKLOOP_BENCH_KIN=1 to run kin-openapi's loader on the GitHub spec")
+	}
+	if _, err := openapi3.NewLoader().LoadFromFile(githubSpec); err != nil {
+		t.Fatal(err)
+	}
+}

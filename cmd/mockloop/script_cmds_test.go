@@ -23,19 +23,24 @@ import (
 
 // Commands for end-to-end scripts against a running `mockloop serve`:
 //
-//	mlserve NAME mockloop serve --addr 127.0.0.1:0 ...   start in the background, wait for
-//	                                                      "listening on http://ADDR", set $NAME
-//	mlstop [-INT|-TERM|-KILL] NAME [EXIT]                 signal, wait, check the exit code
-//	                                                      (default 0); its stdout/stderr become
-//	                                                      the script's stdout/stderr
+//	mlserve NAME [VAR=value]... mockloop serve ...       start in the background (with the
+//	                                                      script's environment plus VARs), wait
+//	                                                      for "listening on http://ADDR", set $NAME
+//	mlstop [-INT|-TERM|-KILL|-wait] NAME [EXIT]           signal (-wait: none), wait, check the
+//	                                                      exit code (default 0); its stdout and
+//	                                                      stderr become the script's
+//	mlkill -INT|-TERM NAME                                signal without waiting
+//	mlwaitlog NAME REGEXP                                 wait until its stderr matches
 //	http [-H 'K: V']... [-d BODY] [-bg ID] METHOD URL     print "HTTP <status>", sorted headers,
 //	                                                      a blank line and the body
 //	httpwait ID                                           print a -bg request's result
-//	echoserver NAME [DELAY]                               a loopback upstream answering JSON
-//	                                                      {method, path, query, headers, body}
-//	                                                      after DELAY; sets $NAME
+//	echoserver NAME [hold]                                a loopback upstream answering JSON
+//	                                                      {method, path, query, headers, body};
+//	                                                      with hold, only after echorelease
+//	echowait NAME N                                       wait until it received N requests
+//	echorelease NAME                                      let a holding echoserver answer
 
-// timeoutScale keeps waits generous on a loaded machine: they bound failures, never success.
+// scriptWait keeps waits generous on a loaded machine: they bound failures, never success.
 const scriptWait = 30 * time.Second
 
 type bgServer struct {
@@ -78,9 +83,14 @@ func scriptState(ts *testscript.TestScript, key string, init func() any) any {
 
 func cmdMLServe(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 2 {
-		ts.Fatalf("usage: mlserve NAME program [args...]")
+		ts.Fatalf("usage: mlserve NAME [VAR=value]... program [args...]")
 	}
 	name := args[0]
+	var extraEnv []string
+	for len(args) > 2 && strings.Contains(args[1], "=") {
+		extraEnv = append(extraEnv, args[1])
+		args = append(args[:1], args[2:]...)
+	}
 	prog, err := exec.LookPath(args[1])
 	if err != nil {
 		// LookPath uses the process PATH; testscript puts its commands on the script's PATH.
@@ -100,7 +110,7 @@ func cmdMLServe(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	bg.cmd = exec.Command(prog, args[2:]...)
 	bg.cmd.Dir = ts.MkAbs(".")
-	bg.cmd.Env = scriptEnv(ts)
+	bg.cmd.Env = append(scriptEnv(ts), extraEnv...)
 	bg.cmd.Stdout, bg.cmd.Stderr = outF, errF
 	ts.Check(bg.cmd.Start())
 	go func() {
@@ -127,6 +137,7 @@ func cmdMLServe(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		select {
 		case <-bg.done:
+			data, _ = os.ReadFile(bg.stderr)
 			ts.Fatalf("%s exited before listening (%v):\n%s", name, bg.cmd.ProcessState, data)
 		case <-time.After(20 * time.Millisecond):
 		}
@@ -166,13 +177,15 @@ func cmdMLStop(ts *testscript.TestScript, neg bool, args []string) {
 			sig = syscall.SIGTERM
 		case "-KILL":
 			sig = os.Kill
+		case "-wait":
+			sig = nil
 		default:
 			ts.Fatalf("mlstop: unknown signal %s", args[0])
 		}
 		args = args[1:]
 	}
 	if neg || len(args) < 1 || len(args) > 2 {
-		ts.Fatalf("usage: mlstop [-INT|-TERM|-KILL] NAME [EXIT]")
+		ts.Fatalf("usage: mlstop [-INT|-TERM|-KILL|-wait] NAME [EXIT]")
 	}
 	want := 0
 	if len(args) == 2 {
@@ -184,7 +197,9 @@ func cmdMLStop(ts *testscript.TestScript, neg bool, args []string) {
 	if bg == nil {
 		ts.Fatalf("mlstop: no server %s", args[0])
 	}
-	ts.Check(bg.cmd.Process.Signal(sig))
+	if sig != nil {
+		ts.Check(bg.cmd.Process.Signal(sig))
+	}
 	select {
 	case <-bg.done:
 	case <-time.After(scriptWait):
@@ -198,6 +213,22 @@ func cmdMLStop(ts *testscript.TestScript, neg bool, args []string) {
 	if got := bg.cmd.ProcessState.ExitCode(); got != want {
 		ts.Fatalf("%s exited %d (%v), want %d:\n%s", args[0], got, bg.cmd.ProcessState, want, errOut)
 	}
+}
+
+// cmdMLKill sends a signal without waiting: mlkill [-INT|-TERM] NAME.
+func cmdMLKill(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 || (args[0] != "-INT" && args[0] != "-TERM") {
+		ts.Fatalf("usage: mlkill -INT|-TERM NAME")
+	}
+	bg := servers(ts)[args[1]]
+	if bg == nil {
+		ts.Fatalf("mlkill: no server %s", args[1])
+	}
+	sig := os.Signal(os.Interrupt)
+	if args[0] == "-TERM" {
+		sig = syscall.SIGTERM
+	}
+	ts.Check(bg.cmd.Process.Signal(sig))
 }
 
 type httpResult struct {
@@ -302,23 +333,37 @@ func doHTTP(req *http.Request) (string, error) {
 	return b.String(), nil
 }
 
+// echo is a loopback upstream for proxy scripts.
+type echo struct {
+	mu       sync.Mutex
+	received int
+	arrived  chan struct{} // signalled on every request
+	release  chan struct{} // closed by echorelease when holding
+}
+
+func echoes(ts *testscript.TestScript) map[string]*echo {
+	return scriptState(ts, "echoes", func() any { return map[string]*echo{} }).(map[string]*echo)
+}
+
 func cmdEchoServer(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 1 || len(args) > 2 {
-		ts.Fatalf("usage: echoserver NAME [DELAY]")
+		ts.Fatalf("usage: echoserver NAME [hold]")
 	}
-	var delay time.Duration
-	if len(args) == 2 {
-		var err error
-		delay, err = time.ParseDuration(args[1])
-		ts.Check(err)
+	e := &echo{arrived: make(chan struct{}, 1024), release: make(chan struct{})}
+	if len(args) == 1 {
+		close(e.release)
+	} else if args[1] != "hold" {
+		ts.Fatalf("echoserver: unknown option %s", args[1])
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if delay > 0 {
-			select {
-			case <-time.After(delay):
-			case <-r.Context().Done():
-				return
-			}
+		e.mu.Lock()
+		e.received++
+		e.mu.Unlock()
+		e.arrived <- struct{}{}
+		select {
+		case <-e.release:
+		case <-r.Context().Done():
+			return
 		}
 		data, _ := io.ReadAll(r.Body)
 		headers := map[string]string{}
@@ -333,5 +378,77 @@ func cmdEchoServer(ts *testscript.TestScript, neg bool, args []string) {
 		w.Write(bytes.TrimSpace(out))
 	}))
 	ts.Defer(srv.Close)
+	ts.Defer(func() {
+		select {
+		case <-e.release:
+		default:
+			close(e.release)
+		}
+	})
+	echoes(ts)[args[0]] = e
 	ts.Setenv(args[0], srv.URL)
+}
+
+// cmdEchoWait waits until the echo server has received N requests in all: echowait NAME N.
+func cmdEchoWait(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: echowait NAME N")
+	}
+	e := echoes(ts)[args[0]]
+	if e == nil {
+		ts.Fatalf("echowait: no echo server %s", args[0])
+	}
+	n, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	deadline := time.After(scriptWait)
+	for {
+		e.mu.Lock()
+		got := e.received
+		e.mu.Unlock()
+		if got >= n {
+			return
+		}
+		select {
+		case <-e.arrived:
+		case <-deadline:
+			ts.Fatalf("echowait: %s received %d requests, want %d", args[0], got, n)
+		}
+	}
+}
+
+// cmdEchoRelease lets a holding echo server answer: echorelease NAME.
+func cmdEchoRelease(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 || echoes(ts)[args[0]] == nil {
+		ts.Fatalf("usage: echorelease NAME (of an echoserver started with hold)")
+	}
+	e := echoes(ts)[args[0]]
+	select {
+	case <-e.release:
+	default:
+		close(e.release)
+	}
+}
+
+// cmdMLWaitLog waits until a server's stderr matches a regular expression: mlwaitlog NAME RE.
+func cmdMLWaitLog(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: mlwaitlog NAME REGEXP")
+	}
+	bg := servers(ts)[args[0]]
+	if bg == nil {
+		ts.Fatalf("mlwaitlog: no server %s", args[0])
+	}
+	re, err := regexp.Compile(args[1])
+	ts.Check(err)
+	deadline := time.Now().Add(scriptWait)
+	for {
+		data, _ := os.ReadFile(bg.stderr)
+		if re.Match(data) {
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("mlwaitlog: %s stderr does not match %s after %s:\n%s", args[0], args[1], scriptWait, data)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

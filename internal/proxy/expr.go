@@ -6,6 +6,7 @@ import (
 	"net/textproto"
 	"reflect"
 	"strings"
+	"sync"
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
@@ -79,6 +80,9 @@ func NewConditionEnv(r *http.Request) ConditionEnv {
 	}}
 }
 
+// vms recycles expression machines: a VM keeps its stack between runs.
+var vms = sync.Pool{New: func() any { return new(vm.VM) }}
+
 // Condition is a compiled rule condition, safe for concurrent use.
 type Condition struct {
 	source  string
@@ -103,7 +107,9 @@ func CompileCondition(source string) (*Condition, error) {
 // Eval evaluates the condition for env. A runtime error (such as an out-of-range index) is
 // returned, never a panic.
 func (c *Condition) Eval(env ConditionEnv) (bool, error) {
-	out, err := expr.Run(c.program, env)
+	m := vms.Get().(*vm.VM)
+	out, err := m.Run(c.program, env)
+	vms.Put(m)
 	if err != nil {
 		return false, conditionError(err)
 	}

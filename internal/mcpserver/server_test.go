@@ -245,6 +245,10 @@ func TestCreateCallDeletePlugin(t *testing.T) {
 	if got := fx.toolNames(t); !slices.Contains(got, "pets_listPets") {
 		t.Fatalf("tools after create: %q", got)
 	}
+	again := fx.call(t, "create_mcp_plugin", map[string]any{"plugin_name": "pets", "spec_url_or_path": petsPath(t)}, nil)
+	if !again.IsError || !strings.Contains(errorText(again), "already exists") {
+		t.Errorf("second create without force: %+v", again)
+	}
 
 	t.Run("operation tool", func(t *testing.T) {
 		var out OperationResult
@@ -348,6 +352,8 @@ func TestToolErrors(t *testing.T) {
 		{"create_mcp_plugin", map[string]any{"plugin_name": "p", "spec_url_or_path": petsPath(t), "mode": "proxy"}, "target_url is required"},
 		{"create_mcp_plugin", map[string]any{"plugin_name": "p", "spec_url_or_path": petsPath(t), "comparison_config": map[string]any{"tolerance": "lots"}}, "comparison_config"},
 		{"create_mcp_plugin", map[string]any{}, "plugin_name"},
+		{"create_mcp_plugin", map[string]any{"plugin_name": "p", "spec_url_or_path": "-"}, "stdin"},
+		{"execute_test_plan", map[string]any{"openapi_spec": "-"}, "stdin"},
 		{"delete_plugin", map[string]any{"plugin_name": "ghost"}, "not found"},
 		{"switch_mode", map[string]any{"mode": "mock"}, "plugin_name or server_url"},
 		{"switch_mode", map[string]any{"mode": "mock", "server_url": "ftp://x"}, "http(s) URL"},

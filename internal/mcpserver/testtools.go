@@ -89,6 +89,9 @@ func (s *Server) executeTestPlan(ctx context.Context, _ *mcp.CallToolRequest, in
 	if in.PluginName == "" && in.OpenAPISpec == "" {
 		return nil, nil, errors.New("execute_test_plan: give plugin_name or openapi_spec")
 	}
+	if in.OpenAPISpec == "-" {
+		return nil, nil, errors.New("openapi_spec: '-' (stdin) is the MCP channel: give a file path or URL")
+	}
 	if in.Repeat < 0 || in.Repeat > 1000 {
 		return nil, nil, fmt.Errorf("execute_test_plan: repeat %d: want 1 to 1000", in.Repeat)
 	}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -126,6 +127,11 @@ func (s *Server) createPlugin(ctx context.Context, _ *mcp.CallToolRequest, in cr
 	if err := p.Validate(); err != nil {
 		return nil, nil, err
 	}
+	if !in.Force {
+		if _, err := os.Lstat(s.cfg.Store.Path(p.Name)); err == nil {
+			return nil, nil, fmt.Errorf("plugin %q already exists in %s (pass force: true to replace it)", p.Name, s.cfg.Store.Dir())
+		}
+	}
 	// The spec must load before anything is written, as `plugin create` does.
 	doc, err := spec.Load(ctx, p.Spec, spec.Options{Client: s.client, Stdin: strings.NewReader("")})
 	if err != nil {
@@ -168,6 +174,8 @@ func (in createInput) plugin() (*plugin.Plugin, error) {
 	switch {
 	case p.Spec == "":
 		p.Spec = spec.ExampleSource
+	case p.Spec == "-":
+		return nil, errors.New("spec_url_or_path: '-' (stdin) is the MCP channel: give a file path or URL")
 	case p.Spec != spec.ExampleSource && !isURL(p.Spec) && !filepath.IsAbs(p.Spec):
 		abs, err := filepath.Abs(p.Spec)
 		if err != nil {

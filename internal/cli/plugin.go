@@ -1,22 +1,64 @@
 package cli
 
-import "github.com/spf13/cobra"
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mockloop/mockloop/internal/iostreams"
+	"github.com/mockloop/mockloop/internal/spec"
+)
 
 func newPluginCmd(f *Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "plugin <command>",
 		Short: "Create, list, show, validate and delete plugins",
 		Long: `A plugin is a named, saved configuration: spec location, mode, target URL, auth, endpoint
-overrides, route rules and comparison defaults. serve, test run and mcp read plugins by name.`,
+overrides, route rules and comparison defaults. serve, test run and mcp read plugins by name.
+
+Plugins live as one YAML file each in the plugins directory: --plugins-dir, else
+$MOCKLOOP_HOME/plugins, else ./.mockloop/plugins. Files are written atomically with mode 0600.
+Credential values may be literals or ${ENV} references, which stay unresolved in the file;
+every command prints them as ***.`,
+		Example: `$ mockloop plugin create demo
+$ mockloop plugin list
+$ mockloop plugin show demo
+$ mockloop plugin validate demo
+$ mockloop plugin delete demo --yes`,
 	}
-	for _, name := range []string{"create", "list", "show", "delete", "validate"} {
-		cmd.AddCommand(&cobra.Command{
-			Use:   name,
-			Short: "plugin " + name,
-			RunE: func(cmd *cobra.Command, args []string) error {
-				return errNotAvailable("plugin " + cmd.Name())
-			},
-		})
-	}
+	cmd.AddCommand(
+		newPluginCreateCmd(f, nil),
+		newPluginListCmd(f, nil),
+		newPluginShowCmd(f, nil),
+		newPluginDeleteCmd(f, nil),
+		newPluginValidateCmd(f, nil),
+	)
 	return cmd
+}
+
+// maxWarnings bounds the load warnings printed: a large messy spec can have thousands.
+const maxWarnings = 20
+
+// loadSpec loads the document at source (stdin from ios, URLs with client), printing its load
+// warnings to ios.ErrOut.
+func loadSpec(ctx context.Context, ios *iostreams.IOStreams, client *http.Client, source string) (*spec.Document, error) {
+	doc, err := spec.Load(ctx, source, spec.Options{Stdin: ios.In, Client: client})
+	if err != nil {
+		return nil, err
+	}
+	printLoadWarnings(ios.ErrOut, doc.Warnings)
+	return doc, nil
+}
+
+func printLoadWarnings(w io.Writer, warnings []spec.Warning) {
+	for i, warn := range warnings {
+		if i == maxWarnings {
+			fmt.Fprintf(w, "warning: ... and %d more warnings (see mockloop plugin validate)\n", len(warnings)-maxWarnings)
+			break
+		}
+		fmt.Fprintf(w, "warning: %s\n", warn)
+	}
 }

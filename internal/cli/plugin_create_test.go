@@ -1,0 +1,358 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mockloop/mockloop/internal/plugin"
+	"github.com/mockloop/mockloop/internal/spec"
+)
+
+func TestPluginCreateArgs(t *testing.T) {
+	tests := []struct {
+		name    string
+		argv    []string
+		wantErr string
+		check   func(t *testing.T, o *pluginCreateOptions)
+	}{
+		{name: "name only", argv: []string{"demo"}, check: func(t *testing.T, o *pluginCreateOptions) {
+			if o.Name != "demo" || o.Spec != "" || o.Output != "text" || o.Force || len(o.Set) != 0 {
+				t.Errorf("got %+v", o)
+			}
+		}},
+		{name: "all flags", argv: []string{"live", "--spec", "api.yaml", "--mode", "hybrid", "--target", "https://x",
+			"--auth-type", "api_key", "--auth-location", "query", "--auth-name", "key", "--credential", "api_key=${K}",
+			"--rule", "pattern=/a,mode=proxy", "--rule", "pattern=/b,mode=mock,condition=a, b",
+			"--fallback", "mock", "--timeout", "5s", "--retry-count", "2", "--ignore-field", "id", "--ignore-field", "$.a[*].b",
+			"--tolerance", "0.1", "--strict-arrays", "--compare-headers", "--force", "-o", "json"},
+			check: func(t *testing.T, o *pluginCreateOptions) {
+				if o.Spec != "api.yaml" || o.Mode != "hybrid" || o.Target != "https://x" || o.AuthType != "api_key" ||
+					o.AuthLocation != "query" || o.AuthName != "key" || o.Fallback != "mock" || o.Timeout != "5s" ||
+					o.RetryCount != 2 || o.Tolerance != 0.1 || !o.StrictArrays || !o.CompareHeaders || !o.Force || o.Output != "json" {
+					t.Errorf("got %+v", o)
+				}
+				if strings.Join(o.Credentials, "|") != "api_key=${K}" {
+					t.Errorf("credentials %q", o.Credentials)
+				}
+				// Repeated flags are not split on commas.
+				if len(o.Rules) != 2 || o.Rules[1] != "pattern=/b,mode=mock,condition=a, b" {
+					t.Errorf("rules %q", o.Rules)
+				}
+				if len(o.IgnoreFields) != 2 || o.IgnoreFields[1] != "$.a[*].b" {
+					t.Errorf("ignore fields %q", o.IgnoreFields)
+				}
+				if !o.Set["tolerance"] || !o.Set["spec"] || o.Set["from-file"] {
+					t.Errorf("set %v", o.Set)
+				}
+			}},
+		{name: "from file without name", argv: []string{"--from-file", "p.yaml"}, check: func(t *testing.T, o *pluginCreateOptions) {
+			if o.Name != "" || o.FromFile != "p.yaml" {
+				t.Errorf("got %+v", o)
+			}
+		}},
+		{name: "no name", argv: []string{}, wantErr: "needs a NAME"},
+		{name: "bad name", argv: []string{"../x"}, wantErr: `invalid plugin name "../x"`},
+		{name: "two names", argv: []string{"a", "b"}, wantErr: "accepts between 0 and 1 arg"},
+		{name: "bad output", argv: []string{"a", "-o", "table"}, wantErr: `invalid --output "table"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newPluginTestEnv(t)
+			var got *pluginCreateOptions
+			cmd := newPluginCreateCmd(e.f, func(o *pluginCreateOptions) error { got = o; return nil })
+			err := execPluginCmd(t, cmd, tt.argv...)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				if got != nil {
+					t.Error("runF called on a bad command line")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.PluginsDir != e.dir || got.IO != e.f.IOStreams {
+				t.Errorf("factory values not passed: %+v", got)
+			}
+			tt.check(t, got)
+		})
+	}
+}
+
+func TestParseRule(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    plugin.RouteRule
+		wantErr string
+	}{
+		{in: "pattern=/api/*,method=post,mode=proxy,priority=10",
+			want: plugin.RouteRule{Pattern: "/api/*", Method: "POST", Mode: "proxy", Priority: 10}},
+		{in: "pattern=/**, mode=mock, fallback=mock",
+			want: plugin.RouteRule{Pattern: "/**", Mode: "mock", Fallback: "mock"}},
+		{in: "pattern=/a,mode=mock,condition=request.params.get('mock') == 'true'",
+			want: plugin.RouteRule{Pattern: "/a", Mode: "mock", Condition: "request.params.get('mock') == 'true'"}},
+		{in: `pattern=/a,mode=proxy,condition=request.method in ["GET", "HEAD"], priority=3`,
+			want: plugin.RouteRule{Pattern: "/a", Mode: "proxy", Condition: `request.method in ["GET", "HEAD"], priority=3`}},
+		{in: `pattern=/a,mode=mock,condition='X-Test-Mode' not in request.headers`,
+			want: plugin.RouteRule{Pattern: "/a", Mode: "mock", Condition: "'X-Test-Mode' not in request.headers"}},
+		{in: "", wantErr: "empty rule"},
+		{in: "pattern=/a", wantErr: "mode is required"},
+		{in: "mode=mock", wantErr: "pattern is required"},
+		{in: "pattern=/a,mode=live", wantErr: `mode "live": want mock or proxy`},
+		{in: "pattern=/a,mode=mock,priority=high", wantErr: `priority "high" is not an integer`},
+		{in: "pattern=/a,mode=mock,prio=1", wantErr: `unknown key "prio"`},
+		{in: "pattern=/a,mode=mock,oops", wantErr: `"oops" is not key=value`},
+		{in: "pattern=/a,pattern=/b,mode=mock", wantErr: "pattern given twice"},
+		{in: "pattern=/a,condition=x == 1,mode=mock", wantErr: "put it last"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := parseRule(tt.in)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				if !strings.Contains(err.Error(), "invalid --rule") {
+					t.Errorf("error does not name the rule: %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tt.want {
+				t.Errorf("got %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestPluginCreateRun(t *testing.T) {
+	e := newPluginTestEnv(t)
+	specPath := writePluginFixture(t, t.TempDir(), "pets.yaml", pluginTestSpec)
+
+	t.Run("example spec by default", func(t *testing.T) {
+		if code := e.run("plugin", "create", "demo"); code != 0 {
+			t.Fatalf("exit %d: %s", code, e.errOut)
+		}
+		got, err := plugin.NewStore(e.dir).Get("demo")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Spec != spec.ExampleSource || got.Mode != "mock" {
+			t.Errorf("got %+v", got)
+		}
+		for _, want := range []string{"created plugin demo", "mode:   mock", "(mockloop:example, ", filepath.Join(e.dir, "demo.yaml")} {
+			if !strings.Contains(e.out.String(), want) {
+				t.Errorf("summary lacks %q:\n%s", want, e.out)
+			}
+		}
+	})
+	t.Run("proxy with secret", func(t *testing.T) {
+		code := e.run("plugin", "create", "live", "--spec", specPath, "--mode", "proxy", "--target", "https://api.example.com",
+			"--auth-type", "bearer_token", "--credential", "token=s3cr3t-value", "--timeout", "45s", "--retry-count", "2")
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, e.errOut)
+		}
+		if strings.Contains(e.out.String()+e.errOut.String(), "s3cr3t-value") {
+			t.Errorf("secret printed:\n%s%s", e.out, e.errOut)
+		}
+		if !strings.Contains(e.out.String(), "token=***") || !strings.Contains(e.out.String(), "Tiny Pets (") || !strings.Contains(e.out.String(), "3 operations") {
+			t.Errorf("summary:\n%s", e.out)
+		}
+		data, err := os.ReadFile(filepath.Join(e.dir, "live.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(data), "token: s3cr3t-value") {
+			t.Errorf("file lacks the secret:\n%s", data)
+		}
+		p, _ := plugin.Parse(data, "live.yaml")
+		if p.Timeout.Duration != 45*time.Second || p.RetryCount != 2 || p.Spec != specPath {
+			t.Errorf("got %+v", p)
+		}
+	})
+	t.Run("json output", func(t *testing.T) {
+		if code := e.run("plugin", "create", "j", "--spec", specPath, "-o", "json", "--ignore-field", "id", "--tolerance", "0.25"); code != 0 {
+			t.Fatalf("exit %d: %s", code, e.errOut)
+		}
+		var res struct {
+			Plugin     plugin.Plugin `json:"plugin"`
+			File       string        `json:"file"`
+			Operations int           `json:"operations"`
+		}
+		if err := json.Unmarshal(e.out.Bytes(), &res); err != nil {
+			t.Fatalf("%v: %s", err, e.out)
+		}
+		if res.Plugin.Name != "j" || res.Operations != 3 || res.Plugin.Comparison.Tolerance.Default != 0.25 || res.Plugin.Comparison.IgnoreFields[0] != "id" {
+			t.Errorf("got %+v", res)
+		}
+	})
+	t.Run("relative spec stored absolute", func(t *testing.T) {
+		wd, _ := os.Getwd()
+		t.Cleanup(func() { os.Chdir(wd) })
+		if err := os.Chdir(filepath.Dir(specPath)); err != nil {
+			t.Fatal(err)
+		}
+		if code := e.run("plugin", "create", "rel", "--spec", "pets.yaml"); code != 0 {
+			t.Fatalf("exit %d: %s", code, e.errOut)
+		}
+		p, err := plugin.NewStore(e.dir).Get("rel")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !filepath.IsAbs(p.Spec) || filepath.Base(p.Spec) != "pets.yaml" {
+			t.Errorf("spec = %q", p.Spec)
+		}
+	})
+	t.Run("exists", func(t *testing.T) {
+		if code := e.run("plugin", "create", "demo", "--spec", specPath); code != 2 {
+			t.Fatalf("exit %d", code)
+		}
+		if !strings.Contains(e.errOut.String(), `plugin "demo" already exists in `) || !strings.Contains(e.errOut.String(), "--force") {
+			t.Errorf("stderr: %s", e.errOut)
+		}
+		if code := e.run("plugin", "create", "demo", "--spec", specPath, "--force"); code != 0 {
+			t.Fatalf("--force: exit %d: %s", code, e.errOut)
+		}
+		p, _ := plugin.NewStore(e.dir).Get("demo")
+		if p.Spec != specPath {
+			t.Errorf("not replaced: %+v", p)
+		}
+	})
+	usage := []struct {
+		name string
+		argv []string
+		want string
+	}{
+		{"proxy needs target", []string{"x", "--mode", "proxy"}, "--target is required in proxy mode"},
+		{"bad mode", []string{"x", "--mode", "live"}, `invalid --mode "live"`},
+		{"bad target", []string{"x", "--mode", "hybrid", "--target", "localhost:8080"}, "target_url"},
+		{"credential without type", []string{"x", "--credential", "token=abc"}, "need --auth-type"},
+		{"bad credential", []string{"x", "--auth-type", "bearer_token", "--credential", "hunter2"}, "invalid --credential #1: want key=value"},
+		{"wrong credential key", []string{"x", "--auth-type", "bearer_token", "--credential", "tok=hunter2"}, `credentials key "tok"`},
+		{"bad rule", []string{"x", "--rule", "pattern=/a"}, `invalid --rule "pattern=/a": mode is required`},
+		{"bad timeout", []string{"x", "--timeout", "soon"}, `--timeout: invalid duration "soon"`},
+		{"stdin spec", []string{"x", "--spec", "-"}, "cannot read its spec from stdin"},
+		{"missing spec", []string{"x", "--spec", "nope.yaml"}, `nope.yaml`},
+		{"missing from-file", []string{"x", "--from-file", "nope.yaml"}, "--from-file"},
+	}
+	for _, tt := range usage {
+		t.Run(tt.name, func(t *testing.T) {
+			code := e.run(append([]string{"plugin", "create"}, tt.argv...)...)
+			if code != 2 {
+				t.Fatalf("exit %d, want 2; stderr %s", code, e.errOut)
+			}
+			msg := e.errOut.String()
+			if !strings.Contains(msg, tt.want) || strings.Count(msg, "\n") != 1 {
+				t.Errorf("stderr %q, want one line containing %q", msg, tt.want)
+			}
+			if strings.Contains(msg, "hunter2") {
+				t.Errorf("secret in error: %s", msg)
+			}
+			if _, err := os.Stat(filepath.Join(e.dir, "x.yaml")); !errors.Is(err, os.ErrNotExist) {
+				t.Error("plugin file written")
+			}
+		})
+	}
+}
+
+func TestPluginCreateFromFile(t *testing.T) {
+	e := newPluginTestEnv(t)
+	dir := t.TempDir()
+	writePluginFixture(t, dir, "pets.yaml", pluginTestSpec)
+	from := writePluginFixture(t, dir, "plugin.yaml", `name: fromfile
+spec: pets.yaml
+mode: hybrid
+target_url: https://api.example.com
+auth:
+  auth_type: api_key
+  name: X-Key
+  credentials:
+    api_key: ${PETS_KEY}
+route_rules:
+  - pattern: /pets/**
+    mode: proxy
+    priority: 5
+comparison:
+  tolerance: {default: 0.1, "$.price": 0}
+timeout: 10s
+`)
+	t.Run("as written", func(t *testing.T) {
+		if code := e.run("plugin", "create", "--from-file", from); code != 0 {
+			t.Fatalf("exit %d: %s", code, e.errOut)
+		}
+		p, err := plugin.NewStore(e.dir).Get("fromfile")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Spec != filepath.Join(dir, "pets.yaml") || p.Auth.Credentials["api_key"] != "${PETS_KEY}" ||
+			p.Auth.Location != "header" || len(p.RouteRules) != 1 || p.Comparison.Tolerance.For("$.price") != 0 || p.Timeout.Duration != 10*time.Second {
+			t.Errorf("got %+v", p)
+		}
+	})
+	t.Run("flags and name override", func(t *testing.T) {
+		code := e.run("plugin", "create", "other", "--from-file", from, "--mode", "mock", "--timeout", "3s", "--tolerance", "0.5",
+			"--rule", "pattern=/x,mode=mock")
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, e.errOut)
+		}
+		p, err := plugin.NewStore(e.dir).Get("other")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Mode != "mock" || p.Timeout.Duration != 3*time.Second || p.Comparison.Tolerance.Default != 0.5 ||
+			p.Comparison.Tolerance.For("$.price") != 0 || p.RouteRules[0].Pattern != "/x" || p.TargetURL != "https://api.example.com" {
+			t.Errorf("got %+v", p)
+		}
+	})
+	t.Run("unknown key", func(t *testing.T) {
+		bad := writePluginFixture(t, dir, "bad.yaml", "name: bad\nspec: pets.yaml\nmode: mock\ntarget: https://x\n")
+		if code := e.run("plugin", "create", "--from-file", bad); code != 2 {
+			t.Fatalf("exit %d", code)
+		}
+		if !strings.Contains(e.errOut.String(), `line 4: unknown key "target"`) || !strings.Contains(e.errOut.String(), "bad.yaml") {
+			t.Errorf("stderr %s", e.errOut)
+		}
+	})
+}
+
+func TestPluginCreateWarnings(t *testing.T) {
+	e := newPluginTestEnv(t)
+	opts := &pluginCreateOptions{IO: e.f.IOStreams, HTTPClient: e.f.HTTPClient, PluginsDir: e.dir, Name: "w", Output: "text", Set: map[string]bool{}}
+	specPath := writePluginFixture(t, t.TempDir(), "w.yaml", `openapi: 3.0.3
+info: {title: W, version: "1"}
+paths:
+  /a:
+    get:
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {type: integer}
+              example: "not a number"
+`)
+	opts.Spec = specPath
+	if err := runPluginCreate(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	doc, err := spec.Load(context.Background(), specPath, spec.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Warnings) > 0 && !strings.Contains(e.errOut.String(), "warning: ") {
+		t.Errorf("warnings not printed: %q", e.errOut)
+	}
+	if strings.Contains(e.out.String(), "warning") {
+		t.Errorf("warnings on stdout: %q", e.out)
+	}
+}

@@ -1,0 +1,182 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mockloop/mockloop/internal/iostreams"
+	"github.com/mockloop/mockloop/internal/plugin"
+	"github.com/mockloop/mockloop/internal/spec"
+)
+
+type pluginValidateOptions struct {
+	IO         *iostreams.IOStreams
+	HTTPClient *http.Client
+	PluginsDir string
+	Name       string
+	Spec       string
+	Output     string
+}
+
+func newPluginValidateCmd(f *Factory, runF func(*pluginValidateOptions) error) *cobra.Command {
+	opts := &pluginValidateOptions{}
+	cmd := &cobra.Command{
+		Use:   "validate NAME | --spec S",
+		Short: "Validate a plugin and its spec strictly",
+		Long: `Validate a plugin (its mode, target, auth, endpoints and route rules) and its spec, or only
+a spec with --spec. Spec validation is strict: it reports what serve tolerates with a warning,
+such as examples that do not match their schemas.
+
+Exit status: 0 when everything is valid, 1 when the report lists problems, 2 when the plugin
+or the spec cannot be loaded at all.`,
+		Example: `$ mockloop plugin validate demo
+$ mockloop plugin validate --spec ./petstore.yaml
+$ mockloop plugin validate --spec https://petstore3.swagger.io/api/v3/openapi.json -o json`,
+		Args: cobra.RangeArgs(0, 1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.IO = f.IOStreams
+			opts.HTTPClient = f.HTTPClient
+			opts.PluginsDir = f.PluginsDir()
+			if len(args) == 1 {
+				opts.Name = args[0]
+			}
+			if (opts.Name == "") == (opts.Spec == "") {
+				return usageErrorf("plugin validate needs a plugin NAME or --spec, not both")
+			}
+			if opts.Name != "" {
+				if err := plugin.ValidName(opts.Name); err != nil {
+					return usageErrorf("%v", err)
+				}
+			}
+			if err := checkOutput(opts.Output, "text", "json"); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return runPluginValidate(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Spec, "spec", "", "validate this OpenAPI document (file, - for stdin, or http(s) URL) instead of a plugin")
+	addOutputFlag(cmd, &opts.Output, "text", "json")
+	return cmd
+}
+
+// validateProblem is one finding in the report.
+type validateProblem struct {
+	Location string `json:"location"`
+	Message  string `json:"message"`
+}
+
+// validateReport is what plugin validate prints.
+type validateReport struct {
+	Plugin         string            `json:"plugin,omitempty"`
+	PluginProblems []string          `json:"plugin_problems,omitempty"`
+	Spec           string            `json:"spec"`
+	SpecVersion    string            `json:"spec_version"`
+	Title          string            `json:"title"`
+	Operations     int               `json:"operations"`
+	Valid          bool              `json:"valid"`
+	Problems       []validateProblem `json:"problems"`
+	Warnings       []validateProblem `json:"warnings"`
+}
+
+func runPluginValidate(ctx context.Context, opts *pluginValidateOptions) error {
+	rep := validateReport{Spec: opts.Spec, Problems: []validateProblem{}, Warnings: []validateProblem{}}
+	if opts.Name != "" {
+		p, err := plugin.NewStore(opts.PluginsDir).Get(opts.Name)
+		if err != nil {
+			return err
+		}
+		rep.Plugin = p.Name
+		rep.Spec = p.Spec
+		if err := p.Validate(); err != nil {
+			var ve *plugin.ValidationError
+			if !errors.As(err, &ve) {
+				return err
+			}
+			rep.PluginProblems = ve.Problems
+		}
+	}
+	doc, err := spec.Load(ctx, rep.Spec, spec.Options{Stdin: opts.IO.In, Client: opts.HTTPClient})
+	if err != nil {
+		return err
+	}
+	rep.SpecVersion = doc.SourceVersion
+	rep.Title = doc.Title()
+	rep.Operations = len(doc.Operations)
+	for _, pr := range doc.Validate(ctx) {
+		rep.Problems = append(rep.Problems, validateProblem{Location: pr.Location, Message: pr.Message})
+	}
+	for _, w := range doc.Warnings {
+		rep.Warnings = append(rep.Warnings, validateProblem{Location: w.Location, Message: w.Message})
+	}
+	rep.Valid = len(rep.Problems) == 0 && len(rep.PluginProblems) == 0
+	if opts.Output == "json" {
+		err = writeJSON(opts.IO.Out, rep)
+	} else {
+		err = printValidateReport(opts.IO.Out, rep)
+	}
+	if err != nil {
+		return err
+	}
+	if !rep.Valid {
+		return ErrFound
+	}
+	return nil
+}
+
+func printValidateReport(w io.Writer, r validateReport) error {
+	var b strings.Builder
+	if r.Plugin != "" {
+		if len(r.PluginProblems) == 0 {
+			fmt.Fprintf(&b, "plugin %s: valid\n", r.Plugin)
+		} else {
+			fmt.Fprintf(&b, "plugin %s: %s\n", r.Plugin, pluralize(len(r.PluginProblems), "problem"))
+			for _, p := range r.PluginProblems {
+				fmt.Fprintf(&b, "  %s\n", p)
+			}
+		}
+	}
+	version := "OpenAPI " + r.SpecVersion
+	if strings.HasPrefix(r.SpecVersion, "2.") {
+		version = "Swagger " + r.SpecVersion
+	}
+	status := "valid"
+	if len(r.Problems) > 0 {
+		status = pluralize(len(r.Problems), "problem")
+	}
+	if len(r.Warnings) > 0 {
+		status += ", " + pluralize(len(r.Warnings), "warning")
+	}
+	fmt.Fprintf(&b, "spec %s (%s, %s, %s): %s\n", r.Spec, r.Title, version, pluralize(r.Operations, "operation"), status)
+	for _, p := range r.Problems {
+		fmt.Fprintf(&b, "  %s\n", problemLine(p))
+	}
+	for _, p := range r.Warnings {
+		fmt.Fprintf(&b, "  warning: %s\n", problemLine(p))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func problemLine(p validateProblem) string {
+	if p.Location == "" {
+		return p.Message
+	}
+	return p.Location + ": " + p.Message
+}
+
+// pluralize is "1 problem", "2 problems".
+func pluralize(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}

@@ -1,0 +1,219 @@
+package testrun
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/mockloop/mockloop/internal/mock"
+	"github.com/mockloop/mockloop/internal/spec"
+)
+
+// Sampler builds a request an operation accepts (the mock engine does).
+type Sampler interface {
+	SampleRequest(op *spec.Operation) mock.Sample
+}
+
+// Filter selects operations: an operation is kept when any pattern matches it (all are kept
+// when there is none). A pattern matches an operationId, a tag, or a glob over
+// "METHOD /path/template" or "/path/template" where * matches any run of characters.
+type Filter []string
+
+// Match reports whether the filter keeps op.
+func (f Filter) Match(op *spec.Operation) bool {
+	if len(f) == 0 {
+		return true
+	}
+	for _, p := range f {
+		if matchPattern(p, op) {
+			return true
+		}
+	}
+	return false
+}
+
+func matchPattern(p string, op *spec.Operation) bool {
+	if p == "" {
+		return false
+	}
+	if op.ID != "" && p == op.ID {
+		return true
+	}
+	if op.Op != nil {
+		for _, t := range op.Op.Tags {
+			if strings.EqualFold(t, p) {
+				return true
+			}
+		}
+	}
+	if strings.HasPrefix(p, "/") {
+		return glob(p, op.Path)
+	}
+	method, rest, ok := strings.Cut(p, " ")
+	if !ok {
+		return false
+	}
+	return (method == "*" || strings.EqualFold(method, op.Method)) && glob(strings.TrimSpace(rest), op.Path)
+}
+
+// glob matches s against pattern where * matches any run of characters (including /).
+func glob(pattern, s string) bool {
+	star := strings.IndexByte(pattern, '*')
+	if star < 0 {
+		return pattern == s
+	}
+	if !strings.HasPrefix(s, pattern[:star]) {
+		return false
+	}
+	s = s[star:]
+	rest := pattern[star+1:]
+	for i := 0; i <= len(s); i++ {
+		if glob(rest, s[i:]) {
+			return true
+		}
+	}
+	return false
+}
+
+// Generate writes a plan with one case per operation of doc kept by filter, each a request
+// the operation accepts (from sampler: examples first, else generated values; secured
+// operations carry a credential) expecting the status the spec's chosen response declares.
+// An empty result is an error naming the filter.
+func Generate(doc *spec.Document, sampler Sampler, filter Filter) (*Plan, error) {
+	p := &Plan{}
+	names := map[string]int{}
+	for _, op := range doc.Operations {
+		if !filter.Match(op) {
+			continue
+		}
+		s := sampler.SampleRequest(op)
+		c := &Case{
+			Name:        caseName(op, names),
+			Operation:   op.ID,
+			PathParams:  copyMap(s.PathParams),
+			Headers:     copyMap(s.Headers),
+			Cookies:     copyMap(s.Cookies),
+			ContentType: s.ContentType,
+			Op:          op,
+		}
+		if op.ID == "" || duplicateID(doc, op) {
+			c.Operation = ""
+			c.Method, c.Path = op.Method, op.Path
+		}
+		if len(s.Query) > 0 {
+			c.Query = make(map[string]Values, len(s.Query))
+			for k, v := range s.Query {
+				c.Query[k] = Values(append([]string(nil), v...))
+			}
+		}
+		if s.Body != nil {
+			c.Body = bodyValue(s.ContentType, s.Body)
+			if c.ContentType == "application/json" {
+				c.ContentType = "" // the default, left out of the file
+			}
+		}
+		if st, ok := DeclaredStatus(op); ok {
+			c.Expect.Status = st
+		}
+		p.Cases = append(p.Cases, c)
+	}
+	if len(p.Cases) == 0 {
+		if len(filter) > 0 {
+			return nil, fmt.Errorf("no operation of %s matches %s", doc.Source, strings.Join(filter, ", "))
+		}
+		return nil, fmt.Errorf("%s has no operations", doc.Source)
+	}
+	return p, nil
+}
+
+// duplicateID reports whether op's operationId is used by another operation too (then the
+// case names method and path instead).
+func duplicateID(doc *spec.Document, op *spec.Operation) bool {
+	for _, o := range doc.Operations {
+		if o != op && o.ID == op.ID {
+			return true
+		}
+	}
+	return false
+}
+
+func caseName(op *spec.Operation, names map[string]int) string {
+	n := op.ID
+	if n == "" {
+		n = op.Key()
+	}
+	names[n]++
+	if k := names[n]; k > 1 {
+		n = fmt.Sprintf("%s #%d", n, k)
+	}
+	return n
+}
+
+func copyMap(m map[string]string) map[string]string {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// bodyValue turns an encoded body into the value a plan file shows: decoded JSON (numbers as
+// int64 when integral, so YAML prints them exactly) or the text as a string.
+func bodyValue(contentType string, body []byte) any {
+	if contentType == "" || isJSON(contentType) {
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.UseNumber()
+		var v any
+		if err := dec.Decode(&v); err == nil && !dec.More() {
+			return yamlNumbers(v)
+		}
+	}
+	return string(body)
+}
+
+func yamlNumbers(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, x := range t {
+			t[k] = yamlNumbers(x)
+		}
+	case []any:
+		for i, x := range t {
+			t[i] = yamlNumbers(x)
+		}
+	case json.Number:
+		if i, err := t.Int64(); err == nil {
+			return i
+		}
+		if f, err := t.Float64(); err == nil {
+			return f
+		}
+		return t.String()
+	}
+	return v
+}
+
+// DeclaredStatus is the status of the response the mock answers with by default: the lowest
+// numeric 2xx the operation declares. ok is false when it declares none (then any 2xx passes).
+func DeclaredStatus(op *spec.Operation) (int, bool) {
+	if op.Op == nil || op.Op.Responses == nil {
+		return 0, false
+	}
+	var codes []int
+	for k := range op.Op.Responses.Map() {
+		var c int
+		if _, err := fmt.Sscanf(k, "%d", &c); err == nil && len(k) == 3 && c >= 200 && c < 300 {
+			codes = append(codes, c)
+		}
+	}
+	if len(codes) == 0 {
+		return 0, false
+	}
+	sort.Ints(codes)
+	return codes[0], true
+}

@@ -1,0 +1,133 @@
+package testrun
+
+import (
+	"math"
+	"sort"
+	"time"
+)
+
+// Metrics are a run's performance figures: per operation and side, and per side overall.
+type Metrics struct {
+	// Operations are in the order operations first appear in the run.
+	Operations []OperationMetrics `json:"operations"`
+	// Mock and Live are the totals of each side over the whole run (nil when the side was
+	// not used).
+	Mock *Stats `json:"mock,omitempty"`
+	Live *Stats `json:"live,omitempty"`
+}
+
+// OperationMetrics are one operation's figures on each side.
+type OperationMetrics struct {
+	Operation string `json:"operation"` // "METHOD /path/template"
+	Mock      *Stats `json:"mock,omitempty"`
+	Live      *Stats `json:"live,omitempty"`
+	// LatencyRatio is the live median latency over the mock median (0 when either is
+	// missing): 40 means live is forty times slower than the mock.
+	LatencyRatio float64 `json:"latency_ratio,omitempty"`
+}
+
+// Stats summarise a set of requests. Latencies are in milliseconds.
+type Stats struct {
+	Count int `json:"count"`
+	// Errors counts requests that failed (no answer) or were answered with a status >= 400.
+	Errors    int     `json:"errors"`
+	ErrorRate float64 `json:"error_rate"` // Errors / Count
+	MinMS     float64 `json:"min_ms"`
+	P50MS     float64 `json:"p50_ms"`
+	P95MS     float64 `json:"p95_ms"`
+	P99MS     float64 `json:"p99_ms"`
+	MaxMS     float64 `json:"max_ms"`
+	// Throughput is requests per second over the span from the first request's start to the
+	// last one's end.
+	Throughput float64 `json:"throughput_rps"`
+}
+
+// Sample is one request's timing, as the runner records it.
+type Sample struct {
+	Operation string
+	Side      string
+	Start     time.Time
+	Latency   time.Duration
+	Failed    bool
+}
+
+// ComputeMetrics aggregates samples.
+func ComputeMetrics(samples []Sample) *Metrics {
+	type key struct{ op, side string }
+	groups := map[key][]Sample{}
+	var order []string
+	seen := map[string]bool{}
+	sides := map[string][]Sample{}
+	for _, s := range samples {
+		if !seen[s.Operation] {
+			seen[s.Operation] = true
+			order = append(order, s.Operation)
+		}
+		k := key{s.Operation, s.Side}
+		groups[k] = append(groups[k], s)
+		sides[s.Side] = append(sides[s.Side], s)
+	}
+	m := &Metrics{Operations: []OperationMetrics{}}
+	for _, op := range order {
+		om := OperationMetrics{Operation: op}
+		if g := groups[key{op, SideMock}]; len(g) > 0 {
+			om.Mock = stats(g)
+		}
+		if g := groups[key{op, SideLive}]; len(g) > 0 {
+			om.Live = stats(g)
+		}
+		if om.Mock != nil && om.Live != nil && om.Mock.P50MS > 0 {
+			om.LatencyRatio = round3(om.Live.P50MS / om.Mock.P50MS)
+		}
+		m.Operations = append(m.Operations, om)
+	}
+	if g := sides[SideMock]; len(g) > 0 {
+		m.Mock = stats(g)
+	}
+	if g := sides[SideLive]; len(g) > 0 {
+		m.Live = stats(g)
+	}
+	return m
+}
+
+func stats(g []Sample) *Stats {
+	lat := make([]float64, len(g))
+	st := &Stats{Count: len(g)}
+	first, last := g[0].Start, g[0].Start.Add(g[0].Latency)
+	for i, s := range g {
+		lat[i] = float64(s.Latency) / float64(time.Millisecond)
+		if s.Failed {
+			st.Errors++
+		}
+		if s.Start.Before(first) {
+			first = s.Start
+		}
+		if end := s.Start.Add(s.Latency); end.After(last) {
+			last = end
+		}
+	}
+	sort.Float64s(lat)
+	st.ErrorRate = round3(float64(st.Errors) / float64(st.Count))
+	st.MinMS = round3(lat[0])
+	st.P50MS = round3(Percentile(lat, 50))
+	st.P95MS = round3(Percentile(lat, 95))
+	st.P99MS = round3(Percentile(lat, 99))
+	st.MaxMS = round3(lat[len(lat)-1])
+	if span := last.Sub(first); span > 0 {
+		st.Throughput = round3(float64(st.Count) / span.Seconds())
+	}
+	return st
+}
+
+// Percentile is the nearest-rank percentile p (0 < p <= 100) of sorted values: the smallest
+// value with at least p% of the values at or below it. 0 for no values.
+func Percentile(sorted []float64, p float64) float64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	rank := int(math.Ceil(p / 100 * float64(len(sorted))))
+	rank = max(1, min(rank, len(sorted)))
+	return sorted[rank-1]
+}
+
+func round3(f float64) float64 { return math.Round(f*1000) / 1000 }

@@ -1,0 +1,132 @@
+package testrun
+
+import (
+	"encoding/json"
+	"strconv"
+	"time"
+)
+
+// SchemaVersion names the JSON report schema; it changes only when a field changes meaning
+// or disappears (new fields may be added).
+const SchemaVersion = "mockloop.testrun/v1"
+
+// Report is the result of a run: what `test run -o json` prints and `--report x.json` writes.
+type Report struct {
+	Schema      string    `json:"schema"`
+	Spec        string    `json:"spec"`
+	Plugin      string    `json:"plugin,omitempty"`
+	Mode        string    `json:"mode"`       // mock, proxy or hybrid
+	Sides       []string  `json:"sides"`      // the sides called: mock, live
+	Validation  string    `json:"validation"` // strict, soft or off
+	Shard       string    `json:"shard,omitempty"`
+	StartedAt   time.Time `json:"started_at"`
+	DurationMS  float64   `json:"duration_ms"`
+	Interrupted bool      `json:"interrupted,omitempty"` // Ctrl-C: unfinished cases are skipped
+	Summary     Summary   `json:"summary"`
+	// Cases are in plan order, repeated runs after the first pass.
+	Cases   []CaseResult `json:"cases"`
+	Metrics *Metrics     `json:"metrics,omitempty"`
+}
+
+// Summary counts the case runs by outcome.
+type Summary struct {
+	Total    int `json:"total"`
+	Passed   int `json:"passed"`
+	Failed   int `json:"failed"`
+	Skipped  int `json:"skipped"`
+	Warnings int `json:"warnings"` // runs that passed with warnings (soft validation)
+}
+
+func (s *Summary) add(r *CaseResult) {
+	s.Total++
+	switch r.Outcome {
+	case OutcomePass:
+		s.Passed++
+		if len(r.Warnings) > 0 {
+			s.Warnings++
+		}
+	case OutcomeFail:
+		s.Failed++
+	case OutcomeSkip:
+		s.Skipped++
+	}
+}
+
+// OK reports whether every case run passed (skipped runs are not passes).
+func (s Summary) OK() bool { return s.Failed == 0 && s.Skipped == 0 }
+
+// Outcome of one case run.
+type Outcome string
+
+// Outcomes.
+const (
+	OutcomePass Outcome = "pass"
+	OutcomeFail Outcome = "fail"
+	OutcomeSkip Outcome = "skip"
+)
+
+// CaseResult is one run of one case.
+type CaseResult struct {
+	Name        string  `json:"name"`
+	Operation   string  `json:"operation"`              // "METHOD /path/template"
+	OperationID string  `json:"operation_id,omitempty"` // operationId when the spec has one
+	Method      string  `json:"method"`
+	Path        string  `json:"path"`                // the concrete path requested
+	Iteration   int     `json:"iteration,omitempty"` // 1.. with --repeat > 1
+	Outcome     Outcome `json:"outcome"`
+	Reason      string  `json:"reason,omitempty"` // why a run was skipped
+	DurationMS  float64 `json:"duration_ms"`
+	// Failures are one-line reasons the run failed; Warnings do not fail it.
+	Failures    []string     `json:"failures,omitempty"`
+	Warnings    []string     `json:"warnings,omitempty"`
+	Mock        *SideResult  `json:"mock,omitempty"`
+	Live        *SideResult  `json:"live,omitempty"`
+	Differences []Difference `json:"differences,omitempty"`
+}
+
+// DisplayName is the name with the iteration for repeated runs: "getPet #2".
+func (r *CaseResult) DisplayName() string {
+	if r.Iteration > 1 {
+		return r.Name + " #" + strconv.Itoa(r.Iteration)
+	}
+	return r.Name
+}
+
+// SideResult is one side's answer to a case run.
+type SideResult struct {
+	Status    int       `json:"status,omitempty"` // 0 when no answer
+	LatencyMS float64   `json:"latency_ms"`
+	Error     string    `json:"error,omitempty"`    // why there was no answer
+	Problems  []Problem `json:"problems,omitempty"` // spec violations of the answer
+
+	failures, warnings []string
+}
+
+// Difference is one place where the mock's and the live answer differ (the comparison
+// engine's finding).
+type Difference struct {
+	// Location is a JSONPath into the body ($.a.b[0]), "status", "header NAME", "line N" for
+	// text bodies, or "body".
+	Location string `json:"location"`
+	// Kind is changed, missing (only the mock has it), extra (only live has it), type, status
+	// or header.
+	Kind string `json:"kind"`
+	// Mock and Live are the values as JSON text; absent where that side has no value.
+	Mock json.RawMessage `json:"mock,omitempty"`
+	Live json.RawMessage `json:"live,omitempty"`
+}
+
+// Problem is one way a response violates the spec.
+type Problem struct {
+	Location string `json:"location"`
+	Message  string `json:"message"`
+}
+
+func (p Problem) String() string {
+	if p.Location == "" {
+		return p.Message
+	}
+	return p.Location + ": " + p.Message
+}
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

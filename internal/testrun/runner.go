@@ -1,0 +1,396 @@
+package testrun
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mockloop/mockloop/internal/mock"
+	"github.com/mockloop/mockloop/internal/plugin"
+	"github.com/mockloop/mockloop/internal/spec"
+)
+
+// Side names used in results and metrics.
+const (
+	SideMock = "mock"
+	SideLive = "live"
+)
+
+// Validation says what a response that violates the spec does to a case.
+type Validation string
+
+// Validation modes.
+const (
+	ValidationStrict Validation = "strict" // a violation fails the case
+	ValidationSoft   Validation = "soft"   // a violation is a warning
+	ValidationOff    Validation = "off"    // responses are not validated
+)
+
+// ParseValidation accepts strict, soft or off.
+func ParseValidation(s string) (Validation, error) {
+	switch v := Validation(strings.ToLower(strings.TrimSpace(s))); v {
+	case ValidationStrict, ValidationSoft, ValidationOff:
+		return v, nil
+	}
+	return "", fmt.Errorf("invalid validation mode %q (want strict, soft or off)", s)
+}
+
+// Validator checks a response against the operation's declared response (mock.Engine does).
+type Validator interface {
+	ValidateResponse(op *spec.Operation, r *http.Request, status int, header http.Header, body []byte) []mock.Problem
+}
+
+// Comparer finds the differences between the mock's and the live answer under the merged
+// comparison options of a case.
+type Comparer interface {
+	Compare(mock, live *Response, opts plugin.Comparison) ([]Difference, error)
+}
+
+// Options configure a run. At least one of Mock and Live is set; with both, every case's
+// answers are compared.
+type Options struct {
+	Mock, Live Side
+	Validator  Validator // nil: no response validation
+	Comparer   Comparer  // required when both sides are set
+	Validation Validation
+
+	// Plugin and Flags are the outer comparison layers: the effective options of a case are
+	// Merge(Plugin, plan, case, Flags).
+	Plugin, Flags plugin.Comparison
+
+	Concurrency int           // parallel cases; < 1 is 1
+	Repeat      int           // runs of each case; < 1 is 1
+	Timeout     time.Duration // per request; 0 is none
+	FailFast    bool          // stop starting cases after the first failure
+
+	// Progress, when set, is called after each case run finishes (from any goroutine).
+	Progress func()
+}
+
+// Run sends each case of plan (already bound to its spec) to the sides, checks the answers
+// and returns the results in plan order. Cancelling ctx stops starting new cases; the ones not
+// finished are reported as skipped and Report.Interrupted is set.
+func Run(ctx context.Context, plan *Plan, opts Options) *Report {
+	conc := max(opts.Concurrency, 1)
+	repeat := max(opts.Repeat, 1)
+	started := time.Now()
+
+	type job struct {
+		idx  int
+		c    *Case
+		iter int
+	}
+	jobs := make([]job, 0, len(plan.Cases)*repeat)
+	for iter := 1; iter <= repeat; iter++ {
+		for _, c := range plan.Cases {
+			jobs = append(jobs, job{len(jobs), c, iter})
+		}
+	}
+	results := make([]CaseResult, len(jobs))
+	samples := make([][]Sample, len(jobs))
+
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var failFast sync.Once
+	next := make(chan job)
+	var wg sync.WaitGroup
+	for range min(conc, max(len(jobs), 1)) {
+		wg.Go(func() {
+			for j := range next {
+				res, smp := runCase(runCtx, plan, j.c, j.iter, repeat, opts)
+				results[j.idx], samples[j.idx] = res, smp
+				if opts.FailFast && res.Outcome == OutcomeFail {
+					failFast.Do(cancel)
+				}
+				if opts.Progress != nil {
+					opts.Progress()
+				}
+			}
+		})
+	}
+	interrupted := false
+feed:
+	for _, j := range jobs {
+		select {
+		case next <- j:
+		case <-runCtx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	if ctx.Err() != nil {
+		interrupted = true
+	}
+
+	rep := &Report{
+		Schema:      SchemaVersion,
+		Validation:  string(opts.Validation),
+		StartedAt:   started.UTC(),
+		Interrupted: interrupted,
+		Cases:       results,
+	}
+	if opts.Mock != nil {
+		rep.Sides = append(rep.Sides, SideMock)
+	}
+	if opts.Live != nil {
+		rep.Sides = append(rep.Sides, SideLive)
+	}
+	var all []Sample
+	for i := range results {
+		r := &results[i]
+		if r.Outcome == "" { // never started
+			c := jobs[i].c
+			*r = newResult(c, jobs[i].iter, repeat)
+			r.Outcome = OutcomeSkip
+			if interrupted {
+				r.Reason = "interrupted"
+			} else {
+				r.Reason = "fail-fast: an earlier case failed"
+			}
+		}
+		all = append(all, samples[i]...)
+		rep.Summary.add(r)
+	}
+	rep.Metrics = ComputeMetrics(all)
+	rep.DurationMS = ms(time.Since(started))
+	return rep
+}
+
+func newResult(c *Case, iter, repeat int) CaseResult {
+	r := CaseResult{Name: c.Name, Method: c.RequestMethod()}
+	if repeat > 1 {
+		r.Iteration = iter
+	}
+	if c.Op != nil {
+		r.Operation = c.Op.Key()
+		r.OperationID = c.Op.ID
+	}
+	r.Path, _ = c.RequestPath()
+	return r
+}
+
+// placeholderBase is the root requests are built against; sides re-target them.
+var placeholderBase = &url.URL{Scheme: "http", Host: "mockloop.test"}
+
+func runCase(ctx context.Context, plan *Plan, c *Case, iter, repeat int, opts Options) (CaseResult, []Sample) {
+	res := newResult(c, iter, repeat)
+	start := time.Now()
+	var samples []Sample
+	answers := map[string]*Response{}
+	for _, side := range []Side{opts.Mock, opts.Live} {
+		if side == nil {
+			continue
+		}
+		if ctx.Err() != nil {
+			res.Outcome, res.Reason = OutcomeSkip, "interrupted"
+			return res, nil
+		}
+		sr, resp, smp := callSide(ctx, c, side, opts)
+		if sr == nil { // cancelled mid-request
+			res.Outcome, res.Reason = OutcomeSkip, "interrupted"
+			return res, nil
+		}
+		samples = append(samples, smp)
+		if side.Name() == SideLive {
+			res.Live = sr
+		} else {
+			res.Mock = sr
+		}
+		if resp != nil {
+			answers[side.Name()] = resp
+		}
+		res.Failures = append(res.Failures, sr.failures...)
+		res.Warnings = append(res.Warnings, sr.warnings...)
+	}
+	if m, l := answers[SideMock], answers[SideLive]; m != nil && l != nil && opts.Comparer != nil {
+		cmp := Merge(opts.Plugin, plan.Comparison, deref(c.Comparison), opts.Flags)
+		diffs, err := opts.Comparer.Compare(m, l, cmp)
+		switch {
+		case err != nil:
+			res.Failures = append(res.Failures, fmt.Sprintf("compare: %v", err))
+		case len(diffs) > 0:
+			res.Differences = diffs
+			res.Failures = append(res.Failures, fmt.Sprintf("%d %s between mock and live", len(diffs), plural(len(diffs), "difference", "differences")))
+		}
+	}
+	res.DurationMS = ms(time.Since(start))
+	res.Outcome = OutcomePass
+	if len(res.Failures) > 0 {
+		res.Outcome = OutcomeFail
+	}
+	return res, samples
+}
+
+// callSide sends the case to one side and checks its answer. A nil SideResult means the run
+// was cancelled while the request was in flight.
+func callSide(ctx context.Context, c *Case, side Side, opts Options) (*SideResult, *Response, Sample) {
+	name := side.Name()
+	sr := &SideResult{}
+	smp := Sample{Side: name}
+	if c.Op != nil {
+		smp.Operation = c.Op.Key()
+	}
+	req, err := c.NewRequest(placeholderBase)
+	if err != nil {
+		sr.Error = err.Error()
+		sr.failures = append(sr.failures, fmt.Sprintf("%s: %v", name, err))
+		smp.Failed = true
+		return sr, nil, smp
+	}
+	reqCtx := ctx
+	if opts.Timeout > 0 {
+		var cancel context.CancelFunc
+		reqCtx, cancel = context.WithTimeout(ctx, opts.Timeout)
+		defer cancel()
+	}
+	smp.Start = time.Now()
+	resp, err := side.Do(reqCtx, req)
+	smp.Latency = time.Since(smp.Start)
+	sr.LatencyMS = ms(smp.Latency)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, nil, smp
+		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			err = fmt.Errorf("no answer within %s", opts.Timeout)
+		}
+		sr.Error = err.Error()
+		sr.failures = append(sr.failures, fmt.Sprintf("%s: request failed: %v", name, err))
+		smp.Failed = true
+		return sr, nil, smp
+	}
+	sr.Status = resp.Status
+	smp.Failed = resp.Status >= 400
+	want, ok := c.Expect.Status, c.Expect.Status != 0
+	if !ok {
+		want, ok = declared(c)
+	}
+	switch {
+	case ok && resp.Status != want:
+		sr.failures = append(sr.failures, fmt.Sprintf("%s: status %d, want %d%s", name, resp.Status, want, problemHint(resp)))
+	case !ok && (resp.Status < 200 || resp.Status > 299):
+		sr.failures = append(sr.failures, fmt.Sprintf("%s: status %d, want 2xx%s", name, resp.Status, problemHint(resp)))
+	}
+	if opts.Validator != nil && opts.Validation != ValidationOff && opts.Validation != "" && c.Op != nil {
+		for _, p := range opts.Validator.ValidateResponse(c.Op, req, resp.Status, resp.Header, resp.Body) {
+			sr.Problems = append(sr.Problems, Problem{Location: p.Location, Message: p.Message})
+		}
+		if n := len(sr.Problems); n > 0 {
+			msg := fmt.Sprintf("%s: response does not conform to the spec: %s", name, sr.Problems[0])
+			if n > 1 {
+				msg += fmt.Sprintf(" (and %d more)", n-1)
+			}
+			if opts.Validation == ValidationStrict {
+				sr.failures = append(sr.failures, msg)
+			} else {
+				sr.warnings = append(sr.warnings, msg)
+			}
+		}
+	}
+	return sr, resp, smp
+}
+
+// declared is the spec's chosen status when the case does not set one.
+func declared(c *Case) (int, bool) {
+	if c.Op == nil {
+		return 0, false
+	}
+	return DeclaredStatus(c.Op)
+}
+
+// problemHint adds the title or detail of a problem+json answer, so a 400 says why.
+func problemHint(resp *Response) string {
+	if !strings.Contains(resp.Header.Get("Content-Type"), "problem+json") {
+		return ""
+	}
+	var p struct {
+		Title  string `json:"title"`
+		Detail string `json:"detail"`
+	}
+	if err := jsonUnmarshal(resp.Body, &p); err != nil {
+		return ""
+	}
+	if p.Detail != "" {
+		return ": " + oneLine(p.Detail)
+	}
+	if p.Title != "" {
+		return ": " + oneLine(p.Title)
+	}
+	return ""
+}
+
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > 200 {
+		s = s[:200] + "..."
+	}
+	return s
+}
+
+func deref(c *plugin.Comparison) plugin.Comparison {
+	if c == nil {
+		return plugin.Comparison{}
+	}
+	return *c
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+func ms(d time.Duration) float64 { return round3(float64(d) / float64(time.Millisecond)) }
+
+// Merge layers comparison options, later layers winning: lists (ignore_fields,
+// ignore_headers) are unions, maps (tolerance paths, array_keys) merge key by key, a non-zero
+// default tolerance replaces an earlier one, and strict_arrays / compare_headers are on when any
+// layer turns them on.
+func Merge(layers ...plugin.Comparison) plugin.Comparison {
+	var out plugin.Comparison
+	for _, l := range layers {
+		out.IgnoreFields = appendNew(out.IgnoreFields, l.IgnoreFields)
+		out.IgnoreHeaders = appendNew(out.IgnoreHeaders, l.IgnoreHeaders)
+		if l.Tolerance.Default != 0 {
+			out.Tolerance.Default = l.Tolerance.Default
+		}
+		for k, v := range l.Tolerance.Paths {
+			if out.Tolerance.Paths == nil {
+				out.Tolerance.Paths = map[string]float64{}
+			}
+			out.Tolerance.Paths[k] = v
+		}
+		for k, v := range l.ArrayKeys {
+			if out.ArrayKeys == nil {
+				out.ArrayKeys = map[string]string{}
+			}
+			out.ArrayKeys[k] = v
+		}
+		out.StrictArrays = out.StrictArrays || l.StrictArrays
+		out.CompareHeaders = out.CompareHeaders || l.CompareHeaders
+	}
+	return out
+}
+
+func appendNew(dst, src []string) []string {
+	for _, s := range src {
+		dup := false
+		for _, d := range dst {
+			if d == s {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			dst = append(dst, s)
+		}
+	}
+	return dst
+}

@@ -25,7 +25,8 @@ import (
 //
 //	mlserve NAME [VAR=value]... mockloop serve ...       start in the background (with the
 //	                                                      script's environment plus VARs), wait
-//	                                                      for "listening on http://ADDR", set $NAME
+//	                                                      for "listening on http://ADDR", set $NAME;
+//	                                                      its stderr so far is the script's
 //	mlstop [-INT|-TERM|-KILL|-wait] NAME [EXIT]           signal (-wait: none), wait, check the
 //	                                                      exit code (default 0); its stdout and
 //	                                                      stderr become the script's
@@ -133,6 +134,7 @@ func cmdMLServe(ts *testscript.TestScript, neg bool, args []string) {
 		data, _ := os.ReadFile(bg.stderr)
 		if m := listeningRE.FindSubmatch(data); m != nil {
 			ts.Setenv(name, string(m[1]))
+			ts.Stderr().Write(data)
 			return
 		}
 		select {

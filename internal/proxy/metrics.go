@@ -6,9 +6,9 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"sort"
 	"strings"
 	"sync"
-	"sort"
 	"sync/atomic"
 	"time"
 

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -220,6 +221,8 @@ type logger struct {
 	exited chan struct{} // closed when the writer goroutine is gone
 	once   sync.Once
 	line   []byte
+	json   bytes.Buffer
+	enc    *json.Encoder // into json, HTML escaping off so queries keep their &
 }
 
 func newLogger(w io.Writer, format LogFormat, rd *redactor) *logger {
@@ -231,6 +234,8 @@ func newLogger(w io.Writer, format LogFormat, rd *redactor) *logger {
 		done:   make(chan struct{}),
 		exited: make(chan struct{}),
 	}
+	l.enc = json.NewEncoder(&l.json)
+	l.enc.SetEscapeHTML(false)
 	go l.run()
 	return l
 }
@@ -270,11 +275,11 @@ func (l *logger) run() {
 func (l *logger) write(e *entry) {
 	b := l.line[:0]
 	if l.format == LogJSON {
-		data, err := json.Marshal(l.rd.record(e, false))
-		if err != nil {
+		l.json.Reset()
+		if err := l.enc.Encode(l.rd.record(e, false)); err != nil {
 			return
 		}
-		b = append(b, data...)
+		b = append(b, bytes.TrimSuffix(l.json.Bytes(), []byte("\n"))...)
 	} else {
 		b = e.time.UTC().AppendFormat(b, time.RFC3339)
 		b = append(b, ' ')

@@ -328,7 +328,7 @@ func TestRequestLog(t *testing.T) {
 			` GET /pets/1 200 `,
 		}},
 		{name: "json", format: LogJSON, want: []string{
-			`"method":"GET","path":"/pets","query":"limit=2\u0026api_key=***\u0026Token=***","status":200`,
+			`"method":"GET","path":"/pets","query":"limit=2&api_key=***&Token=***","status":200`,
 			`"side":"mock"`,
 			`"operation":"GET /pets/{id}"`,
 		}},

@@ -397,7 +397,7 @@ func (w *walker) multiset(m, l *node, st *state, budget int) int {
 		if i < nl {
 			g := idxSeg(i, nm)
 			cs := w.child(st, g)
-			if w.c.ignored(g, &cs) || cw.node(&mk[i], &lk[i], &cs, nil, 0) == 0 {
+			if w.c.ignored(g, &cs) || w.equalAt(cw, &mk[i], &lk[i], &cs, st, i, nm, nl) {
 				pair[i], exact[i], used[i] = int32(i), true, true
 				continue
 			}
@@ -454,6 +454,16 @@ func (w *walker) multiset(m, l *node, st *state, budget int) int {
 		}
 	}
 	return cost
+}
+
+// equalAt decides whether the elements at index i pair up positionally. Recording walks ask
+// the counting walker (exact, with tolerance); counting walks compare subtree hashes, so that
+// nested arrays are not walked twice per level (which would be exponential in depth).
+func (w *walker) equalAt(cw *walker, m, l *node, cs, st *state, i, nm, nl int) bool {
+	if w.rec {
+		return cw.node(m, l, cs, nil, 0) == 0
+	}
+	return w.c.hash(m, cs, nil) == w.hashElem(l, st, idxSeg(i, nl))
 }
 
 // matchByHash pairs unmatched elements whose subtree hashes are equal: equal under the

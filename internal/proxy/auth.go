@@ -2,12 +2,13 @@ package proxy
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/textproto"
 	"net/url"
 	"os"
-	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -37,28 +38,75 @@ type AuthConfig struct {
 	Credentials map[string]string
 }
 
-// envRef matches ${NAME} references in credential values.
-var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
-
-// ResolveSecret expands the ${NAME} references in v with lookup (os.LookupEnv when nil). An unset
-// variable is an error naming the variable, never a value.
+// ResolveSecret expands the ${NAME} references in v with lookup (os.LookupEnv when nil), with
+// the plugin file's rules: "$${" is a literal "${", a '$' not followed by '{' is kept. An unset
+// variable is an error naming the variable; errors never contain v, which may be a secret.
 func ResolveSecret(v string, lookup func(string) (string, bool)) (string, error) {
 	if lookup == nil {
 		lookup = os.LookupEnv
 	}
-	var missing string
-	out := envRef.ReplaceAllStringFunc(v, func(ref string) string {
-		name := ref[2 : len(ref)-1]
-		val, ok := lookup(name)
-		if !ok && missing == "" {
-			missing = name
-		}
-		return val
-	})
-	if missing != "" {
-		return "", fmt.Errorf("environment variable %s is not set", missing)
+	if !strings.Contains(v, "$") {
+		return v, nil
 	}
-	return out, nil
+	var b strings.Builder
+	for i := 0; i < len(v); {
+		switch {
+		case strings.HasPrefix(v[i:], "$${"):
+			b.WriteString("${")
+			i += 3
+		case strings.HasPrefix(v[i:], "${"):
+			end := strings.IndexByte(v[i+2:], '}')
+			if end < 0 {
+				return "", errors.New(`unterminated "${" reference`)
+			}
+			name := v[i+2 : i+2+end]
+			if !validVarName(name) {
+				return "", errors.New(`invalid "${...}" reference: want ${NAME} with letters, digits and '_'`)
+			}
+			val, ok := lookup(name)
+			if !ok {
+				return "", fmt.Errorf("environment variable %s is not set", name)
+			}
+			b.WriteString(val)
+			i += 2 + end + 1
+		default:
+			b.WriteByte(v[i])
+			i++
+		}
+	}
+	return b.String(), nil
+}
+
+// secretRefs lists the variable names v refers to, in order, without duplicates.
+func secretRefs(v string) []string {
+	var names []string
+	for i := 0; i < len(v); {
+		switch {
+		case strings.HasPrefix(v[i:], "$${"):
+			i += 3
+		case strings.HasPrefix(v[i:], "${"):
+			end := strings.IndexByte(v[i+2:], '}')
+			if end < 0 {
+				return names
+			}
+			if name := v[i+2 : i+2+end]; validVarName(name) && !slices.Contains(names, name) {
+				names = append(names, name)
+			}
+			i += 2 + end + 1
+		default:
+			i++
+		}
+	}
+	return names
+}
+
+func validVarName(name string) bool {
+	for i, r := range name {
+		if !(r == '_' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || i > 0 && r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return name != ""
 }
 
 // credentialKeys lists, per auth type, the credential keys it accepts and which are required.
@@ -297,9 +345,8 @@ func InspectAuth(ctx context.Context, cfg AuthConfig, lookup func(string) (strin
 	for _, k := range keys {
 		v := cfg.Credentials[k]
 		s := SecretStatus{Key: k, Source: "literal", Resolved: true}
-		for _, m := range envRef.FindAllStringSubmatch(v, -1) {
+		if s.Vars = secretRefs(v); len(s.Vars) > 0 {
 			s.Source = "env"
-			s.Vars = append(s.Vars, m[1])
 		}
 		if _, err := ResolveSecret(v, lookup); err != nil {
 			s.Resolved, s.Error = false, err.Error()

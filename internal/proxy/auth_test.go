@@ -1,0 +1,78 @@
+package proxy
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestResolveSecret(t *testing.T) {
+	env := map[string]string{"A": "alpha", "B_2": "beta"}
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	tests := []struct {
+		in, want, wantErr string
+	}{
+		{in: "literal", want: "literal"},
+		{in: "${A}", want: "alpha"},
+		{in: "v1 ${A}-${B_2}", want: "v1 alpha-beta"},
+		{in: "$${A}", want: "${A}"},
+		{in: "price $5 {x}", want: "price $5 {x}"},
+		{in: "${MISSING}", wantErr: "environment variable MISSING is not set"},
+		{in: "x${A", wantErr: "unterminated"},
+		{in: "${1A}", wantErr: "invalid"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := ResolveSecret(tt.in, lookup)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Errorf("= %q, %v; want %q", got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestInspectAuth(t *testing.T) {
+	ts := newTokenServer(t)
+	env := map[string]string{"CS": "csecret-xyz", "BAD": "nope-secret"}
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	tests := []struct {
+		name string
+		cfg  AuthConfig
+		want []string // substrings of the JSON report
+	}{
+		{"api_key literal", AuthConfig{Type: "api_key", Location: "query", Name: "key", Credentials: map[string]string{"api_key": "lit-value-1"}},
+			[]string{`"where":"query key"`, `"source":"literal","resolved":true`}},
+		{"unset variable", AuthConfig{Type: "bearer_token", Credentials: map[string]string{"token": "${API_TOKEN}"}},
+			[]string{`"vars":["API_TOKEN"],"resolved":false,"error":"environment variable API_TOKEN is not set"`, `"problem":"auth bearer_token: credential \"token\": environment variable API_TOKEN is not set"`}},
+		{"oauth2 token ok", AuthConfig{Type: "oauth2", Credentials: map[string]string{"client_id": "cid", "client_secret": "${CS}", "token_url": ts.URL}},
+			[]string{`"token":{"ok":true}`, `"where":"header Authorization (Bearer)"`}},
+		{"oauth2 token rejected", AuthConfig{Type: "oauth2", Credentials: map[string]string{"client_id": "cid", "client_secret": "${BAD}", "token_url": ts.URL}},
+			[]string{`"token":{"ok":false,"error":"oauth2 token request to ` + ts.URL + `: token endpoint answered 401: invalid_client"}`}},
+		{"custom", AuthConfig{Type: "custom", Credentials: map[string]string{"header.X-Sig": "v1 ${CS}", "query.sig": "x"}},
+			[]string{`"where":"header X-Sig, query sig"`}},
+		{"none", AuthConfig{}, []string{`"where":"none"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := InspectAuth(context.Background(), tt.cfg, lookup, nil)
+			j, _ := json.Marshal(st)
+			for _, w := range tt.want {
+				if !strings.Contains(string(j), w) {
+					t.Errorf("report %s\ndoes not contain %s", j, w)
+				}
+			}
+			for _, secret := range []string{"csecret-xyz", "nope-secret", "lit-value-1"} {
+				if strings.Contains(string(j), secret) {
+					t.Errorf("secret in report: %s", j)
+				}
+			}
+		})
+	}
+}

@@ -37,9 +37,10 @@ const (
 // schemas caches what generation derives from a document's schemas: allOf merges and whether
 // an inline example or default conforms to its schema. It is shared by all requests.
 type schemas struct {
-	v31    bool
-	merged sync.Map // *openapi3.Schema -> *openapi3.Schema
-	valid  sync.Map // validKey -> bool
+	v31      bool
+	merged   sync.Map // *openapi3.Schema -> *openapi3.Schema
+	combined sync.Map // combineKey -> *openapi3.Schema
+	valid    sync.Map // validKey -> bool
 }
 
 type validKey struct {
@@ -296,24 +297,19 @@ func (g *generator) xOf(s *openapi3.Schema, branches openapi3.SchemaRefs, one bo
 		if b == nil || b.Value == nil {
 			continue
 		}
-		v := g.ref(b, depth+1)
+		var v any
+		if len(s.Properties) > 0 || len(s.Required) > 0 {
+			// The branch refines the object around it: generate from both merged.
+			v = g.schema(g.cache.combine(s, i, one), refName(b.Ref), depth+1)
+		} else {
+			v = g.ref(b, depth+1)
+		}
 		if m, ok := v.(map[string]any); ok {
-			m = maps.Clone(m)
 			if d := s.Discriminator; d != nil && d.PropertyName != "" {
+				m = maps.Clone(m)
 				m[d.PropertyName] = discriminatorValue(d, b.Ref)
+				v = m
 			}
-			if len(s.Properties) > 0 {
-				base := *s
-				base.OneOf, base.AnyOf = nil, nil
-				if bm, ok := g.object(&base, name, depth, minimal).(map[string]any); ok {
-					for k, bv := range bm {
-						if _, exists := m[k]; !exists {
-							m[k] = bv
-						}
-					}
-				}
-			}
-			v = m
 		}
 		if i == 0 || first == nil {
 			first = v
@@ -333,6 +329,32 @@ func (g *generator) xOf(s *openapi3.Schema, branches openapi3.SchemaRefs, one bo
 		return g.typed(&base, name, depth, minimal)
 	}
 	return first
+}
+
+type combineKey struct {
+	s   *openapi3.Schema
+	i   int
+	one bool
+}
+
+// combine is s without its oneOf (one) or anyOf, merged with branch i of it, cached.
+func (c *schemas) combine(s *openapi3.Schema, i int, one bool) *openapi3.Schema {
+	k := combineKey{s, i, one}
+	if v, ok := c.combined.Load(k); ok {
+		return v.(*openapi3.Schema)
+	}
+	base := *s
+	base.Example, base.Examples, base.Default = nil, nil, nil
+	branches := s.AnyOf
+	if one {
+		branches = s.OneOf
+		base.OneOf = nil
+	} else {
+		base.AnyOf = nil
+	}
+	out := mergeAllOf(&openapi3.Schema{AllOf: openapi3.SchemaRefs{{Value: &base}, branches[i]}}, map[*openapi3.Schema]bool{})
+	c.combined.Store(k, out)
+	return out
 }
 
 // spoil makes an object generated for branch i fail the other oneOf branches it also matched:
@@ -718,9 +740,26 @@ func both(a, b *openapi3.SchemaRef) *openapi3.SchemaRef {
 // names are unioned, and what dst lacks it takes from sub. Examples and defaults of parts are
 // dropped: they describe the part, not the whole.
 func mergeInto(dst, sub *openapi3.Schema) {
-	if dst.Type.IsEmpty() && !sub.Type.IsEmpty() {
+	switch {
+	case dst.Type.IsEmpty() && !sub.Type.IsEmpty():
 		t := sub.Type.Clone()
 		dst.Type = &t
+	case !dst.Type.IsEmpty() && !sub.Type.IsEmpty():
+		// The value must have a type both allow; integer is the number both allow.
+		var t openapi3.Types
+		for _, a := range dst.Type.Slice() {
+			for _, b := range sub.Type.Slice() {
+				switch {
+				case a == b:
+					t = append(t, a)
+				case a == openapi3.TypeNumber && b == openapi3.TypeInteger, a == openapi3.TypeInteger && b == openapi3.TypeNumber:
+					t = append(t, openapi3.TypeInteger)
+				}
+			}
+		}
+		if len(t) > 0 {
+			dst.Type = &t
+		}
 	}
 	if dst.Format == "" {
 		dst.Format = sub.Format

@@ -9,19 +9,39 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/mockloop/mockloop/internal/spec"
 )
 
 const sharedSpecs = "../../../shared/specs"
 
+var (
+	loadedMu sync.Mutex
+	loaded   = map[string]*spec.Document{}
+)
+
+// loadSpec loads a document once per test binary: the GitHub spec takes seconds to load.
 func loadSpec(t testing.TB, path string) *spec.Document {
 	t.Helper()
+	loadedMu.Lock()
+	defer loadedMu.Unlock()
+	if doc := loaded[path]; doc != nil {
+		return doc
+	}
+	start := time.Now()
 	doc, err := spec.Load(context.Background(), path, spec.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	if d := time.Since(start); d > time.Second {
+		t.Logf("loading %s took %v", filepath.Base(path), d.Round(time.Millisecond))
+	}
+	loaded[path] = doc
 	return doc
 }
 
@@ -145,4 +165,75 @@ func TestSharedSpecsDynamic(t *testing.T) {
 
 func TestMain(m *testing.M) {
 	os.Exit(m.Run())
+}
+
+// TestSharedSchemasGenerate generates, without examples, a value for every JSON response and
+// request body schema and every component schema of the shared specs, in both directions, and
+// checks it conforms. firstTry counts values right on the first attempt (no fallback needed).
+func TestSharedSchemasGenerate(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(sharedSpecs, "*.json"))
+	if len(files) == 0 {
+		t.Skip("shared specs not present")
+	}
+	for _, file := range files {
+		name := filepath.Base(file)
+		if name == "api.github.com.json" && testing.Short() {
+			continue
+		}
+		t.Run(name, func(t *testing.T) {
+			doc := loadSpec(t, file)
+			c := &schemas{v31: doc.T.IsOpenAPI31OrLater()}
+			type target struct {
+				where    string
+				ref      *openapi3.SchemaRef
+				response bool
+			}
+			var targets []target
+			for _, op := range doc.Operations {
+				if rb := op.Op.RequestBody; rb != nil && rb.Value != nil {
+					for ct, mt := range rb.Value.Content {
+						if mt.Schema != nil && strings.Contains(ct, "json") {
+							targets = append(targets, target{op.Key() + " request " + ct, mt.Schema, false})
+						}
+					}
+				}
+				for code, rr := range op.Op.Responses.Map() {
+					if rr.Value == nil {
+						continue
+					}
+					for ct, mt := range rr.Value.Content {
+						if mt.Schema != nil && strings.Contains(ct, "json") {
+							targets = append(targets, target{op.Key() + " " + code + " " + ct, mt.Schema, true})
+						}
+					}
+				}
+			}
+			if doc.T.Components != nil {
+				for n, s := range doc.T.Components.Schemas {
+					targets = append(targets, target{"#/components/schemas/" + n, s, true}, target{"#/components/schemas/" + n + " (request)", s, false})
+				}
+			}
+			seeds := 3
+			if name == "api.github.com.json" {
+				seeds = 1
+			}
+			var firstTry, total, failed int
+			for _, tg := range targets {
+				for seed := uint64(0); seed < uint64(seeds); seed++ {
+					total++
+					if v := newGenerator(c, seed, tg.response).generate(tg.ref); c.conforms(tg.ref.Value, jsonValue(v), tg.response) {
+						firstTry++
+					}
+					v := c.generateValid(tg.ref, seed, tg.response)
+					if err := tg.ref.Value.VisitJSON(jsonValue(v), c.validationOptions(tg.response)...); err != nil {
+						failed++
+						if failed <= 15 {
+							t.Errorf("%s (seed %d): %v", tg.where, seed, err)
+						}
+					}
+				}
+			}
+			t.Logf("%s: %d values generated, %d conform on the first try, %d do not conform", name, total, firstTry, failed)
+		})
+	}
 }

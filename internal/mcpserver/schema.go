@@ -1,6 +1,7 @@
 package mcpserver
 
 import (
+	"fmt"
 	"mime"
 	"slices"
 	"strings"
@@ -260,4 +261,51 @@ func setString(m map[string]any, key, v string) {
 	if v != "" {
 		m[key] = v
 	}
+}
+
+// securityHint describes the credentials an operation requires, for its tool description:
+// "Authorization: Bearer <token>" or "header X-API-Key", alternatives joined with " or ".
+// It returns "" for an operation without security requirements.
+func securityHint(doc *spec.Document, op *spec.Operation) string {
+	if op.Op == nil || doc == nil || doc.T == nil {
+		return ""
+	}
+	reqs := doc.T.Security
+	if op.Op.Security != nil {
+		reqs = *op.Op.Security
+	}
+	var alts []string
+	for _, req := range reqs {
+		if len(req) == 0 {
+			return "" // an empty requirement makes the credentials optional
+		}
+		var parts []string
+		for _, name := range sortedKeys(req) {
+			parts = append(parts, describeScheme(doc, name))
+		}
+		alt := strings.Join(parts, " and ")
+		if !slices.Contains(alts, alt) {
+			alts = append(alts, alt)
+		}
+	}
+	return strings.Join(alts, " or ")
+}
+
+func describeScheme(doc *spec.Document, name string) string {
+	if doc.T.Components == nil || doc.T.Components.SecuritySchemes[name] == nil || doc.T.Components.SecuritySchemes[name].Value == nil {
+		return name
+	}
+	s := doc.T.Components.SecuritySchemes[name].Value
+	switch strings.ToLower(s.Type) {
+	case "http":
+		if strings.EqualFold(s.Scheme, "basic") {
+			return "Authorization: Basic <credentials>"
+		}
+		return "Authorization: Bearer <token>"
+	case "apikey":
+		return fmt.Sprintf("%s %s", s.In, s.Name)
+	case "oauth2", "openidconnect":
+		return "Authorization: Bearer <token>"
+	}
+	return name
 }

@@ -52,3 +52,18 @@ func TestOperationInputSchema(t *testing.T) {
 		})
 	}
 }
+
+func TestSecurityHint(t *testing.T) {
+	doc := loadPets(t)
+	tests := map[string]string{
+		"GET /pets":            "",
+		"DELETE /pets/{petId}": "header X-API-Key",
+	}
+	for key, want := range tests {
+		t.Run(key, func(t *testing.T) {
+			if got := securityHint(doc, findOp(t, doc, key)); got != want {
+				t.Errorf("securityHint = %q, want %q", got, want)
+			}
+		})
+	}
+}

@@ -308,6 +308,10 @@ func (s *Server) operationTool(lp *loadedPlugin, t *opTool) *mcp.Tool {
 	}
 	fmt.Fprintf(&desc, "Calls %s %s of plugin %q (mode %s) and returns status, headers and body.",
 		op.Method, op.Path, lp.p.Name, lp.p.Mode)
+	if hint := securityHint(lp.doc, op); hint != "" {
+		fmt.Fprintf(&desc, " Requires credentials: %s (pass them in \"header\"/\"query\"/\"cookie\"; the mock accepts any value, "+
+			"and live calls get the plugin's own credentials instead).", hint)
+	}
 	readOnly := op.Method == http.MethodGet || op.Method == http.MethodHead || op.Method == http.MethodOptions
 	idempotent := readOnly || op.Method == http.MethodPut || op.Method == http.MethodDelete
 	openWorld := lp.p.Mode != plugin.ModeMock

@@ -130,7 +130,16 @@ func mcpConfig(f *Factory, opts *mcpOptions) (mcpserver.Config, error) {
 	if opts.Verbose {
 		level = slog.LevelInfo
 	}
-	logger := slog.New(slog.NewTextHandler(f.IOStreams.ErrOut, &slog.HandlerOptions{Level: level}))
+	logger := slog.New(slog.NewTextHandler(f.IOStreams.ErrOut, &slog.HandlerOptions{
+		Level: level,
+		// The client that reads stderr (an assistant's log) stamps lines itself.
+		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey && len(groups) == 0 {
+				return slog.Attr{}
+			}
+			return a
+		},
+	}))
 	return mcpserver.Config{
 		Store:      plugin.NewStore(f.PluginsDir()),
 		Plugins:    opts.Plugins,

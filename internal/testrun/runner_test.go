@@ -1,0 +1,305 @@
+package testrun
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/mockloop/mockloop/internal/mock"
+	"github.com/mockloop/mockloop/internal/plugin"
+	"github.com/mockloop/mockloop/internal/spec"
+)
+
+// bodyValidator flags any body containing "invalid".
+type bodyValidator struct{}
+
+func (bodyValidator) ValidateResponse(op *spec.Operation, r *http.Request, status int, h http.Header, body []byte) []mock.Problem {
+	if bytes.Contains(body, []byte("invalid")) {
+		return []mock.Problem{{Location: "/body", Message: "invalid value"}}
+	}
+	return nil
+}
+
+// byteComparer reports one body difference when the bodies differ, and records the options.
+type byteComparer struct{ last atomic.Value }
+
+func (c *byteComparer) Compare(m, l *Response, opts plugin.Comparison) ([]Difference, error) {
+	c.last.Store(opts)
+	if m.Status != l.Status {
+		return []Difference{{Location: "status", Kind: "status", Mock: json.RawMessage(fmt.Sprint(m.Status)), Live: json.RawMessage(fmt.Sprint(l.Status))}}, nil
+	}
+	if !bytes.Equal(m.Body, l.Body) {
+		return []Difference{{Location: "$", Kind: "changed", Mock: m.Body, Live: l.Body}}, nil
+	}
+	return nil, nil
+}
+
+// answers maps a request path to status and body.
+func answers(m map[string]string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a, ok := m[r.URL.Path]
+		if !ok {
+			w.WriteHeader(http.StatusNotFound)
+			return
+		}
+		status, body, _ := strings.Cut(a, " ")
+		var code int
+		fmt.Sscan(status, &code)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(code)
+		io.WriteString(w, body)
+	})
+}
+
+func boundPlan(t *testing.T, text string) *Plan {
+	t.Helper()
+	p, err := Parse([]byte(text), "plan.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Bind(loadSpec(t)); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+const runPlan = `comparison:
+  ignore_fields: [plan]
+cases:
+  - name: same
+    operation: listPets
+  - name: differs
+    operation: getPet
+    path_params: {petId: "1"}
+    comparison: {ignore_fields: [case]}
+  - name: wrong status
+    operation: getPet
+    path_params: {petId: "404"}
+  - name: invalid body
+    operation: getPet
+    path_params: {petId: "bad"}
+`
+
+func TestRun(t *testing.T) {
+	mockSide := &HandlerSide{Label: SideMock, Handler: answers(map[string]string{
+		"/pets": `200 [{"id":1}]`, "/pets/1": `200 {"id":1}`, "/pets/404": `404 {}`, "/pets/bad": `200 "invalid"`,
+	})}
+	live := httptest.NewServer(answers(map[string]string{
+		"/v1/pets": `200 [{"id":1}]`, "/v1/pets/1": `200 {"id":2}`, "/v1/pets/404": `404 {}`, "/v1/pets/bad": `200 "invalid"`,
+	}))
+	defer live.Close()
+	base, _ := url.Parse(live.URL + "/v1")
+	liveSide := &HTTPSide{Label: SideLive, Base: base, Client: live.Client()}
+
+	tests := []struct {
+		name       string
+		validation Validation
+		outcomes   []Outcome
+		warnings   int
+	}{
+		{"strict", ValidationStrict, []Outcome{OutcomePass, OutcomeFail, OutcomeFail, OutcomeFail}, 0},
+		{"soft", ValidationSoft, []Outcome{OutcomePass, OutcomeFail, OutcomeFail, OutcomePass}, 1},
+		{"off", ValidationOff, []Outcome{OutcomePass, OutcomeFail, OutcomeFail, OutcomePass}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cmp := &byteComparer{}
+			var progress atomic.Int32
+			rep := Run(context.Background(), boundPlan(t, runPlan), Options{
+				Mock: mockSide, Live: liveSide, Validator: bodyValidator{}, Comparer: cmp,
+				Validation: tt.validation, Concurrency: 3,
+				Plugin: plugin.Comparison{IgnoreFields: []string{"plugin"}},
+				Flags:  plugin.Comparison{IgnoreFields: []string{"flag"}, StrictArrays: true},
+				Progress: func() { progress.Add(1) },
+			})
+			if len(rep.Cases) != 4 || progress.Load() != 4 {
+				t.Fatalf("%d results, %d progress calls", len(rep.Cases), progress.Load())
+			}
+			for i, want := range tt.outcomes {
+				if got := rep.Cases[i].Outcome; got != want {
+					t.Errorf("case %s: outcome %s, want %s (failures %q)", rep.Cases[i].Name, got, want, rep.Cases[i].Failures)
+				}
+			}
+			differs := rep.Cases[1]
+			if len(differs.Differences) != 1 || string(differs.Differences[0].Live) != `{"id":2}` {
+				t.Errorf("differences = %+v", differs.Differences)
+			}
+			if differs.Failures[0] != "1 difference between mock and live" {
+				t.Errorf("failures = %q", differs.Failures)
+			}
+			ws := rep.Cases[2].Failures
+			if len(ws) != 2 || ws[0] != "mock: status 404, want 200" || ws[1] != "live: status 404, want 200" {
+				t.Errorf("wrong status failures = %q", ws)
+			}
+			if rep.Summary.Warnings != tt.warnings {
+				t.Errorf("warnings = %d, want %d", rep.Summary.Warnings, tt.warnings)
+			}
+			if rep.Cases[1].Mock.Status != 200 || rep.Cases[1].Live.Status != 200 || rep.Cases[1].Operation != "GET /pets/{petId}" || rep.Cases[1].Path != "/pets/1" {
+				t.Errorf("case result = %+v", rep.Cases[1])
+			}
+			if m := rep.Metrics; m == nil || len(m.Operations) != 2 || m.Mock.Count != 4 || m.Live.Count != 4 {
+				t.Errorf("metrics = %+v", m)
+			}
+			if tt.name == "strict" {
+				if got := rep.Cases[3].Failures; len(got) != 2 || !strings.HasPrefix(got[0], "mock: response does not conform to the spec: /body: invalid value") {
+					t.Errorf("invalid body failures = %q", got)
+				}
+			}
+		})
+	}
+}
+
+func TestRunMergesComparisonLayers(t *testing.T) {
+	cmp := &byteComparer{}
+	side := &HandlerSide{Label: SideMock, Handler: answers(map[string]string{"/pets/1": `200 {}`})}
+	live := &HandlerSide{Label: SideLive, Handler: answers(map[string]string{"/pets/1": `200 {}`})}
+	p := boundPlan(t, "comparison: {ignore_fields: [plan], tolerance: 0.5}\ncases:\n  - name: a\n    operation: getPet\n    path_params: {petId: '1'}\n    comparison: {ignore_fields: [case], tolerance: 0.2}\n")
+	Run(context.Background(), p, Options{
+		Mock: side, Live: live, Comparer: cmp,
+		Plugin: plugin.Comparison{IgnoreFields: []string{"plugin", "plan"}, Tolerance: plugin.Tolerance{Default: 0.9}},
+		Flags:  plugin.Comparison{IgnoreFields: []string{"flag"}, CompareHeaders: true},
+	})
+	got, _ := cmp.last.Load().(plugin.Comparison)
+	if strings.Join(got.IgnoreFields, ",") != "plugin,plan,case,flag" || got.Tolerance.Default != 0.2 || !got.CompareHeaders {
+		t.Errorf("merged = %+v", got)
+	}
+}
+
+func TestRunRepeatFailFastAndCancel(t *testing.T) {
+	calls := atomic.Int32{}
+	slow := make(chan struct{})
+	side := &HandlerSide{Label: SideMock, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		if r.URL.Path == "/pets/slow" {
+			select {
+			case <-slow:
+			case <-r.Context().Done():
+			}
+		}
+		if r.URL.Path == "/pets/fail" {
+			w.WriteHeader(500)
+		}
+	})}
+	plan := "cases:\n  - {name: a, operation: listPets}\n  - {name: b, operation: getPet, path_params: {petId: fail}}\n  - {name: c, operation: listPets, expect: {status: 200}}\n"
+
+	t.Run("repeat", func(t *testing.T) {
+		rep := Run(context.Background(), boundPlan(t, plan), Options{Mock: side, Repeat: 3, Concurrency: 2})
+		if len(rep.Cases) != 9 || rep.Cases[3].Name != "a" || rep.Cases[3].Iteration != 2 || rep.Cases[3].DisplayName() != "a #2" {
+			t.Fatalf("cases = %d, [3] = %+v", len(rep.Cases), rep.Cases[3])
+		}
+		if rep.Summary != (Summary{Total: 9, Passed: 6, Failed: 3}) {
+			t.Errorf("summary = %+v", rep.Summary)
+		}
+		if rep.Metrics.Operations[0].Mock.Count != 6 || rep.Metrics.Operations[1].Mock.Errors != 3 {
+			t.Errorf("metrics = %+v / %+v", rep.Metrics.Operations[0].Mock, rep.Metrics.Operations[1].Mock)
+		}
+	})
+	t.Run("fail fast", func(t *testing.T) {
+		rep := Run(context.Background(), boundPlan(t, plan), Options{Mock: side, Repeat: 5, Concurrency: 1, FailFast: true})
+		if rep.Summary.Failed != 1 || rep.Summary.Passed != 1 || rep.Summary.Skipped != 13 || rep.Interrupted {
+			t.Errorf("summary = %+v interrupted=%v", rep.Summary, rep.Interrupted)
+		}
+		if r := rep.Cases[2]; r.Outcome != OutcomeSkip || !strings.Contains(r.Reason, "fail-fast") {
+			t.Errorf("case c = %+v", r)
+		}
+	})
+	t.Run("cancel", func(t *testing.T) {
+		p := boundPlan(t, "cases:\n  - {name: a, operation: listPets}\n  - {name: slow, operation: getPet, path_params: {petId: slow}}\n  - {name: c, operation: listPets}\n")
+		ctx, cancel := context.WithCancel(context.Background())
+		started := make(chan struct{})
+		var once atomic.Bool
+		rep := Run(ctx, p, Options{Mock: side, Concurrency: 1, Progress: func() {
+			if once.CompareAndSwap(false, true) {
+				close(started)
+				go cancel()
+			}
+		}})
+		<-started
+		if !rep.Interrupted || rep.Cases[0].Outcome != OutcomePass || rep.Cases[1].Outcome != OutcomeSkip || rep.Cases[2].Outcome != OutcomeSkip {
+			t.Errorf("interrupted=%v outcomes %s %s %s", rep.Interrupted, rep.Cases[0].Outcome, rep.Cases[1].Outcome, rep.Cases[2].Outcome)
+		}
+	})
+	t.Run("timeout", func(t *testing.T) {
+		p := boundPlan(t, "cases:\n  - {name: slow, operation: getPet, path_params: {petId: slow}}\n")
+		rep := Run(context.Background(), p, Options{Mock: side, Timeout: 20 * time.Millisecond})
+		r := rep.Cases[0]
+		if r.Outcome != OutcomeFail || r.Mock.Error == "" || !strings.Contains(r.Failures[0], "no answer within 20ms") {
+			t.Errorf("result = %+v", r)
+		}
+	})
+	close(slow)
+}
+
+func TestGenerate(t *testing.T) {
+	doc := loadSpec(t)
+	engine := mock.New(doc, mock.Options{ValidateRequests: true, CheckSecurity: true})
+	tests := []struct {
+		name   string
+		filter Filter
+		want   []string
+	}{
+		{"all", nil, []string{"listPets", "createPet", "getPet", "GET /store/inventory"}},
+		{"tag", Filter{"pets"}, []string{"listPets", "createPet"}},
+		{"operationId", Filter{"getPet"}, []string{"getPet"}},
+		{"method glob", Filter{"GET /pets*"}, []string{"listPets", "getPet"}},
+		{"path glob", Filter{"/store/*"}, []string{"GET /store/inventory"}},
+		{"any method", Filter{"* /pets"}, []string{"listPets", "createPet"}},
+		{"two", Filter{"store", "createPet"}, []string{"createPet", "GET /store/inventory"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := Generate(doc, engine, tt.filter)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for _, c := range p.Cases {
+				names = append(names, c.Name)
+			}
+			if strings.Join(names, ",") != strings.Join(tt.want, ",") {
+				t.Errorf("cases = %v, want %v", names, tt.want)
+			}
+		})
+	}
+	if _, err := Generate(doc, engine, Filter{"nothing"}); err == nil || !strings.Contains(err.Error(), "no operation of pets.yaml matches nothing") {
+		t.Errorf("error = %v", err)
+	}
+
+	// The generated plan survives a round trip through YAML and passes against the mock.
+	p, err := Generate(doc, engine, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Cases[1].Expect.Status != 200 || p.Cases[3].Expect.Status != 0 || p.Cases[2].PathParams["petId"] == "" {
+		t.Errorf("generated = %+v %+v %+v", p.Cases[1], p.Cases[2], p.Cases[3])
+	}
+	var buf bytes.Buffer
+	if err := p.Marshal(&buf); err != nil {
+		t.Fatal(err)
+	}
+	q, err := Parse(buf.Bytes(), "generated.yaml")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, buf.String())
+	}
+	if err := q.Bind(doc); err != nil {
+		t.Fatal(err)
+	}
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		engine.Respond(w, r, doc.Find(r.Method, r.URL.Path))
+	})
+	rep := Run(context.Background(), q, Options{Mock: &HandlerSide{Label: SideMock, Handler: handler}, Validator: engine, Validation: ValidationStrict})
+	if !rep.Summary.OK() {
+		for _, c := range rep.Cases {
+			t.Errorf("%s: %s %q", c.Name, c.Outcome, c.Failures)
+		}
+	}
+}

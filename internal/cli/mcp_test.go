@@ -16,6 +16,9 @@ import (
 
 	"github.com/mockloop/mockloop/internal/iostreams"
 	"github.com/mockloop/mockloop/internal/mcpserver"
+	"github.com/mockloop/mockloop/internal/plugin"
+	"github.com/mockloop/mockloop/internal/proxy"
+	"github.com/mockloop/mockloop/internal/spec"
 )
 
 func TestNewMCPCmd(t *testing.T) {
@@ -348,5 +351,41 @@ func TestMCPStartupErrors(t *testing.T) {
 	err = runMCP(context.Background(), f, &mcpOptions{Operations: []string{"GET nope"}})
 	if exitCode(err) != ExitTrouble || !strings.Contains(err.Error(), "--operations") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+func TestMCPSwitchServerMode(t *testing.T) {
+	up := newUpstream(t)
+	ios, _, _, _ := iostreams.Test()
+	f := &Factory{IOStreams: ios, LookupEnv: func(string) (string, bool) { return "", false }, HTTPClient: &http.Client{}}
+	doc, err := spec.Load(context.Background(), petsSpec, spec.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A running `mockloop serve pets` (the same handler, behind a loopback listener).
+	h, err := pluginHandler(f, &plugin.Plugin{Name: "pets", Spec: petsSpec, Mode: "mock", TargetURL: up.URL + "/v1"}, doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := httptest.NewServer(h)
+	defer served.Close()
+	defer h.(*servedPlugin).Close()
+
+	cs, _ := mcpSession(t, nil, nil)
+	var out struct{ Mode, Previous, ServerURL string }
+	res, raw := callTool(t, cs, "switch_mode", map[string]any{"server_url": served.URL, "mode": "proxy"}, &out)
+	if res.IsError || out.Mode != "proxy" || out.Previous != "mock" {
+		t.Fatalf("switch_mode: %s", raw)
+	}
+	if got := h.(*servedPlugin).Mode(); got != proxy.ModeProxy {
+		t.Errorf("server mode = %s", got)
+	}
+	res, raw = callTool(t, cs, "switch_mode", map[string]any{"server_url": served.URL, "mode": "sideways"}, nil)
+	if !res.IsError || !strings.Contains(raw, "400") || !strings.Contains(raw, "sideways") {
+		t.Errorf("bad mode: %s", raw)
+	}
+	res, raw = callTool(t, cs, "switch_mode", map[string]any{"server_url": up.URL + "/nothing-here", "mode": "mock"}, nil)
+	if !res.IsError || !strings.Contains(raw, "404") {
+		t.Errorf("not a mockloop server: %s", raw)
 	}
 }

@@ -145,13 +145,13 @@ feed:
 	for i := range results {
 		r := &results[i]
 		if r.Outcome == "" { // never started
-			c := jobs[i].c
-			*r = newResult(c, jobs[i].iter, repeat)
+			*r = newResult(jobs[i].c, jobs[i].iter, repeat)
 			r.Outcome = OutcomeSkip
+		}
+		if r.Outcome == OutcomeSkip && r.Reason == "" {
+			r.Reason = "fail-fast: an earlier case failed"
 			if interrupted {
 				r.Reason = "interrupted"
-			} else {
-				r.Reason = "fail-fast: an earlier case failed"
 			}
 		}
 		all = append(all, samples[i]...)
@@ -188,12 +188,12 @@ func runCase(ctx context.Context, plan *Plan, c *Case, iter, repeat int, opts Op
 			continue
 		}
 		if ctx.Err() != nil {
-			res.Outcome, res.Reason = OutcomeSkip, "interrupted"
+			res.Outcome = OutcomeSkip
 			return res, nil
 		}
 		sr, resp, smp := callSide(ctx, c, side, opts)
 		if sr == nil { // cancelled mid-request
-			res.Outcome, res.Reason = OutcomeSkip, "interrupted"
+			res.Outcome = OutcomeSkip
 			return res, nil
 		}
 		samples = append(samples, smp)

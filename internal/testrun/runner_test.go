@@ -117,8 +117,8 @@ func TestRun(t *testing.T) {
 			rep := Run(context.Background(), boundPlan(t, runPlan), Options{
 				Mock: mockSide, Live: liveSide, Validator: bodyValidator{}, Comparer: cmp,
 				Validation: tt.validation, Concurrency: 3,
-				Plugin: plugin.Comparison{IgnoreFields: []string{"plugin"}},
-				Flags:  plugin.Comparison{IgnoreFields: []string{"flag"}, StrictArrays: true},
+				Plugin:   plugin.Comparison{IgnoreFields: []string{"plugin"}},
+				Flags:    plugin.Comparison{IgnoreFields: []string{"flag"}, StrictArrays: true},
 				Progress: func() { progress.Add(1) },
 			})
 			if len(rep.Cases) != 4 || progress.Load() != 4 {

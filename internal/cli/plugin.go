@@ -35,6 +35,7 @@ $ mockloop plugin delete demo --yes`,
 		newPluginShowCmd(f, nil),
 		newPluginDeleteCmd(f, nil),
 		newPluginValidateCmd(f, nil),
+		newPluginAuthStatusCmd(f, nil),
 	)
 	return cmd
 }

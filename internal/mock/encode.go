@@ -18,10 +18,11 @@ import (
 // kind is how a media type's body is encoded.
 type kind int
 
+// The order is the preference when Accept does not decide.
 const (
 	kindJSON kind = iota
-	kindXML
 	kindText
+	kindXML
 	kindForm
 	kindBinary
 )

@@ -108,7 +108,7 @@ func New(doc *spec.Document, opts Options) *Engine {
 		AuthenticationFunc:         openapi3filter.NoopAuthenticationFunc,
 		RegexCompiler:              tolerantRegex,
 		ExcludeReadOnlyValidations: false,
-		SchemaValidationOptions:    []openapi3.SchemaValidationOption{openapi3.SetSchemaRegexCompiler(tolerantRegex)},
+		SchemaValidationOptions:    schemaOptions(),
 	}
 	for _, op := range doc.Operations {
 		e.ops[op] = e.prepare(op)
@@ -208,10 +208,8 @@ func prepareResponse(key string, r *openapi3.Response) *response {
 		m.examples = orderedExamples(mt.Examples)
 		out.media = append(out.media, m)
 	}
-	// JSON first, then the declared names in order.
-	sort.SliceStable(out.media, func(i, j int) bool {
-		return out.media[i].kind == kindJSON && out.media[j].kind != kindJSON
-	})
+	// JSON first, then text, XML, forms, binary; declared names in order within a kind.
+	sort.SliceStable(out.media, func(i, j int) bool { return out.media[i].kind < out.media[j].kind })
 	for _, name := range slices.Sorted(maps.Keys(r.Headers)) {
 		h := r.Headers[name]
 		if h == nil || h.Value == nil || strings.EqualFold(name, "Content-Type") {

@@ -71,7 +71,7 @@ func newGenerator(cache *schemas, seed uint64, response bool) *generator {
 
 // validationOptions are the options VisitJSON needs for the document and direction.
 func (c *schemas) validationOptions(response bool) []openapi3.SchemaValidationOption {
-	opts := []openapi3.SchemaValidationOption{openapi3.SetSchemaRegexCompiler(tolerantRegex)}
+	opts := schemaOptions()
 	if response {
 		opts = append(opts, openapi3.VisitAsResponse())
 	} else {

@@ -31,6 +31,23 @@ func (p Problem) String() string {
 	return p.Location + ": " + p.Message
 }
 
+// formatValidators are the string formats checked beyond kin-openapi's defaults (date,
+// date-time, byte), as Prism checks them. Per validation, never registered globally.
+var formatValidators = map[string]openapi3.StringFormatValidator{
+	"uuid":  openapi3.NewRegexpFormatValidator(openapi3.FormatOfStringForUUIDOfRFC9562),
+	"email": openapi3.NewRegexpFormatValidator(openapi3.FormatOfStringForEmail),
+	"ipv4":  openapi3.NewIPValidator(true),
+	"ipv6":  openapi3.NewIPValidator(false),
+}
+
+// schemaOptions are the schema validation options every validation here uses.
+func schemaOptions() []openapi3.SchemaValidationOption {
+	return []openapi3.SchemaValidationOption{
+		openapi3.SetSchemaRegexCompiler(tolerantRegex),
+		openapi3.WithStringFormatValidators(formatValidators),
+	}
+}
+
 // matchAll stands in for a pattern RE2 cannot compile: such patterns are skipped, not enforced.
 type matchAll struct{}
 
@@ -357,13 +374,13 @@ func (e *Engine) ValidateResponse(op *spec.Operation, r *http.Request, status in
 			continue
 		}
 		loc := "body"
-		if strings.HasPrefix(re.Reason, "response header ") || strings.HasPrefix(re.Reason, "unable to decode header ") {
+		if strings.Contains(re.Reason, "Content-Type") {
+			loc = "header.Content-Type"
+		} else if strings.HasPrefix(re.Reason, "response header ") || strings.HasPrefix(re.Reason, "unable to decode header ") {
 			if _, rest, ok := strings.Cut(re.Reason, `"`); ok {
 				name, _, _ := strings.Cut(rest, `"`)
 				loc = "header." + name
 			}
-		} else if strings.Contains(re.Reason, "Content-Type") {
-			loc = "header.Content-Type"
 		}
 		if schemaErrs := schemaErrors(re.Err); len(schemaErrs) > 0 {
 			for _, se := range schemaErrs {

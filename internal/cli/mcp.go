@@ -16,7 +16,6 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/spf13/cobra"
 
-	"github.com/mockloop/mockloop/internal/compare"
 	"github.com/mockloop/mockloop/internal/iostreams"
 	"github.com/mockloop/mockloop/internal/mcpserver"
 	"github.com/mockloop/mockloop/internal/mock"
@@ -154,9 +153,7 @@ func mcpConfig(f *Factory, opts *mcpOptions) (mcpserver.Config, error) {
 		RunTests: func(ctx context.Context, req mcpserver.TestRequest) (*testrun.Report, error) {
 			return mcpTestRun(ctx, &quiet, req)
 		},
-		Comparer: func(c plugin.Comparison) (*compare.Comparer, error) {
-			return compare.Compile(compareOptions(c))
-		},
+		Comparer: compileComparison,
 	}, nil
 }
 

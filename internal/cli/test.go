@@ -1,18 +1,77 @@
 package cli
 
-import "github.com/spf13/cobra"
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mockloop/mockloop/internal/plugin"
+	"github.com/mockloop/mockloop/internal/spec"
+)
 
 func newTestCmd(f *Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "test <command>",
 		Short: "Write test plans and run them against mock and live",
+		Long: `Test plans list requests (cases) and what their answers must satisfy. 'test plan' writes one
+from a spec (a case per operation); 'test run' sends every case to the mock and to the live API,
+checks the status and the answers against the spec, and reports the differences between mock
+and live. The plan format is documented in docs/test-plans.md.`,
 	}
-	cmd.AddCommand(&cobra.Command{
-		Use:   "run [PLUGIN]",
-		Short: "Send the same requests to mock and live and report the differences",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return errNotAvailable("test run")
-		},
-	})
+	cmd.AddCommand(newTestPlanCmd(f, nil), newTestRunCmd(f, nil))
 	return cmd
+}
+
+// testTarget is what a test command works on: the plugin (nil when none) and the spec.
+type testTarget struct {
+	Plugin *plugin.Plugin
+	Doc    *spec.Document
+}
+
+// loadTestTarget reads the plugin when named, then loads the spec: --spec, else the plugin's,
+// else fallback (a running server's), else the embedded example. Failures are exit 2.
+func loadTestTarget(ctx context.Context, f *Factory, pluginName, specFlag, fallback string) (*testTarget, error) {
+	t := &testTarget{}
+	source := specFlag
+	if pluginName != "" {
+		p, err := plugin.NewStore(f.PluginsDir()).Get(pluginName)
+		if err != nil {
+			return nil, &ExitError{Code: ExitTrouble, Err: err}
+		}
+		t.Plugin = p
+		if source == "" {
+			source = p.Spec
+		}
+	}
+	if source == "" {
+		source = fallback
+	}
+	if source == "" {
+		source = spec.ExampleSource
+	}
+	doc, err := spec.Load(ctx, source, spec.Options{Stdin: f.IOStreams.In, Client: f.HTTPClient})
+	if err != nil {
+		return nil, &ExitError{Code: ExitTrouble, Err: err}
+	}
+	t.Doc = doc
+	return t, nil
+}
+
+// pluginArg returns the optional PLUGIN argument.
+func pluginArg(args []string) string {
+	if len(args) > 0 {
+		return args[0]
+	}
+	return ""
+}
+
+// checkPluginName rejects a malformed plugin name before touching the store.
+func checkPluginName(name string) error {
+	if name == "" {
+		return nil
+	}
+	if err := plugin.ValidName(name); err != nil {
+		return usageErrorf("plugin name %q: %v", name, err)
+	}
+	return nil
 }

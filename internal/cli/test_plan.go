@@ -1,0 +1,72 @@
+package cli
+
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mockloop/mockloop/internal/mock"
+	"github.com/mockloop/mockloop/internal/testrun"
+)
+
+// testPlanOptions are the inputs of `mockloop test plan`.
+type testPlanOptions struct {
+	Plugin     string
+	Spec       string
+	Operations []string
+	Output     string
+}
+
+func newTestPlanCmd(f *Factory, runF func(*testPlanOptions) error) *cobra.Command {
+	opts := &testPlanOptions{}
+	cmd := &cobra.Command{
+		Use:   "plan [PLUGIN]",
+		Short: "Write a test plan with one case per operation of a spec",
+		Long: `Write an editable test plan (YAML) to stdout: one case per operation of the spec (the
+plugin's, --spec, or the embedded example), each a request the operation accepts: parameters
+and bodies from the spec's examples, else generated valid values, and for secured operations a
+placeholder credential. Each case expects the status the spec declares for its default answer.
+
+--operations keeps only the operations it matches, and may be repeated: an operationId, a tag,
+or a glob over "METHOD /path/template" or "/path/template" (* matches anything).
+
+The plan format is documented in docs/test-plans.md; 'mockloop test run --plan FILE' runs it.`,
+		Example: `  $ mockloop test plan --spec petstore.yaml > plan.yaml
+  $ mockloop test plan petstore --operations pets --operations 'GET /store/*'
+  $ mockloop test plan --spec api.yaml --operations getPetById -o json`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Plugin = pluginArg(args)
+			if err := checkPluginName(opts.Plugin); err != nil {
+				return err
+			}
+			if err := checkOutput(opts.Output, "yaml", "json"); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return runTestPlan(cmd.Context(), f, opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Spec, "spec", "", "OpenAPI document: a file, '-' for stdin, or an http(s) URL (default: the plugin's, else the embedded example)")
+	cmd.Flags().StringArrayVar(&opts.Operations, "operations", nil, "keep operations matching an operationId, tag or 'METHOD /path' glob (repeatable)")
+	addOutputFlag(cmd, &opts.Output, "yaml", "json")
+	return cmd
+}
+
+func runTestPlan(ctx context.Context, f *Factory, opts *testPlanOptions) error {
+	t, err := loadTestTarget(ctx, f, opts.Plugin, opts.Spec, "")
+	if err != nil {
+		return err
+	}
+	engine := mock.New(t.Doc, mock.Options{ValidateRequests: true, CheckSecurity: true})
+	plan, err := testrun.Generate(t.Doc, engine, testrun.Filter(opts.Operations))
+	if err != nil {
+		return usageErrorf("test plan: %v", err)
+	}
+	if opts.Output == "json" {
+		return writeJSON(f.IOStreams.Out, plan)
+	}
+	return plan.Marshal(f.IOStreams.Out)
+}

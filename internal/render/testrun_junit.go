@@ -1,0 +1,133 @@
+package render
+
+import (
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/mockloop/mockloop/internal/testrun"
+)
+
+// JUnit XML as Jenkins, GitLab, GitHub Actions reporters and the Ant/Surefire schema read it:
+// <testsuites> of one <testsuite> with a <testcase> per case run.
+
+// JUnitSuites is the <testsuites> root element.
+type JUnitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Errors   int          `xml:"errors,attr"`
+	Skipped  int          `xml:"skipped,attr"`
+	Time     string       `xml:"time,attr"`
+	Suites   []JUnitSuite `xml:"testsuite"`
+}
+
+// JUnitSuite is one <testsuite>.
+type JUnitSuite struct {
+	Name       string          `xml:"name,attr"`
+	Tests      int             `xml:"tests,attr"`
+	Failures   int             `xml:"failures,attr"`
+	Errors     int             `xml:"errors,attr"`
+	Skipped    int             `xml:"skipped,attr"`
+	Time       string          `xml:"time,attr"`
+	Timestamp  string          `xml:"timestamp,attr"`
+	Properties []JUnitProperty `xml:"properties>property,omitempty"`
+	Cases      []JUnitCase     `xml:"testcase"`
+}
+
+// JUnitProperty is a <property name value>.
+type JUnitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
+}
+
+// JUnitCase is one <testcase>.
+type JUnitCase struct {
+	Name      string        `xml:"name,attr"`
+	Classname string        `xml:"classname,attr"`
+	Time      string        `xml:"time,attr"`
+	Failure   *JUnitFailure `xml:"failure,omitempty"`
+	Skipped   *JUnitSkipped `xml:"skipped,omitempty"`
+	SystemOut string        `xml:"system-out,omitempty"`
+}
+
+// JUnitFailure is a <failure message type>details</failure>.
+type JUnitFailure struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	Text    string `xml:",chardata"`
+}
+
+// JUnitSkipped is a <skipped message/>.
+type JUnitSkipped struct {
+	Message string `xml:"message,attr,omitempty"`
+}
+
+// TestRunJUnit writes the report as JUnit XML: a testcase per case run, named after the case
+// with the operation as its class; a failing run's reasons and differences are the failure's
+// message and text, warnings go to system-out.
+func TestRunJUnit(w io.Writer, rep *testrun.Report) error {
+	suite := JUnitSuite{
+		Name:      "mockloop test run: " + rep.Spec,
+		Tests:     rep.Summary.Total,
+		Failures:  rep.Summary.Failed,
+		Skipped:   rep.Summary.Skipped,
+		Time:      junitSeconds(rep.DurationMS),
+		Timestamp: rep.StartedAt.Format("2006-01-02T15:04:05"),
+		Properties: []JUnitProperty{
+			{Name: "mode", Value: rep.Mode},
+			{Name: "sides", Value: strings.Join(rep.Sides, ",")},
+			{Name: "validation", Value: rep.Validation},
+		},
+	}
+	if rep.Plugin != "" {
+		suite.Properties = append(suite.Properties, JUnitProperty{Name: "plugin", Value: rep.Plugin})
+	}
+	if rep.Shard != "" {
+		suite.Properties = append(suite.Properties, JUnitProperty{Name: "shard", Value: rep.Shard})
+	}
+	for i := range rep.Cases {
+		r := &rep.Cases[i]
+		tc := JUnitCase{Name: r.DisplayName(), Classname: r.Operation, Time: junitSeconds(r.DurationMS)}
+		switch r.Outcome {
+		case testrun.OutcomeFail:
+			var text strings.Builder
+			for _, f := range r.Failures {
+				text.WriteString(f + "\n")
+			}
+			if len(r.Differences) > 0 {
+				text.WriteString("\ndifferences (location, kind, mock, live):\n")
+				for _, l := range testrunDiffLines(r) {
+					text.WriteString("  " + l + "\n")
+				}
+			}
+			tc.Failure = &JUnitFailure{Message: strings.Join(r.Failures, "; "), Type: "failure", Text: text.String()}
+		case testrun.OutcomeSkip:
+			tc.Skipped = &JUnitSkipped{Message: r.Reason}
+		}
+		if len(r.Warnings) > 0 {
+			tc.SystemOut = "warnings:\n" + strings.Join(r.Warnings, "\n") + "\n"
+		}
+		suite.Cases = append(suite.Cases, tc)
+	}
+	root := JUnitSuites{
+		Name: "mockloop", Tests: suite.Tests, Failures: suite.Failures, Skipped: suite.Skipped,
+		Time: suite.Time, Suites: []JUnitSuite{suite},
+	}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return fmt.Errorf("write junit report: %w", err)
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(root); err != nil {
+		return fmt.Errorf("write junit report: %w", err)
+	}
+	if _, err := io.WriteString(w, "\n"); err != nil {
+		return fmt.Errorf("write junit report: %w", err)
+	}
+	return nil
+}
+
+func junitSeconds(ms float64) string { return fmt.Sprintf("%.3f", ms/1000) }

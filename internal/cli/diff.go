@@ -1,14 +1,374 @@
 package cli
 
-import "github.com/spf13/cobra"
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
 
-func newDiffCmd(f *Factory, runF func() error) *cobra.Command {
-	return &cobra.Command{
+	"github.com/spf13/cobra"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/mockloop/mockloop/internal/compare"
+	"github.com/mockloop/mockloop/internal/plugin"
+	"github.com/mockloop/mockloop/internal/render"
+)
+
+// maxDiffInput bounds what diff reads from one file, stdin or URL.
+const maxDiffInput = 1 << 30
+
+type diffOptions struct {
+	A, B       string
+	Headers    []string
+	Plugin     string
+	Output     string
+	Comparison comparisonFlags
+
+	// set reports whether a flag was given on the command line.
+	set func(name string) bool
+}
+
+func newDiffCmd(f *Factory, runF func(*diffOptions) error) *cobra.Command {
+	opts := &diffOptions{}
+	cmd := &cobra.Command{
 		Use:   "diff A B",
 		Short: "Compare two JSON or YAML documents or URLs",
-		Args:  cobra.ExactArgs(2),
+		Long: `Compare two JSON documents and print their differences. A plays the mock, B the live side.
+
+A and B are each a file (JSON, or YAML for .yaml/.yml files and non-JSON content), '-' for
+standard input (for one of them), or an http(s) URL fetched with GET (add request headers with
+-H). When both are URLs the status codes are compared too, and the headers with
+--compare-headers (volatile ones such as Date, Age, Server, X-Request-Id, Set-Cookie values,
+hop-by-hop headers and X-Mockloop-* are skipped).
+
+Objects are compared in both directions (missing: only in A; extra: only in B); numbers by
+exact decimal value (1 equals 1.0; large integers are not rounded) or within --tolerance;
+arrays ignore order unless --strict-arrays. Each difference has a JSONPath location that can be
+pasted into --ignore-field or a plugin's ignore_fields. Options come from --plugin NAME (that
+plugin's comparison block), then --config FILE, then the flags, which win.
+
+Output (-o table, the default): a table LOCATION, KIND, MOCK, LIVE, then a summary line such as
+"3 differences (2 changed, 1 missing), 4 ignored". Kinds: changed, missing, extra, type (the
+JSON types differ), status, header.
+
+Output (-o json), a stable schema:
+
+  {
+    "equal": false,
+    "summary": {"differences": 3, "changed": 2, "missing": 1, "extra": 0,
+                "type": 0, "status": 0, "header": 0, "ignored": 4},
+    "differences": [
+      {"location": "$.items[0].price", "kind": "changed", "mock": 10, "live": 12}
+    ]
+  }
+
+"differences" is [] when equal and lists the differences in document order. "mock" and "live"
+are the whole JSON values (strings for headers) and are left out where that side has none.
+"ignored" counts the places that differ but were ignored by a rule.
+
+Exit status: 0 no differences, 1 differences found, 2 trouble (unreadable input, invalid
+JSON (reported with line and column), bad option or pattern, failed request).`,
+		Example: `  $ mockloop diff expected.json actual.json
+  $ curl -s https://api.example.com/pets | mockloop diff pets.yaml -
+  $ mockloop diff http://127.0.0.1:8080/pets https://api.example.com/pets -H 'Authorization: Bearer x' --compare-headers
+  $ mockloop diff a.json b.json --ignore-field timestamp --ignore-field '$.data[*].id' --tolerance 0.01
+  $ mockloop diff a.json b.json --plugin petstore -o json`,
+		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return errNotAvailable("diff")
+			opts.A, opts.B = args[0], args[1]
+			opts.set = func(name string) bool { return cmd.Flags().Changed(name) }
+			if err := checkOutput(opts.Output, "table", "json"); err != nil {
+				return err
+			}
+			if opts.A == "-" && opts.B == "-" {
+				return usageErrorf("only one of A and B can be '-' (standard input)")
+			}
+			for _, h := range opts.Headers {
+				if name, _, ok := strings.Cut(h, ":"); !ok || strings.TrimSpace(name) == "" {
+					return usageErrorf("invalid -H %q: want 'Name: value'", h)
+				}
+			}
+			if opts.Plugin != "" {
+				if err := plugin.ValidName(opts.Plugin); err != nil {
+					return usageErrorf("--plugin: %v", err)
+				}
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return runDiff(cmd.Context(), f, opts)
 		},
 	}
+	cmd.Flags().StringArrayVarP(&opts.Headers, "header", "H", nil, "request header for URLs, 'Name: value' (repeatable)")
+	cmd.Flags().StringVar(&opts.Plugin, "plugin", "", "use this plugin's comparison options")
+	addComparisonFlags(cmd, &opts.Comparison)
+	addOutputFlag(cmd, &opts.Output, "table", "json")
+	return cmd
+}
+
+func runDiff(ctx context.Context, f *Factory, opts *diffOptions) error {
+	var base plugin.Comparison
+	if opts.Plugin != "" {
+		p, err := plugin.NewStore(f.PluginsDir()).Get(opts.Plugin)
+		if err != nil {
+			return &ExitError{Code: ExitTrouble, Err: err}
+		}
+		base = p.Comparison
+	}
+	c, err := opts.Comparison.apply(base, opts.set)
+	if err != nil {
+		return err
+	}
+	cmp, err := compileComparison(c)
+	if err != nil {
+		return err
+	}
+	a, err := readDiffInput(ctx, f, opts.A, opts.Headers)
+	if err != nil {
+		return &ExitError{Code: ExitTrouble, Err: err}
+	}
+	b, err := readDiffInput(ctx, f, opts.B, opts.Headers)
+	if err != nil {
+		return &ExitError{Code: ExitTrouble, Err: err}
+	}
+	var res compare.Result
+	if a.resp != nil && b.resp != nil {
+		res = cmp.Compare(*a.resp, *b.resp)
+	} else {
+		da, err := a.document()
+		if err != nil {
+			return &ExitError{Code: ExitTrouble, Err: err}
+		}
+		db, err := b.document()
+		if err != nil {
+			return &ExitError{Code: ExitTrouble, Err: err}
+		}
+		res = cmp.CompareDocuments(da, db)
+	}
+	out := f.IOStreams.Out
+	if opts.Output == "json" {
+		err = render.DiffJSON(out, res)
+	} else {
+		err = render.DiffTable(out, res, f.IOStreams.ColorEnabled())
+	}
+	if err != nil {
+		return err
+	}
+	if !res.Equal() {
+		return ErrFound
+	}
+	return nil
+}
+
+// diffInput is one side: a parsed document (files, stdin) or a fetched response (URLs).
+type diffInput struct {
+	name string
+	doc  *compare.Document
+	resp *compare.Response
+}
+
+// document is the side as a JSON document; a URL's body must be JSON.
+func (in *diffInput) document() (*compare.Document, error) {
+	if in.doc != nil {
+		return in.doc, nil
+	}
+	d, err := compare.ParseJSON(in.resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("%s: response body is not JSON: %w", in.name, err)
+	}
+	return d, nil
+}
+
+func isURL(s string) bool {
+	return strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://")
+}
+
+func readDiffInput(ctx context.Context, f *Factory, src string, headers []string) (*diffInput, error) {
+	if isURL(src) {
+		return fetchDiffInput(ctx, f, src, headers)
+	}
+	var data []byte
+	var err error
+	name := src
+	if src == "-" {
+		name = "stdin"
+		data, err = io.ReadAll(io.LimitReader(f.IOStreams.In, maxDiffInput))
+	} else {
+		data, err = os.ReadFile(src)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	jsonData, err := toJSON(data, src)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	doc, err := compare.ParseJSON(jsonData)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return &diffInput{name: name, doc: doc}, nil
+}
+
+func fetchDiffInput(ctx context.Context, f *Factory, target string, headers []string) (*diffInput, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	if err != nil {
+		return nil, fmt.Errorf("GET %s: %w", target, err)
+	}
+	for _, h := range headers {
+		name, value, _ := strings.Cut(h, ":")
+		req.Header.Add(strings.TrimSpace(name), strings.TrimSpace(value))
+	}
+	client := f.HTTPClient
+	if client == nil {
+		client = http.DefaultClient
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // url.Error repeats the method and URL
+		}
+		return nil, fmt.Errorf("GET %s: %w", target, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxDiffInput))
+	if err != nil {
+		return nil, fmt.Errorf("GET %s: read body: %w", target, err)
+	}
+	return &diffInput{name: target, resp: &compare.Response{
+		Status: resp.StatusCode, Header: resp.Header, Body: body, ContentType: resp.Header.Get("Content-Type"),
+	}}, nil
+}
+
+// toJSON returns data as JSON: .json files and content starting with '{' or '[' are JSON
+// (so their syntax errors are reported as JSON errors), .yaml/.yml files are YAML, anything
+// else is JSON when it parses as JSON and YAML otherwise.
+func toJSON(data []byte, name string) ([]byte, error) {
+	ext := strings.ToLower(filepath.Ext(name))
+	trimmed := bytes.TrimLeft(data, " \t\r\n")
+	switch {
+	case ext == ".yaml" || ext == ".yml":
+		return yamlToJSON(data)
+	case ext == ".json" || len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '['):
+		return data, nil
+	}
+	if json.Valid(data) {
+		return data, nil
+	}
+	if out, err := yamlToJSON(data); err == nil {
+		return out, nil
+	}
+	return data, nil // not YAML either: the JSON parser reports where it fails
+}
+
+// jsonNumber matches the JSON number grammar: such YAML scalars are copied verbatim, so large
+// integers stay exact.
+var jsonNumber = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`)
+
+func yamlToJSON(data []byte) ([]byte, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("parse YAML: %w", err)
+	}
+	if doc.Kind == 0 || len(doc.Content) == 0 {
+		return nil, errors.New("parse YAML: empty document")
+	}
+	var buf bytes.Buffer
+	if err := writeYAMLNode(&buf, doc.Content[0], 0); err != nil {
+		return nil, fmt.Errorf("parse YAML: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func writeYAMLNode(buf *bytes.Buffer, n *yaml.Node, depth int) error {
+	if depth > 1000 {
+		return errors.New("nesting (or alias expansion) too deep")
+	}
+	switch n.Kind {
+	case yaml.DocumentNode:
+		if len(n.Content) == 0 {
+			buf.WriteString("null")
+			return nil
+		}
+		return writeYAMLNode(buf, n.Content[0], depth+1)
+	case yaml.AliasNode:
+		return writeYAMLNode(buf, n.Alias, depth+1)
+	case yaml.SequenceNode:
+		buf.WriteByte('[')
+		for i, c := range n.Content {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			if err := writeYAMLNode(buf, c, depth+1); err != nil {
+				return err
+			}
+		}
+		buf.WriteByte(']')
+		return nil
+	case yaml.MappingNode:
+		buf.WriteByte('{')
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			k := n.Content[i]
+			for k.Kind == yaml.AliasNode && k.Alias != nil {
+				k = k.Alias
+			}
+			if k.Kind != yaml.ScalarNode {
+				return fmt.Errorf("line %d: a mapping key must be a scalar for JSON", k.Line)
+			}
+			key, _ := json.Marshal(k.Value)
+			buf.Write(key)
+			buf.WriteByte(':')
+			if err := writeYAMLNode(buf, n.Content[i+1], depth+1); err != nil {
+				return err
+			}
+		}
+		buf.WriteByte('}')
+		return nil
+	}
+	// Scalar.
+	switch n.ShortTag() {
+	case "!!null":
+		buf.WriteString("null")
+	case "!!bool":
+		var v bool
+		if err := n.Decode(&v); err != nil {
+			return err
+		}
+		buf.WriteString(strconv.FormatBool(v))
+	case "!!int", "!!float":
+		if jsonNumber.MatchString(n.Value) {
+			buf.WriteString(n.Value)
+			return nil
+		}
+		var v any
+		if err := n.Decode(&v); err != nil {
+			return err
+		}
+		if fv, ok := v.(float64); ok && (math.IsInf(fv, 0) || math.IsNaN(fv)) {
+			return fmt.Errorf("line %d: %s is not a JSON number", n.Line, n.Value)
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			return fmt.Errorf("line %d: %w", n.Line, err)
+		}
+		buf.Write(b)
+	default:
+		b, _ := json.Marshal(n.Value)
+		buf.Write(b)
+	}
+	return nil
 }

@@ -50,14 +50,19 @@ type JUnitCase struct {
 	Time      string        `xml:"time,attr"`
 	Failure   *JUnitFailure `xml:"failure,omitempty"`
 	Skipped   *JUnitSkipped `xml:"skipped,omitempty"`
-	SystemOut string        `xml:"system-out,omitempty"`
+	SystemOut *JUnitOutput  `xml:"system-out,omitempty"`
 }
 
 // JUnitFailure is a <failure message type>details</failure>.
 type JUnitFailure struct {
 	Message string `xml:"message,attr"`
 	Type    string `xml:"type,attr"`
-	Text    string `xml:",chardata"`
+	Text    string `xml:",cdata"`
+}
+
+// JUnitOutput is <system-out> text.
+type JUnitOutput struct {
+	Text string `xml:",cdata"`
 }
 
 // JUnitSkipped is a <skipped message/>.
@@ -103,12 +108,12 @@ func TestRunJUnit(w io.Writer, rep *testrun.Report) error {
 					text.WriteString("  " + l + "\n")
 				}
 			}
-			tc.Failure = &JUnitFailure{Message: strings.Join(r.Failures, "; "), Type: "failure", Text: text.String()}
+			tc.Failure = &JUnitFailure{Message: strings.Join(r.Failures, "; "), Type: "failure", Text: xmlSafe(text.String())}
 		case testrun.OutcomeSkip:
 			tc.Skipped = &JUnitSkipped{Message: r.Reason}
 		}
 		if len(r.Warnings) > 0 {
-			tc.SystemOut = "warnings:\n" + strings.Join(r.Warnings, "\n") + "\n"
+			tc.SystemOut = &JUnitOutput{Text: xmlSafe("warnings:\n" + strings.Join(r.Warnings, "\n") + "\n")}
 		}
 		suite.Cases = append(suite.Cases, tc)
 	}
@@ -131,3 +136,17 @@ func TestRunJUnit(w io.Writer, rep *testrun.Report) error {
 }
 
 func junitSeconds(ms float64) string { return fmt.Sprintf("%.3f", ms/1000) }
+
+// xmlSafe replaces the characters XML 1.0 cannot carry (CDATA is written raw) with U+FFFD.
+func xmlSafe(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\t' || r == '\n' || r == '\r',
+			r >= 0x20 && r <= 0xD7FF,
+			r >= 0xE000 && r <= 0xFFFD,
+			r >= 0x10000 && r <= 0x10FFFF:
+			return r
+		}
+		return '\uFFFD'
+	}, s)
+}

@@ -43,6 +43,7 @@ func TestScript(t *testing.T) {
 			"echorelease": cmdEchoRelease,
 			"mlkill":      cmdMLKill,
 			"mlwaitlog":   cmdMLWaitLog,
+			"upstream":    cmdUpstream,
 		},
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestResolveSecret(t *testing.T) {
@@ -74,5 +75,39 @@ func TestInspectAuth(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestTokenSourceExpiry(t *testing.T) {
+	ts := newTokenServer(t)
+	src, err := newTokenSource(map[string]string{"access_token": "old", "refresh_token": "r", "token_url": ts.URL}, ts.Client())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name      string
+		expiry    time.Time
+		wantToken string
+		wantCalls int64
+	}{
+		{"unknown expiry: used until rejected", time.Time{}, "old", 0},
+		{"not yet expired", time.Now().Add(time.Hour), "old", 0},
+		{"expired: renewed before sending", time.Now().Add(-time.Second), "tok-1", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src.mu.Lock()
+			src.token, src.expiry = "old", tt.expiry
+			src.mu.Unlock()
+			ts.calls.Store(0)
+			got, err := src.get(context.Background(), "")
+			if err != nil || got != tt.wantToken || ts.calls.Load() != tt.wantCalls {
+				t.Errorf("get = %q, %v with %d token requests; want %q with %d", got, err, ts.calls.Load(), tt.wantToken, tt.wantCalls)
+			}
+		})
+	}
+	// A renewed token announced for 3600s is not renewed again right away.
+	if got, _ := src.get(context.Background(), ""); got != "tok-1" || ts.calls.Load() != 1 {
+		t.Errorf("second get = %q with %d token requests", got, ts.calls.Load())
 	}
 }

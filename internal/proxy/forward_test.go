@@ -957,3 +957,59 @@ func BenchmarkForward(b *testing.B) {
 		run(b, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { f.Forward(w, r, nil, nil) }))
 	})
 }
+
+func TestForwardRetryBodies(t *testing.T) {
+	var hits atomic.Int64
+	var mu sync.Mutex
+	var bodies []string
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		bodies = append(bodies, string(b))
+		mu.Unlock()
+		if hits.Add(1) == 1 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = w.Write(b)
+	}))
+	defer up.Close()
+	tests := []struct {
+		name, method, body string
+		cfg                ForwardConfig
+		wantStatus         int
+		wantHits           int64
+	}{
+		{"POST marked retryable is replayed", "POST", `{"a":1}`,
+			ForwardConfig{Endpoints: []EndpointConfig{{Path: "/orders", Method: "POST", RetryCount: 2, Retryable: true}}}, 200, 2},
+		{"POST not marked is not retried", "POST", `{"a":1}`, ForwardConfig{RetryCount: 2}, 503, 1},
+		{"PUT body within the replay limit", "PUT", strings.Repeat("p", 100), ForwardConfig{RetryCount: 2}, 200, 2},
+		{"PUT body over the replay limit streams, no retry", "PUT", strings.Repeat("p", 100), ForwardConfig{RetryCount: 2, MaxReplayBody: 10}, 503, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			hits.Store(0)
+			mu.Lock()
+			bodies = nil
+			mu.Unlock()
+			cfg := tt.cfg
+			cfg.Target = up.URL
+			front := fwFront(t, fwNew(t, cfg), nil)
+			req, _ := http.NewRequest(tt.method, front.URL+"/orders", strings.NewReader(tt.body))
+			resp, body := fwGet(t, req)
+			if resp.StatusCode != tt.wantStatus || hits.Load() != tt.wantHits {
+				t.Fatalf("status %d, hits %d; want %d, %d", resp.StatusCode, hits.Load(), tt.wantStatus, tt.wantHits)
+			}
+			if tt.wantStatus == 200 && string(body) != tt.body {
+				t.Errorf("answer %q, want the body echoed", body)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			for i, b := range bodies {
+				if b != tt.body {
+					t.Errorf("attempt %d sent body %q, want %q", i+1, b, tt.body)
+				}
+			}
+		})
+	}
+}

@@ -30,7 +30,7 @@ type tokenSource struct {
 
 	mu           sync.Mutex
 	token        string
-	expiry       time.Time // zero: unknown, valid until rejected
+	expiry       time.Time // renew from then on; zero: unknown, valid until rejected
 	refreshToken string
 	issued       []string // every token seen, for redaction
 	flight       *tokenFlight
@@ -82,8 +82,7 @@ func (ts *tokenSource) canRefresh() bool {
 func (ts *tokenSource) get(ctx context.Context, stale string) (string, error) {
 	ts.mu.Lock()
 	if ts.flight == nil {
-		valid := ts.token != "" && ts.token != stale &&
-			(ts.expiry.IsZero() || time.Now().Before(ts.expiry.Add(-expirySkew)))
+		valid := ts.token != "" && ts.token != stale && (ts.expiry.IsZero() || time.Now().Before(ts.expiry))
 		if valid || (ts.token != "" && !ts.canRefresh()) {
 			tok := ts.token
 			ts.mu.Unlock()
@@ -185,7 +184,9 @@ func (ts *tokenSource) fetch(ctx context.Context) (string, time.Time, error) {
 	}
 	var expiry time.Time
 	if secs, err := tr.ExpiresIn.Int64(); err == nil && secs > 0 {
-		expiry = time.Now().Add(time.Duration(secs) * time.Second)
+		// Renew a little early, but never sooner than halfway through a short lifetime.
+		life := time.Duration(secs) * time.Second
+		expiry = time.Now().Add(life - min(expirySkew, life/2))
 	}
 	ts.mu.Lock()
 	if tr.RefreshToken != "" {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -158,42 +159,61 @@ func (rd *redactor) record(e *entry, withHeaders bool) RequestRecord {
 	return rec
 }
 
-// ring keeps the last len(buf) requests.
+// ring keeps the last len(buf) requests. It is also the request log's queue: the writer
+// goroutine copies out what was added since it last looked (see since).
 type ring struct {
 	mu   sync.Mutex
 	buf  []entry
-	next int // index the next entry goes to
-	full bool
+	seq  uint64 // entries ever added; the next goes to buf[seq%len(buf)]
+	wake chan struct{}
 }
 
 func newRing(size int) *ring {
 	if size < 1 {
 		size = 1
 	}
-	return &ring{buf: make([]entry, size)}
+	return &ring{buf: make([]entry, size), wake: make(chan struct{}, 1)}
 }
 
 func (r *ring) add(e *entry) {
 	r.mu.Lock()
-	r.buf[r.next] = *e
-	r.next++
-	if r.next == len(r.buf) {
-		r.next, r.full = 0, true
-	}
+	r.buf[r.seq%uint64(len(r.buf))] = *e
+	r.seq++
 	r.mu.Unlock()
+	select { // nudge the log writer, never wait for it
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// since appends to dst the entries added from sequence number next on, oldest first, and
+// returns the sequence number to ask for next time and how many entries were overwritten
+// before they could be read.
+func (r *ring) since(dst []entry, next uint64) ([]entry, uint64, uint64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var lost uint64
+	if size := uint64(len(r.buf)); r.seq-next > size {
+		lost = r.seq - next - size
+		next = r.seq - size
+	}
+	for ; next < r.seq; next++ {
+		dst = append(dst, r.buf[next%uint64(len(r.buf))])
+	}
+	return dst, next, lost
 }
 
 // recent returns up to limit entries, newest first, that keep returns true for.
 func (r *ring) recent(limit int, keep func(*entry) bool) []entry {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	n := r.next
-	if r.full {
-		n = len(r.buf)
+	n := uint64(len(r.buf))
+	if r.seq < n {
+		n = r.seq
 	}
 	var out []entry
-	for i := 0; i < n && len(out) < limit; i++ {
-		e := &r.buf[(r.next-1-i+len(r.buf))%len(r.buf)]
+	for i := uint64(0); i < n && len(out) < limit; i++ {
+		e := &r.buf[(r.seq-1-i)%uint64(len(r.buf))]
 		if keep(e) {
 			out = append(out, *e)
 		}
@@ -210,27 +230,35 @@ const (
 	LogJSON LogFormat = "json" // one RequestRecord (without headers) per line
 )
 
-// logger writes one line per request from its own goroutine, through a buffer flushed whenever
-// the queue runs empty, so a slow terminal never sits on the request path.
+// logger writes one line per request from its own goroutine. It reads the requests from the
+// ring buffer in batches (woken by the first request after a pause, then at most every
+// logBatch), so the request path never formats, never waits for a slow terminal and makes no
+// system call for the log. A writer that falls more than the ring's size behind loses lines,
+// and says how many.
 type logger struct {
 	w      *bufio.Writer
 	format LogFormat
 	rd     *redactor
-	ch     chan entry
-	done   chan struct{} // closed by close: stop accepting
+	ring   *ring
+	done   chan struct{} // closed by close
 	exited chan struct{} // closed when the writer goroutine is gone
 	once   sync.Once
 	line   []byte
+	batch  []entry
+	next   uint64 // ring sequence number of the next entry to write
 	json   bytes.Buffer
 	enc    *json.Encoder // into json, HTML escaping off so queries keep their &
 }
 
-func newLogger(w io.Writer, format LogFormat, rd *redactor) *logger {
+// logBatch is the longest a request waits in the ring before its line is written under load.
+const logBatch = 20 * time.Millisecond
+
+func newLogger(w io.Writer, format LogFormat, rd *redactor, r *ring) *logger {
 	l := &logger{
 		w:      bufio.NewWriterSize(w, 32<<10),
 		format: format,
 		rd:     rd,
-		ch:     make(chan entry, 4096),
+		ring:   r,
 		done:   make(chan struct{}),
 		exited: make(chan struct{}),
 	}
@@ -240,36 +268,37 @@ func newLogger(w io.Writer, format LogFormat, rd *redactor) *logger {
 	return l
 }
 
-// log queues e; it waits when the queue is full (back-pressure rather than lost lines) and
-// drops e once the logger is closed.
-func (l *logger) log(e *entry) {
-	select {
-	case l.ch <- *e:
-	case <-l.done:
-	}
-}
-
 func (l *logger) run() {
 	defer close(l.exited)
 	for {
 		select {
-		case e := <-l.ch:
-			l.write(&e)
-			if len(l.ch) == 0 {
-				l.w.Flush()
-			}
+		case <-l.ring.wake:
 		case <-l.done:
-			for {
-				select {
-				case e := <-l.ch:
-					l.write(&e)
-				default:
-					l.w.Flush()
-					return
-				}
-			}
+			l.drain()
+			return
+		}
+		l.drain()
+		select { // let a batch gather
+		case <-time.After(logBatch):
+		case <-l.done:
+			l.drain()
+			return
 		}
 	}
+}
+
+// drain writes every entry added since the last drain and flushes.
+func (l *logger) drain() {
+	var lost uint64
+	l.batch, l.next, lost = l.ring.since(l.batch[:0], l.next)
+	if lost > 0 {
+		fmt.Fprintf(l.w, "(%d requests not logged: the log could not keep up)\n", lost)
+	}
+	for i := range l.batch {
+		l.write(&l.batch[i])
+		l.batch[i] = entry{} // do not keep header maps alive
+	}
+	l.w.Flush()
 }
 
 func (l *logger) write(e *entry) {
@@ -320,7 +349,7 @@ func appendLatency(b []byte, d time.Duration) []byte {
 	return append(b, "ms"...)
 }
 
-// close stops the logger and waits until every queued line is written.
+// close writes what is left and stops the logger.
 func (l *logger) close() {
 	l.once.Do(func() { close(l.done) })
 	<-l.exited

@@ -125,7 +125,7 @@ func NewServer(cfg Config) (*Server, error) {
 		if format != LogText && format != LogJSON {
 			return nil, fmt.Errorf("new server: invalid log format %q (want text or json)", format)
 		}
-		s.log = newLogger(cfg.Log, format, s.redact)
+		s.log = newLogger(cfg.Log, format, s.redact, s.recent)
 	}
 	s.recorder.New = func() any { return new(recorder) }
 	return s, nil
@@ -240,10 +240,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.metrics.Observe(match.Operation, status, e.latency)
 	s.counts.add(e.side, status)
-	s.recent.add(&e)
-	if s.log != nil {
-		s.log.log(&e)
-	}
+	s.recent.add(&e) // also queues the request log's line
 	rec.ResponseWriter = nil
 	s.recorder.Put(rec)
 }

@@ -436,3 +436,35 @@ func decode[T any](t *testing.T, w *httptest.ResponseRecorder) T {
 	}
 	return v
 }
+
+func TestRingSince(t *testing.T) {
+	r := newRing(3)
+	add := func(paths ...string) {
+		for _, p := range paths {
+			r.add(&entry{path: p})
+		}
+	}
+	paths := func(es []entry) string {
+		var out []string
+		for _, e := range es {
+			out = append(out, e.path)
+		}
+		return strings.Join(out, " ")
+	}
+	add("/a", "/b")
+	got, next, lost := r.since(nil, 0)
+	if paths(got) != "/a /b" || next != 2 || lost != 0 {
+		t.Fatalf("since(0) = %q, %d, %d", paths(got), next, lost)
+	}
+	add("/c", "/d", "/e", "/f", "/g")
+	got, next, lost = r.since(nil, next)
+	if paths(got) != "/e /f /g" || next != 7 || lost != 2 {
+		t.Fatalf("since after overflow = %q, %d, %d; want the last 3 and 2 lost", paths(got), next, lost)
+	}
+	if got, _, _ = r.since(nil, next); len(got) != 0 {
+		t.Fatalf("nothing new, got %q", paths(got))
+	}
+	if recent := r.recent(10, func(*entry) bool { return true }); paths(recent) != "/g /f /e" {
+		t.Fatalf("recent = %q, want newest first", paths(recent))
+	}
+}

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# bench/load.sh: the real binary under load on loopback, next to bare Go baselines, same run.
+#
+#   mock:  mockloop serve (mock mode, petstore GET /pet/findByStatus) vs a bare net/http server
+#          returning the same bytes              target: >= 0.9x throughput, p99 <= 1.5x
+#   proxy: mockloop serve --mode proxy vs a bare httputil.ReverseProxy, both to the same
+#          loopback upstream                      target: >= 0.9x throughput
+#   load:  the 13 MB GitHub spec: mockloop's cold start to first response and peak RSS, next to a
+#          plain kin-openapi load of the same file
+#
+# Environment: DURATION (default 10s per run), ROUNDS (default 2, alternating), THREADS (2),
+# CONNECTIONS (64), SPECS (default ../shared/specs), MOCKLOOP_BIN (default: built from this tree),
+# SKIP_GITHUB=1 to skip the large-spec part. Needs wrk (installed with apt-get when missing),
+# curl and /usr/bin/time.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+DURATION=${DURATION:-10s}
+ROUNDS=${ROUNDS:-2}
+THREADS=${THREADS:-2}
+CONNECTIONS=${CONNECTIONS:-64}
+SPECS=${SPECS:-../shared/specs}
+PETSTORE=$SPECS/petstore-3.0.json
+GITHUB=$SPECS/api.github.com.json
+PATH_Q='/v2/pet/findByStatus?status=available'
+AUTH='Authorization: Bearer bench'
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+if ! command -v wrk >/dev/null; then
+	echo "installing wrk..." >&2
+	apt-get update >/dev/null && apt-get install -y wrk >/dev/null
+fi
+[ -f "$PETSTORE" ] || { echo "bench: $PETSTORE not found (set SPECS)" >&2; exit 2; }
+
+echo "building..." >&2
+if [ -z "${MOCKLOOP_BIN:-}" ]; then
+	go build -o "$work/mockloop" ./cmd/mockloop
+	MOCKLOOP_BIN=$work/mockloop
+fi
+go build -o "$work/baseline" ./bench/baseline
+go build -o "$work/kinload" ./bench/kinload
+
+# start NAME CMD...: run in the background, stderr to $work/NAME.err, wait for "listening on",
+# set $addr.
+start() {
+	local name=$1; shift
+	"$@" 2>"$work/$name.err" &
+	pids+=($!)
+	for _ in $(seq 1 600); do
+		addr=$(grep -o 'listening on http://[0-9.:]*' "$work/$name.err" | head -1 | sed 's|listening on http://||') || true
+		[ -n "$addr" ] && return 0
+		sleep 0.05
+	done
+	echo "bench: $name did not start:" >&2; cat "$work/$name.err" >&2; exit 2
+}
+
+# to_ms VALUE: wrk latency (12.3us, 1.2ms, 1.1s) in milliseconds.
+to_ms() {
+	awk -v v="$1" 'BEGIN {
+		n = v + 0
+		if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n *= 1; else if (v ~ /s$/) n *= 1000
+		printf "%.3f", n }'
+}
+
+# load URL HEADER...: prints "RPS P99MS" for one wrk run (after a short warm-up).
+load() {
+	local url=$1; shift
+	local hdr=()
+	for h in "$@"; do hdr+=(-H "$h"); done
+	wrk -t"$THREADS" -c"$CONNECTIONS" -d1s "${hdr[@]}" "$url" >/dev/null
+	local out
+	out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "${hdr[@]}" "$url")
+	local non2xx
+	non2xx=$(echo "$out" | awk '/Non-2xx/ {print $NF}')
+	if [ -n "$non2xx" ]; then echo "bench: $url answered $non2xx non-2xx responses" >&2; exit 2; fi
+	local rps p99
+	rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+	p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
+	echo "$rps $(to_ms "$p99")"
+}
+
+# compare LABEL URL_A URL_B HEADER...: ROUNDS alternating runs; prints both and the ratios.
+compare() {
+	local label=$1 a=$2 b=$3; shift 3
+	local ra=() rb=() pa=() pb=()
+	for r in $(seq 1 "$ROUNDS"); do
+		read -r x y < <(load "$a" "$@"); ra+=("$x"); pa+=("$y")
+		read -r x y < <(load "$b" "$@"); rb+=("$x"); pb+=("$y")
+		echo "  round $r: mockloop ${ra[-1]} req/s p99 ${pa[-1]} ms | baseline ${rb[-1]} req/s p99 ${pb[-1]} ms" >&2
+	done
+	awk -v label="$label" -v ra="${ra[*]}" -v rb="${rb[*]}" -v pa="${pa[*]}" -v pb="${pb[*]}" 'BEGIN {
+		n = split(ra, A, " "); split(rb, B, " "); split(pa, PA, " "); split(pb, PB, " ")
+		for (i = 1; i <= n; i++) { sa += A[i]; sb += B[i]; spa += PA[i]; spb += PB[i] }
+		sa /= n; sb /= n; spa /= n; spb /= n
+		printf "%-6s mockloop %9.0f req/s  p99 %7.3f ms\n", label, sa, spa
+		printf "%-6s baseline %9.0f req/s  p99 %7.3f ms\n", label, sb, spb
+		printf "%-6s ratio    %9.3fx throughput, p99 %.2fx\n", label, sa / sb, spa / spb }'
+}
+
+echo "== mock: GET $PATH_Q on $(basename "$PETSTORE") (wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $ROUNDS rounds)"
+start mock "$MOCKLOOP_BIN" serve --spec "$PETSTORE" --addr 127.0.0.1:0
+mock=$addr
+curl -sf -H "$AUTH" -o "$work/body" "http://$mock$PATH_Q"
+echo "   mock body: $(wc -c <"$work/body") bytes (the baseline serves the same bytes); request log on, to a file"
+start base "$work/baseline" -body "$work/body"
+base=$addr
+compare mock "http://$mock$PATH_Q" "http://$base$PATH_Q" "$AUTH"
+
+echo "== proxy: mockloop serve --mode proxy vs httputil.ReverseProxy, to the same upstream"
+start upstream "$work/baseline" -body "$work/body"
+upstream=$addr
+start mproxy "$MOCKLOOP_BIN" serve --spec "$PETSTORE" --mode proxy --target "http://$upstream" --addr 127.0.0.1:0
+mproxy=$addr
+start bproxy "$work/baseline" -proxy "http://$upstream"
+bproxy=$addr
+compare proxy "http://$mproxy$PATH_Q" "http://$bproxy$PATH_Q" "$AUTH"
+
+if [ "${SKIP_GITHUB:-}" = 1 ] || [ ! -f "$GITHUB" ]; then exit 0; fi
+echo "== load: $(basename "$GITHUB") ($(du -h "$GITHUB" | cut -f1))"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+t0=$(date +%s%N)
+/usr/bin/time -v -o "$work/gh.time" "$MOCKLOOP_BIN" serve --spec "$GITHUB" --addr "127.0.0.1:$port" --quiet 2>"$work/gh.err" &
+ghpid=$!
+until curl -s -o /dev/null "http://127.0.0.1:$port/"; do
+	kill -0 "$ghpid" 2>/dev/null || { cat "$work/gh.err" >&2; exit 2; }
+	sleep 0.01
+done
+t1=$(date +%s%N)
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/")
+pkill -INT -P "$ghpid" 2>/dev/null || true
+wait "$ghpid" || true
+rss=$(awk -F: '/Maximum resident/ {gsub(/ /, "", $2); print $2}' "$work/gh.time")
+ops=$(grep -o '[0-9]* operations' "$work/gh.err" | head -1)
+printf "mockloop serve: first response (GET / -> %s) %d ms after start, peak RSS %d MB (%s)\n" \
+	"$code" $(((t1 - t0) / 1000000)) $((rss / 1024)) "$ops"
+/usr/bin/time -v -o "$work/kin.time" "$work/kinload" "$GITHUB" >"$work/kin.out"
+rss=$(awk -F: '/Maximum resident/ {gsub(/ /, "", $2); print $2}' "$work/kin.time")
+elapsed=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$work/kin.time")
+printf "kin-openapi load: %s (process wall %s), peak RSS %d MB\n" "$(cat "$work/kin.out")" "$elapsed" $((rss / 1024))

@@ -38,7 +38,11 @@ func run(addr, bodyFile, contentType, target string) error {
 		if err != nil {
 			return err
 		}
-		h = &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) {
+		// The same pool size as mockloop's forwarder: the default transport keeps only two idle
+		// connections per host, which would measure connection churn, not proxying.
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConns, tr.MaxIdleConnsPerHost = 512, 256
+		h = &httputil.ReverseProxy{Transport: tr, Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(u)
 			pr.SetXForwarded()
 		}}

@@ -194,12 +194,23 @@ func buildRequest(ctx context.Context, op *spec.Operation, a operationArgs) (*ht
 		if err != nil {
 			return nil, fmt.Errorf("header %q: %w", name, err)
 		}
+		if !validHeaderName(name) {
+			return nil, fmt.Errorf("header %q: not a valid header name", name)
+		}
+		if strings.ContainsAny(s, "\r\n\x00") {
+			return nil, fmt.Errorf("header %q: line breaks and NUL are not allowed in a value", name)
+		}
 		req.Header.Set(name, s)
 	}
 	for _, name := range sortedKeys(a.Cookie) {
 		s, err := scalarString(a.Cookie[name])
 		if err != nil {
 			return nil, fmt.Errorf("cookie %q: %w", name, err)
+		}
+		if !validHeaderName(name) || strings.ContainsFunc(s, func(r rune) bool {
+			return r < 0x21 || r > 0x7e || r == '"' || r == ',' || r == ';' || r == '\\'
+		}) {
+			return nil, fmt.Errorf("cookie %q: not a valid cookie name or value", name)
 		}
 		req.AddCookie(&http.Cookie{Name: name, Value: s})
 	}
@@ -210,6 +221,23 @@ func buildRequest(ctx context.Context, op *spec.Operation, a operationArgs) (*ht
 		req.Header.Set("Accept", "application/json, */*;q=0.8")
 	}
 	return req, nil
+}
+
+// validHeaderName reports whether name is an RFC 9110 token.
+func validHeaderName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // scalarString formats a parameter value: strings as is, numbers as written, booleans as

@@ -10,11 +10,15 @@ import (
 
 func loadPets(t *testing.T) *spec.Document {
 	t.Helper()
-	doc, err := spec.Load(context.Background(), "testdata/pets.yaml", spec.Options{})
+	doc, err := loadPetsDoc()
 	if err != nil {
 		t.Fatal(err)
 	}
 	return doc
+}
+
+func loadPetsDoc() (*spec.Document, error) {
+	return spec.Load(context.Background(), "testdata/pets.yaml", spec.Options{})
 }
 
 func findOp(t *testing.T, doc *spec.Document, key string) *spec.Operation {

@@ -286,6 +286,8 @@ func TestCreateCallDeletePlugin(t *testing.T) {
 			"missing path param": {},
 			"unknown key":        {"path": map[string]any{"petId": 1}, "petId": 1},
 			"object as param":    {"path": map[string]any{"petId": map[string]any{}}},
+			"header injection":   {"path": map[string]any{"petId": 1}, "header": map[string]any{"X-A": "b\r\nX-B: c"}},
+			"bad header name":    {"path": map[string]any{"petId": 1}, "header": map[string]any{"X A": "b"}},
 		} {
 			res := fx.call(t, "pets_get_pet_by-id", args, nil)
 			if !res.IsError || errorText(res) == "" {

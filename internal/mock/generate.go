@@ -446,7 +446,8 @@ func (g *generator) object(s *openapi3.Schema, name string, depth int, minimal b
 	if extra != nil && len(s.Properties) == 0 && len(m) == 0 && !minimal {
 		m["additionalProp1"] = g.ref(extra, depth+1)
 	}
-	for i := 1; uint64(len(m)) < s.MinProps && allowExtra && i <= maxItemsCap; i++ {
+	for i := 1; uint64(len(m)) < s.MinProps && allowExtra && i <= maxItemsCap && g.nodes <= hardBudget; i++ {
+		g.nodes++
 		k := fmt.Sprintf("additionalProp%d", i)
 		if _, ok := m[k]; ok {
 			continue
@@ -482,7 +483,8 @@ func (g *generator) array(s *openapi3.Schema, depth int, minimal bool) any {
 	if s.UniqueItems {
 		seen = map[string]bool{}
 	}
-	for i, tries := 0, 0; len(out) < n && tries < 3*n+6; tries++ {
+	for i, tries := 0, 0; len(out) < n && tries < 3*n+6 && g.nodes <= hardBudget; tries++ {
+		g.nodes++
 		var v any
 		switch {
 		case i < len(s.PrefixItems):

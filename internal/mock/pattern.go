@@ -58,6 +58,9 @@ func genPattern(rng *rand.Rand, p string, minLen, maxLen int) (string, bool) {
 	if cp == nil {
 		return "", false
 	}
+	if maxLen < 0 || maxLen > maxPatternRunes {
+		maxLen = maxPatternRunes
+	}
 	for try := 0; try < 12; try++ {
 		var b strings.Builder
 		// Later tries lean towards longer strings to reach a minLength.
@@ -123,7 +126,7 @@ func genRegexp(rng *rand.Rand, re *syntax.Regexp, b *strings.Builder, extra int)
 		if hi > lo {
 			n = lo + rng.IntN(hi-lo+1)
 		}
-		for i := 0; i < n && len(re.Sub) > 0; i++ {
+		for i := 0; i < n && len(re.Sub) > 0 && b.Len() <= maxPatternRunes*4; i++ {
 			genRegexp(rng, re.Sub[0], b, extra)
 		}
 	default:

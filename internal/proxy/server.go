@@ -192,18 +192,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.admin(w, r)
 		return
 	}
-	if r.Body != nil && r.Body != http.NoBody && s.maxBody > 0 {
-		r.Body = http.MaxBytesReader(w, r.Body, s.maxBody)
-	}
-
 	rec := s.recorder.Get().(*recorder)
 	rec.ResponseWriter, rec.status, rec.side, rec.rule, rec.fallback = w, 0, ModeMock, "", ""
 
 	match := s.cfg.Doc.Find(r.Method, r.URL.Path)
 	side, fallback := s.decide(rec, r, match.Operation)
+	if r.Body != nil && r.Body != http.NoBody && s.maxBody > 0 && rec.status == 0 {
+		if r.ContentLength > s.maxBody {
+			problem.Write(rec, problem.Details{Status: http.StatusRequestEntityTooLarge,
+				Detail: fmt.Sprintf("the request body has %d bytes; this server accepts at most %d", r.ContentLength, s.maxBody)})
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, s.maxBody)
+	}
 	switch {
 	case rec.status != 0:
-		// decide already answered (a bad override header).
+		// Already answered: a bad override header, or a body over the limit.
 	case side == ModeProxy:
 		rec.side = ModeProxy
 		var fb func(string)

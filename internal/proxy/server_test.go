@@ -247,8 +247,17 @@ func TestNewServerRefuses(t *testing.T) {
 
 func TestMaxBody(t *testing.T) {
 	s := newTestServer(t, Config{MaxBodyBytes: 10})
-	if w := do(s, "POST", "/pets", nil, "0123456789abcdef"); w.Code != http.StatusRequestEntityTooLarge {
-		t.Errorf("16-byte body with a 10-byte limit: status %d, want 413", w.Code)
+	w := do(s, "POST", "/pets", nil, "0123456789abcdef")
+	if w.Code != http.StatusRequestEntityTooLarge || !strings.Contains(w.Body.String(), "at most 10") {
+		t.Errorf("16-byte body with a 10-byte limit: %d %s, want 413 from the server", w.Code, w.Body)
+	}
+	// Without a Content-Length the limit trips while the body is read.
+	r := httptest.NewRequest("POST", "/pets", io.MultiReader(strings.NewReader("0123456789"), strings.NewReader("abcdef")))
+	r.ContentLength = -1
+	rw := httptest.NewRecorder()
+	s.ServeHTTP(rw, r)
+	if rw.Code != http.StatusRequestEntityTooLarge {
+		t.Errorf("streamed 16-byte body: status %d, want 413 from the reader", rw.Code)
 	}
 	if w := do(s, "POST", "/pets", nil, "0123"); w.Code != http.StatusOK {
 		t.Errorf("4-byte body: status %d, want 200", w.Code)

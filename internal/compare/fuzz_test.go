@@ -2,7 +2,10 @@ package compare
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
+
+	"github.com/yalp/jsonpath"
 )
 
 // FuzzCompareJSON: the parser accepts exactly what encoding/json accepts, comparison never
@@ -54,5 +57,32 @@ func FuzzCompareJSON(f *testing.F) {
 			}
 			c.Compare(Response{Status: 200, Body: a}, Response{Status: 201, Body: b})
 		}
+	})
+}
+
+// FuzzPattern: any ignore pattern either compiles (exactly when yalp/jsonpath accepts it) or
+// is an error naming it; a compiled pattern never panics while matching.
+func FuzzPattern(f *testing.F) {
+	for _, p := range []string{"$", "$.a", "$..a", "$.*", "$[*]", `$["a b"]`, "$[0,1]", "$[1:-1:2]", "$[::-1]",
+		"$..*", "$..[0]", `$["a","b"]`, "$.a[", "$[?(@.a)]", "$[(@.length)]", "x", "$.", "$[-1]", "$[a:b]"} {
+		f.Add(p)
+	}
+	doc, err := ParseJSON([]byte(`{"a":[{"b":1,"a":[2,{"a b":3}]}],"b":{"a":[]},"a b":[[0],[1,2,3]]}`))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, p string) {
+		_, yerr := jsonpath.Prepare(p)
+		c, err := Compile(Options{IgnoreFields: []string{"$" + strings.TrimPrefix(p, "$")}})
+		if strings.HasPrefix(p, "$") && (yerr == nil) != (err == nil) {
+			t.Fatalf("%q: yalp err %v, Compile err %v", p, yerr, err)
+		}
+		if err != nil {
+			if !strings.Contains(err.Error(), "bad path") {
+				t.Fatalf("%q: error does not name the pattern: %v", p, err)
+			}
+			return
+		}
+		c.CompareDocuments(doc, doc)
 	})
 }

@@ -53,7 +53,7 @@ type pluginCreateOptions struct {
 func newPluginCreateCmd(f *Factory, runF func(*pluginCreateOptions) error) *cobra.Command {
 	opts := &pluginCreateOptions{}
 	cmd := &cobra.Command{
-		Use:   "create NAME",
+		Use:   "create [NAME]",
 		Short: "Create a plugin from a spec, a mode, a target and credentials",
 		Long: `Create a plugin: a named configuration that serve, test run and mcp read.
 
@@ -170,7 +170,11 @@ func runPluginCreate(ctx context.Context, opts *pluginCreateOptions) error {
 		}
 		return err
 	}
-	res := pluginCreateResult{Plugin: p.Masked(), File: store.Path(p.Name), SpecTitle: doc.Title(), Operations: len(doc.Operations)}
+	file := store.Path(p.Name)
+	if abs, err := filepath.Abs(file); err == nil {
+		file = abs
+	}
+	res := pluginCreateResult{Plugin: p.Masked(), File: file, SpecTitle: doc.Title(), Operations: len(doc.Operations)}
 	switch opts.Output {
 	case "json":
 		return writeJSON(opts.IO.Out, res)
@@ -185,7 +189,7 @@ func printCreateSummary(w io.Writer, r pluginCreateResult) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "created plugin %s\n", p.Name)
 	fmt.Fprintf(&b, "  mode:   %s\n", p.Mode)
-	fmt.Fprintf(&b, "  spec:   %s (%s, %d operations)\n", r.SpecTitle, p.Spec, r.Operations)
+	fmt.Fprintf(&b, "  spec:   %s (%s, %s)\n", r.SpecTitle, p.Spec, pluralize(r.Operations, "operation"))
 	if p.TargetURL != "" {
 		fmt.Fprintf(&b, "  target: %s\n", p.TargetURL)
 	}
@@ -224,9 +228,9 @@ func printCreateSummary(w io.Writer, r pluginCreateResult) error {
 }
 
 // buildPlugin turns the options (and the --from-file plugin) into a plugin, checked with
-// Validate. Every problem is a usage error (exit 2) and never quotes a credential value.
+// Validate. String flags override the file when non-empty, the others when given (opts.Set).
+// Every problem is a usage error (exit 2) and never quotes a credential value.
 func buildPlugin(opts *pluginCreateOptions) (*plugin.Plugin, error) {
-	set := func(name string) bool { return opts.Set[name] || opts.FromFile == "" }
 	p := &plugin.Plugin{}
 	if opts.FromFile != "" {
 		data, err := os.ReadFile(opts.FromFile)
@@ -247,7 +251,7 @@ func buildPlugin(opts *pluginCreateOptions) (*plugin.Plugin, error) {
 	if err := plugin.ValidName(p.Name); err != nil {
 		return nil, usageErrorf("%v", err)
 	}
-	if set("spec") && opts.Spec != "" {
+	if opts.Spec != "" {
 		p.Spec = opts.Spec
 	}
 	if p.Spec == "" {
@@ -263,7 +267,7 @@ func buildPlugin(opts *pluginCreateOptions) (*plugin.Plugin, error) {
 		}
 		p.Spec = abs
 	}
-	if set("mode") && opts.Mode != "" {
+	if opts.Mode != "" {
 		p.Mode = opts.Mode
 	}
 	if p.Mode == "" {
@@ -272,7 +276,7 @@ func buildPlugin(opts *pluginCreateOptions) (*plugin.Plugin, error) {
 	if !slices.Contains([]string{plugin.ModeMock, plugin.ModeProxy, plugin.ModeHybrid}, p.Mode) {
 		return nil, usageErrorf("invalid --mode %q: want mock, proxy or hybrid", p.Mode)
 	}
-	if set("target") && opts.Target != "" {
+	if opts.Target != "" {
 		p.TargetURL = opts.Target
 	}
 	if p.TargetURL == "" && p.Mode != plugin.ModeMock {

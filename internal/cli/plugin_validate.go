@@ -30,8 +30,8 @@ func newPluginValidateCmd(f *Factory, runF func(*pluginValidateOptions) error) *
 		Use:   "validate NAME | --spec S",
 		Short: "Validate a plugin and its spec strictly",
 		Long: `Validate a plugin (its mode, target, auth, endpoints and route rules) and its spec, or only
-a spec with --spec. Spec validation is strict: it reports what serve tolerates with a warning,
-such as examples that do not match their schemas.
+a spec with --spec. Spec validation is strict: besides what stops loading, it reports what
+serve tolerates with a warning, such as examples that do not match their schemas.
 
 Exit status: 0 when everything is valid, 1 when the report lists problems, 2 when the plugin
 or the spec cannot be loaded at all.`,
@@ -83,12 +83,11 @@ type validateReport struct {
 	Title          string            `json:"title"`
 	Operations     int               `json:"operations"`
 	Valid          bool              `json:"valid"`
-	Problems       []validateProblem `json:"problems"`
-	Warnings       []validateProblem `json:"warnings"`
+	Problems       []validateProblem `json:"problems"` // strict validation, load warnings included
 }
 
 func runPluginValidate(ctx context.Context, opts *pluginValidateOptions) error {
-	rep := validateReport{Spec: opts.Spec, Problems: []validateProblem{}, Warnings: []validateProblem{}}
+	rep := validateReport{Spec: opts.Spec, Problems: []validateProblem{}}
 	if opts.Name != "" {
 		p, err := plugin.NewStore(opts.PluginsDir).Get(opts.Name)
 		if err != nil {
@@ -113,9 +112,6 @@ func runPluginValidate(ctx context.Context, opts *pluginValidateOptions) error {
 	rep.Operations = len(doc.Operations)
 	for _, pr := range doc.Validate(ctx) {
 		rep.Problems = append(rep.Problems, validateProblem{Location: pr.Location, Message: pr.Message})
-	}
-	for _, w := range doc.Warnings {
-		rep.Warnings = append(rep.Warnings, validateProblem{Location: w.Location, Message: w.Message})
 	}
 	rep.Valid = len(rep.Problems) == 0 && len(rep.PluginProblems) == 0
 	if opts.Output == "json" {
@@ -152,15 +148,9 @@ func printValidateReport(w io.Writer, r validateReport) error {
 	if len(r.Problems) > 0 {
 		status = pluralize(len(r.Problems), "problem")
 	}
-	if len(r.Warnings) > 0 {
-		status += ", " + pluralize(len(r.Warnings), "warning")
-	}
 	fmt.Fprintf(&b, "spec %s (%s, %s, %s): %s\n", r.Spec, r.Title, version, pluralize(r.Operations, "operation"), status)
 	for _, p := range r.Problems {
 		fmt.Fprintf(&b, "  %s\n", problemLine(p))
-	}
-	for _, p := range r.Warnings {
-		fmt.Fprintf(&b, "  warning: %s\n", problemLine(p))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

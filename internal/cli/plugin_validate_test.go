@@ -102,16 +102,14 @@ func TestPluginValidateRun(t *testing.T) {
 func TestPrintValidateReport(t *testing.T) {
 	var b strings.Builder
 	rep := validateReport{Plugin: "p", Spec: "s.yaml", SpecVersion: "2.0", Title: "T", Operations: 1,
-		Problems: []validateProblem{{Location: "/paths/~1a/get (line 7)", Message: "bad"}, {Message: "no location"}},
-		Warnings: []validateProblem{{Location: "/x", Message: "w"}}}
+		Problems: []validateProblem{{Location: "/paths/~1a/get (line 7)", Message: "bad"}, {Message: "no location"}}}
 	if err := printValidateReport(&b, rep); err != nil {
 		t.Fatal(err)
 	}
 	want := "plugin p: valid\n" +
-		"spec s.yaml (T, Swagger 2.0, 1 operation): 2 problems, 1 warning\n" +
+		"spec s.yaml (T, Swagger 2.0, 1 operation): 2 problems\n" +
 		"  /paths/~1a/get (line 7): bad\n" +
-		"  no location\n" +
-		"  warning: /x: w\n"
+		"  no location\n"
 	if b.String() != want {
 		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
 	}

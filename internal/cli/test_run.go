@@ -591,8 +591,13 @@ func newRunComparer(flags comparisonFlags, set func(string) bool) *runComparer {
 	return rc
 }
 
+// toolHeaders are set by mockloop itself (which side answered, which rule): never a
+// difference between mock and live.
+var toolHeaders = []string{proxy.HeaderMode, proxy.HeaderRule, proxy.HeaderFallback}
+
 func (rc *runComparer) compiled(c plugin.Comparison) (*compare.Comparer, error) {
 	rc.force(&c)
+	c.IgnoreHeaders = append(slices.Clip(c.IgnoreHeaders), toolHeaders...)
 	key, err := json.Marshal(c)
 	if err != nil {
 		return nil, err

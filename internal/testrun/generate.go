@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/mockloop/mockloop/internal/mock"
@@ -198,22 +199,39 @@ func yamlNumbers(v any) any {
 	return v
 }
 
-// DeclaredStatus is the status of the response the mock answers with by default: the lowest
-// numeric 2xx the operation declares. ok is false when it declares none (then any 2xx passes).
+// DeclaredStatus is the status of the response the mock answers with by default, as the mock
+// engine chooses it: the lowest numeric 2xx the operation declares; with only a 2XX range or
+// a default response, any 2xx (ok is false); with no success response at all, the first
+// declared code in key order (a spec that only documents 400 and 404 gets 400).
 func DeclaredStatus(op *spec.Operation) (int, bool) {
 	if op.Op == nil || op.Op.Responses == nil {
 		return 0, false
 	}
-	var codes []int
-	for k := range op.Op.Responses.Map() {
-		var c int
-		if _, err := fmt.Sscanf(k, "%d", &c); err == nil && len(k) == 3 && c >= 200 && c < 300 {
-			codes = append(codes, c)
+	keys := op.Op.Responses.Keys()
+	sort.Strings(keys)
+	var first string
+	for _, k := range keys {
+		if op.Op.Responses.Value(k) == nil || op.Op.Responses.Value(k).Value == nil {
+			continue
+		}
+		if strings.HasPrefix(k, "2") || k == "default" {
+			if c, err := strconv.Atoi(k); err == nil {
+				return c, true
+			}
+			return 0, false
+		}
+		if first == "" {
+			first = k
 		}
 	}
-	if len(codes) == 0 {
+	if first == "" {
 		return 0, false
 	}
-	sort.Ints(codes)
-	return codes[0], true
+	if c, err := strconv.Atoi(first); err == nil && c >= 100 && c <= 599 {
+		return c, true
+	}
+	if len(first) == 3 && first[0] >= '1' && first[0] <= '5' {
+		return int(first[0]-'0') * 100, true
+	}
+	return 0, false
 }

@@ -6,7 +6,6 @@
 package mock
 
 import (
-	"hash/fnv"
 	"maps"
 	"net/http"
 	"slices"
@@ -51,7 +50,23 @@ type operation struct {
 	preferred *response   // the default choice: lowest 2xx, else default, else first
 	security  []requirement
 	codes     string // the declared response keys, for error messages
+
+	// Validation of a request without a body depends only on its path, query and the
+	// declared header and cookie parameters: results are cached, bounded, by those.
+	headerParams []string
+	cookieParams bool
+	verdictMu    sync.Mutex
+	verdicts     map[string]verdict
 }
+
+// verdict is a cached request validation result.
+type verdict struct {
+	status int
+	items  []problem.Item
+}
+
+// maxVerdicts bounds each operation's cache of validation results.
+const maxVerdicts = 1024
 
 type response struct {
 	key     string // "200", "2XX", "default"
@@ -157,6 +172,17 @@ func (e *Engine) prepare(op *spec.Operation) *operation {
 	}
 	od.codes = strings.Join(keys, ", ")
 	od.security = e.requirements(op)
+	for _, p := range op.Parameters {
+		if p.Value == nil {
+			continue
+		}
+		switch p.Value.In {
+		case openapi3.ParameterInHeader:
+			od.headerParams = append(od.headerParams, p.Value.Name)
+		case openapi3.ParameterInCookie:
+			od.cookieParams = true
+		}
+	}
 	return od
 }
 
@@ -319,7 +345,8 @@ func (od *operation) choose(pref prefer, accept []string) (*response, int, *medi
 		}
 		status, _ = strconv.Atoi(pref.code)
 	}
-	ranges := parseAccept(accept)
+	var buf [8]acceptRange
+	ranges := parseAccept(buf[:0], accept)
 	if pref.example != "" {
 		candidates := []*response{resp}
 		if pref.code == "" {
@@ -466,14 +493,17 @@ func (e *Engine) defaultExample(md *media) ([]byte, bool) {
 	return nil, false
 }
 
+// requestSeed is FNV-1a over the operation key, path and query (no allocation).
 func requestSeed(key, path, query string) uint64 {
-	h := fnv.New64a()
-	h.Write([]byte(key))
-	h.Write([]byte{0})
-	h.Write([]byte(path))
-	h.Write([]byte{'?'})
-	h.Write([]byte(query))
-	return h.Sum64()
+	const prime = 1099511628211
+	h := uint64(14695981039346656037)
+	for _, part := range [...]string{key, "\x00", path, "?", query} {
+		for i := 0; i < len(part); i++ {
+			h ^= uint64(part[i])
+			h *= prime
+		}
+	}
+	return h
 }
 
 // headerValues are the declared response headers with generated values: computed once, or
@@ -551,16 +581,19 @@ type acceptRange struct {
 	q        float64
 }
 
-func parseAccept(values []string) []acceptRange {
-	var out []acceptRange
+// parseAccept appends the ranges of the Accept header values to dst.
+func parseAccept(dst []acceptRange, values []string) []acceptRange {
 	for _, v := range values {
-		for _, part := range strings.Split(v, ",") {
+		for v != "" {
+			var part string
+			part, v, _ = strings.Cut(v, ",")
 			part = strings.TrimSpace(part)
 			if part == "" {
 				continue
 			}
 			mt, params, _ := strings.Cut(part, ";")
-			typ, sub, ok := strings.Cut(strings.ToLower(strings.TrimSpace(mt)), "/")
+			mt = strings.TrimSpace(mt)
+			typ, sub, ok := strings.Cut(mt, "/")
 			if !ok {
 				if typ != "*" {
 					continue
@@ -568,7 +601,9 @@ func parseAccept(values []string) []acceptRange {
 				sub = "*"
 			}
 			q := 1.0
-			for _, p := range strings.Split(params, ";") {
+			for params != "" {
+				var p string
+				p, params, _ = strings.Cut(params, ";")
 				k, val, _ := strings.Cut(strings.TrimSpace(p), "=")
 				if strings.EqualFold(strings.TrimSpace(k), "q") {
 					if f, err := strconv.ParseFloat(strings.TrimSpace(val), 64); err == nil {
@@ -576,10 +611,10 @@ func parseAccept(values []string) []acceptRange {
 					}
 				}
 			}
-			out = append(out, acceptRange{typ: typ, sub: sub, q: q})
+			dst = append(dst, acceptRange{typ: typ, sub: sub, q: q})
 		}
 	}
-	return out
+	return dst
 }
 
 // negotiate picks the media type the client accepts with the highest q (the most specific
@@ -612,8 +647,8 @@ func negotiate(ms []*media, ranges []acceptRange) *media {
 // matchRange reports how specifically a matches m: 2 exact, 1 type/*, 0 */*, -1 no match.
 // A declared wildcard media type (*/*, image/*) matches what it covers.
 func matchRange(m *media, a acceptRange) int {
-	typeOK := a.typ == "*" || m.typ == "*" || a.typ == m.typ
-	subOK := a.sub == "*" || m.sub == "*" || a.sub == m.sub
+	typeOK := a.typ == "*" || m.typ == "*" || strings.EqualFold(a.typ, m.typ)
+	subOK := a.sub == "*" || m.sub == "*" || strings.EqualFold(a.sub, m.sub)
 	if !typeOK || !subOK {
 		return -1
 	}

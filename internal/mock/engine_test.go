@@ -434,3 +434,28 @@ func TestParsePrefer(t *testing.T) {
 		})
 	}
 }
+
+// TestValidationCacheKeys checks that cached verdicts are keyed by everything validation
+// reads: the query and the declared header parameters.
+func TestValidationCacheKeys(t *testing.T) {
+	doc := rulesDoc(t)
+	e := New(doc, Options{ValidateRequests: true})
+	steps := []struct {
+		target string
+		header map[string]string
+		want   int
+	}{
+		{"/pets", map[string]string{"X-Request-Id": "bad"}, 400},
+		{"/pets", map[string]string{"X-Request-Id": "5f0c6b1e-9d1a-4c1e-8f7a-2b3c4d5e6f70"}, 200},
+		{"/pets", nil, 200},
+		{"/pets", map[string]string{"X-Request-Id": "bad"}, 400},
+		{"/pets?limit=0", nil, 400},
+		{"/pets?limit=1", nil, 200},
+		{"/pets?limit=0", nil, 400},
+	}
+	for i, st := range steps {
+		if rec := do(t, e, doc, "GET", st.target, st.header, ""); rec.Code != st.want {
+			t.Errorf("step %d %s %v: status %d, want %d", i, st.target, st.header, rec.Code, st.want)
+		}
+	}
+}

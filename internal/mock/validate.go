@@ -196,6 +196,54 @@ func (od *operation) securityText() string {
 // validateRequest checks parameters and body. status is 0 when the request conforms, 400 for
 // parameter or unparseable-body problems, 422 when only a parsed body violates its schema.
 func (e *Engine) validateRequest(r *http.Request, od *operation, pathParams map[string]string) (int, []problem.Item) {
+	if r.Body != nil && r.Body != http.NoBody && r.ContentLength != 0 {
+		return e.validateUncached(r, od, pathParams)
+	}
+	key := verdictKey(r, od)
+	od.verdictMu.Lock()
+	v, ok := od.verdicts[key]
+	od.verdictMu.Unlock()
+	if ok {
+		return v.status, v.items
+	}
+	status, items := e.validateUncached(r, od, pathParams)
+	od.verdictMu.Lock()
+	if od.verdicts == nil || len(od.verdicts) >= maxVerdicts {
+		od.verdicts = make(map[string]verdict)
+	}
+	od.verdicts[key] = verdict{status, items}
+	od.verdictMu.Unlock()
+	return status, items
+}
+
+// verdictKey is what the validation of a bodiless request depends on. The router derives the
+// path parameters from the path, so the path stands for them.
+func verdictKey(r *http.Request, od *operation) string {
+	if len(od.headerParams) == 0 && !od.cookieParams {
+		return r.URL.EscapedPath() + "?" + r.URL.RawQuery
+	}
+	var b strings.Builder
+	b.WriteString(r.URL.EscapedPath())
+	b.WriteByte('?')
+	b.WriteString(r.URL.RawQuery)
+	for _, name := range od.headerParams {
+		b.WriteByte(0)
+		for _, v := range r.Header.Values(name) {
+			b.WriteString(v)
+			b.WriteByte(1)
+		}
+	}
+	if od.cookieParams {
+		b.WriteByte(0)
+		for _, v := range r.Header.Values("Cookie") {
+			b.WriteString(v)
+			b.WriteByte(1)
+		}
+	}
+	return b.String()
+}
+
+func (e *Engine) validateUncached(r *http.Request, od *operation, pathParams map[string]string) (int, []problem.Item) {
 	input := &openapi3filter.RequestValidationInput{
 		Request:    r,
 		PathParams: pathParams,

@@ -453,7 +453,9 @@ func (f *Forwarder) modifyResponse(resp *http.Response) error {
 	if retryStatus(resp.StatusCode) && (!a.last || a.fallback) {
 		return errRetryStatus{resp.StatusCode}
 	}
-	if resp.Body != nil && resp.Body != http.NoBody {
+	// A 101 answer's body is the upgraded connection, which the proxy needs as it is; its
+	// lifetime is the client's business, not the timeout's.
+	if resp.Body != nil && resp.Body != http.NoBody && resp.StatusCode != http.StatusSwitchingProtocols {
 		resp.Body = &idleBody{rc: resp.Body, timer: a.timer, timeout: a.timeout}
 	}
 	if f.modify != nil {

@@ -205,13 +205,21 @@ func (s *Server) loadInitial(ctx context.Context) error {
 // load prepares a plugin: its spec, its handler and its operation tools (not yet named).
 // Failures are kept in the result's err.
 func (s *Server) load(ctx context.Context, p *plugin.Plugin) *loadedPlugin {
-	lp := &loadedPlugin{p: p}
-	doc, err := spec.Load(ctx, p.Spec, spec.Options{Client: s.client, Stdin: strings.NewReader("")})
+	doc, err := s.loadSpec(ctx, p.Spec)
 	if err != nil {
-		lp.err = fmt.Errorf("plugin %q: %w", p.Name, err)
-		return lp
+		return &loadedPlugin{p: p, err: fmt.Errorf("plugin %q: %w", p.Name, err)}
 	}
-	lp.doc = doc
+	return s.loadWith(ctx, p, doc)
+}
+
+// loadSpec loads a spec document; stdin is never read (it is the MCP channel).
+func (s *Server) loadSpec(ctx context.Context, source string) (*spec.Document, error) {
+	return spec.Load(ctx, source, spec.Options{Client: s.client, Stdin: strings.NewReader("")})
+}
+
+// loadWith is load for a plugin whose spec is already loaded.
+func (s *Server) loadWith(ctx context.Context, p *plugin.Plugin, doc *spec.Document) *loadedPlugin {
+	lp := &loadedPlugin{p: p, doc: doc}
 	h, err := s.cfg.NewHandler(ctx, p, doc)
 	if err != nil {
 		lp.err = fmt.Errorf("plugin %q: %w", p.Name, err)

@@ -133,7 +133,7 @@ func (s *Server) createPlugin(ctx context.Context, _ *mcp.CallToolRequest, in cr
 		}
 	}
 	// The spec must load before anything is written, as `plugin create` does.
-	doc, err := spec.Load(ctx, p.Spec, spec.Options{Client: s.client, Stdin: strings.NewReader("")})
+	doc, err := s.loadSpec(ctx, p.Spec)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -143,7 +143,7 @@ func (s *Server) createPlugin(ctx context.Context, _ *mcp.CallToolRequest, in cr
 		}
 		return nil, nil, err
 	}
-	lp := s.load(ctx, p)
+	lp := s.loadWith(ctx, p, doc)
 	if lp.err != nil {
 		return nil, nil, fmt.Errorf("plugin %q saved to %s but not loaded: %w", p.Name, s.cfg.Store.Path(p.Name), lp.err)
 	}

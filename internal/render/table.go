@@ -1,3 +1,6 @@
+// Package render turns results into what a user reads: plain tables (tablewriter), coloured
+// diffs (fatih/color, decided by the caller and passed in as a bool), and JSON, JUnit and HTML
+// reports. It knows the result types of compare and testrun, never the reverse.
 package render
 
 import (

@@ -72,9 +72,10 @@ followed by one line per request (--log-format text|json, --quiet for none). SIG
 stop the server after the requests in flight finish (at most --shutdown-timeout).
 
 Response headers: X-Mockloop-Mode (mock or proxy: who answered), X-Mockloop-Rule (hybrid: the
-rule that matched), X-Mockloop-Fallback (the live failure the mock answered for). A request
-header "X-Mockloop-Mode: mock|proxy" forces the side for that request (--no-mode-override
-ignores it); it is never forwarded.
+rule that matched; absent when none did), X-Mockloop-Fallback (the live failure the mock
+answered for, when the plugin or the rule says "fallback: mock"). A request header
+"X-Mockloop-Mode: mock|proxy" forces the side for that request (--no-mode-override ignores it);
+it is never forwarded. Request bodies over --max-body get 413.
 
 Admin API (JSON; loopback clients only, or anyone with "Authorization: Bearer TOKEN" when
 --admin-token is set):

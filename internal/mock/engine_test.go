@@ -459,3 +459,31 @@ func TestValidationCacheKeys(t *testing.T) {
 		}
 	}
 }
+
+func TestRespond31(t *testing.T) {
+	doc := loadSpec(t, "testdata/rules31.yaml")
+	e := New(doc, Options{ValidateRequests: true})
+	op := doc.Find("POST", "/things").Operation
+	s := e.SampleRequest(op)
+	r := sampleHTTPRequest(op, s)
+	rec := httptest.NewRecorder()
+	e.Respond(rec, r, spec.Match{Operation: op})
+	if rec.Code != 201 {
+		t.Fatalf("sample refused: %d %s", rec.Code, rec.Body)
+	}
+	if probs := e.ValidateResponse(op, r, rec.Code, rec.Header(), rec.Body.Bytes()); len(probs) > 0 {
+		t.Errorf("generated 3.1 body does not validate: %v: %s", probs, rec.Body)
+	}
+	var v map[string]any
+	if err := json.Unmarshal(rec.Body.Bytes(), &v); err != nil || v["kind"] != "thing" {
+		t.Errorf("const not honoured: %s", rec.Body)
+	}
+	rec = do(t, e, doc, "POST", "/things", map[string]string{"Content-Type": "application/json"}, `{"kind":"thing","score":10,"ratio":0.6,"note":null}`)
+	if rec.Code != 422 {
+		t.Fatalf("status %d, want 422: %s", rec.Code, rec.Body)
+	}
+	d := problemOf(t, rec)
+	if len(d.Errors) == 0 || d.Errors[0].Location != "body.score" || strings.HasPrefix(d.Errors[0].Message, "error at") {
+		t.Errorf("errors = %+v", d.Errors)
+	}
+}

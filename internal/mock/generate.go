@@ -45,6 +45,7 @@ type schemas struct {
 
 type validKey struct {
 	s        *openapi3.Schema
+	which    byte // 'e' example, 'x' examples[0], 'd' default
 	response bool
 }
 
@@ -94,8 +95,8 @@ func (c *schemas) conforms(s *openapi3.Schema, v any, response bool) (ok bool) {
 }
 
 // conformsCached is conforms for a schema's own example/default, remembered per schema.
-func (c *schemas) conformsCached(s *openapi3.Schema, v any, response bool) bool {
-	k := validKey{s, response}
+func (c *schemas) conformsCached(s *openapi3.Schema, which byte, v any, response bool) bool {
+	k := validKey{s, which, response}
 	if got, ok := c.valid.Load(k); ok {
 		return got.(bool)
 	}
@@ -175,16 +176,16 @@ func (g *generator) schema(s *openapi3.Schema, name string, depth int) any {
 	if len(s.AllOf) > 0 {
 		s = g.cache.merge(s)
 	}
-	if s.Example != nil && g.cache.conformsCached(s, s.Example, g.response) {
+	if s.Example != nil && g.cache.conformsCached(s, 'e', s.Example, g.response) {
 		return s.Example
 	}
-	if len(s.Examples) > 0 && s.Examples[0] != nil && g.cache.conforms(s, jsonValue(s.Examples[0]), g.response) {
+	if len(s.Examples) > 0 && s.Examples[0] != nil && g.cache.conformsCached(s, 'x', s.Examples[0], g.response) {
 		return s.Examples[0]
 	}
 	if len(s.Enum) > 0 {
 		return g.enum(s)
 	}
-	if s.Default != nil && g.cache.conformsCached(s, s.Default, g.response) {
+	if s.Default != nil && g.cache.conformsCached(s, 'd', s.Default, g.response) {
 		return s.Default
 	}
 
@@ -471,6 +472,9 @@ func (g *generator) array(s *openapi3.Schema, depth int, minimal bool) any {
 	hi := maxItemsCap
 	if s.MaxItems != nil {
 		hi = int(min(*s.MaxItems, maxItemsCap))
+	}
+	if it := s.Items; it != nil && it.Value != nil && it.Value.Always != nil && !*it.Value.Always {
+		hi = min(hi, len(s.PrefixItems)) // items: false allows only the prefix
 	}
 	n := lo
 	if !minimal {

@@ -277,7 +277,7 @@ func (e *Engine) validateUncached(r *http.Request, od *operation, pathParams map
 			loc := re.Parameter.In + "." + re.Parameter.Name
 			if schemaErrs := schemaErrors(re.Err); len(schemaErrs) > 0 {
 				for _, se := range schemaErrs {
-					add(http.StatusBadRequest, loc+pointerSuffix(se.JSONPointer()), se.Reason)
+					add(http.StatusBadRequest, loc+pointerSuffix(se.JSONPointer()), reason(se))
 				}
 			} else {
 				add(http.StatusBadRequest, loc, paramMessage(re))
@@ -285,7 +285,7 @@ func (e *Engine) validateUncached(r *http.Request, od *operation, pathParams map
 		case re.RequestBody != nil:
 			if schemaErrs := schemaErrors(re.Err); len(schemaErrs) > 0 {
 				for _, se := range schemaErrs {
-					add(http.StatusUnprocessableEntity, "body"+pointerSuffix(se.JSONPointer()), se.Reason)
+					add(http.StatusUnprocessableEntity, "body"+pointerSuffix(se.JSONPointer()), reason(se))
 				}
 			} else if re.Err != nil && !errors.Is(re.Err, openapi3filter.ErrInvalidRequired) && re.Reason == "" {
 				// The 2020-12 validator (OpenAPI 3.1) reports schema violations in its own type.
@@ -374,6 +374,24 @@ func schemaErrors(err error) []*openapi3.SchemaError {
 	return nil
 }
 
+// reason is a schema error's message without the location prefixes the JSON Schema 2020-12
+// validator repeats in it (`error at "/0": at '/0': value must be ...`): the location is
+// reported separately.
+func reason(se *openapi3.SchemaError) string {
+	msg := se.Reason
+	if strings.HasPrefix(msg, `error at "`) {
+		if _, rest, ok := strings.Cut(msg, `": `); ok {
+			msg = rest
+		}
+	}
+	if strings.HasPrefix(msg, "at '") {
+		if _, rest, ok := strings.Cut(msg, "': "); ok {
+			msg = rest
+		}
+	}
+	return msg
+}
+
 // pointerSuffix renders a JSON pointer as ".name[0].id".
 func pointerSuffix(ptr []string) string {
 	var b strings.Builder
@@ -436,7 +454,7 @@ func (e *Engine) ValidateResponse(op *spec.Operation, r *http.Request, status in
 				if loc == "body" {
 					l += pointerSuffix(se.JSONPointer())
 				}
-				out = append(out, Problem{Location: l, Message: se.Reason})
+				out = append(out, Problem{Location: l, Message: reason(se)})
 			}
 			continue
 		}

@@ -253,6 +253,9 @@ func (f *Forwarder) newUpstream(target *url.URL, tlsConfig *tls.Config, timeout 
 		ErrorHandler:   f.errorHandler,
 		ErrorLog:       f.errorLog,
 		BufferPool:     bufferPool{},
+		// FlushInterval 0: ReverseProxy already flushes every write of a streamed answer
+		// (text/event-stream, or no Content-Length); answers of known length are copied whole.
+		FlushInterval: 0,
 	}
 	return up
 }

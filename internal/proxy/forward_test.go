@@ -1072,3 +1072,35 @@ func TestForwardUpgrade(t *testing.T) {
 		t.Errorf("through the upgraded connection: %q, %v", line, err)
 	}
 }
+
+func TestForwardStreamsEvents(t *testing.T) {
+	gotFirst := make(chan struct{})
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		_, _ = io.WriteString(w, "data: first\n\n")
+		w.(http.Flusher).Flush()
+		// The second event is sent only once the client has the first: a proxy that buffers
+		// the stream never delivers it.
+		select {
+		case <-gotFirst:
+		case <-time.After(10 * time.Second):
+		}
+		_, _ = io.WriteString(w, "data: second\n\n")
+	}))
+	defer up.Close()
+	front := fwFront(t, fwNew(t, ForwardConfig{Target: up.URL}), nil)
+	resp, err := http.Get(front.URL + "/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	br := bufio.NewReader(resp.Body)
+	if line, err := br.ReadString('\n'); err != nil || line != "data: first\n" {
+		t.Fatalf("first event: %q, %v", line, err)
+	}
+	close(gotFirst)
+	rest, _ := io.ReadAll(br)
+	if string(rest) != "\ndata: second\n\n" {
+		t.Errorf("rest of the stream: %q", rest)
+	}
+}

@@ -388,15 +388,34 @@ func (w *walker) multiset(m, l *node, st *state, budget int) int {
 		return budget + 1
 	}
 	cw := w.cw()
+	// cs is declared once: its address goes down the recursion, which makes it a heap
+	// variable, and one per call is cheaper than one per element.
+	var cs state
+	// Equal prefix: elements equal at the same index need no bookkeeping at all.
+	prefix := 0
+	for prefix < min(nm, nl) {
+		g := idxSeg(prefix, nm)
+		cs = w.child(st, g)
+		if !w.c.ignored(g, &cs) && !w.equalAt(cw, &mk[prefix], &lk[prefix], &cs, st, prefix, nm, nl) {
+			break
+		}
+		prefix++
+	}
+	if prefix == nm && nm == nl && !(w.rec && w.c.hasIgnores()) {
+		return 0
+	}
 	pair := make([]int32, nm)
 	exact := make([]bool, nm)
 	used := make([]bool, nl)
 	unmatched := 0
-	for i := range mk {
+	for i := range prefix {
+		pair[i], exact[i], used[i] = int32(i), true, true
+	}
+	for i := prefix; i < nm; i++ {
 		pair[i] = -1
-		if i < nl {
+		if i < nl && i > prefix {
 			g := idxSeg(i, nm)
-			cs := w.child(st, g)
+			cs = w.child(st, g)
 			if w.c.ignored(g, &cs) || w.equalAt(cw, &mk[i], &lk[i], &cs, st, i, nm, nl) {
 				pair[i], exact[i], used[i] = int32(i), true, true
 				continue
@@ -463,7 +482,7 @@ func (w *walker) equalAt(cw *walker, m, l *node, cs, st *state, i, nm, nl int) b
 	if w.rec {
 		return cw.node(m, l, cs, nil, 0) == 0
 	}
-	return w.c.hash(m, cs, nil) == w.hashElem(l, st, idxSeg(i, nl))
+	return w.c.hash(m, *cs, nil) == w.hashElem(l, st, idxSeg(i, nl))
 }
 
 // matchByHash pairs unmatched elements whose subtree hashes are equal: equal under the
@@ -493,7 +512,7 @@ func (w *walker) hashElem(n *node, st *state, g segment) uint64 {
 	if w.c.ignored(g, &cs) {
 		return 0
 	}
-	return w.c.hash(n, &cs, nil)
+	return w.c.hash(n, cs, nil)
 }
 
 // matchNearest pairs each remaining mock element with the remaining live element that has
@@ -533,12 +552,13 @@ func (w *walker) matchNearest(mk, lk []node, st *state, remM, remL []int, pair [
 		return r - 1
 	}
 	remaining := len(remL)
+	var cs state // one heap variable per call, not per element (see multiset)
 	for _, i := range remM {
 		if remaining == 0 {
 			break
 		}
 		g := idxSeg(i, len(mk))
-		cs := w.child(st, g)
+		cs = w.child(st, g)
 		pos := sort.SearchInts(remL, i)
 		best, bestK := maxBudget, -1
 		r, lft := findR(pos), findL(pos-1)
@@ -576,7 +596,7 @@ func (w *walker) matchNearest(mk, lk []node, st *state, remM, remL []int, pair [
 // hash is a subtree hash consistent with equality under the rules except tolerance: numbers
 // by exact decimal value, objects regardless of key order, arrays regardless of element
 // order unless strict, ignored locations left out.
-func (c *Comparer) hash(n *node, st *state, last []byte) uint64 {
+func (c *Comparer) hash(n *node, st state, last []byte) uint64 {
 	switch n.kind {
 	case kindNull:
 		return 0x9e3779b97f4a7c15
@@ -597,33 +617,29 @@ func (c *Comparer) hash(n *node, st *state, last []byte) uint64 {
 		h := uint64(kindObject)
 		for i := 0; i < len(n.kids); i += 2 {
 			g := keySeg(&n.kids[i])
-			cs := st
-			var next state
+			next := st
 			if !st.empty() {
-				next = c.m.next(st, g)
-				cs = &next
+				next = c.m.next(&st, g)
 			}
-			if c.ignored(g, cs) {
+			if c.ignored(g, &next) {
 				continue
 			}
-			h += mix(maphash.Bytes(c.seed, g.key) ^ mix(c.hash(&n.kids[i+1], cs, g.key)))
+			h += mix(maphash.Bytes(c.seed, g.key) ^ mix(c.hash(&n.kids[i+1], next, g.key)))
 		}
 		return mix(h)
 	default: // array
-		ordered := c.opts.StrictArrays && c.arrayKey(st, last) == ""
+		ordered := c.opts.StrictArrays && c.arrayKey(&st, last) == ""
 		h := uint64(kindArray)
 		for i := range n.kids {
 			g := idxSeg(i, len(n.kids))
-			cs := st
-			var next state
+			next := st
 			if !st.empty() {
-				next = c.m.next(st, g)
-				cs = &next
+				next = c.m.next(&st, g)
 			}
-			if c.ignored(g, cs) {
+			if c.ignored(g, &next) {
 				continue
 			}
-			eh := c.hash(&n.kids[i], cs, nil)
+			eh := c.hash(&n.kids[i], next, nil)
 			if ordered {
 				h = h*0x100000001b3 ^ eh
 			} else {

@@ -55,18 +55,15 @@ func splitMediaType(s string) (typ, sub string) {
 	return typ, sub
 }
 
-// encode renders v in the given kind. rootName names the XML root element.
-func encode(k kind, v any, rootName string) ([]byte, error) {
+// encode renders v in the given kind. schema (may be nil) names the XML elements.
+func encode(k kind, v any, schema *openapi3.SchemaRef) ([]byte, error) {
 	switch k {
 	case kindJSON:
 		return json.Marshal(v)
 	case kindXML:
 		var b bytes.Buffer
 		b.WriteString(xml.Header)
-		if rootName == "" {
-			rootName = "root"
-		}
-		writeXML(&b, rootName, v)
+		writeXML(&b, xmlRoot(schema), v, schema, 0)
 		return b.Bytes(), nil
 	case kindText, kindBinary:
 		switch t := v.(type) {
@@ -132,19 +129,67 @@ func scalarString(v any) string {
 	return fmt.Sprint(v)
 }
 
-func writeXML(b *bytes.Buffer, name string, v any) {
+// writeXML writes v as element name. Object properties become child elements (or attributes
+// when their schema says xml.attribute), array items repeat an element named by the items'
+// xml.name or $ref; depth bounds nesting of pathological values.
+func writeXML(b *bytes.Buffer, name string, v any, schema *openapi3.SchemaRef, depth int) {
 	name = xmlName(name)
+	var s *openapi3.Schema
+	if schema != nil {
+		s = schema.Value
+	}
+	if depth > 64 {
+		b.WriteString("<" + name + "/>")
+		return
+	}
 	switch t := v.(type) {
 	case map[string]any:
-		b.WriteString("<" + name + ">")
-		for _, k := range slices.Sorted(maps.Keys(t)) {
-			writeXML(b, k, t[k])
+		b.WriteString("<" + name)
+		keys := slices.Sorted(maps.Keys(t))
+		var children []string
+		for _, k := range keys {
+			p := propSchema(s, k)
+			if p != nil && p.Value != nil && p.Value.XML != nil && p.Value.XML.Attribute {
+				b.WriteString(" " + xmlName(xmlElemName(k, p)) + `="`)
+				_ = xml.EscapeText(b, []byte(scalarString(t[k])))
+				b.WriteString(`"`)
+				continue
+			}
+			children = append(children, k)
+		}
+		b.WriteString(">")
+		for _, k := range children {
+			p := propSchema(s, k)
+			if items, ok := t[k].([]any); ok && !(p != nil && p.Value != nil && p.Value.XML != nil && p.Value.XML.Wrapped) {
+				// OpenAPI arrays are unwrapped by default: the items repeat in place.
+				var itemSchema *openapi3.SchemaRef
+				if p != nil && p.Value != nil {
+					itemSchema = p.Value.Items
+				}
+				itemName := xmlElemName(k, p)
+				if itemSchema != nil && itemSchema.Value != nil && itemSchema.Value.XML != nil && itemSchema.Value.XML.Name != "" {
+					itemName = itemSchema.Value.XML.Name
+				}
+				for _, item := range items {
+					writeXML(b, itemName, item, itemSchema, depth+1)
+				}
+				continue
+			}
+			writeXML(b, xmlElemName(k, p), t[k], p, depth+1)
 		}
 		b.WriteString("</" + name + ">")
 	case []any:
+		var items *openapi3.SchemaRef
+		if s != nil {
+			items = s.Items
+		}
+		itemName := "item"
+		if items != nil {
+			itemName = xmlElemName(refNameOr(items.Ref, "item"), items)
+		}
 		b.WriteString("<" + name + ">")
 		for _, item := range t {
-			writeXML(b, "item", item)
+			writeXML(b, itemName, item, items, depth+1)
 		}
 		b.WriteString("</" + name + ">")
 	case nil:
@@ -154,6 +199,28 @@ func writeXML(b *bytes.Buffer, name string, v any) {
 		_ = xml.EscapeText(b, []byte(scalarString(t)))
 		b.WriteString("</" + name + ">")
 	}
+}
+
+func propSchema(s *openapi3.Schema, k string) *openapi3.SchemaRef {
+	if s == nil {
+		return nil
+	}
+	return s.Properties[k]
+}
+
+// xmlElemName is the schema's xml.name, else name.
+func xmlElemName(name string, r *openapi3.SchemaRef) string {
+	if r != nil && r.Value != nil && r.Value.XML != nil && r.Value.XML.Name != "" {
+		return r.Value.XML.Name
+	}
+	return name
+}
+
+func refNameOr(ref, def string) string {
+	if ref == "" {
+		return def
+	}
+	return refName(ref)
 }
 
 // xmlName makes s a valid XML element name.

@@ -430,7 +430,7 @@ func (od *operation) byCode(code string) *response {
 // declared example, or data generated from the schema (seeded by the request unless dynamic).
 func (e *Engine) body(od *operation, md *media, r *http.Request, ex *namedExample, dynamic bool) []byte {
 	if ex != nil {
-		b, _ := encode(md.kind, ex.value, xmlRoot(md.schema))
+		b, _ := encode(md.kind, ex.value, md.schema)
 		return b
 	}
 	if !dynamic {
@@ -455,7 +455,7 @@ func (e *Engine) body(od *operation, md *media, r *http.Request, ex *namedExampl
 		}
 	}
 	v := e.schemas.generateValid(md.schema, seed, true)
-	b, err := encode(md.kind, v, xmlRoot(md.schema))
+	b, err := encode(md.kind, v, md.schema)
 	if err != nil {
 		b = nil
 	}
@@ -485,7 +485,7 @@ func (e *Engine) defaultExample(md *media) ([]byte, bool) {
 		if md.schema != nil && md.schema.Value != nil && md.kind == kindJSON && !e.schemas.conforms(md.schema.Value, jsonValue(c), true) {
 			continue
 		}
-		b, err := encode(md.kind, c, xmlRoot(md.schema))
+		b, err := encode(md.kind, c, md.schema)
 		if err == nil {
 			return b, true
 		}

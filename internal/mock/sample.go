@@ -248,7 +248,7 @@ func (e *Engine) sampleBody(op *spec.Operation, s *Sample, seed uint64) {
 		s.Body, s.ContentType = multipartBody(v)
 		return
 	}
-	b, err := encode(k, v, xmlRoot(mt.Schema))
+	b, err := encode(k, v, mt.Schema)
 	if err != nil {
 		return
 	}

@@ -3,11 +3,13 @@ package mock
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -236,4 +238,55 @@ func TestSharedSchemasGenerate(t *testing.T) {
 			t.Logf("%s: %d values generated, %d conform on the first try, %d do not conform", name, total, firstTry, failed)
 		})
 	}
+}
+
+// TestSharedSpecsPreferExamples asks for every named example of every response of the shared
+// specs with Prefer: code=C, example=N and checks that exact example is served.
+func TestSharedSpecsPreferExamples(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(sharedSpecs, "*.json"))
+	if len(files) == 0 {
+		t.Skip("shared specs not present")
+	}
+	for _, file := range files {
+		name := filepath.Base(file)
+		if name == "api.github.com.json" {
+			continue
+		}
+		t.Run(name, func(t *testing.T) {
+			doc := loadSpec(t, file)
+			e := New(doc, Options{})
+			n := 0
+			for _, op := range doc.Operations {
+				for _, code := range op.Op.Responses.Keys() {
+					if _, err := strconv.Atoi(code); err != nil {
+						continue
+					}
+					for ct, mt := range op.Op.Responses.Value(code).Value.Content {
+						for exName, ex := range mt.Examples {
+							if ex.Value == nil || ex.Value.Value == nil {
+								continue
+							}
+							s := e.SampleRequest(op)
+							r := sampleHTTPRequest(op, s)
+							r.Header.Set("Accept", ct)
+							r.Header.Set("Prefer", "code="+code+", example="+exName)
+							rec := httptest.NewRecorder()
+							e.Respond(rec, r, spec.Match{Operation: op, PathParams: s.PathParams})
+							want, _ := json.Marshal(ex.Value.Value)
+							if rec.Code != mustAtoi(code) || (strings.Contains(ct, "json") && rec.Body.String() != string(want)) {
+								t.Errorf("%s %s %s: got %d %.200s, want %.200s", op.Key(), code, exName, rec.Code, rec.Body, want)
+							}
+							n++
+						}
+					}
+				}
+			}
+			t.Logf("%s: %d named examples served", name, n)
+		})
+	}
+}
+
+func mustAtoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
 }

@@ -49,6 +49,7 @@ type parser struct {
 	data   []byte
 	opts   Options
 	isJSON bool
+	top    map[string]json.RawMessage // a JSON document's top-level members
 }
 
 // head is where the document declares its version.
@@ -110,11 +111,9 @@ func (p *parser) head() (head, error) {
 }
 
 func (p *parser) jsonHead() (head, error) {
-	var v struct {
-		OpenAPI json.RawMessage `json:"openapi"`
-		Swagger json.RawMessage `json:"swagger"`
-	}
-	if err := json.Unmarshal(p.data, &v); err != nil {
+	// The top level split once serves both the version check and the fast decode.
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(p.data, &top); err != nil {
 		var syn *json.SyntaxError
 		if errors.As(err, &syn) {
 			line, col := lineCol(p.data, syn.Offset)
@@ -122,6 +121,8 @@ func (p *parser) jsonHead() (head, error) {
 		}
 		return head{}, p.fail("", errors.New("not an OpenAPI document: the top level is not an object"))
 	}
+	p.top = top
+	v := struct{ OpenAPI, Swagger json.RawMessage }{top["openapi"], top["swagger"]}
 	pick := func(key string, raw json.RawMessage) (head, error) {
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {
@@ -236,7 +237,7 @@ func (p *parser) openapi3() (*openapi3.T, error) {
 		}
 		return t, nil
 	}
-	t, err := decodeJSON(p.data)
+	t, err := decodeJSON(p.top)
 	if err != nil {
 		// kin-openapi's own loader reads some documents encoding/json rejects; when it fails
 		// too, the fast path's error says where.

@@ -263,9 +263,9 @@ func TestExample(t *testing.T) {
 }
 
 // TestFastPathMatchesKin checks that the JSON fast path builds the same document as
-// json.Unmarshal into openapi3.T.
+// kin-openapi's own loader.
 func TestFastPathMatchesKin(t *testing.T) {
-	files := []string{"testdata/bookings-3.1.json", "testdata/broken/badref.json"}
+	files := []string{"testdata/bookings-3.1.json"}
 	shared, _ := filepath.Glob(sharedSpecs + "/*-3.*.json")
 	files = append(files, shared...)
 	for _, f := range files {
@@ -274,16 +274,16 @@ func TestFastPathMatchesKin(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			fast, err := decodeJSON(data)
+			fast, err := LoadData(context.Background(), f, nil, data, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			var slow openapi3.T
-			if err := json.Unmarshal(data, &slow); err != nil {
+			kin, err := openapi3.NewLoader().LoadFromData(data)
+			if err != nil {
 				t.Fatal(err)
 			}
-			a, _ := json.Marshal(fast)
-			b, _ := json.Marshal(&slow)
+			a, _ := json.Marshal(fast.T)
+			b, _ := json.Marshal(kin)
 			if !bytes.Equal(a, b) {
 				t.Fatalf("fast path differs:\n%s\n%s", a, b)
 			}

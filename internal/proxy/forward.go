@@ -309,7 +309,16 @@ func (f *Forwarder) Forward(w http.ResponseWriter, r *http.Request, op *spec.Ope
 	if !replayable && (canRetry || oauth) {
 		buf, rest, err := readUpTo(r.Body, f.maxReplay)
 		if err != nil {
-			f.fail(w, ep, fallback, failure{http.StatusBadGateway, "reading the request body: " + safeError(err), false})
+			var tooLarge *http.MaxBytesError
+			switch {
+			case ctx.Err() != nil:
+			case errors.As(err, &tooLarge):
+				problem.Write(w, problem.Details{Status: http.StatusRequestEntityTooLarge,
+					Detail: fmt.Sprintf("the request body is larger than %d bytes", tooLarge.Limit)})
+			default:
+				problem.Write(w, problem.Details{Status: http.StatusBadRequest,
+					Detail: "reading the request body: " + safeError(err)})
+			}
 			return
 		}
 		if rest == nil {
@@ -335,7 +344,7 @@ func (f *Forwarder) Forward(w http.ResponseWriter, r *http.Request, op *spec.Ope
 				if ctx.Err() != nil {
 					return
 				}
-				f.fail(w, ep, fallback, failure{http.StatusBadGateway, f.auth.redact(err.Error()), false})
+				f.fail(w, ep, fallback, failure{status: http.StatusBadGateway, cause: f.auth.redact(err.Error()), retryable: false})
 				return
 			}
 			a.token = tok
@@ -382,6 +391,10 @@ func (f *Forwarder) serve(w http.ResponseWriter, r *http.Request, ep *endpoint, 
 // fail answers a live failure: fallback, or a problem+json naming the upstream.
 func (f *Forwarder) fail(w http.ResponseWriter, ep *endpoint, fallback func(string), fl failure) {
 	cause := f.auth.redact(fl.cause)
+	if fl.client {
+		problem.Write(w, problem.Details{Status: fl.status, Detail: cause})
+		return
+	}
 	if fallback != nil {
 		fallback(cause)
 		return

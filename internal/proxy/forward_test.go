@@ -632,6 +632,7 @@ func TestForwardFaults(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			resp, body := fwGet(t, mustReq(t, tt.method, tt.url))
 			status, detail := problemOf(t, resp, body)
+			t.Logf("%d %s", status, detail)
 			if resp.StatusCode != tt.wantStatus || status != tt.wantStatus {
 				t.Errorf("status %d (%d), want %d: %s", resp.StatusCode, status, tt.wantStatus, body)
 			}
@@ -1102,5 +1103,33 @@ func TestForwardStreamsEvents(t *testing.T) {
 	rest, _ := io.ReadAll(br)
 	if string(rest) != "\ndata: second\n\n" {
 		t.Errorf("rest of the stream: %q", rest)
+	}
+}
+
+func TestForwardBodyTooLarge(t *testing.T) {
+	var hits atomic.Int64
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	defer up.Close()
+	for _, tt := range []struct {
+		name    string
+		retries int
+	}{{"buffered for retries", 1}, {"streamed", 0}} {
+		t.Run(tt.name, func(t *testing.T) {
+			hits.Store(0)
+			f := fwNew(t, ForwardConfig{Target: up.URL, RetryCount: tt.retries})
+			front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				r.Body = http.MaxBytesReader(w, r.Body, 10) // as serve's --max-body does
+				f.Forward(w, r, nil, func(string) { t.Error("a client error must not fall back") })
+			}))
+			defer front.Close()
+			req, _ := http.NewRequest("PUT", front.URL+"/x", strings.NewReader(strings.Repeat("b", 100)))
+			resp, body := fwGet(t, req)
+			if status, detail := problemOf(t, resp, body); status != 413 || !strings.Contains(detail, "larger than 10 bytes") {
+				t.Errorf("status %d %q", status, detail)
+			}
+			if tt.retries > 0 && hits.Load() != 0 {
+				t.Errorf("upstream hits %d, want none", hits.Load())
+			}
+		})
 	}
 }

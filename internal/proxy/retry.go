@@ -74,6 +74,7 @@ type failure struct {
 	status    int    // 502 or 504
 	cause     string // one line, secret-free
 	retryable bool   // connect error, timeout, reset before the answer, 502/503/504
+	client    bool   // the client's fault (body too large): answered as is, never a fallback
 }
 
 // errRetryStatus is returned from ModifyResponse for a 502/503/504 that will be retried or
@@ -93,16 +94,21 @@ func classify(err error, timedOut bool, timeout time.Duration) failure {
 	var rs errRetryStatus
 	switch {
 	case timedOut || errors.Is(err, errTimeout) || errors.Is(err, context.DeadlineExceeded):
-		return failure{http.StatusGatewayTimeout, fmt.Sprintf("no answer within %s", timeout), true}
+		return failure{status: http.StatusGatewayTimeout, cause: fmt.Sprintf("no answer within %s", timeout), retryable: true}
 	case errors.As(err, &rs):
-		return failure{http.StatusBadGateway, rs.Error(), true}
+		return failure{status: http.StatusBadGateway, cause: rs.Error(), retryable: true}
+	}
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return failure{status: http.StatusRequestEntityTooLarge, client: true,
+			cause: fmt.Sprintf("the request body is larger than %d bytes", tooLarge.Limit)}
 	}
 	var dnsErr *net.DNSError
 	if errors.As(err, &dnsErr) {
-		return failure{http.StatusBadGateway, "cannot resolve host " + dnsErr.Name, true}
+		return failure{status: http.StatusBadGateway, cause: "cannot resolve host " + dnsErr.Name, retryable: true}
 	}
 	if errors.Is(err, syscall.ECONNREFUSED) {
-		return failure{http.StatusBadGateway, "connection refused", true}
+		return failure{status: http.StatusBadGateway, cause: "connection refused", retryable: true}
 	}
 	var certErr *tls.CertificateVerificationError
 	var unknownCA x509.UnknownAuthorityError
@@ -112,29 +118,29 @@ func classify(err error, timedOut bool, timeout time.Duration) failure {
 	var alert tls.AlertError
 	switch {
 	case errors.As(err, &unknownCA):
-		return failure{http.StatusBadGateway, "TLS: certificate signed by an unknown authority", false}
+		return failure{status: http.StatusBadGateway, cause: "TLS: certificate signed by an unknown authority", retryable: false}
 	case errors.As(err, &hostErr):
-		return failure{http.StatusBadGateway, "TLS: " + hostErr.Error(), false}
+		return failure{status: http.StatusBadGateway, cause: "TLS: " + hostErr.Error(), retryable: false}
 	case errors.As(err, &invalid):
-		return failure{http.StatusBadGateway, "TLS: " + invalid.Error(), false}
+		return failure{status: http.StatusBadGateway, cause: "TLS: " + invalid.Error(), retryable: false}
 	case errors.As(err, &certErr):
-		return failure{http.StatusBadGateway, "TLS: certificate verification failed", false}
+		return failure{status: http.StatusBadGateway, cause: "TLS: certificate verification failed", retryable: false}
 	case errors.As(err, &recordErr):
-		return failure{http.StatusBadGateway, "TLS: upstream did not answer with TLS", false}
+		return failure{status: http.StatusBadGateway, cause: "TLS: upstream did not answer with TLS", retryable: false}
 	case errors.As(err, &alert):
-		return failure{http.StatusBadGateway, "TLS: " + alert.Error(), false}
+		return failure{status: http.StatusBadGateway, cause: "TLS: " + alert.Error(), retryable: false}
 	}
 	if errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
-		return failure{http.StatusBadGateway, "connection reset by upstream", true}
+		return failure{status: http.StatusBadGateway, cause: "connection reset by upstream", retryable: true}
 	}
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return failure{http.StatusBadGateway, "upstream closed the connection before answering", true}
+		return failure{status: http.StatusBadGateway, cause: "upstream closed the connection before answering", retryable: true}
 	}
 	var opErr *net.OpError
 	if errors.As(err, &opErr) && opErr.Op == "dial" {
-		return failure{http.StatusBadGateway, "cannot connect: " + safeError(err), true}
+		return failure{status: http.StatusBadGateway, cause: "cannot connect: " + safeError(err), retryable: true}
 	}
-	return failure{http.StatusBadGateway, safeError(err), false}
+	return failure{status: http.StatusBadGateway, cause: safeError(err), retryable: false}
 }
 
 // safeError is err's message without any URL: a *url.Error embeds the whole request URL, query

@@ -114,6 +114,10 @@ func TestCompareJSON(t *testing.T) {
 		{name: "multiset extra at live index", a: `[1]`, b: `[2,1]`, want: []string{"$[0] extra - 2"}},
 		{name: "multiset best match", a: `[{"id":1,"n":"a","v":1},{"id":2,"n":"b","v":2}]`,
 			b: `[{"id":2,"n":"b","v":3},{"id":1,"n":"a","v":1}]`, want: []string{"$[1].v changed 2 3"}},
+		{name: "multiset numbers by value", a: `[1.0, 20e-1, 3, {"a":[1e0]}]`, b: `[{"a":[1]}, 3, 2, 1]`},
+		{name: "multiset with ignored fields", opts: Options{IgnoreFields: []string{"ts"}},
+			a: `[{"id":1,"ts":5},{"id":2,"ts":6}]`, b: `[{"id":2,"ts":7},{"id":1,"ts":8}]`, want: []string{"ignored 2"}},
+		{name: "multiset within tolerance", opts: Options{Tolerance: 0.1}, a: `[100, 200]`, b: `[205, 99]`},
 		{name: "nested reordered arrays", a: `{"a":[[1,2],[3,4]]}`, b: `{"a":[[4,3],[2,1]]}`},
 		{name: "array keys", opts: Options{ArrayKeys: map[string]string{"$.items": "id"}, StrictArrays: true},
 			a:    `{"items":[{"id":1,"v":"a"},{"id":2,"v":"b"},{"id":3,"v":"c"}]}`,
@@ -247,5 +251,41 @@ func TestCounts(t *testing.T) {
 	c := res.Counts()
 	if c[KindChanged] != 2 || c[KindMissing] != 1 || res.Equal() {
 		t.Fatalf("counts = %v", c)
+	}
+}
+
+// TestMultisetLarge: a shuffled array of 10k objects with one changed value gives exactly that
+// difference (hash matching pairs the rest, the one leftover pair is compared), and strict
+// mode sees the shuffle.
+func TestMultisetLarge(t *testing.T) {
+	const n = 10000
+	var a, b strings.Builder
+	a.WriteString("[")
+	b.WriteString("[")
+	perm := make([]int, n)
+	for i := range perm {
+		perm[i] = (i*7919 + 13) % n // a permutation: 7919 is prime and does not divide n
+	}
+	for i := range n {
+		if i > 0 {
+			a.WriteString(",")
+			b.WriteString(",")
+		}
+		a.WriteString(`{"id":` + itoa(int64(i)) + `,"v":"x"}`)
+		j := perm[i]
+		v := "x"
+		if j == 4242 {
+			v = "y"
+		}
+		b.WriteString(`{"id":` + itoa(int64(j)) + `,"v":"` + v + `"}`)
+	}
+	a.WriteString("]")
+	b.WriteString("]")
+	got := diffs(t, Options{}, a.String(), b.String())
+	if want := []string{`$[4242].v changed "x" "y"`}; !slices.Equal(got, want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	if got := diffs(t, Options{StrictArrays: true}, a.String(), b.String()); len(got) < n {
+		t.Fatalf("strict: %d differences, want at least %d", len(got), n)
 	}
 }

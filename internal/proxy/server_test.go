@@ -477,3 +477,39 @@ func TestRingSince(t *testing.T) {
 		t.Fatalf("recent = %q, want newest first", paths(recent))
 	}
 }
+
+// TestConcurrent serves from many goroutines while the admin API reads and switches the mode;
+// run with -race it checks that nothing request-scoped is shared.
+func TestConcurrent(t *testing.T) {
+	var buf syncBuffer
+	s := newTestServer(t, Config{Live: &fakeLive{}, Decider: fakeDecider{}, Log: &buf, RequestBuffer: 64})
+	const workers, each = 8, 100
+	var wg sync.WaitGroup
+	for i := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range each {
+				switch j % 10 {
+				case 0:
+					do(s, "GET", "/__mockloop/requests?limit=5", nil, "")
+				case 1:
+					do(s, "GET", "/__mockloop/metrics", nil, "")
+				case 2:
+					do(s, "PUT", "/__mockloop/mode?mode="+[]string{"mock", "proxy", "hybrid"}[(i+j)%3], nil, "")
+				default:
+					do(s, "GET", "/pets/1?api_key=x", map[string]string{"Authorization": "Bearer y"}, "")
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	s.Close()
+	st := s.Status()
+	if want := int64(workers * each * 7 / 10); st.Requests.Total != want {
+		t.Errorf("total = %d, want %d", st.Requests.Total, want)
+	}
+	if n := strings.Count(buf.String(), "\n"); n != int(st.Requests.Total) && !strings.Contains(buf.String(), "not logged") {
+		t.Errorf("%d log lines for %d requests", n, st.Requests.Total)
+	}
+}

@@ -109,6 +109,13 @@ func validVarName(name string) bool {
 	return name != ""
 }
 
+func lookupOrEnv(lookup func(string) (string, bool)) func(string) (string, bool) {
+	if lookup == nil {
+		return os.LookupEnv
+	}
+	return lookup
+}
+
 // credentialKeys lists, per auth type, the credential keys it accepts and which are required.
 var credentialKeys = map[string]struct{ required, optional []string }{
 	AuthAPIKey:      {required: []string{"api_key"}},
@@ -151,6 +158,12 @@ func newInjector(cfg *AuthConfig, lookup func(string) (string, bool), client *ht
 		creds[k] = v
 		if v != "" && k != "token_url" && k != "scope" && k != "client_id" && k != "username" {
 			in.secrets = append(in.secrets, v)
+			// A template ("v1 ${SIG}") is a secret as a whole and so is each variable in it.
+			for _, name := range secretRefs(cfg.Credentials[k]) {
+				if val, _ := lookupOrEnv(lookup)(name); val != v {
+					in.secrets = append(in.secrets, val)
+				}
+			}
 		}
 	}
 	if known, ok := credentialKeys[cfg.Type]; ok {

@@ -111,3 +111,17 @@ func TestTokenSourceExpiry(t *testing.T) {
 		t.Errorf("second get = %q with %d token requests", got, ts.calls.Load())
 	}
 }
+
+func TestRedactTemplateParts(t *testing.T) {
+	env := map[string]string{"SIG": "sig-part-secret"}
+	in, err := newInjector(&AuthConfig{Type: "custom", Credentials: map[string]string{"header.X-Sig": "v1 ${SIG}"}},
+		func(k string) (string, bool) { v, ok := env[k]; return v, ok }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"v1 sig-part-secret", "bad sig-part-secret here"} {
+		if got := in.redact(s); strings.Contains(got, "sig-part-secret") {
+			t.Errorf("redact(%q) = %q", s, got)
+		}
+	}
+}

@@ -25,7 +25,8 @@ import (
 // how long and how often to try.
 type ForwardConfig struct {
 	// Target is the base URL of the live API, e.g. https://api.example.com/v2. Request paths are
-	// joined under its path: /pets goes to /v2/pets.
+	// joined under its path: /pets goes to /v2/pets; a path that already starts with it, like
+	// /v2/pets, is sent as is.
 	Target string
 	// Auth is the credential injected into every forwarded request; nil for none.
 	Auth *AuthConfig
@@ -101,6 +102,7 @@ type endpoint struct {
 // upstream is one base URL with its own connection pool and reverse proxy.
 type upstream struct {
 	target    *url.URL
+	basePath  string // the target's path without a trailing slash; "" for none
 	origin    string // scheme://host, for messages
 	transport *http.Transport
 	rp        *httputil.ReverseProxy
@@ -243,6 +245,7 @@ func newTransport(tlsConfig *tls.Config, timeout time.Duration) *http.Transport 
 func (f *Forwarder) newUpstream(target *url.URL, tlsConfig *tls.Config, timeout time.Duration) *upstream {
 	up := &upstream{
 		target:    target,
+		basePath:  strings.TrimRight(target.Path, "/"),
 		origin:    target.Scheme + "://" + target.Host,
 		transport: newTransport(tlsConfig, timeout),
 	}
@@ -437,6 +440,11 @@ func (f *Forwarder) endpointFor(r *http.Request, op *spec.Operation) *endpoint {
 // X-Forwarded-*, no X-Mockloop-* control headers, and the configured credentials.
 func (f *Forwarder) rewrite(up *upstream, pr *httputil.ProxyRequest) {
 	pr.SetURL(up.target)
+	if up.basePath != "" && hasSegmentPrefix(pr.In.URL.Path, up.basePath) {
+		// The client already used the API's base path (/v2/pets against target .../v2): the
+		// spec router accepts both forms, so the upstream gets /v2/pets, not /v2/v2/pets.
+		pr.Out.URL.Path, pr.Out.URL.RawPath = pr.In.URL.Path, pr.In.URL.RawPath
+	}
 	pr.SetXForwarded()
 	for k := range pr.Out.Header {
 		if len(k) > 11 && strings.EqualFold(k[:11], "X-Mockloop-") {
@@ -450,6 +458,11 @@ func (f *Forwarder) rewrite(up *upstream, pr *httputil.ProxyRequest) {
 		}
 		f.auth.apply(pr.Out, token)
 	}
+}
+
+// hasSegmentPrefix reports whether p is base or lies under it: /v2 and /v2/pets, not /v2x.
+func hasSegmentPrefix(p, base string) bool {
+	return p == base || (strings.HasPrefix(p, base) && p[len(base)] == '/')
 }
 
 // modifyResponse decides, before anything is written to the client, whether the answer is

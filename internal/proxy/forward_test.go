@@ -104,6 +104,10 @@ func TestForwardRewrite(t *testing.T) {
 		{"base path with slash", up.URL + "/v2/", "/pets/1", "/v2/pets/1", ""},
 		{"no base path", up.URL, "/pets", "/pets", ""},
 		{"target query kept", up.URL + "/v1?tenant=a", "/x?b=1", "/v1/x", "tenant=a&b=1"},
+		{"base path already given", up.URL + "/v2", "/v2/pets", "/v2/pets", ""},
+		{"base path alone", up.URL + "/v2/", "/v2", "/v2", ""},
+		{"only a name prefix", up.URL + "/v2", "/v2x/pets", "/v2/v2x/pets", ""},
+		{"escaped segment kept", up.URL + "/v2", "/files/a%2Fb", "/v2/files/a/b", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -56,6 +56,8 @@ type generator struct {
 	cache    *schemas
 	nodes    int
 	active   map[*openapi3.Schema]int
+	// prop is the name of the property being generated, a hint for plain strings.
+	prop string
 	// requiredOnly leaves out every optional property, the fallback when a value with them
 	// does not conform (an optional property whose schema no value satisfies).
 	requiredOnly bool
@@ -427,8 +429,10 @@ func (g *generator) object(s *openapi3.Schema, name string, depth int, minimal b
 		if !required[k] && (minimal || (s.MaxProps != nil && uint64(len(m)) >= *s.MaxProps)) {
 			continue
 		}
+		g.prop = k
 		m[k] = g.ref(p, depth+1)
 	}
+	g.prop = ""
 	extra := s.AdditionalProperties.Schema
 	allowExtra := s.AdditionalProperties.Has == nil || *s.AdditionalProperties.Has
 	for _, k := range s.Required {
@@ -625,6 +629,8 @@ func (g *generator) str(s *openapi3.Schema) any {
 		if v, ok := genPattern(g.rng, s.Pattern, minLen, maxLen); ok {
 			return v
 		}
+	} else if v, ok := g.hint(); ok && fits(v) {
+		return v
 	}
 	target := minLen
 	if target == 0 {
@@ -648,6 +654,31 @@ func (g *generator) str(s *openapi3.Schema) any {
 		}
 	}
 	return v
+}
+
+// hint is a realistic value for a plain string property whose name says what it holds.
+func (g *generator) hint() (string, bool) {
+	name := strings.ToLower(strings.NewReplacer("_", "", "-", "").Replace(g.prop))
+	n := 1 + g.rng.IntN(99)
+	switch {
+	case name == "":
+		return "", false
+	case strings.HasSuffix(name, "email"):
+		return fmt.Sprintf("user%d@example.com", n), true
+	case strings.HasSuffix(name, "url") || strings.HasSuffix(name, "uri") || name == "href" || name == "link":
+		return fmt.Sprintf("https://example.com/%s/%d", words[g.rng.IntN(len(words))], n), true
+	case strings.HasSuffix(name, "phone"):
+		return fmt.Sprintf("+1-202-555-%04d", 100+g.rng.IntN(9000)), true
+	case name == "firstname" || name == "givenname":
+		return []string{"Ada", "Grace", "Alan", "Edsger", "Barbara"}[g.rng.IntN(5)], true
+	case name == "lastname" || name == "surname" || name == "familyname":
+		return []string{"Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov"}[g.rng.IntN(5)], true
+	case name == "username" || name == "login":
+		return fmt.Sprintf("user%d", n), true
+	case name == "city":
+		return []string{"Berlin", "Paris", "Lisbon", "Oslo"}[g.rng.IntN(4)], true
+	}
+	return "", false
 }
 
 var epoch = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)

@@ -91,6 +91,10 @@ func TestGenerateRules(t *testing.T) {
 			m := v.(map[string]any)
 			return (m["a"] != nil) != (m["b"] != nil) || true
 		}},
+		{"property name hints", `{"type":"object","required":["email","firstName"],"properties":{"email":{"type":"string"},"firstName":{"type":"string","maxLength":2}}}`, false, func(v any) bool {
+			m := v.(map[string]any)
+			return strings.Contains(m["email"].(string), "@") && len(m["firstName"].(string)) <= 2
+		}},
 		{"no type infers object", `{"properties":{"x":{"type":"boolean"}}}`, false, func(v any) bool { _, ok := v.(map[string]any)["x"].(bool); return ok }},
 		{"false schema", `false`, true, func(v any) bool { return v == nil }},
 	}

@@ -54,8 +54,9 @@ operationId is named from its method and path (pets_get_pets_petId); clashes get
 
 --plugin loads only the named plugins (default: every plugin in the plugins directory; one that
 fails to load is skipped with a warning). --operations keeps only matching operations, so a large
-API does not flood the assistant: an operationId glob (get*), a tag (tag:pets) or a
-"METHOD /path" glob ('GET /pets/*', '* /admin/**'); repeat it to keep more.
+API does not flood the assistant. It takes what 'test run --operations' takes (an operationId, a
+tag, or a '/path' or 'METHOD /path' glob where * matches anything: 'GET /repos/*'), plus
+operationId globs (repos*) and tag:NAME; repeat it to keep more.
 
 Resources: mockloop://plugins/<name>/spec (the loaded document) and mockloop://runs/<id> (the
 reports of the last 20 runs).
@@ -72,7 +73,7 @@ func newMCPCmd(f *Factory, runF func(*mcpOptions) error) *cobra.Command {
 		Long:  mcpLong,
 		Example: `  $ mockloop mcp
   $ mockloop mcp --plugins-dir ~/.mockloop/plugins --plugin petstore
-  $ mockloop mcp --plugin github --operations 'tag:repos' --operations 'GET /user'`,
+  $ mockloop mcp --plugin github --operations tag:repos --operations 'GET /user'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			for _, name := range opts.Plugins {
@@ -88,7 +89,7 @@ func newMCPCmd(f *Factory, runF func(*mcpOptions) error) *cobra.Command {
 	}
 	fl := cmd.Flags()
 	fl.StringArrayVar(&opts.Plugins, "plugin", nil, "load only this plugin (repeatable; default: all)")
-	fl.StringArrayVar(&opts.Operations, "operations", nil, "expose only operations matching an operationId glob, tag:NAME or 'METHOD /path' glob (repeatable)")
+	fl.StringArrayVar(&opts.Operations, "operations", nil, "expose only operations matching an operationId (glob), tag, tag:NAME, or '/path' or 'METHOD /path' glob (repeatable)")
 	fl.BoolVarP(&opts.Verbose, "verbose", "v", false, "log every tool call on stderr")
 	return cmd
 }

@@ -6,23 +6,25 @@ import (
 	"strings"
 
 	"github.com/mockloop/mockloop/internal/spec"
+	"github.com/mockloop/mockloop/internal/testrun"
 )
 
-// opFilter is one --operations filter. An operation is kept when any filter matches it:
+// opFilter is one --operations filter. It accepts what `test run --operations` accepts, with
+// the same meaning (testrun.Filter: an operationId, a tag, or a glob over "/path/template" or
+// "METHOD /path/template" where * matches any run of characters), plus two forms for picking
+// tools out of a large API:
 //
-//   - "tag:NAME" matches operations tagged NAME (a glob, case-insensitive);
-//   - "METHOD /path" (a space inside) is a glob on the method and the path template, where
-//     '*' matches within one path segment and '**' across segments ("GET /pets/*", "* /admin/**");
-//   - anything else is a glob on the operationId, and also matches a tag of that name.
+//   - "tag:NAME" matches operations tagged NAME (case-insensitive);
+//   - a glob without a space or a leading '/' ("repos*", "*Pet") matches operationIds (and
+//     tags), '*' any run of characters and '?' one.
 type opFilter struct {
 	source string
-	tag    *regexp.Regexp // tag: filters and bare names
-	id     *regexp.Regexp // bare names
-	method *regexp.Regexp // "METHOD /path" filters
-	path   *regexp.Regexp
+	tag    string         // tag:NAME
+	glob   *regexp.Regexp // operationId / tag glob
 }
 
-// parseFilters compiles --operations values. An empty filter is an error.
+// parseFilters checks --operations values: an empty value, an empty tag, or a value with a
+// space that is not "METHOD /path" is an error.
 func parseFilters(values []string) ([]opFilter, error) {
 	var out []opFilter
 	for _, v := range values {
@@ -32,22 +34,17 @@ func parseFilters(values []string) ([]opFilter, error) {
 		case v == "":
 			return nil, fmt.Errorf("--operations: empty filter")
 		case strings.HasPrefix(v, "tag:"):
-			name := strings.TrimSpace(strings.TrimPrefix(v, "tag:"))
-			if name == "" {
+			f.tag = strings.TrimSpace(strings.TrimPrefix(v, "tag:"))
+			if f.tag == "" {
 				return nil, fmt.Errorf("--operations %q: empty tag", v)
 			}
-			f.tag = globRegexp(name, true)
 		case strings.Contains(v, " "):
-			method, path, _ := strings.Cut(v, " ")
-			path = strings.TrimSpace(path)
-			if !strings.HasPrefix(path, "/") && path != "*" && path != "**" {
+			_, path, _ := strings.Cut(v, " ")
+			if path = strings.TrimSpace(path); !strings.HasPrefix(path, "/") && !strings.HasPrefix(path, "*") {
 				return nil, fmt.Errorf("--operations %q: want \"METHOD /path\"", v)
 			}
-			f.method = globRegexp(method, true)
-			f.path = globRegexp(path, false)
-		default:
-			f.id = globRegexp(v, false)
-			f.tag = globRegexp(v, true)
+		case !strings.HasPrefix(v, "/") && strings.ContainsAny(v, "*?"):
+			f.glob = globRegexp(v)
 		}
 		out = append(out, f)
 	}
@@ -56,15 +53,28 @@ func parseFilters(values []string) ([]opFilter, error) {
 
 // match reports whether f keeps op.
 func (f opFilter) match(op *spec.Operation) bool {
-	switch {
-	case f.path != nil:
-		return f.method.MatchString(op.Method) && f.path.MatchString(op.Path)
-	case f.id != nil && op.ID != "" && f.id.MatchString(op.ID):
+	if f.tag != "" {
+		if op.Op != nil {
+			for _, t := range op.Op.Tags {
+				if strings.EqualFold(t, f.tag) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	if testrun.Filter([]string{f.source}).Match(op) {
 		return true
 	}
-	if f.tag != nil && op.Op != nil {
+	if f.glob == nil {
+		return false
+	}
+	if op.ID != "" && f.glob.MatchString(op.ID) {
+		return true
+	}
+	if op.Op != nil {
 		for _, t := range op.Op.Tags {
-			if f.tag.MatchString(t) {
+			if f.glob.MatchString(t) {
 				return true
 			}
 		}
@@ -85,24 +95,17 @@ func keep(filters []opFilter, op *spec.Operation) bool {
 	return false
 }
 
-// globRegexp turns a glob into an anchored regexp: '**' matches anything, '*' anything but
-// '/', '?' one rune but '/'. Every other rune is literal, so compilation cannot fail.
-func globRegexp(glob string, foldCase bool) *regexp.Regexp {
+// globRegexp turns an operationId glob into an anchored regexp: '*' matches any run of
+// characters, '?' one. Every other rune is literal, so compilation cannot fail.
+func globRegexp(glob string) *regexp.Regexp {
 	var b strings.Builder
-	if foldCase {
-		b.WriteString("(?i)")
-	}
 	b.WriteString("^")
-	rs := []rune(glob)
-	for i := 0; i < len(rs); i++ {
-		switch c := rs[i]; {
-		case c == '*' && i+1 < len(rs) && rs[i+1] == '*':
+	for _, c := range glob {
+		switch c {
+		case '*':
 			b.WriteString(".*")
-			i++
-		case c == '*':
-			b.WriteString("[^/]*")
-		case c == '?':
-			b.WriteString("[^/]")
+		case '?':
+			b.WriteString(".")
 		default:
 			b.WriteString(regexp.QuoteMeta(string(c)))
 		}

@@ -77,6 +77,10 @@ func TestFilters(t *testing.T) {
 		{[]string{"GET /pets/*"}, []string{"GET /pets/{petId}"}},
 		{[]string{"get /**"}, []string{"GET /pets", "GET /pets/{petId}"}},
 		{[]string{"* /pets/{petId}", "createPet"}, []string{"POST /pets", "GET /pets/{petId}", "DELETE /pets/{petId}"}},
+		{[]string{"/pets"}, []string{"GET /pets", "POST /pets"}},
+		{[]string{"/pets*"}, []string{"GET /pets", "POST /pets", "GET /pets/{petId}", "DELETE /pets/{petId}"}},
+		{[]string{"tag:ADMIN"}, []string{"POST /pets", "DELETE /pets/{petId}"}},
+		{[]string{"get?pet*"}, []string{"GET /pets/{petId}"}},
 		{[]string{"nothing"}, nil},
 	}
 	for _, tt := range tests {
@@ -96,7 +100,7 @@ func TestFilters(t *testing.T) {
 			}
 		})
 	}
-	for _, bad := range []string{"", "tag:", "GET pets"} {
+	for _, bad := range []string{"", "tag:", "GET pets", "get pet.by-id!"} {
 		t.Run("bad "+bad, func(t *testing.T) {
 			if _, err := parseFilters([]string{bad}); err == nil {
 				t.Errorf("parseFilters(%q): no error", bad)

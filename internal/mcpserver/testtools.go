@@ -27,7 +27,7 @@ type TestRequest struct {
 	Validation string // strict, soft or off ("" is the runner's default)
 	// Comparison is the flag layer of the comparison settings (over the plugin's and the plan's).
 	Comparison plugin.Comparison
-	// Operations filters the generated cases (globs on operationId or "METHOD /path", tags).
+	// Operations filters the generated cases, as `test run --operations` does.
 	Operations         []string
 	MonitorPerformance bool
 	Concurrency        int
@@ -72,7 +72,7 @@ type testPlanInput struct {
 	ComparisonConfig   *comparisonInput `json:"comparison_config,omitempty" jsonschema:"comparison settings over the plugin's defaults"`
 	ReportDifferences  *bool            `json:"report_differences,omitempty" jsonschema:"include each case's differences (default true)"`
 	MonitorPerformance bool             `json:"monitor_performance,omitempty" jsonschema:"measure latency, throughput and error rate"`
-	Operations         []string         `json:"operations,omitempty" jsonschema:"only these operations: operationId globs, \"METHOD /path\" globs or tag:NAME"`
+	Operations         []string         `json:"operations,omitempty" jsonschema:"only these operations: operationIds, tags, or \"/path\" or \"METHOD /path\" globs where * matches anything (as test run --operations)"`
 	Repeat             int              `json:"repeat,omitempty" jsonschema:"run each case this many times (for metrics)"`
 	Concurrency        int              `json:"concurrency,omitempty" jsonschema:"cases in parallel"`
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/mockloop/mockloop/internal/iostreams"
 	"github.com/mockloop/mockloop/internal/mock"
+	"github.com/mockloop/mockloop/internal/plugin"
 	"github.com/mockloop/mockloop/internal/proxy"
 	"github.com/mockloop/mockloop/internal/render"
 	"github.com/mockloop/mockloop/internal/spec"
@@ -507,4 +508,77 @@ func TestSharedSpecsConform(t *testing.T) {
 			t.Logf("%d cases in %s", rep.Summary.Total, time.Since(start).Round(time.Millisecond))
 		})
 	}
+}
+
+func TestTestRunThroughServerAndPlugin(t *testing.T) {
+	env := newTestRunEnv(t)
+	specPath := env.write(t, "shop.yaml", shopSpec)
+	live := liveShop(t)
+	want := []string{"$.name changed", "$.updated_at changed", "$.weight changed"}
+
+	t.Run("server with a live side: auto is hybrid through X-Mockloop-Mode", func(t *testing.T) {
+		doc, err := spec.Load(context.Background(), specPath, spec.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fwd, err := proxy.NewForwarder(proxy.ForwardConfig{Target: live.URL + "/api"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer fwd.Close()
+		h, err := proxy.NewServer(proxy.Config{Doc: doc, Mock: mock.New(doc, mock.Options{}), Live: fwd, Mode: proxy.ModeMock})
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(h)
+		defer srv.Close()
+		code := env.run("test", "run", "--server", srv.URL, "--tolerance", "0.1")
+		if code != 1 {
+			t.Fatalf("exit %d\n%s%s", code, env.out.String(), env.errOut.String())
+		}
+		if got := diffRows(env.out.String()); strings.Join(got, "; ") != strings.Join(want, "; ") {
+			t.Errorf("differences %v\n%s", got, env.out.String())
+		}
+		if !strings.Contains(env.out.String(), "MOCK") || !strings.Contains(env.out.String(), "LIVE") {
+			t.Errorf("not hybrid:\n%s", env.out.String())
+		}
+	})
+
+	t.Run("plugin target through the proxy engine, plugin comparison", func(t *testing.T) {
+		dir := filepath.Join(env.dir, "plugins")
+		p := &plugin.Plugin{Name: "shop", Spec: specPath, Mode: "proxy", TargetURL: live.URL + "/api",
+			Auth:       &plugin.Auth{AuthType: "bearer_token", Credentials: map[string]string{"token": "s3cret"}},
+			Comparison: plugin.Comparison{Tolerance: plugin.Tolerance{Default: 0.1}, IgnoreFields: []string{"updated_at"}}}
+		if err := plugin.NewStore(dir).Save(p, false); err != nil {
+			t.Fatal(err)
+		}
+		code := env.run("test", "run", "shop", "-o", "json", "--report", filepath.Join(env.dir, "r.json"))
+		if code != 1 {
+			t.Fatalf("exit %d\n%s%s", code, env.out.String(), env.errOut.String())
+		}
+		var rep testrun.Report
+		if err := json.Unmarshal(env.out.Bytes(), &rep); err != nil {
+			t.Fatal(err)
+		}
+		if rep.Plugin != "shop" || rep.Mode != "hybrid" {
+			t.Errorf("plugin %q mode %q", rep.Plugin, rep.Mode)
+		}
+		var locs []string
+		for _, c := range rep.Cases {
+			for _, d := range c.Differences {
+				locs = append(locs, d.Location)
+			}
+		}
+		if strings.Join(locs, ",") != "$.name,$.weight" {
+			t.Errorf("differences %v", locs)
+		}
+		// Flags win over the plugin: --ignore-field removes the rest.
+		if code := env.run("test", "run", "shop", "--ignore-field", "name", "--ignore-field", "weight"); code != 0 {
+			t.Errorf("exit %d\n%s", code, env.out.String())
+		}
+		data, _ := os.ReadFile(filepath.Join(env.dir, "r.json"))
+		if bytes.Contains(data, []byte("s3cret")) || bytes.Contains(env.out.Bytes(), []byte("s3cret")) {
+			t.Error("the credential appears in the output")
+		}
+	})
 }

@@ -125,3 +125,16 @@ func TestRedactTemplateParts(t *testing.T) {
 		}
 	}
 }
+
+func FuzzResolveSecret(f *testing.F) {
+	for _, s := range []string{"literal", "${A}", "v1 ${A}-${B}", "$${A}", "${", "${1}", "$$$", "${A}${"} {
+		f.Add(s)
+	}
+	lookup := func(k string) (string, bool) { return "val", k == "A" }
+	f.Fuzz(func(t *testing.T, v string) {
+		_, err := ResolveSecret(v, lookup)
+		if err != nil && len(v) >= 12 && strings.Contains(err.Error(), v) {
+			t.Errorf("the error repeats the value: %v", err)
+		}
+	})
+}

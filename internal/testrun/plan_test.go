@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 
@@ -274,4 +275,28 @@ func FuzzParse(f *testing.F) {
 		var buf bytes.Buffer
 		_ = p.Marshal(&buf)
 	})
+}
+
+// TestDocumentedExample keeps docs/test-plans.md honest: its example plan parses.
+func TestDocumentedExample(t *testing.T) {
+	data, err := os.ReadFile("../../docs/test-plans.md")
+	if err != nil {
+		t.Skipf("docs not available: %v", err)
+	}
+	_, rest, ok := strings.Cut(string(data), "```yaml\n")
+	example, _, ok2 := strings.Cut(rest, "```")
+	if !ok || !ok2 {
+		t.Fatal("no yaml example in docs/test-plans.md")
+	}
+	p, err := Parse([]byte(example), "docs/test-plans.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Cases) != 5 || p.Comparison.Tolerance.Default != 0.05 || p.Cases[1].Comparison == nil {
+		t.Errorf("plan = %+v", p)
+	}
+	body, err := p.Cases[4].encodeBody()
+	if err != nil || string(body) != "name=Rex&status=sold" {
+		t.Errorf("form body = %q, %v", body, err)
+	}
 }

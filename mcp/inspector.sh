@@ -47,7 +47,7 @@ expect "create_mcp_plugin adds operation tools" 'shop_getBook' "$out"
 out="$(inspect --method tools/list)"
 expect "tools/list has the plugin's operation tools" '"name": "shop_getBook"' "$out"
 
-out="$(inspect --method tools/call --tool-name shop_getBook --tool-arg 'path={"bookId":"b1"}')"
+out="$(inspect --method tools/call --tool-name shop_getBook --tool-arg 'path={"bookId":"9b2f6a52-3c1d-4e8a-9f0b-2d7c5e1a4b60"}')"
 expect "operation tool answers from the mock" '"X-Mockloop-Mode": "mock"' "$out"
 expect "operation tool returns the status" '"status": 200' "$out"
 

@@ -146,6 +146,10 @@ func decodeJob(j job) (err error) {
 	// YAML refuses a few things JSON allows (duplicate keys); kin-openapi then reads JSON.
 	reflect.ValueOf(j.dest).Elem().SetZero()
 	if err := json.Unmarshal(j.raw, j.dest); err != nil {
+		// The YAML decoder's error says where inside the subtree; the JSON one does not.
+		if ptr, text, _, ok := splitYAMLError(yerr.Error()); ok {
+			return &decodeError{at: j.at + ptr, err: errors.New(text)}
+		}
 		return &decodeError{at: j.at, err: errors.New(strings.TrimPrefix(err.Error(), "json: "))}
 	}
 	return nil

@@ -202,10 +202,9 @@ func lineCol(data []byte, off int64) (line, col int) {
 	return line, col
 }
 
-func (p *parser) loader(includeOrigin bool) *openapi3.Loader {
+func (p *parser) loader() *openapi3.Loader {
 	l := openapi3.NewLoader()
 	l.IsExternalRefsAllowed = true
-	l.IncludeOrigin = includeOrigin
 	l.Context = p.ctx
 	l.ReadFromURIFunc = p.readRef
 	return l
@@ -231,7 +230,7 @@ func (p *parser) readRef(_ *openapi3.Loader, u *url.URL) ([]byte, error) {
 
 func (p *parser) openapi3() (*openapi3.T, error) {
 	if !p.isJSON {
-		t, err := p.loader(false).LoadFromDataWithPath(p.data, p.base)
+		t, err := p.loader().LoadFromDataWithPath(p.data, p.base)
 		if err != nil {
 			return nil, p.loadError(err)
 		}
@@ -241,7 +240,7 @@ func (p *parser) openapi3() (*openapi3.T, error) {
 	if err != nil {
 		// kin-openapi's own loader reads some documents encoding/json rejects; when it fails
 		// too, the fast path's error says where.
-		if t, err2 := p.loader(false).LoadFromDataWithPath(p.data, p.base); err2 == nil {
+		if t, err2 := p.loader().LoadFromDataWithPath(p.data, p.base); err2 == nil {
 			return t, nil
 		}
 		var de *decodeError
@@ -254,7 +253,7 @@ func (p *parser) openapi3() (*openapi3.T, error) {
 		}
 		return nil, p.fail("", err)
 	}
-	if err := p.loader(false).ResolveRefsIn(t, p.base); err != nil {
+	if err := p.loader().ResolveRefsIn(t, p.base); err != nil {
 		return nil, p.loadError(err)
 	}
 	return t, nil
@@ -272,7 +271,7 @@ func (p *parser) swagger() (*openapi3.T, error) {
 	if err := json.Unmarshal(data, &t2); err != nil {
 		return nil, p.fail("", fmt.Errorf("parse swagger 2.0: %w", err))
 	}
-	t, err := openapi2conv.ToV3WithLoader(&t2, p.loader(false), p.base)
+	t, err := openapi2conv.ToV3WithLoader(&t2, p.loader(), p.base)
 	if err != nil {
 		return nil, p.loadError(fmt.Errorf("convert swagger 2.0: %w", err))
 	}
@@ -285,6 +284,13 @@ func (p *parser) loadError(err error) error {
 		return p.fail("", err)
 	}
 	msg := err.Error()
+	if ptr, text, line, ok := splitYAMLError(msg); ok {
+		loc := ptr
+		if line > 0 {
+			loc += fmt.Sprintf(" (line %d)", line)
+		}
+		return p.fail(loc, errors.New(text))
+	}
 	if ref, ok := findBadRef(p.data, msg); ok {
 		loc := ref.pointer
 		if ref.line > 0 {
@@ -293,6 +299,20 @@ func (p *parser) loadError(err error) error {
 		return p.fail(loc, fmt.Errorf("cannot resolve $ref %q: %s", ref.value, stripKinPrefix(msg)))
 	}
 	return p.fail("", errors.New(stripKinPrefix(msg)))
+}
+
+// kinYAMLErrorRE matches kin-openapi's decode errors: "... line 6: cannot construct ... in
+// /paths/~1a/get/parameters".
+var kinYAMLErrorRE = regexp.MustCompile(`^(?:.*?: )?line (\d+): (.*) in (/\S*)$`)
+
+// splitYAMLError takes the JSON pointer and line out of a kin-openapi decode error.
+func splitYAMLError(msg string) (ptr, text string, line int, ok bool) {
+	m := kinYAMLErrorRE.FindStringSubmatch(oneLine(msg))
+	if m == nil {
+		return "", "", 0, false
+	}
+	line, _ = strconv.Atoi(m[1])
+	return m[3], m[2], line, true
 }
 
 func stripKinPrefix(msg string) string {

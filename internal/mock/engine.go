@@ -99,6 +99,24 @@ type media struct {
 
 	genMu sync.Mutex
 	gen   map[uint64][]byte // seed -> generated body, bounded
+
+	ctHeader []string                    // []string{contentType}
+	clen     atomic.Pointer[lengthValue] // the last Content-Length value, usually the only one
+}
+
+type lengthValue struct {
+	n int
+	v []string
+}
+
+// contentLength is the Content-Length header value for n, reusing the last one built.
+func (md *media) contentLength(n int) []string {
+	if c := md.clen.Load(); c != nil && c.n == n {
+		return c.v
+	}
+	c := &lengthValue{n: n, v: []string{strconv.Itoa(n)}}
+	md.clen.Store(c)
+	return c.v
 }
 
 type namedExample struct {
@@ -228,6 +246,7 @@ func prepareResponse(key string, r *openapi3.Response) *response {
 		if strings.Contains(first, "*") {
 			m.contentType = "application/json"
 		}
+		m.ctHeader = []string{m.contentType}
 		if mt.Example != nil {
 			m.example, m.hasExample = mt.Example, true
 		}
@@ -321,8 +340,9 @@ func (e *Engine) Respond(w http.ResponseWriter, r *http.Request, m spec.Match) {
 		return
 	}
 	body := e.body(od, md, r, ex, pref.dynamic)
-	h.Set("Content-Type", md.contentType)
-	h.Set("Content-Length", strconv.Itoa(len(body)))
+	// Shared, never mutated header values: Set and Add on them replace or copy.
+	h["Content-Type"] = md.ctHeader
+	h["Content-Length"] = md.contentLength(len(body))
 	w.WriteHeader(status)
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(body)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -19,6 +20,9 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/mockloop/mockloop/internal/mock"
+	"github.com/mockloop/mockloop/internal/spec"
 )
 
 // Commands for end-to-end scripts against a running `mockloop serve`:
@@ -40,6 +44,7 @@ import (
 //	                                                      with hold, only after echorelease
 //	echowait NAME N                                       wait until it received N requests
 //	echorelease NAME                                      let a holding echoserver answer
+//	[!] validresponse SPEC 'METHOD /tmpl' FILE            a saved http answer conforms (or not)
 
 // scriptWait keeps waits generous on a loaded machine: they bound failures, never success.
 const scriptWait = 30 * time.Second
@@ -452,5 +457,43 @@ func cmdMLWaitLog(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("mlwaitlog: %s stderr does not match %s after %s:\n%s", args[0], args[1], scriptWait, data)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// cmdValidResponse checks a saved `http` answer against the spec, with the mock engine's
+// response validator: validresponse SPEC 'METHOD /template' FILE. It fails listing the problems.
+func cmdValidResponse(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: validresponse SPEC 'METHOD /template' FILE")
+	}
+	doc, err := spec.Load(context.Background(), ts.MkAbs(args[0]), spec.Options{})
+	ts.Check(err)
+	var op *spec.Operation
+	for _, o := range doc.Operations {
+		if o.Key() == args[1] {
+			op = o
+		}
+	}
+	if op == nil {
+		ts.Fatalf("validresponse: no operation %s in %s", args[1], args[0])
+	}
+	head, body, ok := strings.Cut(ts.ReadFile(args[2]), "\n\n")
+	lines := strings.Split(head, "\n")
+	status := 0
+	if _, err := fmt.Sscanf(lines[0], "HTTP %d", &status); err != nil || !ok {
+		ts.Fatalf("validresponse: %s is not the output of http", args[2])
+	}
+	header := http.Header{}
+	for _, l := range lines[1:] {
+		if k, v, ok := strings.Cut(l, ": "); ok {
+			header.Add(k, v)
+		}
+	}
+	problems := mock.New(doc, mock.Options{}).ValidateResponse(op, nil, status, header, []byte(strings.TrimSuffix(body, "\n")))
+	for _, p := range problems {
+		fmt.Fprintln(ts.Stdout(), p)
+	}
+	if (len(problems) > 0) != neg {
+		ts.Fatalf("validresponse: %d problems, want %s", len(problems), map[bool]string{false: "none", true: "some"}[neg])
 	}
 }

@@ -487,3 +487,23 @@ func TestRespond31(t *testing.T) {
 		t.Errorf("errors = %+v", d.Errors)
 	}
 }
+
+// FuzzHeaders feeds arbitrary Accept and Prefer headers through the parsers and the
+// negotiation: no panic, and the choice is one of the offered media types or none.
+func FuzzHeaders(f *testing.F) {
+	for _, s := range []string{"application/json;q=0.5, */*;q=0.1", "text/*;q=abc,", ";;,,*/", "code=404, example=x, dynamic", `code="2"; example=`, "*"} {
+		f.Add(s, s)
+	}
+	offered := []*media{
+		{typ: "application", sub: "json", kind: kindJSON},
+		{typ: "application", sub: "xml", kind: kindXML},
+		{typ: "*", sub: "*", kind: kindJSON},
+	}
+	f.Fuzz(func(t *testing.T, accept, pref string) {
+		_ = parsePrefer([]string{pref})
+		got := negotiate(offered, parseAccept(nil, []string{accept}))
+		if got != nil && got != offered[0] && got != offered[1] && got != offered[2] {
+			t.Fatalf("negotiate returned a media type it was not offered")
+		}
+	})
+}

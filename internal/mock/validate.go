@@ -24,6 +24,7 @@ type Problem struct {
 	Message  string
 }
 
+// String is "location: message", or the message alone when there is no location.
 func (p Problem) String() string {
 	if p.Location == "" {
 		return p.Message

@@ -285,15 +285,23 @@ func yamlToJSON(data []byte) ([]byte, error) {
 		return nil, errors.New("parse YAML: empty document")
 	}
 	var buf bytes.Buffer
-	if err := writeYAMLNode(&buf, doc.Content[0], 0); err != nil {
+	budget := maxYAMLNodes
+	if err := writeYAMLNode(&buf, doc.Content[0], 0, &budget); err != nil {
 		return nil, fmt.Errorf("parse YAML: %w", err)
 	}
 	return buf.Bytes(), nil
 }
 
-func writeYAMLNode(buf *bytes.Buffer, n *yaml.Node, depth int) error {
+// maxYAMLNodes bounds the values written for one YAML document, so aliases of aliases (the
+// "billion laughs") cannot expand without end.
+const maxYAMLNodes = 10_000_000
+
+func writeYAMLNode(buf *bytes.Buffer, n *yaml.Node, depth int, budget *int) error {
 	if depth > 1000 {
 		return errors.New("nesting (or alias expansion) too deep")
+	}
+	if *budget--; *budget < 0 {
+		return errors.New("document too large after alias expansion")
 	}
 	switch n.Kind {
 	case yaml.DocumentNode:
@@ -301,16 +309,19 @@ func writeYAMLNode(buf *bytes.Buffer, n *yaml.Node, depth int) error {
 			buf.WriteString("null")
 			return nil
 		}
-		return writeYAMLNode(buf, n.Content[0], depth+1)
+		return writeYAMLNode(buf, n.Content[0], depth+1, budget)
 	case yaml.AliasNode:
-		return writeYAMLNode(buf, n.Alias, depth+1)
+		if n.Alias == nil {
+			return fmt.Errorf("line %d: unknown alias", n.Line)
+		}
+		return writeYAMLNode(buf, n.Alias, depth+1, budget)
 	case yaml.SequenceNode:
 		buf.WriteByte('[')
 		for i, c := range n.Content {
 			if i > 0 {
 				buf.WriteByte(',')
 			}
-			if err := writeYAMLNode(buf, c, depth+1); err != nil {
+			if err := writeYAMLNode(buf, c, depth+1, budget); err != nil {
 				return err
 			}
 		}
@@ -332,7 +343,7 @@ func writeYAMLNode(buf *bytes.Buffer, n *yaml.Node, depth int) error {
 			key, _ := json.Marshal(k.Value)
 			buf.Write(key)
 			buf.WriteByte(':')
-			if err := writeYAMLNode(buf, n.Content[i+1], depth+1); err != nil {
+			if err := writeYAMLNode(buf, n.Content[i+1], depth+1, budget); err != nil {
 				return err
 			}
 		}

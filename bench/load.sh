@@ -51,11 +51,12 @@ go build -o "$work/baseline" ./bench/baseline
 go build -o "$work/kinload" ./bench/kinload
 
 # start NAME CMD...: run in the background, stderr to $work/NAME.err, wait for "listening on",
-# set $addr.
+# set $addr and $pid.
 start() {
 	local name=$1; shift
 	"$@" 2>"$work/$name.err" &
-	pids+=($!)
+	pid=$!
+	pids+=($pid)
 	for _ in $(seq 1 600); do
 		addr=$(grep -o 'listening on http://[0-9.:]*' "$work/$name.err" | head -1 | sed 's|listening on http://||') || true
 		[ -n "$addr" ] && return 0
@@ -72,39 +73,47 @@ to_ms() {
 		printf "%.3f", n }'
 }
 
-# load URL HEADER...: prints "RPS P99MS" for one wrk run (after a short warm-up).
+# cpu_ticks PID: user+system CPU time of a process, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# load PID URL HEADER...: prints "RPS P99MS CPU_US_PER_REQUEST" for one wrk run (after a short
+# warm-up). The server's CPU time per request is steadier than throughput on a busy machine.
 load() {
-	local url=$1; shift
+	local spid=$1 url=$2; shift 2
 	local hdr=()
 	for h in "$@"; do hdr+=(-H "$h"); done
 	wrk -t"$THREADS" -c"$CONNECTIONS" -d1s "${hdr[@]}" "$url" >/dev/null
-	local out
+	local out c0 c1
+	c0=$(cpu_ticks "$spid")
 	out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "${hdr[@]}" "$url")
+	c1=$(cpu_ticks "$spid")
 	local non2xx
 	non2xx=$(echo "$out" | awk '/Non-2xx/ {print $NF}')
 	if [ -n "$non2xx" ]; then echo "bench: $url answered $non2xx non-2xx responses" >&2; exit 2; fi
-	local rps p99
+	local rps p99 total
 	rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
 	p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
-	echo "$rps $(to_ms "$p99")"
+	total=$(echo "$out" | awk '/requests in/ {print $1}')
+	echo "$rps $(to_ms "$p99") $(awk -v c=$((c1 - c0)) -v n="$total" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.2f", c / hz * 1e6 / n}')"
 }
 
-# compare LABEL URL_A URL_B HEADER...: ROUNDS alternating runs; prints both and the ratios.
+# compare LABEL PID_A URL_A PID_B URL_B HEADER...: ROUNDS alternating runs; prints both (means)
+# and the ratios.
 compare() {
-	local label=$1 a=$2 b=$3; shift 3
-	local ra=() rb=() pa=() pb=()
+	local label=$1 pida=$2 a=$3 pidb=$4 b=$5; shift 5
+	local ra=() rb=() pa=() pb=() ca=() cb=()
 	for r in $(seq 1 "$ROUNDS"); do
-		read -r x y < <(load "$a" "$@"); ra+=("$x"); pa+=("$y")
-		read -r x y < <(load "$b" "$@"); rb+=("$x"); pb+=("$y")
-		echo "  round $r: mockloop ${ra[-1]} req/s p99 ${pa[-1]} ms | baseline ${rb[-1]} req/s p99 ${pb[-1]} ms" >&2
+		read -r x y z < <(load "$pida" "$a" "$@"); ra+=("$x"); pa+=("$y"); ca+=("$z")
+		read -r x y z < <(load "$pidb" "$b" "$@"); rb+=("$x"); pb+=("$y"); cb+=("$z")
+		echo "  round $r: mockloop ${ra[-1]} req/s p99 ${pa[-1]} ms ${ca[-1]} us CPU/req | baseline ${rb[-1]} req/s p99 ${pb[-1]} ms ${cb[-1]} us CPU/req" >&2
 	done
-	awk -v label="$label" -v ra="${ra[*]}" -v rb="${rb[*]}" -v pa="${pa[*]}" -v pb="${pb[*]}" 'BEGIN {
-		n = split(ra, A, " "); split(rb, B, " "); split(pa, PA, " "); split(pb, PB, " ")
-		for (i = 1; i <= n; i++) { sa += A[i]; sb += B[i]; spa += PA[i]; spb += PB[i] }
-		sa /= n; sb /= n; spa /= n; spb /= n
-		printf "%-6s mockloop %9.0f req/s  p99 %7.3f ms\n", label, sa, spa
-		printf "%-6s baseline %9.0f req/s  p99 %7.3f ms\n", label, sb, spb
-		printf "%-6s ratio    %9.3fx throughput, p99 %.2fx\n", label, sa / sb, spa / spb }'
+	awk -v label="$label" -v ra="${ra[*]}" -v rb="${rb[*]}" -v pa="${pa[*]}" -v pb="${pb[*]}" -v ca="${ca[*]}" -v cb="${cb[*]}" 'BEGIN {
+		n = split(ra, A, " "); split(rb, B, " "); split(pa, PA, " "); split(pb, PB, " "); split(ca, CA, " "); split(cb, CB, " ")
+		for (i = 1; i <= n; i++) { sa += A[i]; sb += B[i]; spa += PA[i]; spb += PB[i]; sca += CA[i]; scb += CB[i] }
+		sa /= n; sb /= n; spa /= n; spb /= n; sca /= n; scb /= n
+		printf "%-6s mockloop %9.0f req/s  p99 %7.3f ms  %6.2f us server CPU/request\n", label, sa, spa, sca
+		printf "%-6s baseline %9.0f req/s  p99 %7.3f ms  %6.2f us server CPU/request\n", label, sb, spb, scb
+		printf "%-6s ratio    %9.3fx throughput, p99 %.2fx, CPU/request %.2fx\n", label, sa / sb, spa / spb, sca / scb }'
 }
 
 PARTS=${PARTS:-mock proxy github}
@@ -114,12 +123,12 @@ if has mock; then
 echo "== mock: GET $PATH_Q on $(basename "$PETSTORE") (wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $ROUNDS rounds)"
 # shellcheck disable=SC2086
 start mock "$MOCKLOOP_BIN" serve --spec "$PETSTORE" --addr 127.0.0.1:0 ${SERVE_FLAGS:-}
-mock=$addr
+mock=$addr mockpid=$pid
 curl -sf -H "$AUTH" -o "$work/body" "http://$mock$PATH_Q"
 echo "   mock body: $(wc -c <"$work/body") bytes (the baseline serves the same bytes); serve flags: ${SERVE_FLAGS:-none} (request log to a file)"
 start base "$work/baseline" -body "$work/body"
-base=$addr
-compare mock "http://$mock$PATH_Q" "http://$base$PATH_Q" "$AUTH"
+base=$addr basepid=$pid
+compare mock "$mockpid" "http://$mock$PATH_Q" "$basepid" "http://$base$PATH_Q" "$AUTH"
 fi
 
 if has proxy; then
@@ -129,10 +138,10 @@ echo "== proxy: mockloop serve --mode proxy vs httputil.ReverseProxy, to the sam
 start upstream "$work/baseline" -body "$work/body"
 upstream=$addr
 start mproxy "$MOCKLOOP_BIN" serve --spec "$PETSTORE" --mode proxy --target "http://$upstream" --addr 127.0.0.1:0
-mproxy=$addr
+mproxy=$addr mproxypid=$pid
 start bproxy "$work/baseline" -proxy "http://$upstream"
-bproxy=$addr
-compare proxy "http://$mproxy$PATH_Q" "http://$bproxy$PATH_Q" "$AUTH"
+bproxy=$addr bproxypid=$pid
+compare proxy "$mproxypid" "http://$mproxy$PATH_Q" "$bproxypid" "http://$bproxy$PATH_Q" "$AUTH"
 fi
 
 if ! has github || [ ! -f "$GITHUB" ]; then exit 0; fi

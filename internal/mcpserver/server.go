@@ -135,6 +135,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.addFixedTools()
 	s.addResources()
 	if err := s.loadInitial(ctx); err != nil {
+		s.Close()
 		return nil, err
 	}
 	return s, nil

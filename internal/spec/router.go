@@ -182,9 +182,22 @@ func unescape(s string) string {
 	return s
 }
 
-// maxParams bounds the parameters collected on the stack; deeper templates still route, the
-// extra values are collected on the heap.
-const maxParams = 16
+// maxParams bounds the parameter values Find collects (on the stack); a template with more
+// still routes, without the values past this many.
+const maxParams = 32
+
+// values collects parameter values during a search without allocating.
+type values struct {
+	n int
+	v [maxParams]string
+}
+
+func (vs *values) push(s string) {
+	if vs.n < maxParams {
+		vs.v[vs.n] = s
+	}
+	vs.n++
+}
 
 // Find routes method + path. Pass the request's escaped path (r.URL.EscapedPath()) so that an
 // encoded slash stays inside a parameter; a decoded path works too. HEAD falls back to GET.
@@ -194,12 +207,11 @@ func (r *Router) Find(method, path string) Match {
 		path = path[:i]
 	}
 	path = strings.TrimPrefix(path, "/")
-	var buf [maxParams]string
-	vals := buf[:0]
+	var vals values
 	n := r.find(r.root, path, &vals)
 	if n == nil {
 		// The other form of a trailing slash: /pets/ -> /pets, /pets -> /pets/.
-		vals = buf[:0]
+		vals.n = 0
 		if trimmed, ok := strings.CutSuffix(path, "/"); ok {
 			n = r.find(r.root, trimmed, &vals)
 		} else if path != "" {
@@ -220,8 +232,8 @@ func (r *Router) Find(method, path string) Match {
 	if len(rt.names) > 0 {
 		m.PathParams = make(map[string]string, len(rt.names))
 		for i, name := range rt.names {
-			if i < len(vals) {
-				m.PathParams[name] = vals[i]
+			if i < vals.n && i < maxParams {
+				m.PathParams[name] = vals.v[i]
 			}
 		}
 	}
@@ -245,7 +257,7 @@ func allowed(ops map[string]*route) []string {
 // find walks the trie over the rest of the path (without its leading slash), static segments
 // before parameters, backtracking when a branch dead-ends. It returns the node with
 // operations that the whole path leads to.
-func (r *Router) find(n *node, rest string, vals *[]string) *node {
+func (r *Router) find(n *node, rest string, vals *values) *node {
 	if rest == "" {
 		if len(n.ops) > 0 {
 			return n
@@ -263,20 +275,20 @@ func (r *Router) find(n *node, rest string, vals *[]string) *node {
 		}
 	}
 	for _, p := range n.params {
-		mark := len(*vals)
+		mark := vals.n
 		if !p.match(seg, vals) {
 			continue
 		}
 		if found := r.findNext(&p.node, next, vals); found != nil {
 			return found
 		}
-		*vals = (*vals)[:mark]
+		vals.n = mark
 	}
 	return nil
 }
 
 // findNext continues after a segment; "\x00" marks the empty segment after a trailing slash.
-func (r *Router) findNext(n *node, next string, vals *[]string) *node {
+func (r *Router) findNext(n *node, next string, vals *values) *node {
 	if next == "\x00" {
 		if child, ok := n.static[""]; ok && len(child.ops) > 0 {
 			return child
@@ -289,8 +301,8 @@ func (r *Router) findNext(n *node, next string, vals *[]string) *node {
 // match reports whether seg fits the segment's shape and appends the parameter values,
 // decoded. Values must not be empty. A literal between two parameters matches its first
 // occurrence; the last literal must end the segment.
-func (p *paramNode) match(seg string, vals *[]string) bool {
-	mark := len(*vals)
+func (p *paramNode) match(seg string, vals *values) bool {
+	mark := vals.n
 	rest := seg
 	if !strings.HasPrefix(rest, p.lits[0]) {
 		return false
@@ -302,23 +314,23 @@ func (p *paramNode) match(seg string, vals *[]string) bool {
 		var v string
 		if i == last {
 			if !strings.HasSuffix(rest, lit) {
-				*vals = (*vals)[:mark]
+				vals.n = mark
 				return false
 			}
 			v, rest = rest[:len(rest)-len(lit)], ""
 		} else {
 			j := strings.Index(rest, lit)
 			if j < 0 {
-				*vals = (*vals)[:mark]
+				vals.n = mark
 				return false
 			}
 			v, rest = rest[:j], rest[j+len(lit):]
 		}
 		if v == "" {
-			*vals = (*vals)[:mark]
+			vals.n = mark
 			return false
 		}
-		*vals = append(*vals, unescape(v))
+		vals.push(unescape(v))
 	}
 	return true
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"testing"
 
 	"github.com/mockloop/mockloop/internal/mock"
@@ -50,6 +51,25 @@ func BenchmarkServeMock(b *testing.B) {
 		b.Fatalf("status %d: %s", w.Code, w.Body)
 	}
 	b.Run("server", func(b *testing.B) { benchServe(b, s, r) })
+	// What a bare handler writing the same bytes costs: the floor.
+	body := w.Body.Bytes()
+	length := strconv.Itoa(len(body))
+	b.Run("fixed-body", func(b *testing.B) {
+		benchServe(b, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Content-Length", length)
+			w.Write(body)
+		}), r)
+	})
+	b.Run("server-no-validation", func(b *testing.B) {
+		engine := mock.New(doc, mock.Options{})
+		s, err := NewServer(Config{Doc: doc, Mock: engine, Log: io.Discard})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer s.Close()
+		benchServe(b, s, r)
+	})
 	b.Run("engine-only", func(b *testing.B) {
 		m := doc.Find(r.Method, r.URL.Path)
 		b.ReportAllocs()

@@ -61,7 +61,8 @@ operationId globs (repos*) and tag:NAME; repeat it to keep more.
 Resources: mockloop://plugins/<name>/spec (the loaded document) and mockloop://runs/<id> (the
 reports of the last 20 runs).
 
-stdout carries only the protocol; warnings and a line per operation call go to stderr. As with
+stdout carries only the protocol; warnings (and with --verbose a line per operation call) go to
+stderr. As with
 serve, MOCKLOOP_MODE/PROXY_MODE, MOCKLOOP_TARGET/API_BASE_URL and AUTH_TYPE override the plugin
 files' values.`
 

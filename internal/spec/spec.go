@@ -3,9 +3,12 @@
 // by method and path template so a request can be routed to its operation without touching the
 // document again. kin-openapi stays inside this package and internal/mock.
 //
-// Loading has two levels. Load succeeds whenever the document can be served: problems that do
-// not stop serving (examples, uncompilable regex patterns, unused components, conflicting path
-// templates) become Document.Warnings. Document.Validate is the strict check.
+// Loading has two levels. Load succeeds whenever the document can be served: it fails only when
+// the document cannot be read, parsed or resolved. Problems that do not stop serving are not
+// errors: the cheap checks (regex patterns Go cannot compile, unused components, conflicting
+// path templates) are reported as Document.Warnings; examples that do not match their schemas
+// are left to Document.Validate, the strict check, because checking them takes seconds on large
+// specs (GitHub's).
 package spec
 
 import (
@@ -43,7 +46,8 @@ type Document struct {
 	Source string
 	// SourceVersion is the version the source declared: "2.0", "3.0.3", "3.1.0", ...
 	SourceVersion string
-	// Warnings are problems that do not stop serving, in a stable order.
+	// Warnings are problems found at load that do not stop serving, in a stable order:
+	// uncompilable patterns, conflicting path templates, unused components.
 	Warnings []Warning
 	// Operations lists every operation in path order, then method order.
 	Operations []*Operation

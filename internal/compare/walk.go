@@ -289,25 +289,68 @@ func (w *walker) strict(m, l *node, st *state, budget int) int {
 	return cost
 }
 
-// keyed matches elements by the value of a key field; elements without it (or repeating a
-// key already matched) are missing or extra.
+// keyed matches elements by the value of a key field. Elements without the field pair with
+// each other (equal ones first, then in order); a key found on one side only is missing or
+// extra, as is an element repeating a key already matched.
 func (w *walker) keyed(m, l *node, st *state, field string, budget int) int {
 	mk, lk := m.kids, l.kids
 	live := make(map[string]int, len(lk))
+	liveKeyed := make([]bool, len(lk))
 	for j := len(lk) - 1; j >= 0; j-- {
 		if k, ok := elemKey(&lk[j], field); ok {
 			live[k] = j
+			liveKeyed[j] = true
 		}
 	}
+	pair := make([]int, len(mk))
 	used := make([]bool, len(lk))
+	var unkeyed []int
+	for i := range mk {
+		pair[i] = -1
+		k, ok := elemKey(&mk[i], field)
+		if !ok {
+			unkeyed = append(unkeyed, i)
+			continue
+		}
+		if j, ok := live[k]; ok && !used[j] {
+			pair[i], used[j] = j, true
+		}
+	}
+	if len(unkeyed) > 0 {
+		byHash := map[uint64][]int{}
+		var rest []int
+		for j := range lk {
+			if !liveKeyed[j] {
+				h := w.hashElem(&lk[j], st, idxSeg(j, len(lk)))
+				byHash[h] = append(byHash[h], j)
+				rest = append(rest, j)
+			}
+		}
+		var left []int
+		for _, i := range unkeyed {
+			h := w.hashElem(&mk[i], st, idxSeg(i, len(mk)))
+			if js := byHash[h]; len(js) > 0 {
+				pair[i], used[js[0]] = js[0], true
+				byHash[h] = js[1:]
+				continue
+			}
+			left = append(left, i)
+		}
+		for _, j := range rest {
+			if len(left) == 0 {
+				break
+			}
+			if !used[j] {
+				pair[left[0]], used[j] = j, true
+				left = left[1:]
+			}
+		}
+	}
 	cost := 0
 	for i := range mk {
 		var lv *node
-		if k, ok := elemKey(&mk[i], field); ok {
-			if j, ok := live[k]; ok && !used[j] {
-				used[j] = true
-				lv = &lk[j]
-			}
+		if pair[i] >= 0 {
+			lv = &lk[pair[i]]
 		}
 		cost += w.at(idxSeg(i, len(mk)), &mk[i], lv, st, budget-cost)
 		if cost > budget {

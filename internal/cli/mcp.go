@@ -62,9 +62,8 @@ Resources: mockloop://plugins/<name>/spec (the loaded document) and mockloop://r
 reports of the last 20 runs).
 
 stdout carries only the protocol; warnings (and with --verbose a line per operation call) go to
-stderr. As with
-serve, MOCKLOOP_MODE/PROXY_MODE, MOCKLOOP_TARGET/API_BASE_URL and AUTH_TYPE override the plugin
-files' values.`
+stderr. As with serve, MOCKLOOP_MODE/PROXY_MODE, MOCKLOOP_TARGET/API_BASE_URL and AUTH_TYPE
+override the plugin files' values.`
 
 func newMCPCmd(f *Factory, runF func(*mcpOptions) error) *cobra.Command {
 	opts := &mcpOptions{}

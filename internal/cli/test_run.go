@@ -232,17 +232,17 @@ func runTestRun(ctx context.Context, f *Factory, opts *testRunOptions) error {
 	}
 	defer run.close()
 
+	// A progress bar on stderr only when it is a terminal; cleared before the results print.
+	var bar *progressbar.ProgressBar
 	if f.IOStreams.IsStderrTTY() && len(run.plan.Cases)*opts.Repeat > 1 {
-		bar := progressbar.NewOptions(len(run.plan.Cases)*opts.Repeat,
+		bar = progressbar.NewOptions(len(run.plan.Cases)*opts.Repeat,
 			progressbar.OptionSetWriter(f.IOStreams.ErrOut),
 			progressbar.OptionSetDescription("testing"),
 			progressbar.OptionShowCount(),
-			progressbar.OptionClearOnFinish(),
 			progressbar.OptionThrottle(100*time.Millisecond),
 			progressbar.OptionEnableColorCodes(f.IOStreams.ErrColorEnabled()),
 		)
 		run.options.Progress = func() { _ = bar.Add(1) }
-		defer func() { _ = bar.Finish() }()
 	}
 
 	rep := testrun.Run(ctx, run.plan, run.options)
@@ -252,8 +252,9 @@ func runTestRun(ctx context.Context, f *Factory, opts *testRunOptions) error {
 	if run.target.Plugin != nil {
 		rep.Plugin = run.target.Plugin.Name
 	}
-	if run.options.Progress != nil {
-		fmt.Fprint(f.IOStreams.ErrOut, "\r\033[K")
+	if bar != nil {
+		_ = bar.Exit()
+		_ = bar.Clear()
 	}
 
 	if err := writeTestRun(f, opts, rep); err != nil {

@@ -582,3 +582,37 @@ func TestTestRunThroughServerAndPlugin(t *testing.T) {
 		}
 	})
 }
+
+// TestTestRunInterrupted cancels the run (as Ctrl-C does) while a live request hangs: what
+// finished is printed, the rest is skipped, and the exit status is 2.
+func TestTestRunInterrupted(t *testing.T) {
+	env := newTestRunEnv(t)
+	specPath := env.write(t, "shop.yaml", shopSpec)
+	blocked := make(chan struct{})
+	live := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/items/7" {
+			close(blocked)
+			<-r.Context().Done()
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"ok":true}`)
+	}))
+	defer live.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-blocked
+		cancel()
+	}()
+	code := Run(ctx, env.f, []string{"test", "run", "--spec", specPath, "--live", live.URL, "--concurrency", "1"})
+	if code != 2 {
+		t.Fatalf("exit %d\n%s%s", code, env.out.String(), env.errOut.String())
+	}
+	out := env.out.String()
+	if !strings.Contains(out, "PASS     health") || !strings.Contains(out, "SKIP     getItem") || !strings.Contains(out, "2 cases: 1 passed, 0 failed, 1 skipped") || !strings.Contains(out, "interrupted") {
+		t.Errorf("output:\n%s", out)
+	}
+	if !strings.Contains(env.errOut.String(), "interrupted: 1 of 2 case runs not finished") {
+		t.Errorf("stderr = %q", env.errOut.String())
+	}
+}

@@ -1,7 +1,10 @@
 package compare
 
 import (
+	"bytes"
 	"encoding/json"
+	"math/big"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -57,7 +60,60 @@ func FuzzCompareJSON(f *testing.F) {
 			}
 			c.Compare(Response{Status: 200, Body: a}, Response{Status: 201, Body: b})
 		}
+		// Oracle: in strict mode with no rules, equal exactly when encoding/json decodes the
+		// two documents to the same values, numbers compared as exact rationals.
+		na, okA := normalize(a)
+		nb, okB := normalize(b)
+		if okA && okB {
+			want := reflect.DeepEqual(na, nb)
+			if got := comparers[1].CompareDocuments(da, db).Equal(); got != want {
+				t.Fatalf("%q vs %q: Equal = %v, encoding/json says %v", a, b, got, want)
+			}
+		}
 	})
+}
+
+// ratNumber is a normalized number, distinct from a string.
+type ratNumber string
+
+// normalize decodes data with encoding/json, numbers as exact rationals; false when a number
+// has an exponent too large to expand.
+func normalize(data []byte) (any, bool) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, false
+	}
+	ok := true
+	var walk func(v any) any
+	walk = func(v any) any {
+		switch x := v.(type) {
+		case json.Number:
+			s := string(x)
+			if i := strings.IndexAny(s, "eE"); i >= 0 && len(s)-i > 5 {
+				ok = false
+				return nil
+			}
+			r, good := new(big.Rat).SetString(s)
+			if !good {
+				ok = false
+				return nil
+			}
+			return ratNumber(r.RatString())
+		case []any:
+			for i := range x {
+				x[i] = walk(x[i])
+			}
+		case map[string]any:
+			for k := range x {
+				x[k] = walk(x[k])
+			}
+		}
+		return v
+	}
+	v = walk(v)
+	return v, ok
 }
 
 // FuzzPattern: any ignore pattern either compiles (exactly when yalp/jsonpath accepts it) or

@@ -493,9 +493,53 @@ func (p *parser) object() node {
 		p.failHere("after object key:value pair")
 		return node{}
 	}
-	kids := p.alloc(len(p.stack) - base)
-	copy(kids, p.stack[base:])
+	members := dedupeKeys(p.stack[base:])
+	kids := p.alloc(len(members))
+	copy(kids, members)
 	p.stack = p.stack[:base]
 	p.depth--
 	return node{kind: kindObject, kids: kids, start: int32(start), end: int32(p.pos)}
+}
+
+// dedupeKeys drops members whose key appears again later, so that, as with encoding/json, the
+// last value of a repeated key is the one compared. kv holds key and value nodes alternately.
+func dedupeKeys(kv []node) []node {
+	n := len(kv) / 2
+	if n < 2 {
+		return kv
+	}
+	dup := false
+	if n <= 16 {
+		for i := 0; i < len(kv) && !dup; i += 2 {
+			for j := i + 2; j < len(kv); j += 2 {
+				if len(kv[i].s) == len(kv[j].s) && string(kv[i].s) == string(kv[j].s) {
+					dup = true
+					break
+				}
+			}
+		}
+	} else {
+		seen := make(map[string]struct{}, n)
+		for i := 0; i < len(kv); i += 2 {
+			if _, ok := seen[string(kv[i].s)]; ok {
+				dup = true
+				break
+			}
+			seen[string(kv[i].s)] = struct{}{}
+		}
+	}
+	if !dup {
+		return kv
+	}
+	last := make(map[string]int, n)
+	for i := 0; i < len(kv); i += 2 {
+		last[string(kv[i].s)] = i
+	}
+	out := make([]node, 0, len(kv))
+	for i := 0; i < len(kv); i += 2 {
+		if last[string(kv[i].s)] == i {
+			out = append(out, kv[i], kv[i+1])
+		}
+	}
+	return out
 }

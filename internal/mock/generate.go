@@ -656,13 +656,16 @@ func (g *generator) str(s *openapi3.Schema) any {
 	return v
 }
 
+var separators = strings.NewReplacer("_", "", "-", "")
+
 // hint is a realistic value for a plain string property whose name says what it holds.
 func (g *generator) hint() (string, bool) {
-	name := strings.ToLower(strings.NewReplacer("_", "", "-", "").Replace(g.prop))
+	if g.prop == "" {
+		return "", false
+	}
+	name := strings.ToLower(separators.Replace(g.prop))
 	n := 1 + g.rng.IntN(99)
 	switch {
-	case name == "":
-		return "", false
 	case strings.HasSuffix(name, "email"):
 		return fmt.Sprintf("user%d@example.com", n), true
 	case strings.HasSuffix(name, "url") || strings.HasSuffix(name, "uri") || name == "href" || name == "link":

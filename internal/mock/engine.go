@@ -335,7 +335,7 @@ func (e *Engine) Respond(w http.ResponseWriter, r *http.Request, m spec.Match) {
 	for name, vals := range resp.headerValues(e, pref.dynamic) {
 		h[name] = vals
 	}
-	if md == nil {
+	if md == nil || !bodyAllowed(status) {
 		w.WriteHeader(status)
 		return
 	}
@@ -347,6 +347,12 @@ func (e *Engine) Respond(w http.ResponseWriter, r *http.Request, m spec.Match) {
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(body)
 	}
+}
+
+// bodyAllowed reports whether a response with status may carry a body (RFC 9110: not 1xx,
+// 204 or 304).
+func bodyAllowed(status int) bool {
+	return status >= 200 && status != http.StatusNoContent && status != http.StatusNotModified
 }
 
 // choose picks the response, status, media type and named example for a request. A non-nil

@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -506,4 +507,21 @@ func FuzzHeaders(f *testing.F) {
 			t.Fatalf("negotiate returned a media type it was not offered")
 		}
 	})
+}
+
+func TestNoBodyStatuses(t *testing.T) {
+	file := sharedSpecs + "/response-examples-3.0.json"
+	if _, err := os.Stat(file); err != nil {
+		t.Skip("shared specs not present")
+	}
+	doc := loadSpec(t, file)
+	e := New(doc, Options{})
+	rec := do(t, e, doc, "GET", "/example", map[string]string{"Prefer": "code=204"}, "")
+	if rec.Code != 204 || rec.Body.Len() != 0 || rec.Header().Get("Content-Length") != "" {
+		t.Fatalf("204 with body or length: %d %q %v", rec.Code, rec.Body.String(), rec.Header())
+	}
+	op := doc.Find("GET", "/example").Operation
+	if probs := e.ValidateResponse(op, nil, 204, http.Header{}, nil); len(probs) > 0 {
+		t.Errorf("empty 204 reported: %v", probs)
+	}
 }

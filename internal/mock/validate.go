@@ -418,11 +418,18 @@ func (e *Engine) ValidateResponse(op *spec.Operation, r *http.Request, status in
 	if header == nil {
 		header = http.Header{}
 	}
+	opts := e.filter
+	if !bodyAllowed(status) && len(body) == 0 {
+		// A 204/304 has no body whatever content the document declares for it.
+		o := *e.filter
+		o.ExcludeResponseBody = true
+		opts = &o
+	}
 	input := &openapi3filter.ResponseValidationInput{
-		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: r, Route: od.route, Options: e.filter},
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: r, Route: od.route, Options: opts},
 		Status:                 status,
 		Header:                 header,
-		Options:                e.filter,
+		Options:                opts,
 	}
 	input.SetBodyBytes(body)
 	err := validateSafely(func() error { return openapi3filter.ValidateResponse(context.Background(), input) })

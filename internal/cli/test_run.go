@@ -247,6 +247,9 @@ func runTestRun(ctx context.Context, f *Factory, opts *testRunOptions) error {
 
 	rep := testrun.Run(ctx, run.plan, run.options)
 	rep.Spec = run.target.Doc.Source
+	if strings.HasPrefix(rep.Spec, "http://") || strings.HasPrefix(rep.Spec, "https://") {
+		rep.Spec = redactURL(rep.Spec)
+	}
 	rep.Mode = string(run.mode)
 	rep.Shard = opts.Shard
 	if run.target.Plugin != nil {
@@ -410,6 +413,7 @@ func prepareTestRun(ctx context.Context, f *Factory, opts *testRunOptions) (*pre
 		return nil, err
 	}
 	run.target = t
+	printWarnings(f.IOStreams.ErrOut, t.Doc, false)
 
 	// The plan.
 	var plan *testrun.Plan

@@ -3,6 +3,8 @@ package compare
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"slices"
 	"math/big"
 	"reflect"
 	"strings"
@@ -69,8 +71,43 @@ func FuzzCompareJSON(f *testing.F) {
 			if got := comparers[1].CompareDocuments(da, db).Equal(); got != want {
 				t.Fatalf("%q vs %q: Equal = %v, encoding/json says %v", a, b, got, want)
 			}
+			// Without strict arrays: equal exactly when equal with every array sorted.
+			want = unordered(na) == unordered(nb)
+			if got := comparers[0].CompareDocuments(da, db).Equal(); got != want {
+				t.Fatalf("%q vs %q: multiset Equal = %v, sorted arrays say %v", a, b, got, want)
+			}
 		}
 	})
+}
+
+// unordered is a canonical text of a normalized value with every array sorted.
+func unordered(v any) string {
+	switch x := v.(type) {
+	case []any:
+		parts := make([]string, len(x))
+		for i, e := range x {
+			parts[i] = unordered(e)
+		}
+		slices.Sort(parts)
+		return "[" + strings.Join(parts, ",") + "]"
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		var b strings.Builder
+		b.WriteString("{")
+		for _, k := range keys {
+			fmt.Fprintf(&b, "%q:%s,", k, unordered(x[k]))
+		}
+		return b.String() + "}"
+	case ratNumber:
+		return "n" + string(x)
+	default:
+		j, _ := json.Marshal(x)
+		return string(j)
+	}
 }
 
 // ratNumber is a normalized number, distinct from a string.

@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"math/big"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 

@@ -616,3 +616,41 @@ func TestTestRunInterrupted(t *testing.T) {
 		t.Errorf("stderr = %q", env.errOut.String())
 	}
 }
+
+func TestChooseMode(t *testing.T) {
+	withTarget := &testTarget{Plugin: &plugin.Plugin{Name: "p", TargetURL: "https://api.example.com"}}
+	none := &testTarget{}
+	tests := []struct {
+		name    string
+		opts    testRunOptions
+		target  *testTarget
+		status  *proxy.Status
+		want    proxy.Mode
+		wantErr string
+	}{
+		{"auto alone is mock", testRunOptions{Mode: "auto"}, none, nil, proxy.ModeMock, ""},
+		{"auto with --live", testRunOptions{Mode: "auto", Live: "http://x"}, none, nil, proxy.ModeHybrid, ""},
+		{"auto with a plugin target", testRunOptions{Mode: "auto"}, withTarget, nil, proxy.ModeHybrid, ""},
+		{"auto, server mock only", testRunOptions{Mode: "auto", Server: "http://s"}, none, &proxy.Status{Mode: proxy.ModeMock}, proxy.ModeMock, ""},
+		{"auto, server with live and override", testRunOptions{Mode: "auto", Server: "http://s"}, none, &proxy.Status{Mode: proxy.ModeMock, Live: true, ModeOverride: true}, proxy.ModeHybrid, ""},
+		{"auto, server proxying without override", testRunOptions{Mode: "auto", Server: "http://s"}, none, &proxy.Status{Mode: proxy.ModeProxy, Live: true}, proxy.ModeProxy, ""},
+		{"auto, hybrid server without override", testRunOptions{Mode: "auto", Server: "http://s"}, none, &proxy.Status{Mode: proxy.ModeHybrid, Live: true}, proxy.ModeMock, ""},
+		{"explicit mock", testRunOptions{Mode: "mock", Live: "http://x"}, none, nil, proxy.ModeMock, ""},
+		{"explicit proxy with server", testRunOptions{Mode: "proxy", Server: "http://s"}, none, nil, proxy.ModeProxy, ""},
+		{"explicit hybrid without live", testRunOptions{Mode: "hybrid"}, none, nil, "", "--mode hybrid needs a live side"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := chooseMode(&tt.opts, tt.target, tt.status)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v", err)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Errorf("chooseMode = %s, %v; want %s", got, err, tt.want)
+			}
+		})
+	}
+}

@@ -303,3 +303,61 @@ func TestGenerate(t *testing.T) {
 		}
 	}
 }
+
+func TestHTTPSideJoinsBasePath(t *testing.T) {
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = append(got, r.Method+" "+r.URL.EscapedPath()+"?"+r.URL.RawQuery+" "+r.Header.Get("X-Mockloop-Mode")+" "+r.Header.Get("Cookie"))
+		w.Header().Set("X-Seen", "1")
+		w.WriteHeader(201)
+		io.WriteString(w, "ok")
+	}))
+	defer srv.Close()
+	tests := []struct{ base, want string }{
+		{srv.URL, "GET /refs/heads%2Fmain?n=1&n=2 mock sid=abc"},
+		{srv.URL + "/v2/", "GET /v2/refs/heads%2Fmain?n=1&n=2 mock sid=abc"},
+		{srv.URL + "/a%20b", "GET /a%20b/refs/heads%2Fmain?n=1&n=2 mock sid=abc"},
+	}
+	c := &Case{Name: "x", Method: "get", Path: "/refs/{ref}", PathParams: map[string]string{"ref": "heads/main"},
+		Query: map[string]Values{"n": {"1", "2"}}, Cookies: map[string]string{"sid": "abc"}}
+	for _, tt := range tests {
+		t.Run(tt.base, func(t *testing.T) {
+			got = nil
+			base, _ := url.Parse(tt.base)
+			side := &HTTPSide{Label: SideLive, Base: base, Client: srv.Client(), Header: http.Header{"X-Mockloop-Mode": {"mock"}}}
+			req, err := c.NewRequest(placeholderBase)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := side.Do(context.Background(), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.Status != 201 || string(resp.Body) != "ok" || resp.Header.Get("X-Seen") != "1" {
+				t.Errorf("response = %+v", resp)
+			}
+			if len(got) != 1 || got[0] != tt.want {
+				t.Errorf("server saw %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestHandlerSide(t *testing.T) {
+	side := &HandlerSide{Label: SideMock, Header: http.Header{"X-Extra": {"1"}}, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		fmt.Fprintf(w, "%s %s %s %s %s", r.Method, r.RequestURI, r.Header.Get("X-Extra"), r.Header.Get("Content-Type"), b)
+	})}
+	c := &Case{Name: "x", Method: "POST", Path: "/a b", Body: map[string]any{"k": 1}}
+	req, err := c.NewRequest(placeholderBase)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := side.Do(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Status != 200 || string(resp.Body) != `POST /a%20b 1 application/json {"k":1}` {
+		t.Errorf("response = %d %q", resp.Status, resp.Body)
+	}
+}

@@ -508,7 +508,7 @@ func (e *Engine) defaultExample(md *media) ([]byte, bool) {
 		candidates = append(candidates, ex.value)
 	}
 	for _, c := range candidates {
-		if md.schema != nil && md.schema.Value != nil && md.kind == kindJSON && !e.schemas.conforms(md.schema.Value, jsonValue(c), true) {
+		if md.schema != nil && md.schema.Value != nil && md.kind == kindJSON && !e.schemas.conforms(md.schema.Value, c, true) {
 			continue
 		}
 		b, err := encode(md.kind, c, md.schema)

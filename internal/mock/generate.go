@@ -86,14 +86,46 @@ func (c *schemas) validationOptions(response bool) []openapi3.SchemaValidationOp
 	return opts
 }
 
-// conforms reports whether v validates against s, never panicking.
+// conforms reports whether v validates against s, never panicking. v may be a generated value
+// or one decoded from the document.
 func (c *schemas) conforms(s *openapi3.Schema, v any, response bool) (ok bool) {
 	defer func() {
 		if recover() != nil {
 			ok = false
 		}
 	}()
+	if c.v31 || !jsonNative(v, 0) {
+		// The 2020-12 validator and odd YAML types want what a JSON decoder produces.
+		v = jsonValue(v)
+	}
 	return s.VisitJSON(v, c.validationOptions(response)...) == nil
+}
+
+// jsonNative reports whether v holds only types the OpenAPI 3.0 validator takes as they are
+// (what the generator produces), so no JSON round trip is needed.
+func jsonNative(v any, depth int) bool {
+	if depth > 64 {
+		return false
+	}
+	switch t := v.(type) {
+	case nil, string, bool, float64, int64, int:
+		return true
+	case []any:
+		for _, x := range t {
+			if !jsonNative(x, depth+1) {
+				return false
+			}
+		}
+		return true
+	case map[string]any:
+		for _, x := range t {
+			if !jsonNative(x, depth+1) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // conformsCached is conforms for a schema's own example/default, remembered per schema.
@@ -102,7 +134,7 @@ func (c *schemas) conformsCached(s *openapi3.Schema, which byte, v any, response
 	if got, ok := c.valid.Load(k); ok {
 		return got.(bool)
 	}
-	ok := c.conforms(s, jsonValue(v), response)
+	ok := c.conforms(s, v, response)
 	c.valid.Store(k, ok)
 	return ok
 }
@@ -125,18 +157,18 @@ func jsonValue(v any) any {
 // else a few reseeded ones, else one with required properties only; else the seeded value.
 func (c *schemas) generateValid(r *openapi3.SchemaRef, seed uint64, response bool) any {
 	v := newGenerator(c, seed, response).generate(r)
-	if r == nil || r.Value == nil || c.conforms(r.Value, jsonValue(v), response) {
+	if r == nil || r.Value == nil || c.conforms(r.Value, v, response) {
 		return v
 	}
 	for i := uint64(1); i <= 3; i++ {
 		alt := newGenerator(c, seed+i*0x5851f42d4c957f2d, response).generate(r)
-		if c.conforms(r.Value, jsonValue(alt), response) {
+		if c.conforms(r.Value, alt, response) {
 			return alt
 		}
 	}
 	g := newGenerator(c, seed, response)
 	g.requiredOnly = true
-	if alt := g.generate(r); c.conforms(r.Value, jsonValue(alt), response) {
+	if alt := g.generate(r); c.conforms(r.Value, alt, response) {
 		return alt
 	}
 	return v
@@ -317,11 +349,11 @@ func (g *generator) xOf(s *openapi3.Schema, branches openapi3.SchemaRefs, one bo
 		if i == 0 || first == nil {
 			first = v
 		}
-		if g.nodes > softBudget || g.cache.conforms(s, jsonValue(v), g.response) {
+		if g.nodes > softBudget || g.cache.conforms(s, v, g.response) {
 			return v
 		}
 		if m, ok := v.(map[string]any); ok && one {
-			if spoiled := g.spoil(m, branches, i); spoiled != nil && g.cache.conforms(s, jsonValue(spoiled), g.response) {
+			if spoiled := g.spoil(m, branches, i); spoiled != nil && g.cache.conforms(s, spoiled, g.response) {
 				return spoiled
 			}
 		}

@@ -104,7 +104,7 @@ func (e *Engine) paramValue(p *openapi3.Parameter, seed uint64) any {
 		candidates = append(candidates, ex.value)
 	}
 	for _, c := range candidates {
-		if schema == nil || schema.Value == nil || e.schemas.conforms(schema.Value, jsonValue(c), false) {
+		if schema == nil || schema.Value == nil || e.schemas.conforms(schema.Value, c, false) {
 			return c
 		}
 	}
@@ -232,7 +232,7 @@ func (e *Engine) sampleBody(op *spec.Operation, s *Sample, seed uint64) {
 		candidates = append(candidates, ex.value)
 	}
 	for _, c := range candidates {
-		if mt.Schema == nil || mt.Schema.Value == nil || e.schemas.conforms(mt.Schema.Value, jsonValue(c), false) {
+		if mt.Schema == nil || mt.Schema.Value == nil || e.schemas.conforms(mt.Schema.Value, c, false) {
 			v, found = c, true
 			break
 		}

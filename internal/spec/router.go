@@ -184,7 +184,7 @@ func unescape(s string) string {
 
 // maxParams bounds the parameter values Find collects (on the stack); a template with more
 // still routes, without the values past this many.
-const maxParams = 32
+const maxParams = 16
 
 // values collects parameter values during a search without allocating.
 type values struct {

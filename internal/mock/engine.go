@@ -303,6 +303,11 @@ func statusFor(key string) int {
 // request is refused, a 406 when nothing in Accept can be served, a 422 when Prefer names a
 // status or example the operation does not declare, else the chosen response.
 func (e *Engine) Respond(w http.ResponseWriter, r *http.Request, m spec.Match) {
+	if m.Operation == nil {
+		// The caller routes; answer sensibly rather than crash if it did not.
+		problem.Write(w, problem.Details{Status: http.StatusNotFound, Detail: "no operation matches " + r.Method + " " + r.URL.Path})
+		return
+	}
 	od := e.operation(m.Operation)
 	if e.opts.CheckSecurity {
 		if challenge, ok := od.authorized(r); !ok {

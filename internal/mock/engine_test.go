@@ -525,3 +525,13 @@ func TestNoBodyStatuses(t *testing.T) {
 		t.Errorf("empty 204 reported: %v", probs)
 	}
 }
+
+func TestRespondWithoutOperation(t *testing.T) {
+	e := New(rulesDoc(t), Options{})
+	rec := httptest.NewRecorder()
+	e.Respond(rec, httptest.NewRequest("GET", "http://127.0.0.1/nowhere", nil), spec.Match{})
+	if rec.Code != 404 {
+		t.Fatalf("status %d", rec.Code)
+	}
+	problemOf(t, rec)
+}

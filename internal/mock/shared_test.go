@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/xml"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -93,7 +95,7 @@ func TestSharedSpecs(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			doc := loadSpec(t, file)
 			e := New(doc, Options{ValidateRequests: true, CheckSecurity: true})
-			var ops, validated, rejected, invalid int
+			var ops, validated, rejected, invalid, xmlBodies int
 			for _, op := range doc.Operations {
 				ops++
 				s := e.SampleRequest(op)
@@ -125,8 +127,25 @@ func TestSharedSpecs(t *testing.T) {
 				if strings.Contains(rec.Header().Get("Content-Type"), "json") {
 					validated++
 				}
+				// Where XML is offered, it must be well-formed.
+				r = sampleHTTPRequest(op, s)
+				r.Header.Set("Accept", "application/xml")
+				rec = httptest.NewRecorder()
+				e.Respond(rec, r, spec.Match{Operation: op, PathParams: s.PathParams})
+				if rec.Header().Get("Content-Type") == "application/xml" {
+					dec := xml.NewDecoder(bytes.NewReader(rec.Body.Bytes()))
+					for {
+						if _, err := dec.Token(); err != nil {
+							if err != io.EOF {
+								t.Errorf("%s: XML body is not well-formed: %v: %.300s", op.Key(), err, rec.Body)
+							}
+							break
+						}
+					}
+					xmlBodies++
+				}
 			}
-			t.Logf("%s: %d operations, %d JSON bodies validated, %d samples refused, %d invalid responses", name, ops, validated, rejected, invalid)
+			t.Logf("%s: %d operations, %d JSON bodies validated, %d XML bodies well-formed, %d samples refused, %d invalid responses", name, ops, validated, xmlBodies, rejected, invalid)
 		})
 	}
 }

@@ -131,7 +131,7 @@ func newTestRunCmd(f *Factory, runF func(*testRunOptions) error) *cobra.Command 
 	fl.StringVar(&opts.Spec, "spec", "", "OpenAPI document: a file, '-' for stdin, or an http(s) URL (default: the plugin's, else the embedded example)")
 	fl.StringVar(&opts.Server, "server", "", "a running 'mockloop serve' to test through (its mock and proxy sides)")
 	fl.StringVar(&opts.Live, "live", "", "base URL of the live API")
-	fl.StringVar(&opts.PlanFile, "plan", "", "test plan file (default: one case per operation of the spec)")
+	fl.StringVar(&opts.PlanFile, "plan", "", "test plan file, '-' for stdin (default: one case per operation of the spec)")
 	fl.StringArrayVar(&opts.Operations, "operations", nil, "keep operations matching an operationId, tag or 'METHOD /path' glob (repeatable)")
 	fl.StringVar(&opts.Mode, "mode", "auto", "auto, mock, proxy or hybrid")
 	fl.StringVar(&opts.Validation, "validation", "strict", "answers that violate the spec: strict (fail), soft (warn) or off")
@@ -173,6 +173,9 @@ func checkTestRunOptions(opts *testRunOptions) error {
 		if _, err := parseBaseURL(u.v); err != nil {
 			return usageErrorf("--%s: %v", u.flag, err)
 		}
+	}
+	if opts.Spec == "-" && opts.PlanFile == "-" {
+		return usageErrorf("--spec and --plan cannot both read stdin")
 	}
 	if opts.Report != "" {
 		if _, err := reportFormat(opts.Report); err != nil {

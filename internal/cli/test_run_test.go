@@ -98,6 +98,7 @@ func TestTestRunFlags(t *testing.T) {
 		{"bad live", []string{"--live", "ftp://x"}, nil, `--live: "ftp://x" is not an absolute http(s) URL`},
 		{"bad plugin name", []string{"../etc"}, nil, `plugin name "../etc"`},
 		{"two args", []string{"a", "b"}, nil, "accepts at most 1 arg"},
+		{"two stdins", []string{"--spec", "-", "--plan", "-"}, nil, "--spec and --plan cannot both read stdin"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

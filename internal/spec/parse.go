@@ -107,7 +107,61 @@ func (p *parser) head() (head, error) {
 		}
 		return head{}, err
 	}
+	// kin-openapi parses YAML itself; parse it here only when the version is not found by a
+	// cheap scan. Syntax errors are then located when kin-openapi's load fails (loadError).
+	if h, ok := scanYAMLHead(p.data); ok {
+		return h, nil
+	}
 	return p.yamlHead()
+}
+
+// scanYAMLHead finds a block-style top-level "openapi:" or "swagger:" line and its string
+// value, without parsing the document. ok is false when it is not that simple (flow style, a
+// value YAML would not read as a string): the caller then parses.
+func scanYAMLHead(data []byte) (head, bool) {
+	var found head
+	line := 0
+	for rest := data; len(rest) > 0; {
+		line++
+		var l []byte
+		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+			l, rest = rest[:i], rest[i+1:]
+		} else {
+			l, rest = rest, nil
+		}
+		l = bytes.TrimPrefix(l, []byte("\ufeff"))
+		var key string
+		switch {
+		case bytes.HasPrefix(l, []byte("openapi:")):
+			key = "openapi"
+		case bytes.HasPrefix(l, []byte("swagger:")):
+			key = "swagger"
+		default:
+			continue
+		}
+		v := strings.TrimSpace(string(l[len(key)+1:]))
+		if i := strings.Index(v, " #"); i >= 0 {
+			v = strings.TrimSpace(v[:i])
+		}
+		switch {
+		case len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0]:
+			v = v[1 : len(v)-1]
+			if strings.ContainsAny(v, "\\'\"") {
+				return head{}, false
+			}
+		case v == "" || strings.ContainsAny(v, "\"'{}[]&*!|>%@`"):
+			return head{}, false
+		default:
+			if _, err := strconv.ParseFloat(v, 64); err == nil {
+				return head{}, false // 3.1 unquoted is a number: let the parser say so
+			}
+		}
+		h := head{key: key, value: v, line: line}
+		if found.key == "" || key == "openapi" {
+			found = h
+		}
+	}
+	return found, found.key != ""
 }
 
 func (p *parser) jsonHead() (head, error) {
@@ -264,6 +318,9 @@ func (p *parser) swagger() (*openapi3.T, error) {
 	if !p.isJSON {
 		var err error
 		if data, err = yamlToJSON(p.data); err != nil {
+			if _, herr := p.yamlHead(); herr != nil {
+				return nil, herr
+			}
 			return nil, p.fail("", fmt.Errorf("invalid YAML: %w", err))
 		}
 	}
@@ -282,6 +339,12 @@ func (p *parser) swagger() (*openapi3.T, error) {
 func (p *parser) loadError(err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return p.fail("", err)
+	}
+	if !p.isJSON {
+		// The head was found by a scan: a syntax error is best told by the YAML parser.
+		if _, herr := p.yamlHead(); herr != nil {
+			return herr
+		}
 	}
 	msg := err.Error()
 	if ptr, text, line, ok := splitYAMLError(msg); ok {

@@ -40,6 +40,8 @@ type Engine struct {
 	ops     map[*spec.Operation]*operation
 	filter  *openapi3filter.Options
 	dynamic atomic.Uint64
+	// cachedBytes is the size of all generated bodies cached, bounded by maxCacheBytes.
+	cachedBytes atomic.Int64
 }
 
 // operation is everything Respond needs about one operation, prepared once.
@@ -66,7 +68,7 @@ type verdict struct {
 }
 
 // maxVerdicts bounds each operation's cache of validation results.
-const maxVerdicts = 1024
+const maxVerdicts = 256
 
 type response struct {
 	key     string // "200", "2XX", "default"
@@ -97,8 +99,9 @@ type media struct {
 	defBody []byte // the first conforming example, encoded; nil: generate
 	defOK   bool
 
-	genMu sync.Mutex
-	gen   map[uint64][]byte // seed -> generated body, bounded
+	genMu    sync.Mutex
+	gen      map[uint64][]byte // seed -> generated body, bounded
+	genBytes int64             // the size of the bodies in gen
 
 	ctHeader []string                    // []string{contentType}
 	clen     atomic.Pointer[lengthValue] // the last Content-Length value, usually the only one
@@ -124,8 +127,12 @@ type namedExample struct {
 	value any
 }
 
-// maxCachedBodies bounds each media type's cache of generated bodies.
-const maxCachedBodies = 256
+// maxCachedBodies bounds each media type's cache of generated bodies, and maxCacheBytes the
+// size of all of an engine's cached generated bodies together.
+const (
+	maxCachedBodies = 256
+	maxCacheBytes   = 64 << 20
+)
 
 // New prepares every operation of doc. The document must not change afterwards.
 func New(doc *spec.Document, opts Options) *Engine {
@@ -493,9 +500,14 @@ func (e *Engine) body(od *operation, md *media, r *http.Request, ex *namedExampl
 	if !dynamic {
 		md.genMu.Lock()
 		if md.gen == nil || len(md.gen) >= maxCachedBodies {
-			md.gen = make(map[uint64][]byte)
+			e.cachedBytes.Add(-md.genBytes)
+			md.gen, md.genBytes = make(map[uint64][]byte), 0
 		}
-		md.gen[seed] = b
+		if e.cachedBytes.Load()+int64(len(b)) <= maxCacheBytes {
+			md.gen[seed] = b
+			md.genBytes += int64(len(b))
+			e.cachedBytes.Add(int64(len(b)))
+		}
 		md.genMu.Unlock()
 	}
 	return b

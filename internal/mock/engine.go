@@ -48,7 +48,7 @@ type Engine struct {
 type operation struct {
 	op        *spec.Operation
 	route     *routers.Route
-	responses []*response // declaration order, sorted by key
+	responses []*response // sorted by key
 	preferred *response   // the default choice: lowest 2xx, else default, else first
 	security  []requirement
 	codes     string // the declared response keys, for error messages

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -35,10 +36,21 @@ func (p Problem) String() string {
 // formatValidators are the string formats checked beyond kin-openapi's defaults (date,
 // date-time, byte), as Prism checks them. Per validation, never registered globally.
 var formatValidators = map[string]openapi3.StringFormatValidator{
-	"uuid":  openapi3.NewRegexpFormatValidator(openapi3.FormatOfStringForUUIDOfRFC9562),
-	"email": openapi3.NewRegexpFormatValidator(openapi3.FormatOfStringForEmail),
+	"uuid":  regexpFormat(openapi3.FormatOfStringForUUIDOfRFC9562, "not a UUID"),
+	"email": regexpFormat(openapi3.FormatOfStringForEmail, "not an email address"),
 	"ipv4":  openapi3.NewIPValidator(true),
 	"ipv6":  openapi3.NewIPValidator(false),
+}
+
+// regexpFormat checks a format with a pattern and says what is wrong in words, not regexp.
+func regexpFormat(pattern, message string) openapi3.StringFormatValidator {
+	re := regexp.MustCompile(pattern)
+	return openapi3.NewCallbackValidator(func(s string) error {
+		if !re.MatchString(s) {
+			return errors.New(message)
+		}
+		return nil
+	})
 }
 
 // schemaOptions are the schema validation options every validation here uses.

@@ -195,7 +195,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := s.recorder.Get().(*recorder)
 	rec.ResponseWriter, rec.status, rec.side, rec.rule, rec.fallback = w, 0, ModeMock, "", ""
 
-	match := s.cfg.Doc.Find(r.Method, r.URL.Path)
+	match := s.cfg.Doc.Find(r.Method, r.URL.EscapedPath())
 	side, fallback := s.decide(rec, r, match.Operation)
 	if r.Body != nil && r.Body != http.NoBody && s.maxBody > 0 && rec.status == 0 {
 		if r.ContentLength > s.maxBody {

@@ -52,6 +52,20 @@ type parser struct {
 	opts   Options
 	isJSON bool
 	top    map[string]json.RawMessage // a JSON document's top-level members
+	// numericSwagger is set for `swagger: 2.0` written as a number, which is read as "2.0".
+	numericSwagger bool
+}
+
+func isSwaggerNumber(s string) bool { return s == "2" || s == "2.0" }
+
+// quoteSwaggerVersion rewrites a JSON document's numeric "swagger" member as the string "2.0".
+func quoteSwaggerVersion(data []byte) ([]byte, error) {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(data, &top); err != nil {
+		return nil, err
+	}
+	top["swagger"] = json.RawMessage(`"2.0"`)
+	return json.Marshal(top)
 }
 
 // head is where the document declares its version.
@@ -182,6 +196,10 @@ func (p *parser) jsonHead() (head, error) {
 	pick := func(key string, raw json.RawMessage) (head, error) {
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {
+			if key == "swagger" && isSwaggerNumber(string(raw)) {
+				p.numericSwagger = true
+				return head{key: key, value: "2.0", line: p.jsonLineOf(key)}, nil
+			}
 			return head{}, p.fail("/"+key, fmt.Errorf("%s version must be a string, not %s", key, raw))
 		}
 		return head{key: key, value: s, line: p.jsonLineOf(key)}, nil
@@ -228,6 +246,11 @@ func (p *parser) yamlHead() (head, error) {
 		k, v := doc.Content[i], doc.Content[i+1]
 		if k.Value != "openapi" && k.Value != "swagger" {
 			continue
+		}
+		if k.Value == "swagger" && v.Kind == yaml.ScalarNode && isSwaggerNumber(v.Value) {
+			// swagger: 2.0 unquoted is a number; common enough in old documents to accept.
+			p.numericSwagger = true
+			v = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "2.0", Line: v.Line}
 		}
 		if v.Kind != yaml.ScalarNode || v.Tag != "!!str" {
 			return head{}, p.fail(fmt.Sprintf("/%s (line %d)", k.Value, v.Line),
@@ -325,6 +348,12 @@ func (p *parser) swagger() (*openapi3.T, error) {
 				return nil, herr
 			}
 			return nil, p.fail("", fmt.Errorf("invalid YAML: %w", err))
+		}
+	}
+	if p.numericSwagger {
+		var err error
+		if data, err = quoteSwaggerVersion(data); err != nil {
+			return nil, p.fail("", fmt.Errorf("parse swagger 2.0: %w", err))
 		}
 	}
 	var t2 openapi2.T

@@ -28,6 +28,8 @@ func TestLoadSources(t *testing.T) {
 		{"swagger 2.0 json", "testdata/petstore-2.0.json", "2.0", []string{"GET /pets/{petId}", "DELETE /pets/{petId}"}, "/v1"},
 		{"swagger 2.0 yaml", "testdata/petstore-2.0.yaml", "2.0", []string{"GET /pets"}, "/api"},
 		{"external refs", "testdata/ext/main.yaml", "3.0.3", []string{"GET /items/{id}"}, ""},
+		{"swagger 2.0 unquoted yaml", "testdata/swagger-unquoted.yaml", "2.0", []string{"GET /a"}, ""},
+		{"swagger 2.0 number json", "testdata/swagger-unquoted.json", "2.0", []string{"GET /a"}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

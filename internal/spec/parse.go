@@ -298,6 +298,10 @@ func (p *parser) readRef(_ *openapi3.Loader, u *url.URL) ([]byte, error) {
 	if u.Scheme == "http" || u.Scheme == "https" {
 		return fetch(p.ctx, p.opts.Client, u)
 	}
+	if isHTTP(p.source) {
+		// A remote document must not make the loader read local files.
+		return nil, fmt.Errorf("cannot read $ref %q: a document loaded from a URL cannot refer to local files", u.String())
+	}
 	if u.Scheme != "" && u.Scheme != "file" {
 		return nil, fmt.Errorf("cannot read $ref %q: unsupported scheme %q", u.String(), u.Scheme)
 	}

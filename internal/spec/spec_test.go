@@ -335,3 +335,26 @@ func TestSharedSpecs(t *testing.T) {
 		})
 	}
 }
+
+func TestLoadURLRefusesLocalFiles(t *testing.T) {
+	doc := `openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /a:
+    get:
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: 'file:///etc/hostname#/x'}
+`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(doc))
+	}))
+	defer srv.Close()
+	_, err := Load(context.Background(), srv.URL+"/api.yaml", Options{Client: srv.Client()})
+	if err == nil || !strings.Contains(err.Error(), "cannot refer to local files") {
+		t.Fatalf("err = %v, want a refusal", err)
+	}
+}

@@ -145,7 +145,10 @@ func (p *parser) alloc(n int) []node {
 		return make([]node, n)
 	}
 	if cap(p.slab)-len(p.slab) < n {
-		p.slab = make([]node, 0, 4096)
+		// A JSON value takes at least two bytes of source, so small documents get a small slab:
+		// a fixed 4096-node slab made every small response body cost ~256 KiB of zeroing.
+		size := max(n, min(4096, len(p.src)/2+1))
+		p.slab = make([]node, 0, size)
 	}
 	s := p.slab[len(p.slab) : len(p.slab)+n : len(p.slab)+n]
 	p.slab = p.slab[:len(p.slab)+n]

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -159,24 +158,33 @@ func (rd *redactor) record(e *entry, withHeaders bool) RequestRecord {
 	return rec
 }
 
-// ring keeps the last len(buf) requests. It is also the request log's queue: the writer
-// goroutine copies out what was added since it last looked (see since).
+// ring keeps the last len(buf) requests. It is also the request log's queue: the log writer
+// copies out what was added since it last looked (see take). When the writer is a whole ring
+// behind, add waits for it (back-pressure, as a full channel would) rather than lose lines.
 type ring struct {
-	mu   sync.Mutex
-	buf  []entry
-	seq  uint64 // entries ever added; the next goes to buf[seq%len(buf)]
-	wake chan struct{}
+	mu      sync.Mutex
+	buf     []entry
+	seq     uint64     // entries ever added; the next goes to buf[seq%len(buf)]
+	logged  uint64     // sequence number of the next entry the log writer takes
+	logging bool       // a log writer is reading (add must not overwrite what it has not taken)
+	space   *sync.Cond // signalled when the log writer took entries or stopped
+	wake    chan struct{}
 }
 
 func newRing(size int) *ring {
 	if size < 1 {
 		size = 1
 	}
-	return &ring{buf: make([]entry, size), wake: make(chan struct{}, 1)}
+	r := &ring{buf: make([]entry, size), wake: make(chan struct{}, 1)}
+	r.space = sync.NewCond(&r.mu)
+	return r
 }
 
 func (r *ring) add(e *entry) {
 	r.mu.Lock()
+	for r.logging && r.seq-r.logged >= uint64(len(r.buf)) {
+		r.space.Wait()
+	}
 	r.buf[r.seq%uint64(len(r.buf))] = *e
 	r.seq++
 	r.mu.Unlock()
@@ -186,21 +194,28 @@ func (r *ring) add(e *entry) {
 	}
 }
 
-// since appends to dst the entries added from sequence number next on, oldest first, and
-// returns the sequence number to ask for next time and how many entries were overwritten
-// before they could be read.
-func (r *ring) since(dst []entry, next uint64) ([]entry, uint64, uint64) {
+// setLogging turns the log writer's claim on unread entries on or off.
+func (r *ring) setLogging(on bool) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	var lost uint64
-	if size := uint64(len(r.buf)); r.seq-next > size {
-		lost = r.seq - next - size
-		next = r.seq - size
+	r.logging = on
+	r.logged = r.seq
+	r.mu.Unlock()
+	r.space.Broadcast()
+}
+
+// take appends to dst up to max entries the log writer has not taken yet, oldest first. max
+// keeps the time the lock is held short.
+func (r *ring) take(dst []entry, max int) []entry {
+	r.mu.Lock()
+	n := 0
+	for ; r.logged < r.seq && n < max; r.logged, n = r.logged+1, n+1 {
+		dst = append(dst, r.buf[r.logged%uint64(len(r.buf))])
 	}
-	for ; next < r.seq; next++ {
-		dst = append(dst, r.buf[next%uint64(len(r.buf))])
+	r.mu.Unlock()
+	if n > 0 {
+		r.space.Broadcast()
 	}
-	return dst, next, lost
+	return dst
 }
 
 // recent returns up to limit entries, newest first, that keep returns true for.
@@ -231,10 +246,10 @@ const (
 )
 
 // logger writes one line per request from its own goroutine. It reads the requests from the
-// ring buffer in batches (woken by the first request after a pause, then at most every
-// logBatch), so the request path never formats, never waits for a slow terminal and makes no
-// system call for the log. A writer that falls more than the ring's size behind loses lines,
-// and says how many.
+// ring buffer in batches: woken by any request, it writes everything added since its last look
+// with one write, so under load each write carries many lines, and the request path neither
+// formats nor makes a system call for the log. Only when the writer is a whole ring behind (a
+// terminal slower than the traffic) do requests wait for it.
 type logger struct {
 	w      *bufio.Writer
 	format LogFormat
@@ -245,13 +260,9 @@ type logger struct {
 	once   sync.Once
 	line   []byte
 	batch  []entry
-	next   uint64 // ring sequence number of the next entry to write
 	json   bytes.Buffer
 	enc    *json.Encoder // into json, HTML escaping off so queries keep their &
 }
-
-// logBatch is the longest a request waits in the ring before its line is written under load.
-const logBatch = 20 * time.Millisecond
 
 func newLogger(w io.Writer, format LogFormat, rd *redactor, r *ring) *logger {
 	l := &logger{
@@ -264,6 +275,7 @@ func newLogger(w io.Writer, format LogFormat, rd *redactor, r *ring) *logger {
 	}
 	l.enc = json.NewEncoder(&l.json)
 	l.enc.SetEscapeHTML(false)
+	r.setLogging(true)
 	go l.run()
 	return l
 }
@@ -273,13 +285,7 @@ func (l *logger) run() {
 	for {
 		select {
 		case <-l.ring.wake:
-		case <-l.done:
 			l.drain()
-			return
-		}
-		l.drain()
-		select { // let a batch gather
-		case <-time.After(logBatch):
 		case <-l.done:
 			l.drain()
 			return
@@ -287,16 +293,21 @@ func (l *logger) run() {
 	}
 }
 
+// logChunk is how many entries are copied out of the ring per lock, so that the lock is held
+// briefly.
+const logChunk = 128
+
 // drain writes every entry added since the last drain and flushes.
 func (l *logger) drain() {
-	var lost uint64
-	l.batch, l.next, lost = l.ring.since(l.batch[:0], l.next)
-	if lost > 0 {
-		fmt.Fprintf(l.w, "(%d requests not logged: the log could not keep up)\n", lost)
-	}
-	for i := range l.batch {
-		l.write(&l.batch[i])
-		l.batch[i] = entry{} // do not keep header maps alive
+	for {
+		l.batch = l.ring.take(l.batch[:0], logChunk)
+		for i := range l.batch {
+			l.write(&l.batch[i])
+			l.batch[i] = entry{} // do not keep header maps alive
+		}
+		if len(l.batch) < logChunk {
+			break
+		}
 	}
 	l.w.Flush()
 }
@@ -339,18 +350,23 @@ func (l *logger) write(e *entry) {
 	l.line = b
 }
 
-// appendLatency writes d as 0.4ms / 12.3ms / 1.2s.
+// appendLatency writes d as 0.042ms / 12.3ms / 1.23s.
 func appendLatency(b []byte, d time.Duration) []byte {
-	if d >= time.Second {
+	switch {
+	case d >= time.Second:
 		b = strconv.AppendFloat(b, d.Seconds(), 'f', 2, 64)
 		return append(b, 's')
+	case d >= time.Millisecond:
+		b = strconv.AppendFloat(b, float64(d)/float64(time.Millisecond), 'f', 1, 64)
+	default:
+		b = strconv.AppendFloat(b, float64(d)/float64(time.Millisecond), 'f', 3, 64)
 	}
-	b = strconv.AppendFloat(b, float64(d)/float64(time.Millisecond), 'f', 1, 64)
 	return append(b, "ms"...)
 }
 
-// close writes what is left and stops the logger.
+// close writes what is left and stops the logger; later requests are not logged.
 func (l *logger) close() {
 	l.once.Do(func() { close(l.done) })
 	<-l.exited
+	l.ring.setLogging(false)
 }

@@ -164,18 +164,19 @@ func (rd *redactor) record(e *entry, withHeaders bool) RequestRecord {
 type ring struct {
 	mu      sync.Mutex
 	buf     []entry
-	seq     uint64     // entries ever added; the next goes to buf[seq%len(buf)]
-	logged  uint64     // sequence number of the next entry the log writer takes
-	logging bool       // a log writer is reading (add must not overwrite what it has not taken)
-	space   *sync.Cond // signalled when the log writer took entries or stopped
-	wake    chan struct{}
+	seq     uint64        // entries ever added; the next goes to buf[seq%len(buf)]
+	logged  uint64        // sequence number of the next entry the log writer takes
+	logging bool          // a log writer is reading (add must not overwrite what it has not taken)
+	space   *sync.Cond    // signalled when the log writer took entries or stopped
+	wake    chan struct{} // a request was added
+	urgent  chan struct{} // the log writer is half a ring behind
 }
 
 func newRing(size int) *ring {
 	if size < 1 {
 		size = 1
 	}
-	r := &ring{buf: make([]entry, size), wake: make(chan struct{}, 1)}
+	r := &ring{buf: make([]entry, size), wake: make(chan struct{}, 1), urgent: make(chan struct{}, 1)}
 	r.space = sync.NewCond(&r.mu)
 	return r
 }
@@ -187,10 +188,17 @@ func (r *ring) add(e *entry) {
 	}
 	r.buf[r.seq%uint64(len(r.buf))] = *e
 	r.seq++
+	behind := r.logging && r.seq-r.logged > uint64(len(r.buf))/2
 	r.mu.Unlock()
 	select { // nudge the log writer, never wait for it
 	case r.wake <- struct{}{}:
 	default:
+	}
+	if behind {
+		select {
+		case r.urgent <- struct{}{}:
+		default:
+		}
 	}
 }
 
@@ -246,10 +254,11 @@ const (
 )
 
 // logger writes one line per request from its own goroutine. It reads the requests from the
-// ring buffer in batches: woken by any request, it writes everything added since its last look
-// with one write, so under load each write carries many lines, and the request path neither
-// formats nor makes a system call for the log. Only when the writer is a whole ring behind (a
-// terminal slower than the traffic) do requests wait for it.
+// ring buffer in batches: woken by a request, it writes everything added since its last look
+// with one write, then lets the next batch gather for up to logBatch (less when the ring fills
+// up), so under load it wakes a few hundred times a second rather than once per request. The
+// request path neither formats nor makes a system call for the log; only when the writer is a
+// whole ring behind (a terminal slower than the traffic) do requests wait for it.
 type logger struct {
 	w      *bufio.Writer
 	format LogFormat
@@ -282,16 +291,28 @@ func newLogger(w io.Writer, format LogFormat, rd *redactor, r *ring) *logger {
 
 func (l *logger) run() {
 	defer close(l.exited)
+	gather := time.NewTimer(logBatch)
 	for {
 		select {
 		case <-l.ring.wake:
+		case <-l.done:
 			l.drain()
+			return
+		}
+		l.drain()
+		gather.Reset(logBatch)
+		select {
+		case <-gather.C:
+		case <-l.ring.urgent:
 		case <-l.done:
 			l.drain()
 			return
 		}
 	}
 }
+
+// logBatch is the longest a line waits for its batch.
+const logBatch = 5 * time.Millisecond
 
 // logChunk is how many entries are copied out of the ring per lock, so that the lock is held
 // briefly.

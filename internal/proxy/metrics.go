@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/bits"
 	"net/http"
 	"sort"
 	"strings"
@@ -15,8 +16,8 @@ import (
 	"github.com/mockloop/mockloop/internal/spec"
 )
 
-// Latency histogram: logarithmic buckets from 1µs, eight per doubling (each about 9% wide), up
-// to 2^30µs (about 18 minutes). Fixed size, lock-free, so memory stays bounded however long the
+// Latency histogram: logarithmic buckets from 1µs, eight per doubling (each at most 12.5% wide,
+// linear inside a doubling), up to 2^30µs (about 18 minutes). Fixed size, lock-free, so memory stays bounded however long the
 // server runs; percentiles are reported as the upper bound of their bucket.
 const (
 	bucketsPerDoubling = 8
@@ -28,20 +29,36 @@ type histogram struct {
 }
 
 func bucketOf(d time.Duration) int {
-	us := float64(d) / float64(time.Microsecond)
+	us := uint64(d / time.Microsecond)
 	if us <= 1 {
 		return 0
 	}
-	b := int(math.Ceil(math.Log2(us) * bucketsPerDoubling))
+	// us = 2^e * (1 + f/8 + rest): bucket 8e + f, plus one unless us is exactly the lower edge,
+	// so that bucketUpper(bucketOf(d)) >= d.
+	e := bits.Len64(us) - 1
+	var f uint64
+	var exact bool
+	if e >= 3 {
+		f = (us >> (e - 3)) & 7
+		exact = us&(1<<(e-3)-1) == 0
+	} else {
+		f = (us << (3 - e)) & 7
+		exact = true
+	}
+	b := 8*e + int(f)
+	if !exact {
+		b++
+	}
 	if b >= histBuckets {
 		return histBuckets - 1
 	}
 	return b
 }
 
-// bucketUpper is the upper bound of bucket b.
+// bucketUpper is the upper bound of bucket b: 2^(b/8) µs, computed the same way as bucketOf.
 func bucketUpper(b int) time.Duration {
-	return time.Duration(math.Exp2(float64(b)/bucketsPerDoubling) * float64(time.Microsecond))
+	e, f := b/8, uint64(b%8)
+	return time.Duration((8+f)<<e/8) * time.Microsecond
 }
 
 func (h *histogram) observe(d time.Duration) { h.counts[bucketOf(d)].Add(1) }
@@ -187,13 +204,11 @@ func ms(d time.Duration) float64 {
 
 // counters are the request counts by side and status class for GET /__mockloop/status.
 type counters struct {
-	total atomic.Int64
 	// by side (0 mock, 1 proxy) and class (index status/100, 0 for anything odd).
 	by [2][6]atomic.Int64
 }
 
 func (c *counters) add(side Mode, status int) {
-	c.total.Add(1)
 	s := 0
 	if side == ModeProxy {
 		s = 1
@@ -213,14 +228,16 @@ type Counters struct {
 }
 
 func (c *counters) snapshot() Counters {
-	out := Counters{Total: c.total.Load(), Mock: map[string]int64{}, Proxy: map[string]int64{}}
+	out := Counters{Mock: map[string]int64{}, Proxy: map[string]int64{}}
 	names := [6]string{"other", "1xx", "2xx", "3xx", "4xx", "5xx"}
 	for cl := range names {
 		if n := c.by[0][cl].Load(); n > 0 {
 			out.Mock[names[cl]] = n
+			out.Total += n
 		}
 		if n := c.by[1][cl].Load(); n > 0 {
 			out.Proxy[names[cl]] = n
+			out.Total += n
 		}
 	}
 	return out

@@ -331,15 +331,16 @@ func (w *recorder) WriteHeader(code int) {
 		} else {
 			h[HeaderMode] = valueMock
 		}
+		if w.side == ModeProxy {
+			// Whatever the upstream said under these names is not true of this answer.
+			delete(h, HeaderRule)
+			delete(h, HeaderFallback)
+		}
 		if w.rule != "" {
 			h.Set(HeaderRule, w.rule)
-		} else {
-			delete(h, HeaderRule)
 		}
 		if w.fallback != "" {
 			h.Set(HeaderFallback, w.fallback)
-		} else {
-			delete(h, HeaderFallback)
 		}
 	}
 	w.ResponseWriter.WriteHeader(code)

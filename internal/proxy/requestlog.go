@@ -271,6 +271,9 @@ type logger struct {
 	batch  []entry
 	json   bytes.Buffer
 	enc    *json.Encoder // into json, HTML escaping off so queries keep their &
+
+	stamp    []byte // the formatted time of stampSec
+	stampSec int64
 }
 
 func newLogger(w io.Writer, format LogFormat, rd *redactor, r *ring) *logger {
@@ -342,7 +345,12 @@ func (l *logger) write(e *entry) {
 		}
 		b = append(b, bytes.TrimSuffix(l.json.Bytes(), []byte("\n"))...)
 	} else {
-		b = e.time.UTC().AppendFormat(b, time.RFC3339)
+		// Lines in the same second share their time stamp: format it once.
+		if sec := e.time.Unix(); sec != l.stampSec || l.stamp == nil {
+			l.stampSec = sec
+			l.stamp = e.time.UTC().AppendFormat(l.stamp[:0], time.RFC3339)
+		}
+		b = append(b, l.stamp...)
 		b = append(b, ' ')
 		b = append(b, e.method...)
 		b = append(b, ' ')

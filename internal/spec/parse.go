@@ -186,7 +186,7 @@ func (p *parser) jsonHead() (head, error) {
 	if err := json.Unmarshal(p.data, &top); err != nil {
 		var syn *json.SyntaxError
 		if errors.As(err, &syn) {
-			line, col := lineCol(p.data, syn.Offset)
+			line, col := lineCol(p.data, syn.Offset-1) // Offset counts the bad byte as read
 			return head{}, p.fail(fmt.Sprintf("line %d, column %d", line, col), fmt.Errorf("invalid JSON: %s", strings.TrimPrefix(syn.Error(), "json: ")))
 		}
 		return head{}, p.fail("", errors.New("not an OpenAPI document: the top level is not an object"))

@@ -2,13 +2,12 @@ package proxy
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"github.com/mockloop/mockloop/internal/envref"
 	"net/http"
 	"net/textproto"
 	"net/url"
 	"os"
-	"slices"
 	"sort"
 	"strings"
 )
@@ -36,77 +35,6 @@ type AuthConfig struct {
 	// oauth2: access_token, refresh_token, client_id, client_secret, token_url, scope;
 	// custom: header.<Name> and query.<name> templates such as "v1 ${SIG}".
 	Credentials map[string]string
-}
-
-// ResolveSecret expands the ${NAME} references in v with lookup (os.LookupEnv when nil), with
-// the plugin file's rules: "$${" is a literal "${", a '$' not followed by '{' is kept. An unset
-// variable is an error naming the variable; errors never contain v, which may be a secret.
-func ResolveSecret(v string, lookup func(string) (string, bool)) (string, error) {
-	if lookup == nil {
-		lookup = os.LookupEnv
-	}
-	if !strings.Contains(v, "$") {
-		return v, nil
-	}
-	var b strings.Builder
-	for i := 0; i < len(v); {
-		switch {
-		case strings.HasPrefix(v[i:], "$${"):
-			b.WriteString("${")
-			i += 3
-		case strings.HasPrefix(v[i:], "${"):
-			end := strings.IndexByte(v[i+2:], '}')
-			if end < 0 {
-				return "", errors.New(`unterminated "${" reference`)
-			}
-			name := v[i+2 : i+2+end]
-			if !validVarName(name) {
-				return "", errors.New(`invalid "${...}" reference: want ${NAME} with letters, digits and '_'`)
-			}
-			val, ok := lookup(name)
-			if !ok {
-				return "", fmt.Errorf("environment variable %s is not set", name)
-			}
-			b.WriteString(val)
-			i += 2 + end + 1
-		default:
-			b.WriteByte(v[i])
-			i++
-		}
-	}
-	return b.String(), nil
-}
-
-// secretRefs lists the variable names v refers to, in order, without duplicates.
-func secretRefs(v string) []string {
-	var names []string
-	for i := 0; i < len(v); {
-		switch {
-		case strings.HasPrefix(v[i:], "$${"):
-			i += 3
-		case strings.HasPrefix(v[i:], "${"):
-			end := strings.IndexByte(v[i+2:], '}')
-			if end < 0 {
-				return names
-			}
-			if name := v[i+2 : i+2+end]; validVarName(name) && !slices.Contains(names, name) {
-				names = append(names, name)
-			}
-			i += 2 + end + 1
-		default:
-			i++
-		}
-	}
-	return names
-}
-
-func validVarName(name string) bool {
-	for i, r := range name {
-		if !(r == '_' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || i > 0 && r >= '0' && r <= '9') {
-			return false
-		}
-	}
-	return name != ""
 }
 
 func lookupOrEnv(lookup func(string) (string, bool)) func(string) (string, bool) {
@@ -151,7 +79,7 @@ func newInjector(cfg *AuthConfig, lookup func(string) (string, bool), client *ht
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		v, err := ResolveSecret(cfg.Credentials[k], lookup)
+		v, err := envref.Expand(cfg.Credentials[k], lookup)
 		if err != nil {
 			return nil, fmt.Errorf("auth %s: credential %q: %w", cfg.Type, k, err)
 		}
@@ -159,7 +87,7 @@ func newInjector(cfg *AuthConfig, lookup func(string) (string, bool), client *ht
 		if v != "" && k != "token_url" && k != "scope" && k != "client_id" && k != "username" {
 			in.secrets = append(in.secrets, v)
 			// A template ("v1 ${SIG}") is a secret as a whole and so is each variable in it.
-			for _, name := range secretRefs(cfg.Credentials[k]) {
+			for _, name := range envref.Names(cfg.Credentials[k]) {
 				if val, _ := lookupOrEnv(lookup)(name); val != v {
 					in.secrets = append(in.secrets, val)
 				}
@@ -358,10 +286,10 @@ func InspectAuth(ctx context.Context, cfg AuthConfig, lookup func(string) (strin
 	for _, k := range keys {
 		v := cfg.Credentials[k]
 		s := SecretStatus{Key: k, Source: "literal", Resolved: true}
-		if s.Vars = secretRefs(v); len(s.Vars) > 0 {
+		if s.Vars = envref.Names(v); len(s.Vars) > 0 {
 			s.Source = "env"
 		}
-		if _, err := ResolveSecret(v, lookup); err != nil {
+		if _, err := envref.Expand(v, lookup); err != nil {
 			s.Resolved, s.Error = false, err.Error()
 		}
 		st.Secrets = append(st.Secrets, s)

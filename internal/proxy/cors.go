@@ -14,13 +14,17 @@ func isPreflight(r *http.Request) bool {
 	return r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != ""
 }
 
-// setCORS adds permissive CORS headers: the request's origin echoed (so credentials work), or *.
+// setCORS sets permissive CORS headers, replacing any an upstream sent: the request's origin
+// echoed (so credentials work), or *.
 func setCORS(h http.Header, r *http.Request) {
 	if origin := r.Header.Get("Origin"); origin != "" {
 		h.Set("Access-Control-Allow-Origin", origin)
 		h.Set("Access-Control-Allow-Credentials", "true")
-		h.Add("Vary", "Origin")
+		if !containsToken(h.Values("Vary"), "Origin") {
+			h.Add("Vary", "Origin")
+		}
 	} else {
+		h.Del("Access-Control-Allow-Credentials")
 		h.Set("Access-Control-Allow-Origin", "*")
 	}
 	h.Set("Access-Control-Expose-Headers", exposed)
@@ -41,4 +45,16 @@ func writePreflight(w http.ResponseWriter, r *http.Request) {
 	h.Add("Vary", "Access-Control-Request-Method")
 	h.Add("Vary", "Access-Control-Request-Headers")
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// containsToken reports whether a comma-separated header's values list tok (case-insensitive).
+func containsToken(values []string, tok string) bool {
+	for _, v := range values {
+		for _, t := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(t), tok) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -181,19 +181,23 @@ var (
 // ServeHTTP routes r to the admin API, a CORS preflight answer, the mock or the live side.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	if s.cfg.CORS {
-		if isPreflight(r) {
-			writePreflight(w, r)
-			return
-		}
-		setCORS(w.Header(), r)
+	if s.cfg.CORS && isPreflight(r) {
+		writePreflight(w, r)
+		return
 	}
 	if strings.HasPrefix(r.URL.Path, AdminPrefix) {
+		if s.cfg.CORS {
+			setCORS(w.Header(), r)
+		}
 		s.admin(w, r)
 		return
 	}
 	rec := s.recorder.Get().(*recorder)
 	rec.ResponseWriter, rec.status, rec.side, rec.rule, rec.fallback = w, 0, ModeMock, "", ""
+	rec.cors = nil
+	if s.cfg.CORS {
+		rec.cors = r
+	}
 
 	match := s.cfg.Doc.Find(r.Method, r.URL.EscapedPath())
 	side, fallback := s.decide(rec, r, match.Operation)
@@ -244,7 +248,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.metrics.Observe(match.Operation, status, e.latency)
 	s.counts.add(e.side, status)
 	s.recent.add(&e) // also queues the request log's line
-	rec.ResponseWriter = nil
+	rec.ResponseWriter, rec.cors = nil, nil
 	s.recorder.Put(rec)
 }
 
@@ -311,15 +315,16 @@ func (s *Server) respondMock(w http.ResponseWriter, r *http.Request, m spec.Matc
 	})
 }
 
-// recorder remembers the status and stamps the mockloop headers on the response just before
-// the status line goes out, so they are right whoever answers (mock, live, or a fallback) and
-// override anything the upstream sent under the same names.
+// recorder remembers the status and stamps the mockloop headers (and the CORS headers) on the
+// response just before the status line goes out, so they are right whoever answers (mock,
+// live, or a fallback) and override anything the upstream sent under the same names.
 type recorder struct {
 	http.ResponseWriter
 	status   int
 	side     Mode
 	rule     string
 	fallback string
+	cors     *http.Request // with --cors: the request whose origin the answer allows
 }
 
 func (w *recorder) WriteHeader(code int) {
@@ -341,6 +346,9 @@ func (w *recorder) WriteHeader(code int) {
 		}
 		if w.fallback != "" {
 			h.Set(HeaderFallback, w.fallback)
+		}
+		if w.cors != nil {
+			setCORS(h, w.cors)
 		}
 	}
 	w.ResponseWriter.WriteHeader(code)

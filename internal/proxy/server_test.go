@@ -298,6 +298,16 @@ func TestCORS(t *testing.T) {
 			t.Errorf("Access-Control-Expose-Headers = %q, want it to list %s", got, HeaderMode)
 		}
 	})
+	t.Run("live answers get ours, not the upstream's", func(t *testing.T) {
+		s := newTestServer(t, Config{CORS: true, Mode: ModeProxy, Live: corsLive{}})
+		w := do(s, "GET", "/pets", map[string]string{"Origin": "http://app.test"}, "")
+		if got := w.Header().Values("Access-Control-Allow-Origin"); len(got) != 1 || got[0] != "http://app.test" {
+			t.Errorf("Access-Control-Allow-Origin = %q, want [http://app.test]", got)
+		}
+		if got := w.Header().Values("Vary"); len(got) != 1 {
+			t.Errorf("Vary = %q, want Origin once", got)
+		}
+	})
 	t.Run("off", func(t *testing.T) {
 		s := newTestServer(t, Config{})
 		w := do(s, "OPTIONS", "/pets", map[string]string{"Access-Control-Request-Method": "GET"}, "")
@@ -531,4 +541,13 @@ func TestRequestLogKeepsUp(t *testing.T) {
 	if got := strings.Count(out, "\n"); got != n {
 		t.Errorf("%d lines for %d requests (%q)", got, n, out[strings.LastIndex(out[:len(out)-1], "\n")+1:])
 	}
+}
+
+// corsLive is an upstream with its own, stricter CORS headers.
+type corsLive struct{}
+
+func (corsLive) Forward(w http.ResponseWriter, r *http.Request, op *spec.Operation, fallback func(string)) {
+	w.Header().Set("Access-Control-Allow-Origin", "https://only.example")
+	w.Header().Set("Vary", "Origin")
+	w.WriteHeader(http.StatusOK)
 }

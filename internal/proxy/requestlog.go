@@ -106,8 +106,9 @@ func (rd *redactor) headerMap(h http.Header) map[string]string {
 }
 
 // appendQuery appends raw with the values of credential-looking parameters replaced by ***,
-// keeping everything else byte for byte.
-func (rd *redactor) appendQuery(b []byte, raw string) []byte {
+// keeping everything else byte for byte. seen, when not nil, remembers the verdict per raw
+// name (the log writer's own map: the same few names come back on every line).
+func (rd *redactor) appendQuery(b []byte, raw string, seen map[string]bool) []byte {
 	first := true
 	for raw != "" {
 		var pair string
@@ -117,11 +118,7 @@ func (rd *redactor) appendQuery(b []byte, raw string) []byte {
 		}
 		first = false
 		key, _, hasValue := strings.Cut(pair, "=")
-		name, err := url.QueryUnescape(key)
-		if err != nil {
-			name = key
-		}
-		if hasValue && rd.secretQuery(name) {
+		if hasValue && rd.secretRawQuery(key, seen) {
 			b = append(b, key...)
 			b = append(b, "=***"...)
 			continue
@@ -131,11 +128,30 @@ func (rd *redactor) appendQuery(b []byte, raw string) []byte {
 	return b
 }
 
+// secretRawQuery is secretQuery for a name as it appears in the query string.
+func (rd *redactor) secretRawQuery(key string, seen map[string]bool) bool {
+	if v, ok := seen[key]; ok {
+		return v
+	}
+	name, err := url.QueryUnescape(key)
+	if err != nil {
+		name = key
+	}
+	v := rd.secretQuery(name)
+	if seen != nil {
+		if len(seen) >= 1024 {
+			clear(seen) // bounded: a client sending ever new names only costs the lookups
+		}
+		seen[key] = v
+	}
+	return v
+}
+
 func (rd *redactor) redactQuery(raw string) string {
 	if raw == "" {
 		return ""
 	}
-	return string(rd.appendQuery(nil, raw))
+	return string(rd.appendQuery(nil, raw, nil))
 }
 
 func (rd *redactor) record(e *entry, withHeaders bool) RequestRecord {
@@ -274,6 +290,7 @@ type logger struct {
 
 	stamp    []byte // the formatted time of stampSec
 	stampSec int64
+	seen     map[string]bool // query names already judged secret or not
 }
 
 func newLogger(w io.Writer, format LogFormat, rd *redactor, r *ring) *logger {
@@ -284,6 +301,7 @@ func newLogger(w io.Writer, format LogFormat, rd *redactor, r *ring) *logger {
 		ring:   r,
 		done:   make(chan struct{}),
 		exited: make(chan struct{}),
+		seen:   map[string]bool{},
 	}
 	l.enc = json.NewEncoder(&l.json)
 	l.enc.SetEscapeHTML(false)
@@ -357,7 +375,7 @@ func (l *logger) write(e *entry) {
 		b = append(b, e.path...)
 		if e.rawQuery != "" {
 			b = append(b, '?')
-			b = l.rd.appendQuery(b, e.rawQuery)
+			b = l.rd.appendQuery(b, e.rawQuery, l.seen)
 		}
 		b = append(b, ' ')
 		b = strconv.AppendInt(b, int64(e.status), 10)

@@ -247,6 +247,9 @@ func serveUntilSignal(ctx context.Context, ln net.Listener, srv *proxy.Server, e
 	srv.Close()
 	if err != nil {
 		hs.Close()
+		if errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("serve: requests still in flight after %s were cut off (see --shutdown-timeout)", timeout)
+		}
 		return fmt.Errorf("serve: shutdown: %w", err)
 	}
 	<-served

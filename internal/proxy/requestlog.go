@@ -109,21 +109,19 @@ func (rd *redactor) headerMap(h http.Header) map[string]string {
 // keeping everything else byte for byte. seen, when not nil, remembers the verdict per raw
 // name (the log writer's own map: the same few names come back on every line).
 func (rd *redactor) appendQuery(b []byte, raw string, seen map[string]bool) []byte {
-	first := true
-	for raw != "" {
+	for more := true; more; {
 		var pair string
-		pair, raw, _ = strings.Cut(raw, "&")
-		if !first {
-			b = append(b, '&')
-		}
-		first = false
+		pair, raw, more = strings.Cut(raw, "&")
 		key, _, hasValue := strings.Cut(pair, "=")
 		if hasValue && rd.secretRawQuery(key, seen) {
 			b = append(b, key...)
 			b = append(b, "=***"...)
-			continue
+		} else {
+			b = append(b, pair...)
 		}
-		b = append(b, pair...)
+		if more {
+			b = append(b, '&')
+		}
 	}
 	return b
 }

@@ -47,6 +47,8 @@ type Engine struct {
 // operation is everything Respond needs about one operation, prepared once.
 type operation struct {
 	op        *spec.Operation
+	key       string // op.Key(), built once (it concatenates)
+	seedBase  uint64 // the request seed's hash state after the key (see requestSeed)
 	route     *routers.Route
 	responses []*response // sorted by key
 	preferred *response   // the default choice: lowest 2xx, else default, else first
@@ -55,7 +57,8 @@ type operation struct {
 
 	// Validation of a request without a body depends only on its path, query and the
 	// declared header and cookie parameters: results are cached, bounded, by those.
-	headerParams []string
+	headerParams []string // canonical names (http.CanonicalHeaderKey), to index r.Header
+
 	cookieParams bool
 	verdictMu    sync.Mutex
 	verdicts     map[string]verdict
@@ -166,7 +169,8 @@ func (e *Engine) operation(op *spec.Operation) *operation {
 
 func (e *Engine) prepare(op *spec.Operation) *operation {
 	od := &operation{
-		op: op,
+		op:  op,
+		key: op.Key(),
 		route: &routers.Route{
 			Spec:      e.doc.T,
 			Path:      op.Path,
@@ -196,6 +200,7 @@ func (e *Engine) prepare(op *spec.Operation) *operation {
 		keys[i] = r.key
 	}
 	od.codes = strings.Join(keys, ", ")
+	od.seedBase = seedStart(od.key)
 	od.security = e.requirements(op)
 	for _, p := range op.Parameters {
 		if p.Value == nil {
@@ -203,7 +208,7 @@ func (e *Engine) prepare(op *spec.Operation) *operation {
 		}
 		switch p.Value.In {
 		case openapi3.ParameterInHeader:
-			od.headerParams = append(od.headerParams, p.Value.Name)
+			od.headerParams = append(od.headerParams, http.CanonicalHeaderKey(p.Value.Name))
 		case openapi3.ParameterInCookie:
 			od.cookieParams = true
 		}
@@ -331,14 +336,16 @@ func (e *Engine) Respond(w http.ResponseWriter, r *http.Request, m spec.Match) {
 			problem.Write(w, problem.Details{
 				Status: status,
 				Title:  "Invalid request",
-				Detail: "the request does not match " + od.op.Key(),
+				Detail: "the request does not match " + od.key,
 				Errors: items,
 			})
 			return
 		}
 	}
-	pref := parsePrefer(r.Header.Values("Prefer"))
-	resp, status, md, ex, p := od.choose(pref, r.Header.Values("Accept"))
+	// r.Header indexed with canonical names is what Header.Values does, without
+	// canonicalizing the name again on every request.
+	pref := parsePrefer(r.Header["Prefer"])
+	resp, status, md, ex, p := od.choose(pref, r.Header["Accept"])
 	if p != nil {
 		problem.Write(w, *p)
 		return
@@ -378,7 +385,7 @@ func (od *operation) choose(pref prefer, accept []string) (*response, int, *medi
 			return nil, 0, nil, nil, &problem.Details{
 				Status: http.StatusUnprocessableEntity,
 				Title:  "Unknown response code in Prefer",
-				Detail: "Prefer asks for code=" + pref.code + "; " + od.op.Key() + " declares: " + od.codes,
+				Detail: "Prefer asks for code=" + pref.code + "; " + od.key + " declares: " + od.codes,
 			}
 		}
 		status, _ = strconv.Atoi(pref.code)
@@ -412,7 +419,7 @@ func (od *operation) choose(pref prefer, accept []string) (*response, int, *medi
 				}
 			}
 		}
-		detail := "Prefer asks for example=" + pref.example + "; " + od.op.Key() + " has no such example"
+		detail := "Prefer asks for example=" + pref.example + "; " + od.key + " has no such example"
 		if len(names) > 0 {
 			detail += " (examples: " + strings.Join(names, ", ") + ")"
 		} else {
@@ -484,7 +491,7 @@ func (e *Engine) body(od *operation, md *media, r *http.Request, ex *namedExampl
 	if dynamic {
 		seed = e.dynamic.Add(1)*0x9e3779b97f4a7c15 ^ uint64(time.Now().UnixNano())
 	} else {
-		seed = requestSeed(od.op.Key(), r.URL.Path, r.URL.RawQuery)
+		seed = seedFrom(od.seedBase, r.URL.Path, r.URL.RawQuery)
 		md.genMu.Lock()
 		b, ok := md.gen[seed]
 		md.genMu.Unlock()
@@ -536,15 +543,32 @@ func (e *Engine) defaultExample(md *media) ([]byte, bool) {
 	return nil, false
 }
 
-// requestSeed is FNV-1a over the operation key, path and query (no allocation).
+// requestSeed is FNV-1a over the operation key, path and query (no allocation). FNV hashes
+// byte by byte, so the state after the key is computed once per operation (seedStart) and a
+// request hashes only its path and query (seedFrom); the result is the same.
 func requestSeed(key, path, query string) uint64 {
-	const prime = 1099511628211
-	h := uint64(14695981039346656037)
-	for _, part := range [...]string{key, "\x00", path, "?", query} {
-		for i := 0; i < len(part); i++ {
-			h ^= uint64(part[i])
-			h *= prime
-		}
+	return seedFrom(seedStart(key), path, query)
+}
+
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+// seedStart is the FNV-1a state after the operation key and its separator.
+func seedStart(key string) uint64 {
+	return fnvAdd(fnvAdd(fnvOffset, key), "\x00")
+}
+
+// seedFrom continues the hash h over path, "?" and query.
+func seedFrom(h uint64, path, query string) uint64 {
+	return fnvAdd(fnvAdd(fnvAdd(h, path), "?"), query)
+}
+
+func fnvAdd(h uint64, s string) uint64 {
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= fnvPrime
 	}
 	return h
 }

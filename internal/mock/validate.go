@@ -80,6 +80,7 @@ type credential struct {
 	scheme string // the security scheme's name in components
 	kind   string // header, query, cookie (apiKey); basic, bearer, http (Authorization); none
 	name   string // the header/query/cookie name (apiKey), the auth scheme (http)
+	header string // kind header: name canonicalized, to index r.Header
 }
 
 // requirement is one alternative of an operation's security: all its credentials are needed.
@@ -108,6 +109,7 @@ func (e *Engine) requirements(op *spec.Operation) []requirement {
 				switch strings.ToLower(s.Type) {
 				case "apikey":
 					c.kind, c.name = strings.ToLower(s.In), s.Name
+					c.header = http.CanonicalHeaderKey(s.Name)
 				case "http":
 					switch strings.ToLower(s.Scheme) {
 					case "basic":
@@ -128,17 +130,26 @@ func (e *Engine) requirements(op *spec.Operation) []requirement {
 	return out
 }
 
-func (c credential) present(r *http.Request) bool {
+// firstValue is r.Header.Get for a name already canonical: Get canonicalizes its argument on
+// every call, which is needless for names fixed at load.
+func firstValue(h http.Header, canonical string) string {
+	if v := h[canonical]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+func (c *credential) present(r *http.Request) bool {
 	switch c.kind {
 	case "header":
-		return r.Header.Get(c.name) != ""
+		return firstValue(r.Header, c.header) != ""
 	case "query":
 		return r.URL.Query().Has(c.name)
 	case "cookie":
 		_, err := r.Cookie(c.name)
 		return err == nil
 	case "basic", "bearer", "http":
-		auth := r.Header.Get("Authorization")
+		auth := firstValue(r.Header, "Authorization")
 		scheme, rest, ok := strings.Cut(auth, " ")
 		return ok && strings.EqualFold(scheme, c.name) && strings.TrimSpace(rest) != ""
 	}
@@ -154,8 +165,8 @@ func (od *operation) authorized(r *http.Request) (challenge string, ok bool) {
 	}
 	for _, req := range od.security {
 		all := true
-		for _, c := range req {
-			if !c.present(r) {
+		for i := range req {
+			if !req[i].present(r) {
 				all = false
 				break
 			}
@@ -212,9 +223,13 @@ func (e *Engine) validateRequest(r *http.Request, od *operation, pathParams map[
 	if r.Body != nil && r.Body != http.NoBody && r.ContentLength != 0 {
 		return e.validateUncached(r, od, pathParams)
 	}
-	key := verdictKey(r, od)
+	// The key is built in a stack buffer (heap only when it outgrows it) and the lookup
+	// m[string(b)] does not copy it: a cached verdict costs no allocation. Only a new entry
+	// gets its own string.
+	var buf [256]byte
+	key := appendVerdictKey(buf[:0], r, od)
 	od.verdictMu.Lock()
-	v, ok := od.verdicts[key]
+	v, ok := od.verdicts[string(key)]
 	od.verdictMu.Unlock()
 	if ok {
 		return v.status, v.items
@@ -224,36 +239,32 @@ func (e *Engine) validateRequest(r *http.Request, od *operation, pathParams map[
 	if od.verdicts == nil || len(od.verdicts) >= maxVerdicts {
 		od.verdicts = make(map[string]verdict)
 	}
-	od.verdicts[key] = verdict{status, items}
+	od.verdicts[string(key)] = verdict{status, items}
 	od.verdictMu.Unlock()
 	return status, items
 }
 
-// verdictKey is what the validation of a bodiless request depends on. The router derives the
-// path parameters from the path, so the path stands for them.
-func verdictKey(r *http.Request, od *operation) string {
-	if len(od.headerParams) == 0 && !od.cookieParams {
-		return r.URL.EscapedPath() + "?" + r.URL.RawQuery
-	}
-	var b strings.Builder
-	b.WriteString(r.URL.EscapedPath())
-	b.WriteByte('?')
-	b.WriteString(r.URL.RawQuery)
-	for _, name := range od.headerParams {
-		b.WriteByte(0)
-		for _, v := range r.Header.Values(name) {
-			b.WriteString(v)
-			b.WriteByte(1)
+// appendVerdictKey appends to b what the validation of a bodiless request depends on. The
+// router derives the path parameters from the path, so the path stands for them.
+func appendVerdictKey(b []byte, r *http.Request, od *operation) []byte {
+	b = append(b, r.URL.EscapedPath()...)
+	b = append(b, '?')
+	b = append(b, r.URL.RawQuery...)
+	for _, name := range od.headerParams { // canonical: r.Header[name] is Header.Values(name)
+		b = append(b, 0)
+		for _, v := range r.Header[name] {
+			b = append(b, v...)
+			b = append(b, 1)
 		}
 	}
 	if od.cookieParams {
-		b.WriteByte(0)
-		for _, v := range r.Header.Values("Cookie") {
-			b.WriteString(v)
-			b.WriteByte(1)
+		b = append(b, 0)
+		for _, v := range r.Header["Cookie"] {
+			b = append(b, v...)
+			b = append(b, 1)
 		}
 	}
-	return b.String()
+	return b
 }
 
 func (e *Engine) validateUncached(r *http.Request, od *operation, pathParams map[string]string) (int, []problem.Item) {

@@ -209,6 +209,7 @@ func runServe(ctx context.Context, f *Factory, opts *serveOptions) error {
 	if err != nil {
 		return err
 	}
+	defer tuneServeGC(f.LookupEnv)() // the document is loaded and prepared: see serve_gc.go
 
 	ln, err := net.Listen("tcp", set.Addr)
 	if err != nil {

@@ -190,6 +190,10 @@ const maxParams = 16
 type values struct {
 	n int
 	v [maxParams]string
+	// end is set when the search got past the path's last segment on some branch. When it
+	// did not, the path failed earlier and the other trailing-slash form, which differs only
+	// after that segment, cannot match either.
+	end bool
 }
 
 func (vs *values) push(s string) {
@@ -207,7 +211,7 @@ func (r *Router) Find(method, path string) Match {
 	path = strings.TrimPrefix(path, "/")
 	var vals values
 	n := r.find(r.root, path, false, &vals)
-	if n == nil {
+	if n == nil && vals.end {
 		// The other form of a trailing slash: /pets/ -> /pets, /pets -> /pets/ (searched as if
 		// the slash were there, without building that string).
 		vals.n = 0
@@ -270,6 +274,7 @@ func allowed(ops map[string]*route) []string {
 // its end (an empty last segment).
 func (r *Router) find(n *node, rest string, slash bool, vals *values) *node {
 	if rest == "" {
+		vals.end = true
 		if slash {
 			return r.findNext(n, "\x00", slash, vals)
 		}
@@ -304,6 +309,7 @@ func (r *Router) find(n *node, rest string, slash bool, vals *values) *node {
 // findNext continues after a segment; "\x00" marks the empty segment after a trailing slash.
 func (r *Router) findNext(n *node, next string, slash bool, vals *values) *node {
 	if next == "\x00" {
+		vals.end = true
 		if child, ok := n.static[""]; ok && len(child.ops) > 0 {
 			return child
 		}

@@ -94,6 +94,7 @@ func (h *histogram) quantiles(qs ...float64) []time.Duration {
 
 // opMetrics counts one operation (or the requests that matched none).
 type opMetrics struct {
+	key                               string // "GET /pets/{id}"; "" for other
 	count, client, server, violations atomic.Int64
 	hist                              atomic.Pointer[histogram] // allocated on first request
 }
@@ -121,19 +122,14 @@ func (m *opMetrics) observe(status int, d time.Duration) {
 // atomic, so it is safe for concurrent use and never grows.
 type Metrics struct {
 	ops   map[*spec.Operation]*opMetrics // read-only after NewMetrics
-	keys  map[*spec.Operation]string
-	other opMetrics // requests whose path is in no operation (proxied as is)
+	other opMetrics                      // requests whose path is in no operation (proxied as is)
 }
 
 // NewMetrics prepares counters for ops.
 func NewMetrics(ops []*spec.Operation) *Metrics {
-	m := &Metrics{
-		ops:  make(map[*spec.Operation]*opMetrics, len(ops)),
-		keys: make(map[*spec.Operation]string, len(ops)),
-	}
+	m := &Metrics{ops: make(map[*spec.Operation]*opMetrics, len(ops))}
 	for _, op := range ops {
-		m.ops[op] = new(opMetrics)
-		m.keys[op] = op.Key()
+		m.ops[op] = &opMetrics{key: op.Key()}
 	}
 	return m
 }
@@ -148,6 +144,14 @@ func (m *Metrics) of(op *spec.Operation) *opMetrics {
 // Observe records one answered request for op (nil: not in the spec).
 func (m *Metrics) Observe(op *spec.Operation, status int, latency time.Duration) {
 	m.of(op).observe(status, latency)
+}
+
+// observe is Observe for the server, which also needs the operation's key for the request
+// log: one table lookup for both. The key is "" for a request in no operation.
+func (m *Metrics) observe(op *spec.Operation, status int, latency time.Duration) (key string) {
+	om := m.of(op)
+	om.observe(status, latency)
+	return om.key
 }
 
 // AddViolations counts n response-validation violations found on a live answer for op
@@ -190,7 +194,7 @@ func (m *Metrics) Snapshot() []OperationMetrics {
 		out = append(out, row)
 	}
 	for op, om := range m.ops {
-		add(m.keys[op], op.ID, om)
+		add(om.key, op.ID, om)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Operation < out[j].Operation })
 	add("other", "", &m.other)

@@ -242,10 +242,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reqHeader: r.Header,
 		resHeader: w.Header(),
 	}
-	if match.Operation != nil {
-		e.operation = s.metrics.keys[match.Operation]
-	}
-	s.metrics.Observe(match.Operation, status, e.latency)
+	e.operation = s.metrics.observe(match.Operation, status, e.latency)
 	s.counts.add(e.side, status)
 	s.recent.add(&e) // also queues the request log's line
 	rec.ResponseWriter, rec.cors = nil, nil

@@ -63,17 +63,17 @@ func bucketUpper(b int) time.Duration {
 
 func (h *histogram) observe(d time.Duration) { h.counts[bucketOf(d)].Add(1) }
 
-// quantiles returns the latencies at each q (0 < q <= 1), in order.
-func (h *histogram) quantiles(qs ...float64) []time.Duration {
+// summary returns how many latencies were observed and the latency at each q (0 < q <= 1),
+// in order, from one reading of the buckets.
+func (h *histogram) summary(qs ...float64) (total int64, out []time.Duration) {
 	var snap [histBuckets]int64
-	var total int64
 	for i := range snap {
 		snap[i] = h.counts[i].Load()
 		total += snap[i]
 	}
-	out := make([]time.Duration, len(qs))
+	out = make([]time.Duration, len(qs))
 	if total == 0 {
-		return out
+		return 0, out
 	}
 	for i, q := range qs {
 		rank := int64(math.Ceil(q * float64(total)))
@@ -89,18 +89,19 @@ func (h *histogram) quantiles(qs ...float64) []time.Duration {
 			}
 		}
 	}
-	return out
+	return total, out
 }
 
-// opMetrics counts one operation (or the requests that matched none).
+// opMetrics counts one operation (or the requests that matched none). The request count is
+// the histogram's total: every request is observed there, and one shared counter fewer to
+// increment matters when all cores answer the same operation.
 type opMetrics struct {
-	key                               string // "GET /pets/{id}"; "" for other
-	count, client, server, violations atomic.Int64
-	hist                              atomic.Pointer[histogram] // allocated on first request
+	key                        string // "GET /pets/{id}"; "" for other
+	client, server, violations atomic.Int64
+	hist                       atomic.Pointer[histogram] // allocated on first request
 }
 
 func (m *opMetrics) observe(status int, d time.Duration) {
-	m.count.Add(1)
 	switch {
 	case status >= 500:
 		m.server.Add(1)
@@ -179,7 +180,12 @@ type OperationMetrics struct {
 func (m *Metrics) Snapshot() []OperationMetrics {
 	out := []OperationMetrics{}
 	add := func(key, id string, om *opMetrics) {
-		c, v := om.count.Load(), om.violations.Load()
+		var c int64
+		var q []time.Duration
+		if h := om.hist.Load(); h != nil {
+			c, q = h.summary(0.50, 0.95, 0.99)
+		}
+		v := om.violations.Load()
 		if c == 0 && v == 0 {
 			return
 		}
@@ -187,8 +193,7 @@ func (m *Metrics) Snapshot() []OperationMetrics {
 			Operation: key, OperationID: id, Count: c,
 			Errors4xx: om.client.Load(), Errors5xx: om.server.Load(), Violations: v,
 		}
-		if h := om.hist.Load(); h != nil {
-			q := h.quantiles(0.50, 0.95, 0.99)
+		if c > 0 {
 			row.P50Ms, row.P95Ms, row.P99Ms = ms(q[0]), ms(q[1]), ms(q[2])
 		}
 		out = append(out, row)

@@ -430,7 +430,10 @@ func TestHistogramQuantiles(t *testing.T) {
 	for i := 1; i <= 100; i++ {
 		h.observe(time.Duration(i) * time.Millisecond)
 	}
-	q := h.quantiles(0.5, 0.95, 0.99)
+	n, q := h.summary(0.5, 0.95, 0.99)
+	if n != 100 {
+		t.Errorf("summary total = %d, want 100", n)
+	}
 	want := []time.Duration{50 * time.Millisecond, 95 * time.Millisecond, 99 * time.Millisecond}
 	for i := range q {
 		// A bucket is at most 12.5% wide; the reported value is its upper bound.
@@ -439,7 +442,7 @@ func TestHistogramQuantiles(t *testing.T) {
 		}
 	}
 	var empty histogram
-	if got := empty.quantiles(0.5); got[0] != 0 {
+	if _, got := empty.summary(0.5); got[0] != 0 {
 		t.Errorf("empty histogram p50 = %v, want 0", got[0])
 	}
 	if b := bucketOf(time.Hour); b != histBuckets-1 {

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -175,40 +176,67 @@ func (rd *redactor) record(e *entry, withHeaders bool) RequestRecord {
 // ring keeps the last len(buf) requests. It is also the request log's queue: the log writer
 // copies out what was added since it last looked (see take). When the writer is a whole ring
 // behind, add waits for it (back-pressure, as a full channel would) rather than lose lines.
+//
+// Requests do not share a lock: add claims a sequence number with one atomic increment and
+// then locks only its own slot while it copies the entry in. Each slot records which sequence
+// number it holds, so readers (take, recent) tell a written slot from one that is claimed but
+// not yet written, or already reused by a later request. The shared mutex is only taken in the
+// slow path, by a request waiting for the log writer, and by the writer to wake such requests.
 type ring struct {
-	mu      sync.Mutex
-	buf     []entry
-	seq     uint64        // entries ever added; the next goes to buf[seq%len(buf)]
-	logged  uint64        // sequence number of the next entry the log writer takes
-	logging bool          // a log writer is reading (add must not overwrite what it has not taken)
-	space   *sync.Cond    // signalled when the log writer took entries or stopped
-	wake    chan struct{} // a request was added
-	urgent  chan struct{} // the log writer is half a ring behind
+	buf     []slot
+	seq     atomic.Uint64 // sequence numbers ever claimed; the next goes to buf[seq%len(buf)]
+	logged  atomic.Uint64 // sequence number of the next entry the log writer takes (written only by it, or by setLogging)
+	logging atomic.Bool   // a log writer is reading (add must not overwrite what it has not taken)
+
+	mu     sync.Mutex    // guards waiting on space, with logging and logged changes
+	space  *sync.Cond    // signalled when the log writer took entries or stopped
+	wake   chan struct{} // a request was added
+	urgent chan struct{} // the log writer is half a ring behind
+}
+
+// slot is one entry of the ring; seq is the entry's sequence number plus one (0: never
+// written). Both are guarded by mu.
+type slot struct {
+	mu  sync.Mutex
+	seq uint64
+	e   entry
 }
 
 func newRing(size int) *ring {
 	if size < 1 {
 		size = 1
 	}
-	r := &ring{buf: make([]entry, size), wake: make(chan struct{}, 1), urgent: make(chan struct{}, 1)}
+	r := &ring{buf: make([]slot, size), wake: make(chan struct{}, 1), urgent: make(chan struct{}, 1)}
 	r.space = sync.NewCond(&r.mu)
 	return r
 }
 
 func (r *ring) add(e *entry) {
-	r.mu.Lock()
-	for r.logging && r.seq-r.logged >= uint64(len(r.buf)) {
-		r.space.Wait()
+	size := uint64(len(r.buf))
+	k := r.seq.Add(1) - 1
+	if r.logging.Load() && k >= r.logged.Load()+size {
+		// The slot still holds an entry the log writer has not taken: wait for it. The
+		// condition is checked again under mu, which take holds to signal, so no wake-up is
+		// missed between the check and the Wait.
+		r.mu.Lock()
+		for r.logging.Load() && k >= r.logged.Load()+size {
+			r.space.Wait()
+		}
+		r.mu.Unlock()
 	}
-	r.buf[r.seq%uint64(len(r.buf))] = *e
-	r.seq++
-	behind := r.logging && r.seq-r.logged > uint64(len(r.buf))/2
-	r.mu.Unlock()
+	s := &r.buf[k%size]
+	s.mu.Lock()
+	// Without a log writer nothing holds back a request a whole ring ahead: never let an older
+	// entry that arrives late overwrite a newer one.
+	if s.seq < k+1 {
+		s.e, s.seq = *e, k+1
+	}
+	s.mu.Unlock()
 	select { // nudge the log writer, never wait for it
 	case r.wake <- struct{}{}:
 	default:
 	}
-	if behind {
+	if r.logging.Load() && k+1 > r.logged.Load()+size/2 {
 		select {
 		case r.urgent <- struct{}{}:
 		default:
@@ -219,41 +247,57 @@ func (r *ring) add(e *entry) {
 // setLogging turns the log writer's claim on unread entries on or off.
 func (r *ring) setLogging(on bool) {
 	r.mu.Lock()
-	r.logging = on
-	r.logged = r.seq
+	r.logging.Store(on)
+	r.logged.Store(r.seq.Load())
 	r.mu.Unlock()
 	r.space.Broadcast()
 }
 
-// take appends to dst up to max entries the log writer has not taken yet, oldest first. max
-// keeps the time the lock is held short.
+// take appends to dst up to max entries the log writer has not taken yet, oldest first. It
+// stops at an entry that is claimed but not written yet: its request wakes the writer again
+// once it is. Only the log writer calls take.
 func (r *ring) take(dst []entry, max int) []entry {
-	r.mu.Lock()
+	size := uint64(len(r.buf))
 	n := 0
-	for ; r.logged < r.seq && n < max; r.logged, n = r.logged+1, n+1 {
-		dst = append(dst, r.buf[r.logged%uint64(len(r.buf))])
+	for k := r.logged.Load(); k < r.seq.Load() && n < max; k++ {
+		s := &r.buf[k%size]
+		s.mu.Lock()
+		written := s.seq == k+1
+		if written {
+			dst = append(dst, s.e)
+		}
+		s.mu.Unlock()
+		if !written {
+			break
+		}
+		r.logged.Store(k + 1)
+		n++
 	}
-	r.mu.Unlock()
 	if n > 0 {
+		// Under mu: a request that saw the ring full is either not yet waiting (and will see
+		// the new logged) or already in Wait (and gets this signal).
+		r.mu.Lock()
 		r.space.Broadcast()
+		r.mu.Unlock()
 	}
 	return dst
 }
 
-// recent returns up to limit entries, newest first, that keep returns true for.
+// recent returns up to limit entries, newest first, that keep returns true for. Requests
+// still being recorded are left out.
 func (r *ring) recent(limit int, keep func(*entry) bool) []entry {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	n := uint64(len(r.buf))
-	if r.seq < n {
-		n = r.seq
-	}
+	size := uint64(len(r.buf))
+	end := r.seq.Load()
+	n := min(end, size)
 	var out []entry
 	for i := uint64(0); i < n && len(out) < limit; i++ {
-		e := &r.buf[(r.seq-1-i)%uint64(len(r.buf))]
-		if keep(e) {
-			out = append(out, *e)
+		k := end - 1 - i
+		s := &r.buf[k%size]
+		s.mu.Lock()
+		if s.seq == k+1 && keep(&s.e) {
+			out = append(out, s.e)
 		}
+		s.mu.Unlock()
 	}
 	return out
 }

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -510,6 +511,48 @@ func TestRing(t *testing.T) {
 	}
 	r.setLogging(false)
 	add("/j", "/k", "/l", "/m") // no writer: never waits
+}
+
+// TestRingConcurrent adds from many goroutines to a small ring while a log writer takes: every
+// entry is taken exactly once, and each goroutine's entries in the order it added them.
+func TestRingConcurrent(t *testing.T) {
+	r := newRing(4)
+	r.setLogging(true)
+	const writers, each = 8, 300
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				r.add(&entry{path: strconv.Itoa(w), status: i})
+			}
+		}()
+	}
+	next := make([]int, writers) // the status expected next from each writer
+	for got := 0; got < writers*each; {
+		select {
+		case <-r.wake:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("took %d of %d entries: the writers are stuck", got, writers*each)
+		}
+		for _, e := range r.take(nil, 3) {
+			w, _ := strconv.Atoi(e.path)
+			if e.status != next[w] {
+				t.Fatalf("writer %d: took entry %d, want %d", w, e.status, next[w])
+			}
+			next[w]++
+			got++
+		}
+		select { // more may be waiting without a new nudge: look again
+		case r.wake <- struct{}{}:
+		default:
+		}
+	}
+	wg.Wait()
+	if rest := r.take(nil, 10); len(rest) != 0 {
+		t.Errorf("%d entries left after all were taken", len(rest))
+	}
 }
 
 func TestAppendLatency(t *testing.T) {

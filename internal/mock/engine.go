@@ -60,8 +60,7 @@ type operation struct {
 	headerParams []string // canonical names (http.CanonicalHeaderKey), to index r.Header
 
 	cookieParams bool
-	verdictMu    sync.Mutex
-	verdicts     map[string]verdict
+	verdicts     verdictCache
 }
 
 // verdict is a cached request validation result.
@@ -69,9 +68,6 @@ type verdict struct {
 	status int
 	items  []problem.Item
 }
-
-// maxVerdicts bounds each operation's cache of validation results.
-const maxVerdicts = 256
 
 type response struct {
 	key     string // "200", "2XX", "default"
@@ -102,9 +98,7 @@ type media struct {
 	defBody []byte // the first conforming example, encoded; nil: generate
 	defOK   bool
 
-	genMu    sync.Mutex
-	gen      map[uint64][]byte // seed -> generated body, bounded
-	genBytes int64             // the size of the bodies in gen
+	gen bodyCache // seed -> generated body
 
 	ctHeader []string                    // []string{contentType}
 	clen     atomic.Pointer[lengthValue] // the last Content-Length value, usually the only one
@@ -130,12 +124,9 @@ type namedExample struct {
 	value any
 }
 
-// maxCachedBodies bounds each media type's cache of generated bodies, and maxCacheBytes the
-// size of all of an engine's cached generated bodies together.
-const (
-	maxCachedBodies = 256
-	maxCacheBytes   = 64 << 20
-)
+// maxCacheBytes bounds the size of all of an engine's cached generated bodies together (each
+// media type caches at most cacheSlots of them).
+const maxCacheBytes = 64 << 20
 
 // New prepares every operation of doc. The document must not change afterwards.
 func New(doc *spec.Document, opts Options) *Engine {
@@ -492,10 +483,7 @@ func (e *Engine) body(od *operation, md *media, r *http.Request, ex *namedExampl
 		seed = e.dynamic.Add(1)*0x9e3779b97f4a7c15 ^ uint64(time.Now().UnixNano())
 	} else {
 		seed = seedFrom(od.seedBase, r.URL.Path, r.URL.RawQuery)
-		md.genMu.Lock()
-		b, ok := md.gen[seed]
-		md.genMu.Unlock()
-		if ok {
+		if b, ok := md.gen.get(seed); ok {
 			return b
 		}
 	}
@@ -505,17 +493,7 @@ func (e *Engine) body(od *operation, md *media, r *http.Request, ex *namedExampl
 		b = nil
 	}
 	if !dynamic {
-		md.genMu.Lock()
-		if md.gen == nil || len(md.gen) >= maxCachedBodies {
-			e.cachedBytes.Add(-md.genBytes)
-			md.gen, md.genBytes = make(map[uint64][]byte), 0
-		}
-		if e.cachedBytes.Load()+int64(len(b)) <= maxCacheBytes {
-			md.gen[seed] = b
-			md.genBytes += int64(len(b))
-			e.cachedBytes.Add(int64(len(b)))
-		}
-		md.genMu.Unlock()
+		md.gen.put(seed, b, &e.cachedBytes, maxCacheBytes)
 	}
 	return b
 }

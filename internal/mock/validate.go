@@ -223,24 +223,15 @@ func (e *Engine) validateRequest(r *http.Request, od *operation, pathParams map[
 	if r.Body != nil && r.Body != http.NoBody && r.ContentLength != 0 {
 		return e.validateUncached(r, od, pathParams)
 	}
-	// The key is built in a stack buffer (heap only when it outgrows it) and the lookup
-	// m[string(b)] does not copy it: a cached verdict costs no allocation. Only a new entry
-	// gets its own string.
+	// The key is built in a stack buffer (heap only when it outgrows it) and the lookup does
+	// not copy it: a cached verdict costs no allocation. Only a new entry gets its own string.
 	var buf [256]byte
 	key := appendVerdictKey(buf[:0], r, od)
-	od.verdictMu.Lock()
-	v, ok := od.verdicts[string(key)]
-	od.verdictMu.Unlock()
-	if ok {
+	if v, ok := od.verdicts.get(key); ok {
 		return v.status, v.items
 	}
 	status, items := e.validateUncached(r, od, pathParams)
-	od.verdictMu.Lock()
-	if od.verdicts == nil || len(od.verdicts) >= maxVerdicts {
-		od.verdicts = make(map[string]verdict)
-	}
-	od.verdicts[string(key)] = verdict{status, items}
-	od.verdictMu.Unlock()
+	od.verdicts.put(key, verdict{status, items})
 	return status, items
 }
 

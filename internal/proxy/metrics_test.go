@@ -72,3 +72,33 @@ func TestValidateResponses(t *testing.T) {
 		t.Errorf("log = %q, want two lines like %q", log.String(), want)
 	}
 }
+
+// TestMetricsOperations checks that each operation is counted under its own key, and that an
+// operation NewMetrics was not given counts as other.
+func TestMetricsOperations(t *testing.T) {
+	doc := loadFixture(t)
+	if len(doc.Operations) < 2 {
+		t.Fatal("fixture has fewer than 2 operations")
+	}
+	m := NewMetrics(doc.Operations)
+	for i, op := range doc.Operations {
+		for range i + 1 {
+			m.Observe(op, http.StatusOK, 0)
+		}
+	}
+	stranger := *doc.Operations[0] // the same method and path, another operation
+	m.Observe(&stranger, http.StatusOK, 0)
+	m.Observe(nil, http.StatusNotFound, 0)
+	got := map[string]int64{}
+	for _, row := range m.Snapshot() {
+		got[row.Operation] = row.Count
+	}
+	for i, op := range doc.Operations {
+		if got[op.Key()] != int64(i+1) {
+			t.Errorf("%s: count %d, want %d", op.Key(), got[op.Key()], i+1)
+		}
+	}
+	if got["other"] != 2 {
+		t.Errorf("other: count %d, want 2", got["other"])
+	}
+}

@@ -145,9 +145,10 @@ func (p *parser) alloc(n int) []node {
 		return make([]node, n)
 	}
 	if cap(p.slab)-len(p.slab) < n {
-		// A JSON value takes at least two bytes of source, so small documents get a small slab:
-		// a fixed 4096-node slab made every small response body cost ~256 KiB of zeroing.
-		size := max(n, min(4096, len(p.src)/2+1))
+		// Size the slab from the document: typical JSON spends 8 or more bytes of source per
+		// value, so len/8 rarely needs a refill, and a small response body no longer pays for a
+		// fixed 4096-node (256 KiB) slab. Dense documents simply take another slab.
+		size := max(n, min(4096, len(p.src)/8+1))
 		p.slab = make([]node, 0, size)
 	}
 	s := p.slab[len(p.slab) : len(p.slab)+n : len(p.slab)+n]

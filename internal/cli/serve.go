@@ -68,8 +68,11 @@ Settings come from flags, then the environment, then the plugin file, then defau
                  ${API_USERNAME}/${API_PASSWORD}, oauth2 ${OAUTH2_*}; "none" turns auth off)
 
 The real address is printed on stderr as "listening on http://ADDR (mode M, N operations)",
-followed by one line per request (--log-format text|json, --quiet for none). SIGINT or SIGTERM
-stop the server after the requests in flight finish (at most --shutdown-timeout).
+followed by one line per request (--log-format text|json, --quiet for none). Problems found
+while loading the spec are printed once before it; response examples that do not match their
+schemas (served only when a Prefer header names them) are reported once, checked in the
+background so a large spec does not delay the first response. SIGINT or SIGTERM stop the server
+after the requests in flight finish (at most --shutdown-timeout).
 
 Response headers: X-Mockloop-Mode (mock or proxy: who answered), X-Mockloop-Rule (hybrid: the
 rule that matched; absent when none did), X-Mockloop-Fallback (the live failure the mock
@@ -216,7 +219,35 @@ func runServe(ctx context.Context, f *Factory, opts *serveOptions) error {
 		return fmt.Errorf("serve: listen on %s: %w", set.Addr, err)
 	}
 	fmt.Fprintf(errOut, "listening on http://%s (mode %s, %d operations%s)\n", ln.Addr(), srv.Mode(), srv.Operations(), describeTarget(set))
+	exampleCtx, stopExamples := context.WithCancel(ctx)
+	defer stopExamples()
+	go reportExamples(exampleCtx, errOut, engine, opts.Verbose)
 	return serveUntilSignal(ctx, ln, srv, errOut, opts.ShutdownTimeout)
+}
+
+// reportExamples warns once about response examples that do not match their schemas (the mock
+// serves them only when a Prefer header names them). It runs in the background: checking every
+// example of a very large spec takes seconds, which must not delay the first response.
+func reportExamples(ctx context.Context, w io.Writer, engine *mock.Engine, verbose bool) {
+	problems := engine.ExampleProblems(ctx)
+	if len(problems) == 0 || ctx.Err() != nil {
+		return
+	}
+	shown := len(problems)
+	if !verbose && shown > maxWarningsShown {
+		shown = maxWarningsShown
+	}
+	if len(problems) == 1 {
+		fmt.Fprintln(w, "warning: 1 response example does not match its schema (served only when Prefer names it; 'mockloop plugin validate' lists every problem)")
+	} else {
+		fmt.Fprintf(w, "warning: %d response examples do not match their schemas (served only when Prefer names them; 'mockloop plugin validate' lists every problem)\n", len(problems))
+	}
+	for _, p := range problems[:shown] {
+		fmt.Fprintf(w, "  %s\n", p.Location)
+	}
+	if shown < len(problems) {
+		fmt.Fprintf(w, "  ... and %d more (--verbose shows all)\n", len(problems)-shown)
+	}
 }
 
 // serveUntilSignal serves on ln until SIGINT/SIGTERM (or ctx ends), then lets in-flight requests

@@ -35,6 +35,7 @@ func Run(ctx context.Context, f *Factory, args []string) int {
 // NewRootCmd builds the whole command tree explicitly.
 func NewRootCmd(f *Factory) *cobra.Command {
 	var colorFlag string
+	var noColor bool
 	root := &cobra.Command{
 		Use:   "mockloop",
 		Short: "Mock, proxy and compare APIs from an OpenAPI document",
@@ -48,6 +49,9 @@ the same requests to both and prints the differences.`,
 			if err != nil {
 				return usageErrorf("--color: %v", err)
 			}
+			if noColor {
+				mode = iostreams.ColorNever
+			}
 			f.IOStreams.SetColorMode(mode)
 			return nil
 		},
@@ -59,6 +63,7 @@ the same requests to both and prints the differences.`,
 		return usageErrorf("%v (see '%s --help')", err, cmd.CommandPath())
 	})
 	root.PersistentFlags().StringVar(&colorFlag, "color", "auto", "colour output: auto, always or never (NO_COLOR also turns it off)")
+	root.PersistentFlags().BoolVar(&noColor, "no-color", false, "same as --color never")
 	root.PersistentFlags().StringVar(&f.pluginsDirFlag, "plugins-dir", "", "plugin directory (default $MOCKLOOP_HOME/plugins, else ./.mockloop/plugins)")
 	root.Version = f.Version
 	root.SetVersionTemplate("mockloop {{.Version}}\n")

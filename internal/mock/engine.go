@@ -61,6 +61,12 @@ type operation struct {
 
 	cookieParams bool
 	verdicts     verdictCache
+
+	// Response validation depends only on the status, the Content-Type, the headers the
+	// operation's responses declare and the body: the test runner validates both sides' answers,
+	// which are byte-identical whenever mock and live agree, so verdicts are cached by those.
+	respHeaders  []string // canonical names of every header any response declares
+	respVerdicts verdictCache
 }
 
 // verdict is a cached request validation result.
@@ -179,6 +185,13 @@ func (e *Engine) prepare(op *spec.Operation) *operation {
 				continue
 			}
 			od.responses = append(od.responses, prepareResponse(k, ref.Value))
+		}
+	}
+	for _, r := range od.responses {
+		for _, h := range r.headers {
+			if name := http.CanonicalHeaderKey(h.name); !slices.Contains(od.respHeaders, name) {
+				od.respHeaders = append(od.respHeaders, name)
+			}
 		}
 	}
 	od.preferred = preferredResponse(od.responses)

@@ -432,6 +432,62 @@ func (e *Engine) ValidateResponse(op *spec.Operation, r *http.Request, status in
 	if header == nil {
 		header = http.Header{}
 	}
+	var key []byte
+	if len(body) <= maxCachedResponse {
+		key = appendResponseKey(make([]byte, 0, 64+len(body)), od, status, header, body)
+		if v, ok := od.respVerdicts.get(key); ok {
+			return problemsOf(v.items)
+		}
+	}
+	out := e.validateResponse(od, r, status, header, body)
+	if key != nil {
+		items := make([]problem.Item, len(out))
+		for i, p := range out {
+			items[i] = problem.Item{Location: p.Location, Message: p.Message}
+		}
+		od.respVerdicts.put(key, verdict{status: status, items: items})
+	}
+	return out
+}
+
+// maxCachedResponse bounds the bodies whose verdicts are cached: the key holds the whole body,
+// so at most cacheSlots such keys per operation stay in memory.
+const maxCachedResponse = 64 << 10
+
+// appendResponseKey appends to b everything response validation reads: the status, the
+// Content-Type, the values of the headers the operation's responses declare, and the body.
+func appendResponseKey(b []byte, od *operation, status int, header http.Header, body []byte) []byte {
+	b = strconv.AppendInt(b, int64(status), 10)
+	b = append(b, 0)
+	for _, v := range header["Content-Type"] {
+		b = append(b, v...)
+		b = append(b, 0)
+	}
+	for _, name := range od.respHeaders {
+		b = append(b, 1)
+		for _, v := range header[name] {
+			b = append(b, v...)
+			b = append(b, 0)
+		}
+	}
+	b = append(b, 2)
+	return append(b, body...)
+}
+
+// problemsOf copies cached items into a fresh slice the caller may keep and change.
+func problemsOf(items []problem.Item) []Problem {
+	if len(items) == 0 {
+		return nil
+	}
+	out := make([]Problem, len(items))
+	for i, it := range items {
+		out[i] = Problem{Location: it.Location, Message: it.Message}
+	}
+	return out
+}
+
+// validateResponse is ValidateResponse without the cache.
+func (e *Engine) validateResponse(od *operation, r *http.Request, status int, header http.Header, body []byte) []Problem {
 	opts := e.filter
 	if !bodyAllowed(status) && len(body) == 0 {
 		// A 204/304 has no body whatever content the document declares for it.

@@ -79,5 +79,22 @@ the same requests to both and prints the differences.`,
 		newVersionCmd(f),
 		newExitCodesTopic(),
 	)
+	explainArgErrors(root)
 	return root
+}
+
+// explainArgErrors makes every command's argument-count errors say which command and how to
+// call it: Cobra's own "accepts 2 arg(s), received 1" names neither. They exit 2.
+func explainArgErrors(cmd *cobra.Command) {
+	if check := cmd.Args; check != nil {
+		cmd.Args = func(c *cobra.Command, args []string) error {
+			if err := check(c, args); err != nil {
+				return usageErrorf("%v (usage: %s)", err, c.UseLine())
+			}
+			return nil
+		}
+	}
+	for _, sub := range cmd.Commands() {
+		explainArgErrors(sub)
+	}
 }

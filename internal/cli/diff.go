@@ -7,21 +7,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/mockloop/mockloop/internal/compare"
 	"github.com/mockloop/mockloop/internal/plugin"
 	"github.com/mockloop/mockloop/internal/render"
+	"github.com/mockloop/mockloop/internal/yamldoc"
 )
 
 // maxDiffInput bounds what diff reads from one file, stdin or URL.
@@ -259,127 +256,15 @@ func toJSON(data []byte, name string) ([]byte, error) {
 	trimmed := bytes.TrimLeft(data, " \t\r\n")
 	switch {
 	case ext == ".yaml" || ext == ".yml":
-		return yamlToJSON(data)
+		return yamldoc.ToJSON(data)
 	case ext == ".json" || len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '['):
 		return data, nil
 	}
 	if json.Valid(data) {
 		return data, nil
 	}
-	if out, err := yamlToJSON(data); err == nil {
+	if out, err := yamldoc.ToJSON(data); err == nil {
 		return out, nil
 	}
 	return data, nil // not YAML either: the JSON parser reports where it fails
-}
-
-// jsonNumber matches the JSON number grammar: such YAML scalars are copied verbatim, so large
-// integers stay exact.
-var jsonNumber = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`)
-
-func yamlToJSON(data []byte) ([]byte, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("parse YAML: %w", err)
-	}
-	if doc.Kind == 0 || len(doc.Content) == 0 {
-		return nil, errors.New("parse YAML: empty document")
-	}
-	var buf bytes.Buffer
-	budget := maxYAMLNodes
-	if err := writeYAMLNode(&buf, doc.Content[0], 0, &budget); err != nil {
-		return nil, fmt.Errorf("parse YAML: %w", err)
-	}
-	return buf.Bytes(), nil
-}
-
-// maxYAMLNodes bounds the values written for one YAML document, so aliases of aliases (the
-// "billion laughs") cannot expand without end.
-const maxYAMLNodes = 10_000_000
-
-func writeYAMLNode(buf *bytes.Buffer, n *yaml.Node, depth int, budget *int) error {
-	if depth > 1000 {
-		return errors.New("nesting (or alias expansion) too deep")
-	}
-	if *budget--; *budget < 0 {
-		return errors.New("document too large after alias expansion")
-	}
-	switch n.Kind {
-	case yaml.DocumentNode:
-		if len(n.Content) == 0 {
-			buf.WriteString("null")
-			return nil
-		}
-		return writeYAMLNode(buf, n.Content[0], depth+1, budget)
-	case yaml.AliasNode:
-		if n.Alias == nil {
-			return fmt.Errorf("line %d: unknown alias", n.Line)
-		}
-		return writeYAMLNode(buf, n.Alias, depth+1, budget)
-	case yaml.SequenceNode:
-		buf.WriteByte('[')
-		for i, c := range n.Content {
-			if i > 0 {
-				buf.WriteByte(',')
-			}
-			if err := writeYAMLNode(buf, c, depth+1, budget); err != nil {
-				return err
-			}
-		}
-		buf.WriteByte(']')
-		return nil
-	case yaml.MappingNode:
-		buf.WriteByte('{')
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			if i > 0 {
-				buf.WriteByte(',')
-			}
-			k := n.Content[i]
-			for k.Kind == yaml.AliasNode && k.Alias != nil {
-				k = k.Alias
-			}
-			if k.Kind != yaml.ScalarNode {
-				return fmt.Errorf("line %d: a mapping key must be a scalar for JSON", k.Line)
-			}
-			key, _ := json.Marshal(k.Value)
-			buf.Write(key)
-			buf.WriteByte(':')
-			if err := writeYAMLNode(buf, n.Content[i+1], depth+1, budget); err != nil {
-				return err
-			}
-		}
-		buf.WriteByte('}')
-		return nil
-	}
-	// Scalar.
-	switch n.ShortTag() {
-	case "!!null":
-		buf.WriteString("null")
-	case "!!bool":
-		var v bool
-		if err := n.Decode(&v); err != nil {
-			return err
-		}
-		buf.WriteString(strconv.FormatBool(v))
-	case "!!int", "!!float":
-		if jsonNumber.MatchString(n.Value) {
-			buf.WriteString(n.Value)
-			return nil
-		}
-		var v any
-		if err := n.Decode(&v); err != nil {
-			return err
-		}
-		if fv, ok := v.(float64); ok && (math.IsInf(fv, 0) || math.IsNaN(fv)) {
-			return fmt.Errorf("line %d: %s is not a JSON number", n.Line, n.Value)
-		}
-		b, err := json.Marshal(v)
-		if err != nil {
-			return fmt.Errorf("line %d: %w", n.Line, err)
-		}
-		buf.Write(b)
-	default:
-		b, _ := json.Marshal(n.Value)
-		buf.Write(b)
-	}
-	return nil
 }

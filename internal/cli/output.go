@@ -2,13 +2,12 @@ package cli
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 	"slices"
 	"strings"
 
+	"github.com/mockloop/mockloop/internal/yamldoc"
 	"github.com/spf13/cobra"
-	"go.yaml.in/yaml/v3"
 )
 
 // addOutputFlag binds -o/--output to p with the allowed formats (the first is the default).
@@ -35,10 +34,5 @@ func writeJSON(w io.Writer, v any) error {
 
 // writeYAML writes v as YAML.
 func writeYAML(w io.Writer, v any) error {
-	enc := yaml.NewEncoder(w)
-	enc.SetIndent(2)
-	if err := enc.Encode(v); err != nil {
-		return fmt.Errorf("encode yaml: %w", err)
-	}
-	return enc.Close()
+	return yamldoc.Encode(w, v)
 }

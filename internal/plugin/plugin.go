@@ -7,14 +7,9 @@
 package plugin
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
-	"regexp"
-	"strings"
 
-	"go.yaml.in/yaml/v3"
+	"github.com/mockloop/mockloop/internal/yamldoc"
 )
 
 // Modes a plugin (and a route rule, except hybrid) can run in.
@@ -121,42 +116,8 @@ func ParseComparison(data []byte, source string) (Comparison, error) {
 	return c, nil
 }
 
-var unknownField = regexp.MustCompile(`^line (\d+): field (.*) not found in type \S+$`)
-
-// decodeStrict decodes one YAML document into v with unknown keys rejected, and turns
-// yaml's multi-line type errors into one line.
-func decodeStrict(data []byte, v any) error {
-	if len(bytes.TrimSpace(data)) == 0 {
-		return errors.New("empty document")
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(v); err != nil {
-		if errors.Is(err, io.EOF) {
-			return errors.New("empty document")
-		}
-		var te *yaml.TypeError
-		if errors.As(err, &te) {
-			msgs := make([]string, 0, len(te.Errors))
-			for _, e := range te.Errors {
-				if m := unknownField.FindStringSubmatch(e); m != nil {
-					e = fmt.Sprintf("line %s: unknown key %q", m[1], m[2])
-				}
-				msgs = append(msgs, e)
-			}
-			return errors.New(strings.Join(msgs, "; "))
-		}
-		return errors.New(strings.TrimPrefix(err.Error(), "yaml: "))
-	}
-	var extra yaml.Node
-	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
-		if err != nil {
-			return errors.New(strings.TrimPrefix(err.Error(), "yaml: "))
-		}
-		return fmt.Errorf("line %d: more than one YAML document", extra.Line)
-	}
-	return nil
-}
+// decodeStrict decodes one YAML document into v with unknown keys rejected.
+func decodeStrict(data []byte, v any) error { return yamldoc.DecodeStrict(data, v) }
 
 // Masked returns a deep copy of p with every credential value replaced by "***" and any
 // password in the target or endpoint URLs hidden, safe to print.

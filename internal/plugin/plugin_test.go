@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"go.yaml.in/yaml/v3"
+	"go.yaml.in/yaml/v4"
 )
 
 const fullFile = `name: petstore
@@ -145,7 +145,7 @@ func TestParseErrors(t *testing.T) {
 		{"unknown top key", "name: a\nspec: s\nmode: mock\ntarget: http://x\n", `line 4: unknown key "target"`},
 		{"unknown nested key", "name: a\nauth:\n  auth_type: bearer_token\n  credential:\n    token: x\n", `line 4: unknown key "credential"`},
 		{"unknown comparison key", "comparison:\n  ignore_field: [a]\n", `line 2: unknown key "ignore_field"`},
-		{"wrong type", "name: a\nretry_count: many\n", "line 2: cannot unmarshal"},
+		{"wrong type", "name: a\nretry_count: many\n", "line 2: cannot use the string \"many\" as an integer"},
 		{"bad duration", "timeout: soon\n", `line 1: invalid duration "soon"`},
 		{"negative duration", "timeout: -1s\n", "must not be negative"},
 		{"duration map", "timeout: {a: 1}\n", "line 1: want a duration"},
@@ -156,7 +156,7 @@ func TestParseErrors(t *testing.T) {
 		{"empty", "  \n", "empty document"},
 		{"only comment", "# nothing\n", "empty document"},
 		{"two documents", "name: a\n---\nname: b\n", "more than one YAML document"},
-		{"not a map", "- a\n- b\n", "cannot unmarshal"},
+		{"not a map", "- a\n- b\n", "line 1: cannot use a list as a mapping"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,7 +1,6 @@
 package plugin
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -10,7 +9,7 @@ import (
 	"slices"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
+	"github.com/mockloop/mockloop/internal/yamldoc"
 )
 
 // ErrNotFound is wrapped by Store errors for a plugin that does not exist.
@@ -179,14 +178,9 @@ func (s *Store) Delete(name string) error {
 
 // Marshal encodes p as a plugin file (YAML, two-space indent).
 func Marshal(p *Plugin) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := yaml.NewEncoder(&buf)
-	enc.SetIndent(2)
-	if err := enc.Encode(p); err != nil {
+	data, err := yamldoc.Marshal(p)
+	if err != nil {
 		return nil, fmt.Errorf("encode plugin %q: %w", p.Name, err)
 	}
-	if err := enc.Close(); err != nil {
-		return nil, fmt.Errorf("encode plugin %q: %w", p.Name, err)
-	}
-	return buf.Bytes(), nil
+	return data, nil
 }

@@ -12,10 +12,12 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mockloop/mockloop/internal/yamldoc"
+
 	"github.com/getkin/kin-openapi/openapi2"
 	"github.com/getkin/kin-openapi/openapi2conv"
 	"github.com/getkin/kin-openapi/openapi3"
-	"go.yaml.in/yaml/v3"
+	"go.yaml.in/yaml/v4"
 )
 
 // LoadData is Load for bytes already in memory. source names them in messages; base is the
@@ -223,18 +225,16 @@ func (p *parser) jsonLineOf(key string) int {
 	return line
 }
 
-var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): `)
-
 func (p *parser) yamlHead() (head, error) {
-	var root yaml.Node
-	if err := yaml.Unmarshal(p.data, &root); err != nil {
-		msg := err.Error()
-		if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
-			return head{}, p.fail("line "+m[1], fmt.Errorf("invalid YAML: %s", msg[len(m[0]):]))
+	root, err := yamldoc.Parse(p.data)
+	if err != nil {
+		var de *yamldoc.Error
+		if errors.As(err, &de) && de.Issues[0].Line > 0 {
+			return head{}, p.fail(fmt.Sprintf("line %d", de.Issues[0].Line), fmt.Errorf("invalid YAML: %s", de.Issues[0].Message))
 		}
-		return head{}, p.fail("", fmt.Errorf("invalid YAML: %s", strings.TrimPrefix(msg, "yaml: ")))
+		return head{}, p.fail("", fmt.Errorf("invalid YAML: %s", strings.TrimPrefix(err.Error(), "yaml: ")))
 	}
-	doc := &root
+	doc := root
 	if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
 		doc = doc.Content[0]
 	}
@@ -347,7 +347,7 @@ func (p *parser) swagger() (*openapi3.T, error) {
 	data := p.data
 	if !p.isJSON {
 		var err error
-		if data, err = yamlToJSON(p.data); err != nil {
+		if data, err = yamldoc.ToJSON(p.data); err != nil {
 			if _, herr := p.yamlHead(); herr != nil {
 				return nil, herr
 			}
@@ -416,72 +416,4 @@ func splitYAMLError(msg string) (ptr, text string, line int, ok bool) {
 
 func stripKinPrefix(msg string) string {
 	return strings.TrimPrefix(msg, "failed to unmarshal data: ")
-}
-
-// yamlToJSON re-encodes a YAML document as JSON, with every mapping key a string (YAML allows
-// `200:` as an integer key; JSON and kin-openapi's types want "200").
-func yamlToJSON(data []byte) ([]byte, error) {
-	var v any
-	if err := yaml.Unmarshal(data, &v); err != nil {
-		return nil, err
-	}
-	v, err := jsonable(v, 0)
-	if err != nil {
-		return nil, err
-	}
-	return json.Marshal(v)
-}
-
-func jsonable(v any, depth int) (any, error) {
-	if depth > 1000 {
-		return nil, errors.New("document nested too deeply")
-	}
-	switch x := v.(type) {
-	case map[string]any:
-		for k, e := range x {
-			e2, err := jsonable(e, depth+1)
-			if err != nil {
-				return nil, err
-			}
-			x[k] = e2
-		}
-		return x, nil
-	case map[any]any:
-		m := make(map[string]any, len(x))
-		for k, e := range x {
-			e2, err := jsonable(e, depth+1)
-			if err != nil {
-				return nil, err
-			}
-			m[keyString(k)] = e2
-		}
-		return m, nil
-	case []any:
-		for i, e := range x {
-			e2, err := jsonable(e, depth+1)
-			if err != nil {
-				return nil, err
-			}
-			x[i] = e2
-		}
-		return x, nil
-	case float64:
-		if x != x || x > 1e308 || x < -1e308 { // NaN and infinities have no JSON form
-			return strconv.FormatFloat(x, 'g', -1, 64), nil
-		}
-		return x, nil
-	default:
-		return x, nil
-	}
-}
-
-func keyString(k any) string {
-	switch x := k.(type) {
-	case string:
-		return x
-	case nil:
-		return "null"
-	default:
-		return fmt.Sprint(x)
-	}
 }

@@ -136,7 +136,7 @@ func TestLoadErrors(t *testing.T) {
 		location string // Error.Location, exactly
 		message  []string
 	}{
-		{"yaml syntax", "testdata/broken/syntax.yaml", "line 6", []string{"invalid YAML"}},
+		{"yaml syntax", "testdata/broken/syntax.yaml", "line 7", []string{"invalid YAML"}},
 		{"json syntax", "testdata/broken/syntax.json", "line 4, column 13", []string{"invalid JSON", "invalid character ','"}},
 		{"bad ref yaml", "testdata/broken/badref.yaml", "/paths/~1pets/get/responses/200/content/application~1json/schema/$ref (line 12)", []string{`"#/components/schemas/Nope"`}},
 		{"bad ref json", "testdata/broken/badref.json", "/paths/~1pets/get/responses/200/content/application~1json/schema/$ref (line 10)", []string{`"#/components/schemas/Nope"`}},

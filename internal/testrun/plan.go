@@ -17,12 +17,12 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
+	"github.com/mockloop/mockloop/internal/yamldoc"
+
+	"go.yaml.in/yaml/v4"
 
 	"github.com/mockloop/mockloop/internal/plugin"
 	"github.com/mockloop/mockloop/internal/spec"
@@ -130,23 +130,21 @@ func Parse(data []byte, source string) (*Plan, error) {
 	if len(data) > maxPlanSize {
 		return nil, wrap(fmt.Errorf("larger than %d MiB", maxPlanSize>>20))
 	}
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, wrap(cleanYAMLError(err))
+	root, err := yamldoc.Parse(data)
+	if err != nil {
+		return nil, wrap(err)
 	}
-	lines := caseLines(&root)
+	lines := caseLines(root)
 	var p Plan
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&p); err != nil {
-		if errors.Is(err, io.EOF) {
+	if err := yamldoc.DecodeStrict(data, &p); err != nil {
+		if errors.Is(err, yamldoc.ErrEmpty) {
 			return nil, wrap(errors.New("empty plan: want a cases list"))
 		}
-		var te *yaml.TypeError
-		if errors.As(err, &te) && len(te.Errors) > 0 {
-			return nil, wrap(errors.New(describeLine(te.Errors[0], lines, &p)))
+		var de *yamldoc.Error
+		if errors.As(err, &de) {
+			return nil, wrap(errors.New(describeIssue(de.Issues[0], lines, &p)))
 		}
-		return nil, wrap(cleanYAMLError(err))
+		return nil, wrap(err)
 	}
 	for i, c := range p.Cases {
 		if c == nil {
@@ -300,46 +298,22 @@ func lastLine(n *yaml.Node, depth int) int {
 	return l
 }
 
-var (
-	lineRE    = regexp.MustCompile(`^line (\d+): (.*)$`)
-	unknownRE = regexp.MustCompile(`^field (\S+) not found in type \S+$`)
-)
-
-// describeLine turns one yaml.v3 type error ("line 7: field foo not found in type ...") into
-// a message naming the case it falls in.
-func describeLine(msg string, lines []caseSpan, p *Plan) string {
-	m := lineRE.FindStringSubmatch(msg)
-	if m == nil {
-		return msg
-	}
-	line, _ := strconv.Atoi(m[1])
-	text := m[2]
-	if u := unknownRE.FindStringSubmatch(text); u != nil {
-		text = fmt.Sprintf("unknown key %q", u[1])
-	}
+// describeIssue names the case a decoding problem falls in: "line 7: case 2 \"b\": ...".
+func describeIssue(is yamldoc.Issue, lines []caseSpan, p *Plan) string {
 	idx := -1
 	for i, sp := range lines {
-		if sp.first <= line && line <= sp.last {
+		if sp.first <= is.Line && is.Line <= sp.last {
 			idx = i
 		}
 	}
-	if idx < 0 {
-		return fmt.Sprintf("line %d: %s", line, text)
-	}
-	var c *Case
-	if idx < len(p.Cases) {
-		c = p.Cases[idx]
+	if is.Line == 0 || idx < 0 {
+		return is.String()
 	}
 	where := fmt.Sprintf("case %d", idx+1)
-	if c != nil && c.Name != "" {
-		where += fmt.Sprintf(" %q", c.Name)
+	if idx < len(p.Cases) && p.Cases[idx] != nil && p.Cases[idx].Name != "" {
+		where += fmt.Sprintf(" %q", p.Cases[idx].Name)
 	}
-	return fmt.Sprintf("line %d: %s: %s", line, where, text)
-}
-
-// cleanYAMLError drops the "yaml: " prefix the library puts on its messages.
-func cleanYAMLError(err error) error {
-	return errors.New(strings.TrimPrefix(err.Error(), "yaml: "))
+	return fmt.Sprintf("line %d: %s: %s", is.Line, where, is.Message)
 }
 
 // fill replaces {name} segments of a template with the case's path parameters, escaped.
@@ -493,10 +467,8 @@ func (c *Case) NewRequest(base *url.URL) (*http.Request, error) {
 
 // Marshal writes the plan as YAML.
 func (p *Plan) Marshal(w io.Writer) error {
-	enc := yaml.NewEncoder(w)
-	enc.SetIndent(2)
-	if err := enc.Encode(p); err != nil {
-		return fmt.Errorf("encode plan: %w", err)
+	if err := yamldoc.Encode(w, p); err != nil {
+		return fmt.Errorf("plan: %w", err)
 	}
-	return enc.Close()
+	return nil
 }

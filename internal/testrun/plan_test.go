@@ -86,7 +86,7 @@ func TestParseErrors(t *testing.T) {
 		{"unknown top key", "cases:\n  - name: a\n    operation: x\ncolour: red\n", `line 4: unknown key "colour"`},
 		{"unknown case key", "cases:\n  - name: a\n    operation: x\n  - name: b\n    operation: y\n    expct: {status: 200}\n", `line 6: case 2 "b": unknown key "expct"`},
 		{"unknown expect key", "cases:\n  - name: a\n    operation: x\n    expect:\n      code: 200\n", `line 5: case 1 "a": unknown key "code"`},
-		{"wrong type", "cases:\n  - name: a\n    operation: x\n    expect:\n      status: ok\n", `line 5: case 1 "a": cannot unmarshal`},
+		{"wrong type", "cases:\n  - name: a\n    operation: x\n    expect:\n      status: ok\n", `line 5: case 1 "a": cannot use the string "ok" as an integer`},
 		{"bad comparison key", "cases:\n  - name: a\n    operation: x\n    comparison:\n      ignore: [a]\n", `case 1 "a"`},
 		{"no name", "cases:\n  - operation: x\n", `case 1 (line 2): name is required`},
 		{"duplicate", "cases:\n  - name: a\n    operation: x\n  - name: a\n    operation: y\n", `case 2 "a" (line 4): duplicate name (also case 1)`},

@@ -25,14 +25,14 @@ import (
 const maxDiffInput = 1 << 30
 
 type diffOptions struct {
-	A, B       string
-	Headers    []string
-	Plugin     string
-	Output     string
-	Comparison comparisonFlags
+	A, B    string
+	Headers []string
+	Plugin  string
+	Output  string
+	// Comparison is the command line's comparison layer (--config, then the flags).
+	Comparison compare.Config
 
-	// set reports whether a flag was given on the command line.
-	set func(name string) bool
+	comparisonFlags comparisonFlags
 }
 
 func newDiffCmd(f *Factory, runF func(*diffOptions) error) *cobra.Command {
@@ -83,7 +83,11 @@ JSON (reported with line and column), bad option or pattern, failed request).`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.A, opts.B = args[0], args[1]
-			opts.set = func(name string) bool { return cmd.Flags().Changed(name) }
+			layer, err := opts.comparisonFlags.layer(cmd)
+			if err != nil {
+				return err
+			}
+			opts.Comparison = layer
 			if err := checkOutput(opts.Output, "table", "json"); err != nil {
 				return err
 			}
@@ -108,13 +112,13 @@ JSON (reported with line and column), bad option or pattern, failed request).`,
 	}
 	cmd.Flags().StringArrayVarP(&opts.Headers, "header", "H", nil, "request header for URLs, 'Name: value' (repeatable)")
 	cmd.Flags().StringVar(&opts.Plugin, "plugin", "", "use this plugin's comparison options")
-	addComparisonFlags(cmd, &opts.Comparison)
+	addComparisonFlags(cmd, &opts.comparisonFlags)
 	addOutputFlag(cmd, &opts.Output, "table", "json")
 	return cmd
 }
 
 func runDiff(ctx context.Context, f *Factory, opts *diffOptions) error {
-	var base plugin.Comparison
+	var base compare.Config
 	if opts.Plugin != "" {
 		p, err := plugin.NewStore(f.PluginsDir()).Get(opts.Plugin)
 		if err != nil {
@@ -122,13 +126,9 @@ func runDiff(ctx context.Context, f *Factory, opts *diffOptions) error {
 		}
 		base = p.Comparison
 	}
-	c, err := opts.Comparison.apply(base, opts.set)
+	cmp, err := compare.Compile(compare.Merge(base, opts.Comparison))
 	if err != nil {
-		return err
-	}
-	cmp, err := compileComparison(c)
-	if err != nil {
-		return err
+		return usageErrorf("comparison options: %v", err)
 	}
 	a, err := readDiffInput(ctx, f, opts.A, opts.Headers)
 	if err != nil {

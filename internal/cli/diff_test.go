@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mockloop/mockloop/internal/compare"
 	"github.com/mockloop/mockloop/internal/plugin"
 )
 
@@ -23,12 +24,9 @@ func TestDiffArgs(t *testing.T) {
 		{name: "files and flags", argv: []string{"a.json", "b.json", "--ignore-field", "t", "--ignore-field", "$.x[*].id",
 			"--tolerance", "0.1", "--tolerance", "$.price=0", "--strict-arrays", "-H", "X-A: 1", "-o", "json"},
 			check: func(t *testing.T, o *diffOptions) {
-				c, err := o.Comparison.comparison(o.set)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !slices.Equal(c.IgnoreFields, []string{"t", "$.x[*].id"}) || c.Tolerance.Default != 0.1 ||
-					c.Tolerance.Paths["$.price"] != 0 || len(c.Tolerance.Paths) != 1 || !c.StrictArrays ||
+				c := o.Comparison
+				if !slices.Equal(c.IgnoreFields, []string{"t", "$.x[*].id"}) || c.Tolerance.DefaultValue() != 0.1 ||
+					c.Tolerance.Paths["$.price"] != 0 || len(c.Tolerance.Paths) != 1 || c.StrictArrays == nil || !*c.StrictArrays ||
 					o.Output != "json" || !slices.Equal(o.Headers, []string{"X-A: 1"}) {
 					t.Errorf("got %+v, comparison %+v", o, c)
 				}
@@ -166,7 +164,7 @@ func TestDiffRun(t *testing.T) {
 func TestDiffPluginComparison(t *testing.T) {
 	e := newPluginTestEnv(t)
 	p := &plugin.Plugin{Name: "shop", Spec: "mockloop:example", Mode: "mock",
-		Comparison: plugin.Comparison{IgnoreFields: []string{"t"}, StrictArrays: true}}
+		Comparison: compare.Config{IgnoreFields: []string{"t"}, StrictArrays: compare.Bool(true)}}
 	if err := plugin.NewStore(e.dir).Save(p, false); err != nil {
 		t.Fatal(err)
 	}

@@ -154,7 +154,6 @@ func mcpConfig(f *Factory, opts *mcpOptions) (mcpserver.Config, error) {
 		RunTests: func(ctx context.Context, req mcpserver.TestRequest) (*testrun.Report, error) {
 			return mcpTestRun(ctx, &quiet, req)
 		},
-		Comparer: compileComparison,
 	}, nil
 }
 
@@ -232,7 +231,6 @@ func mcpTestRun(ctx context.Context, f *Factory, req mcpserver.TestRequest) (*te
 		Timeout:            30 * time.Second,
 		MonitorPerformance: req.MonitorPerformance,
 		Metrics:            render.AllMetrics,
-		set:                func(string) bool { return false },
 	}
 	if req.Concurrency > 0 {
 		opts.Concurrency = req.Concurrency

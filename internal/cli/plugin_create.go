@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/mockloop/mockloop/internal/compare"
 	"github.com/mockloop/mockloop/internal/iostreams"
 	"github.com/mockloop/mockloop/internal/plugin"
 	"github.com/mockloop/mockloop/internal/spec"
@@ -25,25 +26,25 @@ type pluginCreateOptions struct {
 	HTTPClient *http.Client
 	PluginsDir string
 
-	Name           string
-	Spec           string
-	Mode           string
-	Target         string
-	AuthType       string
-	AuthLocation   string
-	AuthName       string
-	Credentials    []string
-	Rules          []string
-	Fallback       string
-	Timeout        string
-	RetryCount     int
-	IgnoreFields   []string
-	Tolerance      float64
-	StrictArrays   bool
-	CompareHeaders bool
-	FromFile       string
-	Force          bool
-	Output         string
+	Name         string
+	Spec         string
+	Mode         string
+	Target       string
+	AuthType     string
+	AuthLocation string
+	AuthName     string
+	Credentials  []string
+	Rules        []string
+	Fallback     string
+	Timeout      string
+	RetryCount   int
+	// Comparison is the command line's comparison layer (--config, then the flags), merged
+	// over the --from-file plugin's comparison block.
+	Comparison      compare.Config
+	comparisonFlags comparisonFlags
+	FromFile        string
+	Force           bool
+	Output          string
 
 	// Set holds the flags given on the command line: with --from-file only those override
 	// the file's values.
@@ -107,6 +108,11 @@ $ mockloop plugin create copy --from-file plugin.yaml --force`,
 			if err := checkOutput(opts.Output, "text", "json", "yaml"); err != nil {
 				return err
 			}
+			layer, err := opts.comparisonFlags.layer(cmd)
+			if err != nil {
+				return err
+			}
+			opts.Comparison = layer
 			opts.Set = map[string]bool{}
 			cmd.Flags().Visit(func(fl *pflag.Flag) { opts.Set[fl.Name] = true })
 			if runF != nil {
@@ -127,10 +133,7 @@ $ mockloop plugin create copy --from-file plugin.yaml --force`,
 	fl.StringVar(&opts.Fallback, "fallback", "", "answer from the mock when the live API fails: mock")
 	fl.StringVar(&opts.Timeout, "timeout", "", "live request timeout, e.g. 30s")
 	fl.IntVar(&opts.RetryCount, "retry-count", 0, "retries for idempotent live requests on connect errors, timeouts and 502/503/504")
-	fl.StringArrayVar(&opts.IgnoreFields, "ignore-field", nil, "field name or JSONPath ignored when comparing; repeatable")
-	fl.Float64Var(&opts.Tolerance, "tolerance", 0, "relative tolerance for numbers when comparing (0.1 = 10%)")
-	fl.BoolVar(&opts.StrictArrays, "strict-arrays", false, "compare arrays element by element instead of ignoring order")
-	fl.BoolVar(&opts.CompareHeaders, "compare-headers", false, "compare response headers too")
+	addComparisonFlags(cmd, &opts.comparisonFlags)
 	fl.StringVar(&opts.FromFile, "from-file", "", "read the plugin from a YAML file; flags override its values")
 	fl.BoolVar(&opts.Force, "force", false, "replace an existing plugin of the same name")
 	addOutputFlag(cmd, &opts.Output, "text", "json", "yaml")
@@ -312,18 +315,7 @@ func buildPlugin(opts *pluginCreateOptions) (*plugin.Plugin, error) {
 	if opts.Set["retry-count"] {
 		p.RetryCount = opts.RetryCount
 	}
-	if opts.Set["ignore-field"] {
-		p.Comparison.IgnoreFields = opts.IgnoreFields
-	}
-	if opts.Set["tolerance"] {
-		p.Comparison.Tolerance.Default = opts.Tolerance
-	}
-	if opts.Set["strict-arrays"] {
-		p.Comparison.StrictArrays = opts.StrictArrays
-	}
-	if opts.Set["compare-headers"] {
-		p.Comparison.CompareHeaders = opts.CompareHeaders
-	}
+	p.Comparison = compare.Merge(p.Comparison, opts.Comparison)
 	if err := p.Validate(); err != nil {
 		return nil, usageErrorf("%v", err)
 	}

@@ -34,7 +34,7 @@ func TestPluginCreateArgs(t *testing.T) {
 			check: func(t *testing.T, o *pluginCreateOptions) {
 				if o.Spec != "api.yaml" || o.Mode != "hybrid" || o.Target != "https://x" || o.AuthType != "api_key" ||
 					o.AuthLocation != "query" || o.AuthName != "key" || o.Fallback != "mock" || o.Timeout != "5s" ||
-					o.RetryCount != 2 || o.Tolerance != 0.1 || !o.StrictArrays || !o.CompareHeaders || !o.Force || o.Output != "json" {
+					o.RetryCount != 2 || o.Comparison.Tolerance.DefaultValue() != 0.1 || !*o.Comparison.StrictArrays || !*o.Comparison.CompareHeaders || !o.Force || o.Output != "json" {
 					t.Errorf("got %+v", o)
 				}
 				if strings.Join(o.Credentials, "|") != "api_key=${K}" {
@@ -44,8 +44,8 @@ func TestPluginCreateArgs(t *testing.T) {
 				if len(o.Rules) != 2 || o.Rules[1] != "pattern=/b,mode=mock,condition=a, b" {
 					t.Errorf("rules %q", o.Rules)
 				}
-				if len(o.IgnoreFields) != 2 || o.IgnoreFields[1] != "$.a[*].b" {
-					t.Errorf("ignore fields %q", o.IgnoreFields)
+				if len(o.Comparison.IgnoreFields) != 2 || o.Comparison.IgnoreFields[1] != "$.a[*].b" {
+					t.Errorf("ignore fields %q", o.Comparison.IgnoreFields)
 				}
 				if !o.Set["tolerance"] || !o.Set["spec"] || o.Set["from-file"] {
 					t.Errorf("set %v", o.Set)
@@ -192,7 +192,7 @@ func TestPluginCreateRun(t *testing.T) {
 		if err := json.Unmarshal(e.out.Bytes(), &res); err != nil {
 			t.Fatalf("%v: %s", err, e.out)
 		}
-		if res.Plugin.Name != "j" || res.Operations != 3 || res.Plugin.Comparison.Tolerance.Default != 0.25 || res.Plugin.Comparison.IgnoreFields[0] != "id" {
+		if res.Plugin.Name != "j" || res.Operations != 3 || res.Plugin.Comparison.Tolerance.DefaultValue() != 0.25 || res.Plugin.Comparison.IgnoreFields[0] != "id" {
 			t.Errorf("got %+v", res)
 		}
 	})
@@ -295,7 +295,7 @@ timeout: 10s
 			t.Fatal(err)
 		}
 		if p.Spec != filepath.Join(dir, "pets.yaml") || p.Auth.Credentials["api_key"] != "${PETS_KEY}" ||
-			p.Auth.Location != "header" || len(p.RouteRules) != 1 || p.Comparison.Tolerance.For("$.price") != 0 || p.Timeout.Duration != 10*time.Second {
+			p.Auth.Location != "header" || len(p.RouteRules) != 1 || p.Comparison.Tolerance.Paths["$.price"] != 0 || p.Timeout.Duration != 10*time.Second {
 			t.Errorf("got %+v", p)
 		}
 	})
@@ -309,8 +309,8 @@ timeout: 10s
 		if err != nil {
 			t.Fatal(err)
 		}
-		if p.Mode != "mock" || p.Timeout.Duration != 3*time.Second || p.Comparison.Tolerance.Default != 0.5 ||
-			p.Comparison.Tolerance.For("$.price") != 0 || p.RouteRules[0].Pattern != "/x" || p.TargetURL != "https://api.example.com" {
+		if p.Mode != "mock" || p.Timeout.Duration != 3*time.Second || p.Comparison.Tolerance.DefaultValue() != 0.5 ||
+			p.Comparison.Tolerance.Paths["$.price"] != 0 || p.RouteRules[0].Pattern != "/x" || p.TargetURL != "https://api.example.com" {
 			t.Errorf("got %+v", p)
 		}
 	})

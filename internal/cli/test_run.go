@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -22,7 +21,6 @@ import (
 
 	"github.com/mockloop/mockloop/internal/compare"
 	"github.com/mockloop/mockloop/internal/mock"
-	"github.com/mockloop/mockloop/internal/plugin"
 	"github.com/mockloop/mockloop/internal/proxy"
 	"github.com/mockloop/mockloop/internal/render"
 	"github.com/mockloop/mockloop/internal/testrun"
@@ -39,7 +37,9 @@ type testRunOptions struct {
 	Mode       string
 	Validation string
 
-	Comparison comparisonFlags
+	// Comparison is the command line's comparison layer (--config, then the flags).
+	Comparison      compare.Config
+	comparisonFlags comparisonFlags
 
 	Output string
 	Report string
@@ -52,9 +52,6 @@ type testRunOptions struct {
 
 	MonitorPerformance bool
 	Metrics            []string
-
-	// set reports whether a flag was given on the command line.
-	set func(name string) bool
 }
 
 const testRunLong = `Send every case of a test plan to the mock and to the live API, check each answer, and report.
@@ -117,7 +114,11 @@ func newTestRunCmd(f *Factory, runF func(*testRunOptions) error) *cobra.Command 
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Plugin = pluginArg(args)
-			opts.set = func(name string) bool { return cmd.Flags().Changed(name) }
+			layer, err := opts.comparisonFlags.layer(cmd)
+			if err != nil {
+				return err
+			}
+			opts.Comparison = layer
 			if err := checkTestRunOptions(opts); err != nil {
 				return err
 			}
@@ -135,7 +136,7 @@ func newTestRunCmd(f *Factory, runF func(*testRunOptions) error) *cobra.Command 
 	fl.StringArrayVar(&opts.Operations, "operations", nil, "keep operations matching an operationId, tag or 'METHOD /path' glob (repeatable)")
 	fl.StringVar(&opts.Mode, "mode", "auto", "auto, mock, proxy or hybrid")
 	fl.StringVar(&opts.Validation, "validation", "strict", "answers that violate the spec: strict (fail), soft (warn) or off")
-	addComparisonFlags(cmd, &opts.Comparison)
+	addComparisonFlags(cmd, &opts.comparisonFlags)
 	addOutputFlag(cmd, &opts.Output, "table", "json", "junit")
 	fl.StringVar(&opts.Report, "report", "", "also write a report to FILE: .json, .xml (JUnit) or .html")
 	fl.IntVar(&opts.Concurrency, "concurrency", 4, "cases run in parallel")
@@ -494,19 +495,13 @@ func prepareTestRun(ctx context.Context, f *Factory, opts *testRunOptions) (*pre
 		}
 	}
 
-	cmp, err := opts.Comparison.comparison(opts.set)
-	if err != nil {
-		run.close()
-		return nil, err
-	}
 	validation, _ := testrun.ParseValidation(opts.Validation)
 	run.options = testrun.Options{
 		Mock:        mockSide,
 		Live:        liveSide,
 		Validator:   engine,
-		Comparer:    newRunComparer(opts.Comparison, opts.set),
 		Validation:  validation,
-		Flags:       cmp,
+		Flags:       opts.Comparison,
 		Concurrency: opts.Concurrency,
 		Repeat:      opts.Repeat,
 		Timeout:     opts.Timeout,
@@ -517,19 +512,9 @@ func prepareTestRun(ctx context.Context, f *Factory, opts *testRunOptions) (*pre
 	}
 	// Bad comparison patterns stop the run before it starts, naming where they are.
 	if run.options.Mock != nil && run.options.Live != nil {
-		rc := run.options.Comparer.(*runComparer)
-		if _, err := rc.compiled(testrun.Merge(run.options.Plugin, plan.Comparison, cmp)); err != nil {
+		if err := testrun.CheckComparisons(plan, run.options); err != nil {
 			run.close()
 			return nil, trouble(err)
-		}
-		for _, c := range plan.Cases {
-			if c.Comparison == nil {
-				continue
-			}
-			if _, err := rc.compiled(testrun.Merge(run.options.Plugin, plan.Comparison, *c.Comparison, cmp)); err != nil {
-				run.close()
-				return nil, trouble(fmt.Errorf("case %q: %w", c.Name, err))
-			}
 		}
 	}
 	return run, nil
@@ -572,72 +557,6 @@ func readPlanFile(f *Factory, name string) ([]byte, error) {
 		return nil, fmt.Errorf("read plan: %w", err)
 	}
 	return b, nil
-}
-
-// runComparer adapts the comparison engine to the runner: merged plugin-format options are
-// converted and compiled once per distinct set.
-type runComparer struct {
-	// force applies --strict-arrays / --compare-headers given on the command line, which
-	// win over every layer, also when false.
-	force func(*plugin.Comparison)
-	mu    sync.Mutex
-	cache map[string]*compare.Comparer
-}
-
-func newRunComparer(flags comparisonFlags, set func(string) bool) *runComparer {
-	rc := &runComparer{cache: map[string]*compare.Comparer{}, force: func(*plugin.Comparison) {}}
-	if set != nil {
-		rc.force = func(c *plugin.Comparison) {
-			if set("strict-arrays") {
-				c.StrictArrays = flags.StrictArrays
-			}
-			if set("compare-headers") {
-				c.CompareHeaders = flags.CompareHeaders
-			}
-		}
-	}
-	return rc
-}
-
-// toolHeaders are set by mockloop itself (which side answered, which rule): never a
-// difference between mock and live.
-var toolHeaders = []string{proxy.HeaderMode, proxy.HeaderRule, proxy.HeaderFallback}
-
-func (rc *runComparer) compiled(c plugin.Comparison) (*compare.Comparer, error) {
-	rc.force(&c)
-	c.IgnoreHeaders = append(slices.Clip(c.IgnoreHeaders), toolHeaders...)
-	key, err := json.Marshal(c)
-	if err != nil {
-		return nil, err
-	}
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	if cmp, ok := rc.cache[string(key)]; ok {
-		return cmp, nil
-	}
-	cmp, err := compare.Compile(compareOptions(c))
-	if err != nil {
-		return nil, fmt.Errorf("comparison options: %w", err)
-	}
-	rc.cache[string(key)] = cmp
-	return cmp, nil
-}
-
-// Compare implements testrun.Comparer.
-func (rc *runComparer) Compare(m, l *testrun.Response, c plugin.Comparison) ([]testrun.Difference, error) {
-	cmp, err := rc.compiled(c)
-	if err != nil {
-		return nil, err
-	}
-	res := cmp.Compare(
-		compare.Response{Status: m.Status, Header: m.Header, Body: m.Body},
-		compare.Response{Status: l.Status, Header: l.Header, Body: l.Body},
-	)
-	out := make([]testrun.Difference, 0, len(res.Differences))
-	for _, d := range res.Differences {
-		out = append(out, testrun.Difference{Location: d.Location, Kind: string(d.Kind), Mock: d.Mock, Live: d.Live})
-	}
-	return out, nil
 }
 
 // pluginLiveHandler is the live side of a plugin with a target: the proxy engine in process,

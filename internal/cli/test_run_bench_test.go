@@ -49,7 +49,6 @@ func BenchmarkTestRunGitHub(b *testing.B) {
 		Mock:        &testrun.HTTPSide{Label: testrun.SideMock, Base: mockURL, Client: client, Header: http.Header{proxy.HeaderMode: {"mock"}}},
 		Live:        &testrun.HTTPSide{Label: testrun.SideLive, Base: liveURL, Client: client},
 		Validator:   engine,
-		Comparer:    newRunComparer(comparisonFlags{}, nil),
 		Validation:  testrun.ValidationStrict,
 		Concurrency: 4,
 	}

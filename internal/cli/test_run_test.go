@@ -18,6 +18,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mockloop/mockloop/internal/compare"
 	"github.com/mockloop/mockloop/internal/iostreams"
 	"github.com/mockloop/mockloop/internal/mock"
 	"github.com/mockloop/mockloop/internal/plugin"
@@ -79,10 +80,11 @@ func TestTestRunFlags(t *testing.T) {
 			"--fail-fast", "--shard", "2/3", "--monitor-performance", "--metrics", "throughput,error_rate"}, func(t *testing.T, o *testRunOptions) {
 			want := testRunOptions{Plugin: "pets", Spec: "s.yaml", Server: "http://127.0.0.1:1", Live: "https://api.example.com/v2", PlanFile: "p.yaml",
 				Operations: []string{"getPet", "GET /x*"}, Mode: "hybrid", Validation: "soft",
-				Comparison: comparisonFlags{IgnoreFields: []string{"id"}, Tolerance: []string{"0.1"}, StrictArrays: true, CompareHeaders: true},
-				Output:     "junit", Report: "r.html", Concurrency: 8, Repeat: 3, Timeout: 2 * time.Second, FailFast: true, Shard: "2/3",
+				Comparison: compare.Config{IgnoreFields: []string{"id"}, Tolerance: compare.Tolerance{Default: compare.Number(0.1)},
+					StrictArrays: compare.Bool(true), CompareHeaders: compare.Bool(true)},
+				Output: "junit", Report: "r.html", Concurrency: 8, Repeat: 3, Timeout: 2 * time.Second, FailFast: true, Shard: "2/3",
 				MonitorPerformance: true, Metrics: []string{"throughput", "error_rate"}}
-			o.set = nil
+			o.comparisonFlags = comparisonFlags{}
 			if !reflect.DeepEqual(*o, want) {
 				t.Errorf("options =\n%+v\nwant\n%+v", *o, want)
 			}
@@ -547,7 +549,7 @@ func TestTestRunThroughServerAndPlugin(t *testing.T) {
 		dir := filepath.Join(env.dir, "plugins")
 		p := &plugin.Plugin{Name: "shop", Spec: specPath, Mode: "proxy", TargetURL: live.URL + "/api",
 			Auth:       &plugin.Auth{AuthType: "bearer_token", Credentials: map[string]string{"token": "s3cret"}},
-			Comparison: plugin.Comparison{Tolerance: plugin.Tolerance{Default: 0.1}, IgnoreFields: []string{"updated_at"}}}
+			Comparison: compare.Config{Tolerance: compare.Tolerance{Default: compare.Number(0.1)}, IgnoreFields: []string{"updated_at"}}}
 		if err := plugin.NewStore(dir).Save(p, false); err != nil {
 			t.Fatal(err)
 		}

@@ -83,7 +83,7 @@ func largeDocs(size int) (mock, live []byte) {
 // unmarshal time (the target is <= 1.5).
 func BenchmarkCompareLarge(b *testing.B) {
 	mock, live := largeDocs(20 << 20)
-	c, err := Compile(Options{})
+	c, err := Compile(Config{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -119,7 +119,7 @@ func BenchmarkCompareLarge(b *testing.B) {
 // arrays with ~1% changed values give only "changed" differences, one per changed value.
 func TestLargeDocsDifferences(t *testing.T) {
 	mock, live := largeDocs(1 << 20)
-	c, _ := Compile(Options{})
+	c, _ := Compile(Config{})
 	res, err := c.CompareJSON(mock, live)
 	if err != nil {
 		t.Fatal(err)

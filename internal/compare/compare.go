@@ -10,6 +10,7 @@
 package compare
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"hash/maphash"
@@ -39,11 +40,12 @@ var Kinds = []Kind{KindChanged, KindMissing, KindExtra, KindType, KindStatus, Ki
 type Difference struct {
 	// Location is a JSONPath for body values ($, $.a.b[0], $["odd key"]), "status" for the
 	// status code, "header NAME" for a header, "line N" for a text body, "body" for bytes.
-	Location string
-	Kind     Kind
+	Location string `json:"location"`
+	Kind     Kind   `json:"kind"`
 	// Mock and Live are the values as JSON text (strings for headers, text lines and byte
 	// summaries); nil where that side has no value.
-	Mock, Live json.RawMessage
+	Mock json.RawMessage `json:"mock,omitempty"`
+	Live json.RawMessage `json:"live,omitempty"`
 }
 
 // Result is the outcome of one comparison.
@@ -58,6 +60,61 @@ type Result struct {
 // Equal reports whether no difference was found.
 func (r Result) Equal() bool { return len(r.Differences) == 0 }
 
+// Summary is the "summary" object of a Result's JSON form.
+type Summary struct {
+	Differences int `json:"differences"`
+	Changed     int `json:"changed"`
+	Missing     int `json:"missing"`
+	Extra       int `json:"extra"`
+	Type        int `json:"type"`
+	Status      int `json:"status"`
+	Header      int `json:"header"`
+	Ignored     int `json:"ignored"`
+}
+
+// Summary counts the differences by kind.
+func (r Result) Summary() Summary {
+	c := r.Counts()
+	return Summary{
+		Differences: len(r.Differences), Changed: c[KindChanged], Missing: c[KindMissing],
+		Extra: c[KindExtra], Type: c[KindType], Status: c[KindStatus], Header: c[KindHeader],
+		Ignored: r.Ignored,
+	}
+}
+
+// resultJSON is the JSON form of a Result: what `mockloop diff -o json` prints and MCP's
+// diff_responses returns.
+type resultJSON struct {
+	Equal       bool         `json:"equal"`
+	Summary     Summary      `json:"summary"`
+	Differences []Difference `json:"differences"`
+}
+
+// MarshalJSON writes {"equal", "summary", "differences"}; differences is [] when equal.
+func (r Result) MarshalJSON() ([]byte, error) {
+	diffs := r.Differences
+	if diffs == nil {
+		diffs = []Difference{}
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // values are shown as the documents had them: <, > and & too
+	if err := enc.Encode(resultJSON{Equal: r.Equal(), Summary: r.Summary(), Differences: diffs}); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// UnmarshalJSON reads the form MarshalJSON writes.
+func (r *Result) UnmarshalJSON(b []byte) error {
+	var v resultJSON
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*r = Result{Differences: v.Differences, Ignored: v.Summary.Ignored}
+	return nil
+}
+
 // Counts returns the number of differences of each kind.
 func (r Result) Counts() map[Kind]int {
 	c := make(map[Kind]int, len(Kinds))
@@ -67,32 +124,13 @@ func (r Result) Counts() map[Kind]int {
 	return c
 }
 
-// Options are the comparison rules, the plugin file's `comparison` block.
-type Options struct {
-	// IgnoreFields: a bare name ignores that object key at any depth; a string starting with
-	// "$" is a JSONPath (yalp/jsonpath syntax) that ignores exactly the locations it selects.
-	IgnoreFields []string
-	// Tolerance is the default relative tolerance for numbers: equal when
-	// |a-b| <= Tolerance * max(|a|,|b|). 0 is exact.
-	Tolerance float64
-	// PathTolerance overrides Tolerance where a key (bare name or JSONPath, as in
-	// IgnoreFields) matches; when several match, the smallest wins.
-	PathTolerance map[string]float64
-	// StrictArrays compares arrays element by element; false compares them as multisets.
-	StrictArrays bool
-	// ArrayKeys matches the elements of the arrays a path (bare name or JSONPath) selects by
-	// the value of a key field, e.g. {"$.items": "id"}, in either array mode.
-	ArrayKeys map[string]string
-	// CompareHeaders compares response headers, except volatile ones and IgnoreHeaders.
-	CompareHeaders bool
-	// IgnoreHeaders are more header names to leave out (case-insensitive).
-	IgnoreHeaders []string
-}
-
-// Comparer is a compiled set of Options. It is immutable and safe for concurrent use.
+// Comparer is a compiled Config. It is immutable and safe for concurrent use.
 type Comparer struct {
-	opts Options
-	m    matcher
+	cfg          Config
+	tolDefault   float64 // the default tolerance
+	strictArrays bool
+	headersOn    bool
+	m            matcher
 
 	ignoreBare map[string]bool
 	ignoreAt   state // final positions of ignore paths
@@ -126,14 +164,17 @@ func (e *PatternError) Error() string {
 
 func (e *PatternError) Unwrap() error { return e.Err }
 
-// Compile checks and compiles opts once; a bad pattern is a *PatternError naming it.
-func Compile(opts Options) (*Comparer, error) {
-	c := &Comparer{opts: opts, seed: maphash.MakeSeed()}
-	if opts.Tolerance < 0 {
-		return nil, fmt.Errorf("tolerance: %v is negative", opts.Tolerance)
+// Compile checks and compiles cfg once; a bad pattern is a *PatternError naming it, a bad
+// value (Config.Validate) an error naming the option.
+func Compile(cfg Config) (*Comparer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
 	}
-	c.tolAny = opts.Tolerance > 0
-	for _, f := range opts.IgnoreFields {
+	c := &Comparer{cfg: cfg, seed: maphash.MakeSeed(), tolDefault: cfg.Tolerance.DefaultValue()}
+	c.strictArrays = cfg.StrictArrays != nil && *cfg.StrictArrays
+	c.headersOn = cfg.CompareHeaders != nil && *cfg.CompareHeaders
+	c.tolAny = c.tolDefault > 0
+	for _, f := range cfg.IgnoreFields {
 		if !strings.HasPrefix(f, "$") {
 			if c.ignoreBare == nil {
 				c.ignoreBare = map[string]bool{}
@@ -147,11 +188,8 @@ func Compile(opts Options) (*Comparer, error) {
 		}
 		c.ignoreAt.set(pos)
 	}
-	for _, k := range sortedKeys(opts.PathTolerance) {
-		t := opts.PathTolerance[k]
-		if t < 0 {
-			return nil, fmt.Errorf("tolerance: %q: %v is negative", k, t)
-		}
+	for _, k := range sortedKeys(cfg.Tolerance.Paths) {
+		t := cfg.Tolerance.Paths[k]
 		if t > 0 {
 			c.tolAny = true
 		}
@@ -168,11 +206,8 @@ func Compile(opts Options) (*Comparer, error) {
 		}
 		c.tolAt = append(c.tolAt, posValue[float64]{pos, t})
 	}
-	for _, k := range sortedKeys(opts.ArrayKeys) {
-		field := opts.ArrayKeys[k]
-		if field == "" {
-			return nil, fmt.Errorf("array_keys: %q: empty key field", k)
-		}
+	for _, k := range sortedKeys(cfg.ArrayKeys) {
+		field := strings.TrimSpace(cfg.ArrayKeys[k])
 		if !strings.HasPrefix(k, "$") {
 			if c.keyBare == nil {
 				c.keyBare = map[string]string{}
@@ -187,7 +222,7 @@ func Compile(opts Options) (*Comparer, error) {
 		c.keyAt = append(c.keyAt, posValue[string]{pos, field})
 	}
 	c.ignoreHeaders = map[string]bool{}
-	for _, h := range opts.IgnoreHeaders {
+	for _, h := range cfg.IgnoreHeaders {
 		c.ignoreHeaders[http.CanonicalHeaderKey(strings.TrimSpace(h))] = true
 	}
 	return c, nil
@@ -202,8 +237,8 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-// Options returns the options c was compiled from.
-func (c *Comparer) Options() Options { return c.opts }
+// Config returns the configuration c was compiled from.
+func (c *Comparer) Config() Config { return c.cfg }
 
 // Response is one side of a comparison. Status 0 means "no status" (not compared); a nil
 // Header is not compared.
@@ -225,7 +260,7 @@ func (c *Comparer) Compare(mock, live Response) Result {
 			Mock: json.RawMessage(fmt.Sprint(mock.Status)), Live: json.RawMessage(fmt.Sprint(live.Status)),
 		})
 	}
-	if c.opts.CompareHeaders && mock.Header != nil && live.Header != nil {
+	if c.headersOn && mock.Header != nil && live.Header != nil {
 		c.compareHeaders(&res, mock.Header, live.Header)
 	}
 	c.compareBodies(&res, mock, live)

@@ -10,7 +10,7 @@ import (
 
 // diffs compares a and b under opts and returns one "location kind mock live" line per
 // difference, plus "ignored N" when something was ignored.
-func diffs(t *testing.T, opts Options, a, b string) []string {
+func diffs(t *testing.T, opts Config, a, b string) []string {
 	t.Helper()
 	c, err := Compile(opts)
 	if err != nil {
@@ -44,7 +44,7 @@ func orDash(b []byte) string {
 func TestCompareJSON(t *testing.T) {
 	tests := []struct {
 		name string
-		opts Options
+		opts Config
 		a, b string
 		want []string
 	}{
@@ -56,7 +56,7 @@ func TestCompareJSON(t *testing.T) {
 		{name: "null vs missing", a: `{"a":null}`, b: `{}`, want: []string{"$.a missing null -"}},
 		{name: "null vs value", a: `{"a":null}`, b: `{"a":0}`, want: []string{"$.a type null 0"}},
 		{name: "int vs float equal", a: `{"a":1}`, b: `{"a":1.0}`},
-		{name: "exponent forms equal", a: `[100, 0.5, -0, 12e-1]`, b: `[1e2, 5E-1, 0, 1.2]`, opts: Options{StrictArrays: true}},
+		{name: "exponent forms equal", a: `[100, 0.5, -0, 12e-1]`, b: `[1e2, 5E-1, 0, 1.2]`, opts: Config{StrictArrays: Bool(true)}},
 		{name: "int vs float different", a: `{"a":1}`, b: `{"a":1.5}`, want: []string{"$.a changed 1 1.5"}},
 		{name: "large integers not rounded", a: `{"id":12345678901234567890}`, b: `{"id":12345678901234567891}`,
 			want: []string{"$.id changed 12345678901234567890 12345678901234567891"}},
@@ -71,43 +71,43 @@ func TestCompareJSON(t *testing.T) {
 			want: []string{"$.a.b[0].c changed true false"}},
 		{name: "whole values reported", a: `{"a":{"x": [1, 2]}}`, b: `{}`, want: []string{`$.a missing {"x":[1,2]} -`}},
 
-		{name: "bare name ignored at depth", opts: Options{IgnoreFields: []string{"timestamp"}},
+		{name: "bare name ignored at depth", opts: Config{IgnoreFields: []string{"timestamp"}},
 			a: `{"timestamp":1,"data":{"items":[{"timestamp":2,"v":1}]}}`,
 			b: `{"timestamp":9,"data":{"items":[{"timestamp":8,"v":1}]}}`, want: []string{"ignored 2"}},
-		{name: "bare name ignores missing keys", opts: Options{IgnoreFields: []string{"debug"}},
+		{name: "bare name ignores missing keys", opts: Config{IgnoreFields: []string{"debug"}},
 			a: `{"a":1}`, b: `{"a":1,"debug":{"x":1}}`, want: []string{"ignored 1"}},
-		{name: "equal ignored values are not counted", opts: Options{IgnoreFields: []string{"t"}},
+		{name: "equal ignored values are not counted", opts: Config{IgnoreFields: []string{"t"}},
 			a: `{"t":1}`, b: `{"t":1}`},
-		{name: "jsonpath ignore with wildcard", opts: Options{IgnoreFields: []string{"$.data[*].id"}},
+		{name: "jsonpath ignore with wildcard", opts: Config{IgnoreFields: []string{"$.data[*].id"}},
 			a:    `{"id":1,"data":[{"id":1,"n":"a"},{"id":2,"n":"b"}]}`,
 			b:    `{"id":2,"data":[{"id":3,"n":"a"},{"id":4,"n":"c"}]}`,
 			want: []string{"$.id changed 1 2", `$.data[1].n changed "b" "c"`, "ignored 2"}},
-		{name: "jsonpath recursive ignore", opts: Options{IgnoreFields: []string{"$..request_id"}},
+		{name: "jsonpath recursive ignore", opts: Config{IgnoreFields: []string{"$..request_id"}},
 			a: `{"request_id":"a","x":{"request_id":"b"},"y":[{"request_id":"c"}]}`,
 			b: `{"request_id":"z","x":{"request_id":"y"},"y":[{"request_id":"x"}]}`, want: []string{"ignored 3"}},
-		{name: "jsonpath ignore is exact", opts: Options{IgnoreFields: []string{"$.a.id"}},
+		{name: "jsonpath ignore is exact", opts: Config{IgnoreFields: []string{"$.a.id"}},
 			a: `{"a":{"id":1},"b":{"id":1}}`, b: `{"a":{"id":2},"b":{"id":2}}`,
 			want: []string{"$.b.id changed 1 2", "ignored 1"}},
-		{name: "jsonpath bracket ignore", opts: Options{IgnoreFields: []string{`$["odd key"]`}},
+		{name: "jsonpath bracket ignore", opts: Config{IgnoreFields: []string{`$["odd key"]`}},
 			a: `{"odd key":1}`, b: `{"odd key":2}`, want: []string{"ignored 1"}},
-		{name: "jsonpath index ignore", opts: Options{IgnoreFields: []string{`$.a[0]`}, StrictArrays: true},
+		{name: "jsonpath index ignore", opts: Config{IgnoreFields: []string{`$.a[0]`}, StrictArrays: Bool(true)},
 			a: `{"a":[1,2]}`, b: `{"a":[5,6]}`, want: []string{"$.a[1] changed 2 6", "ignored 1"}},
-		{name: "ignore root", opts: Options{IgnoreFields: []string{`$`}}, a: `1`, b: `2`, want: []string{"ignored 1"}},
+		{name: "ignore root", opts: Config{IgnoreFields: []string{`$`}}, a: `1`, b: `2`, want: []string{"ignored 1"}},
 
-		{name: "tolerance passes 100 vs 109", opts: Options{Tolerance: 0.1}, a: `{"p":100}`, b: `{"p":109}`},
-		{name: "tolerance fails 100 vs 112", opts: Options{Tolerance: 0.1}, a: `{"p":100}`, b: `{"p":112}`,
+		{name: "tolerance passes 100 vs 109", opts: Config{Tolerance: Tolerance{Default: Number(0.1)}}, a: `{"p":100}`, b: `{"p":109}`},
+		{name: "tolerance fails 100 vs 112", opts: Config{Tolerance: Tolerance{Default: Number(0.1)}}, a: `{"p":100}`, b: `{"p":112}`,
 			want: []string{"$.p changed 100 112"}},
-		{name: "tolerance boundary is exact", opts: Options{Tolerance: 0.3}, a: `70`, b: `100`},
+		{name: "tolerance boundary is exact", opts: Config{Tolerance: Tolerance{Default: Number(0.3)}}, a: `70`, b: `100`},
 		{name: "tolerance zero is exact", a: `{"p":100}`, b: `{"p":100.0000001}`, want: []string{"$.p changed 100 100.0000001"}},
-		{name: "per-path tolerance overrides default", opts: Options{Tolerance: 0.1, PathTolerance: map[string]float64{"$.price": 0}},
+		{name: "per-path tolerance overrides default", opts: Config{Tolerance: Tolerance{Default: Number(0.1), Paths: map[string]float64{"$.price": 0}}},
 			a: `{"price":100,"qty":100}`, b: `{"price":101,"qty":105}`, want: []string{"$.price changed 100 101"}},
-		{name: "per-path tolerance by bare name", opts: Options{PathTolerance: map[string]float64{"score": 0.5}},
+		{name: "per-path tolerance by bare name", opts: Config{Tolerance: Tolerance{Paths: map[string]float64{"score": 0.5}}},
 			a: `{"a":{"score":10},"b":10}`, b: `{"a":{"score":14},"b":11}`, want: []string{"$.b changed 10 11"}},
-		{name: "per-path tolerance wildcard", opts: Options{PathTolerance: map[string]float64{"$.items[*].price": 0.1}},
+		{name: "per-path tolerance wildcard", opts: Config{Tolerance: Tolerance{Paths: map[string]float64{"$.items[*].price": 0.1}}},
 			a: `{"items":[{"price":10,"n":1}]}`, b: `{"items":[{"price":10.5,"n":2}]}`, want: []string{"$.items[0].n changed 1 2"}},
 
 		{name: "reordered arrays equal when not strict", a: `[1,2,3,{"a":1}]`, b: `[{"a":1},3,1,2]`},
-		{name: "reordered arrays differ when strict", opts: Options{StrictArrays: true}, a: `[1,2]`, b: `[2,1]`,
+		{name: "reordered arrays differ when strict", opts: Config{StrictArrays: Bool(true)}, a: `[1,2]`, b: `[2,1]`,
 			want: []string{"$[0] changed 1 2", "$[1] changed 2 1"}},
 		{name: "multiset duplicates", a: `[1,1,2]`, b: `[1,2,2]`, want: []string{"$[1] changed 1 2"}},
 		{name: "multiset duplicate missing", a: `["a","a","b"]`, b: `["b","a"]`, want: []string{`$[0] missing "a" -`}},
@@ -115,18 +115,18 @@ func TestCompareJSON(t *testing.T) {
 		{name: "multiset best match", a: `[{"id":1,"n":"a","v":1},{"id":2,"n":"b","v":2}]`,
 			b: `[{"id":2,"n":"b","v":3},{"id":1,"n":"a","v":1}]`, want: []string{"$[1].v changed 2 3"}},
 		{name: "multiset numbers by value", a: `[1.0, 20e-1, 3, {"a":[1e0]}]`, b: `[{"a":[1]}, 3, 2, 1]`},
-		{name: "multiset with ignored fields", opts: Options{IgnoreFields: []string{"ts"}},
+		{name: "multiset with ignored fields", opts: Config{IgnoreFields: []string{"ts"}},
 			a: `[{"id":1,"ts":5},{"id":2,"ts":6}]`, b: `[{"id":2,"ts":7},{"id":1,"ts":8}]`, want: []string{"ignored 2"}},
-		{name: "multiset within tolerance", opts: Options{Tolerance: 0.1}, a: `[100, 200]`, b: `[205, 99]`},
+		{name: "multiset within tolerance", opts: Config{Tolerance: Tolerance{Default: Number(0.1)}}, a: `[100, 200]`, b: `[205, 99]`},
 		{name: "nested reordered arrays", a: `{"a":[[1,2],[3,4]]}`, b: `{"a":[[4,3],[2,1]]}`},
-		{name: "array keys", opts: Options{ArrayKeys: map[string]string{"$.items": "id"}, StrictArrays: true},
+		{name: "array keys", opts: Config{ArrayKeys: map[string]string{"$.items": "id"}, StrictArrays: Bool(true)},
 			a:    `{"items":[{"id":1,"v":"a"},{"id":2,"v":"b"},{"id":3,"v":"c"}]}`,
 			b:    `{"items":[{"id":3,"v":"c"},{"id":1,"v":"x"},{"id":4,"v":"d"}]}`,
 			want: []string{`$.items[0].v changed "a" "x"`, `$.items[1] missing {"id":2,"v":"b"} -`, `$.items[2] extra - {"id":4,"v":"d"}`}},
-		{name: "array keys with unkeyed elements", opts: Options{ArrayKeys: map[string]string{"$.items": "id"}},
+		{name: "array keys with unkeyed elements", opts: Config{ArrayKeys: map[string]string{"$.items": "id"}},
 			a: `{"items":[{"v":1},{"id":1,"v":"a"},{"v":2},7]}`, b: `{"items":[7,{"v":3},{"id":1,"v":"a"},{"v":1}]}`,
 			want: []string{"$.items[2].v changed 2 3"}},
-		{name: "array keys by bare name and numeric key", opts: Options{ArrayKeys: map[string]string{"items": "id"}},
+		{name: "array keys by bare name and numeric key", opts: Config{ArrayKeys: map[string]string{"items": "id"}},
 			a: `{"items":[{"id":1,"v":1},{"id":2,"v":2}]}`, b: `{"items":[{"id":2.0,"v":2},{"id":1,"v":5}]}`,
 			want: []string{"$.items[0].v changed 1 5"}},
 	}
@@ -143,15 +143,15 @@ func TestCompareJSON(t *testing.T) {
 func TestCompileErrors(t *testing.T) {
 	tests := []struct {
 		name string
-		opts Options
+		opts Config
 		want string
 	}{
-		{"bad ignore path", Options{IgnoreFields: []string{"$.a["}}, `ignore_fields: bad path "$.a["`},
-		{"filter unsupported", Options{IgnoreFields: []string{"$.a[?(@.x)]"}}, `ignore_fields: bad path "$.a[?(@.x)]"`},
-		{"bad tolerance path", Options{PathTolerance: map[string]float64{"$..": 0.1}}, `tolerance: bad path "$.."`},
-		{"negative tolerance", Options{Tolerance: -1}, "tolerance: -1 is negative"},
-		{"bad array key path", Options{ArrayKeys: map[string]string{"$x": "id"}}, `array_keys: bad path "$x"`},
-		{"empty array key", Options{ArrayKeys: map[string]string{"$.x": ""}}, `array_keys: "$.x": empty key field`},
+		{"bad ignore path", Config{IgnoreFields: []string{"$.a["}}, `ignore_fields: bad path "$.a["`},
+		{"filter unsupported", Config{IgnoreFields: []string{"$.a[?(@.x)]"}}, `ignore_fields: bad path "$.a[?(@.x)]"`},
+		{"bad tolerance path", Config{Tolerance: Tolerance{Paths: map[string]float64{"$..": 0.1}}}, `tolerance: bad path "$.."`},
+		{"negative tolerance", Config{Tolerance: Tolerance{Default: Number(-1)}}, "tolerance default: -1 must be a number >= 0"},
+		{"bad array key path", Config{ArrayKeys: map[string]string{"$x": "id"}}, `array_keys: bad path "$x"`},
+		{"empty array key", Config{ArrayKeys: map[string]string{"$.x": ""}}, `array_keys "$.x": key field is empty`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -177,25 +177,25 @@ func TestCompareResponses(t *testing.T) {
 	}
 	tests := []struct {
 		name       string
-		opts       Options
+		opts       Config
 		mock, live Response
 		want       []string
 	}{
 		{name: "status", mock: Response{Status: 200}, live: Response{Status: 404},
 			want: []string{"status status 200 404"}},
 		{name: "status zero is not compared", mock: Response{Status: 0}, live: Response{Status: 404}},
-		{name: "headers case-insensitive", opts: Options{CompareHeaders: true},
+		{name: "headers case-insensitive", opts: Config{CompareHeaders: Bool(true)},
 			mock: Response{Header: h("content-type", "application/json", "X-Rate", "5")},
 			live: Response{Header: h("Content-Type", "application/json; charset=utf-8", "x-rate", "5")}},
-		{name: "header differences", opts: Options{CompareHeaders: true},
+		{name: "header differences", opts: Config{CompareHeaders: Bool(true)},
 			mock: Response{Header: h("X-A", "1", "X-B", "2")},
 			live: Response{Header: h("x-a", "2", "X-C", "3")},
 			want: []string{`header X-A header "1" "2"`, `header X-B header "2" -`, `header X-C header - "3"`}},
-		{name: "volatile and ignored headers", opts: Options{CompareHeaders: true, IgnoreHeaders: []string{"x-trace"}},
+		{name: "volatile and ignored headers", opts: Config{CompareHeaders: Bool(true), IgnoreHeaders: []string{"x-trace"}},
 			mock: Response{Header: h("Date", "a", "X-Request-Id", "1", "X-Mockloop-Mode", "mock", "Set-Cookie", "s=1; Path=/", "X-Trace", "a", "Connection", "close")},
 			live: Response{Header: h("Date", "b", "X-Request-Id", "2", "Set-Cookie", "s=2; Path=/", "X-Trace", "b")},
 			want: []string{"ignored 5"}},
-		{name: "set-cookie names compared", opts: Options{CompareHeaders: true},
+		{name: "set-cookie names compared", opts: Config{CompareHeaders: Bool(true)},
 			mock: Response{Header: h("Set-Cookie", "a=1")}, live: Response{Header: h("Set-Cookie", "b=1")},
 			want: []string{`header Set-Cookie header "a=1" "b=1"`}},
 		{name: "headers not compared by default", mock: Response{Header: h("X-A", "1")}, live: Response{Header: h("X-A", "2")}},
@@ -284,11 +284,11 @@ func TestMultisetLarge(t *testing.T) {
 	}
 	a.WriteString("]")
 	b.WriteString("]")
-	got := diffs(t, Options{}, a.String(), b.String())
+	got := diffs(t, Config{}, a.String(), b.String())
 	if want := []string{`$[4242].v changed "x" "y"`}; !slices.Equal(got, want) {
 		t.Fatalf("got %v, want %v", got, want)
 	}
-	if got := diffs(t, Options{StrictArrays: true}, a.String(), b.String()); len(got) < n {
+	if got := diffs(t, Config{StrictArrays: Bool(true)}, a.String(), b.String()); len(got) < n {
 		t.Fatalf("strict: %d differences, want at least %d", len(got), n)
 	}
 }

@@ -27,11 +27,11 @@ func FuzzCompareJSON(f *testing.F) {
 	} {
 		f.Add([]byte(s[0]), []byte(s[1]))
 	}
-	opts := []Options{
+	opts := []Config{
 		{},
-		{StrictArrays: true},
-		{Tolerance: 0.1, IgnoreFields: []string{"id", "$..v", "$[0]"}},
-		{ArrayKeys: map[string]string{"$.a": "id", "$..*": "v"}, PathTolerance: map[string]float64{"$..*": 0.5}},
+		{StrictArrays: Bool(true)},
+		{Tolerance: Tolerance{Default: Number(0.1)}, IgnoreFields: []string{"id", "$..v", "$[0]"}},
+		{ArrayKeys: map[string]string{"$.a": "id", "$..*": "v"}, Tolerance: Tolerance{Paths: map[string]float64{"$..*": 0.5}}},
 	}
 	var comparers []*Comparer
 	for _, o := range opts {
@@ -166,7 +166,7 @@ func FuzzPattern(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, p string) {
 		_, yerr := jsonpath.Prepare(p)
-		c, err := Compile(Options{IgnoreFields: []string{"$" + strings.TrimPrefix(p, "$")}})
+		c, err := Compile(Config{IgnoreFields: []string{"$" + strings.TrimPrefix(p, "$")}})
 		if strings.HasPrefix(p, "$") && (yerr == nil) != (err == nil) {
 			t.Fatalf("%q: yalp err %v, Compile err %v", p, yerr, err)
 		}

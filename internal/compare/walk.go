@@ -65,7 +65,7 @@ func (c *Comparer) ignored(g segment, st *state) bool {
 }
 
 func (c *Comparer) tolerance(st *state, last []byte) float64 {
-	t, found := c.opts.Tolerance, false
+	t, found := c.tolDefault, false
 	if c.tolBare != nil && last != nil {
 		if v, ok := c.tolBare[string(last)]; ok {
 			t, found = v, true
@@ -261,7 +261,7 @@ func (w *walker) array(m, l *node, st *state, last []byte, budget int) int {
 	if f := w.c.arrayKey(st, last); f != "" {
 		return w.keyed(m, l, st, f, budget)
 	}
-	if w.c.opts.StrictArrays {
+	if w.c.strictArrays {
 		return w.strict(m, l, st, budget)
 	}
 	return w.multiset(m, l, st, budget)
@@ -671,7 +671,7 @@ func (c *Comparer) hash(n *node, st state, last []byte) uint64 {
 		}
 		return mix(h)
 	default: // array
-		ordered := c.opts.StrictArrays && c.arrayKey(&st, last) == ""
+		ordered := c.strictArrays && c.arrayKey(&st, last) == ""
 		h := uint64(kindArray)
 		for i := range n.kids {
 			g := idxSeg(i, len(n.kids))

@@ -22,7 +22,6 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
-	"github.com/mockloop/mockloop/internal/compare"
 	"github.com/mockloop/mockloop/internal/plugin"
 	"github.com/mockloop/mockloop/internal/spec"
 )
@@ -52,9 +51,6 @@ type Config struct {
 	NewHandler func(ctx context.Context, p *plugin.Plugin, doc *spec.Document) (http.Handler, error)
 	// RunTests runs a test plan exactly as `test run` does; nil disables execute_test_plan.
 	RunTests func(ctx context.Context, req TestRequest) (*TestResult, error)
-	// Comparer compiles comparison settings into the comparison engine, as `diff` does; nil
-	// disables diff_responses.
-	Comparer func(c plugin.Comparison) (*compare.Comparer, error)
 }
 
 // Server is a mockloop MCP server. Create it with New, serve it with Run (stdio) or Connect.

@@ -68,7 +68,6 @@ func newFixture(t *testing.T, mutate func(*Config)) *fixture {
 		Version:    "test",
 		NewHandler: echoHandler,
 		LookupEnv:  func(string) (string, bool) { return "", false },
-		Comparer:   testComparer,
 		RunTests: func(ctx context.Context, req TestRequest) (*TestResult, error) {
 			fx.mu.Lock()
 			fx.tests = append(fx.tests, req)
@@ -80,7 +79,7 @@ func newFixture(t *testing.T, mutate func(*Config)) *fixture {
 				Schema: testrun.SchemaVersion, Spec: "testdata/pets.yaml", Mode: "mock",
 				Summary: testrun.Summary{Total: 1, Passed: 1},
 				Cases: []testrun.CaseResult{{Name: "listPets", Outcome: testrun.OutcomePass,
-					Differences: []testrun.Difference{{Location: "$.id", Kind: "changed"}}}},
+					Differences: []compare.Difference{{Location: "$.id", Kind: compare.KindChanged}}}},
 				Metrics: &testrun.Metrics{
 					Mock:       &testrun.Stats{Count: 3, P50MS: 1.5, Throughput: 100},
 					Operations: []testrun.OperationMetrics{{Operation: "GET /pets", Mock: &testrun.Stats{Count: 3, P50MS: 1.5}}},
@@ -120,14 +119,6 @@ func newFixture(t *testing.T, mutate func(*Config)) *fixture {
 		srv.Close()
 	})
 	return fx
-}
-
-// testComparer is the comparison engine with the plugin settings mapped as `diff` maps them.
-func testComparer(c plugin.Comparison) (*compare.Comparer, error) {
-	return compare.Compile(compare.Options{
-		IgnoreFields: c.IgnoreFields, Tolerance: c.Tolerance.Default, PathTolerance: c.Tolerance.Paths,
-		StrictArrays: c.StrictArrays, CompareHeaders: c.CompareHeaders, IgnoreHeaders: c.IgnoreHeaders, ArrayKeys: c.ArrayKeys,
-	})
 }
 
 func (fx *fixture) toolNames(t *testing.T) []string {
@@ -231,7 +222,7 @@ func TestCreateCallDeletePlugin(t *testing.T) {
 	if created.Plugin.Auth.Credentials["token"] != plugin.Mask {
 		t.Errorf("create result shows the credential: %+v", created.Plugin.Auth)
 	}
-	if created.Plugin.Comparison.Tolerance.Default != 0.1 {
+	if created.Plugin.Comparison.Tolerance.DefaultValue() != 0.1 {
 		t.Errorf("tolerance not kept: %+v", created.Plugin.Comparison)
 	}
 	// The file is what `plugin create` writes: the store reads it back, secrets unmasked.
@@ -402,7 +393,7 @@ func TestTestPlanAndMetrics(t *testing.T) {
 	}
 	got := fx.tests[0]
 	if got.Spec != "testdata/pets.yaml" || got.Mode != "hybrid" || got.Validation != "soft" || !got.MonitorPerformance ||
-		!slices.Equal(got.Operations, []string{"listPets"}) || !got.Comparison.StrictArrays || !slices.Equal(got.Comparison.IgnoreFields, []string{"id"}) {
+		!slices.Equal(got.Operations, []string{"listPets"}) || got.Comparison.StrictArrays == nil || !*got.Comparison.StrictArrays || !slices.Equal(got.Comparison.IgnoreFields, []string{"id"}) {
 		t.Errorf("runner got %+v", got)
 	}
 
@@ -453,7 +444,7 @@ func TestDiffResponses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var out diffOutput
+			var out compare.Result
 			res := fx.call(t, "diff_responses", tt.args, &out)
 			if res.IsError {
 				t.Fatal(errorText(res))
@@ -462,7 +453,7 @@ func TestDiffResponses(t *testing.T) {
 			for _, d := range out.Differences {
 				locs = append(locs, d.Location)
 			}
-			if out.Equal != tt.equal || !slices.Equal(locs, tt.locs) {
+			if out.Equal() != tt.equal || !slices.Equal(locs, tt.locs) {
 				t.Errorf("diff = %+v, want equal=%v at %q", out, tt.equal, tt.locs)
 			}
 		})
@@ -476,9 +467,9 @@ func TestDiffResponses(t *testing.T) {
 			io.WriteString(w, `{"v":"`+r.URL.Path+`"}`)
 		}))
 		defer up.Close()
-		var out diffOutput
+		var out compare.Result
 		res := fx.call(t, "diff_responses", map[string]any{"left_url": up.URL + "/a", "right_url": up.URL + "/b"}, &out)
-		if res.IsError || out.Equal || out.Counts["status"] != 1 || out.Counts["changed"] != 1 {
+		if res.IsError || out.Equal() || out.Counts()[compare.KindStatus] != 1 || out.Counts()[compare.KindChanged] != 1 {
 			t.Errorf("url diff: %s %+v", errorText(res), out)
 		}
 	})

@@ -13,7 +13,6 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/mockloop/mockloop/internal/compare"
-	"github.com/mockloop/mockloop/internal/plugin"
 	"github.com/mockloop/mockloop/internal/testrun"
 )
 
@@ -26,7 +25,7 @@ type TestRequest struct {
 	Mode       string // mock, proxy, hybrid or auto: which sides are called
 	Validation string // strict, soft or off ("" is the runner's default)
 	// Comparison is the flag layer of the comparison settings (over the plugin's and the plan's).
-	Comparison plugin.Comparison
+	Comparison compare.Config
 	// Operations filters the generated cases, as `test run --operations` does.
 	Operations         []string
 	MonitorPerformance bool
@@ -42,14 +41,16 @@ const maxRuns = 20
 
 func (s *Server) addTestTools() {
 	mcp.AddTool(s.mcp, &mcp.Tool{
-		Name: "execute_test_plan",
+		Name:        "execute_test_plan",
+		InputSchema: inputSchema[testPlanInput](),
 		Description: "Run a test plan generated from a plugin's (or a spec's) operations exactly as `mockloop test run -o json`: " +
 			"each case goes to the mock and/or the live side, answers are validated against the spec and compared. " +
 			"Returns the run report with a run_id for get_performance_metrics and the resource mockloop://runs/<run_id>.",
 		Annotations: &mcp.ToolAnnotations{OpenWorldHint: boolPtr(true)},
 	}, s.executeTestPlan)
 	mcp.AddTool(s.mcp, &mcp.Tool{
-		Name: "diff_responses",
+		Name:        "diff_responses",
+		InputSchema: inputSchema[diffInput](),
 		Description: "Compare two JSON values, or the responses of two URLs (GET), with mockloop's comparison engine " +
 			"(ignore_fields, numeric tolerance, array order). Returns the differences with their JSONPath locations.",
 		Annotations: &mcp.ToolAnnotations{ReadOnlyHint: true},
@@ -63,18 +64,18 @@ func (s *Server) addTestTools() {
 }
 
 type testPlanInput struct {
-	PluginName         string           `json:"plugin_name,omitempty" jsonschema:"a saved plugin: its spec, target, credentials and comparison defaults"`
-	OpenAPISpec        string           `json:"openapi_spec,omitempty" jsonschema:"an OpenAPI file path or URL, when no plugin is given"`
-	ServerURL          string           `json:"server_url,omitempty" jsonschema:"a running mockloop serve to send the cases to (X-Mockloop-Mode picks the side)"`
-	LiveURL            string           `json:"live_url,omitempty" jsonschema:"the live API base URL (default: the plugin's target)"`
-	Mode               string           `json:"mode,omitempty" jsonschema:"mock (mock side only), proxy (live side only), hybrid (both, compared) or auto (ask the server); default from the plugin"`
-	ValidationMode     string           `json:"validation_mode,omitempty" jsonschema:"strict (spec violations fail a case), soft (warnings) or off"`
-	ComparisonConfig   *comparisonInput `json:"comparison_config,omitempty" jsonschema:"comparison settings over the plugin's defaults"`
-	ReportDifferences  *bool            `json:"report_differences,omitempty" jsonschema:"include each case's differences (default true)"`
-	MonitorPerformance bool             `json:"monitor_performance,omitempty" jsonschema:"measure latency, throughput and error rate"`
-	Operations         []string         `json:"operations,omitempty" jsonschema:"only these operations: operationIds, tags, or \"/path\" or \"METHOD /path\" globs where * matches anything (as test run --operations)"`
-	Repeat             int              `json:"repeat,omitempty" jsonschema:"run each case this many times (for metrics)"`
-	Concurrency        int              `json:"concurrency,omitempty" jsonschema:"cases in parallel"`
+	PluginName         string          `json:"plugin_name,omitempty" jsonschema:"a saved plugin: its spec, target, credentials and comparison defaults"`
+	OpenAPISpec        string          `json:"openapi_spec,omitempty" jsonschema:"an OpenAPI file path or URL, when no plugin is given"`
+	ServerURL          string          `json:"server_url,omitempty" jsonschema:"a running mockloop serve to send the cases to (X-Mockloop-Mode picks the side)"`
+	LiveURL            string          `json:"live_url,omitempty" jsonschema:"the live API base URL (default: the plugin's target)"`
+	Mode               string          `json:"mode,omitempty" jsonschema:"mock (mock side only), proxy (live side only), hybrid (both, compared) or auto (ask the server); default from the plugin"`
+	ValidationMode     string          `json:"validation_mode,omitempty" jsonschema:"strict (spec violations fail a case), soft (warnings) or off"`
+	ComparisonConfig   *compare.Config `json:"comparison_config,omitempty" jsonschema:"comparison settings over the plugin's defaults"`
+	ReportDifferences  *bool           `json:"report_differences,omitempty" jsonschema:"include each case's differences (default true)"`
+	MonitorPerformance bool            `json:"monitor_performance,omitempty" jsonschema:"measure latency, throughput and error rate"`
+	Operations         []string        `json:"operations,omitempty" jsonschema:"only these operations: operationIds, tags, or \"/path\" or \"METHOD /path\" globs where * matches anything (as test run --operations)"`
+	Repeat             int             `json:"repeat,omitempty" jsonschema:"run each case this many times (for metrics)"`
+	Concurrency        int             `json:"concurrency,omitempty" jsonschema:"cases in parallel"`
 }
 
 type testPlanOutput struct {
@@ -98,9 +99,9 @@ func (s *Server) executeTestPlan(ctx context.Context, _ *mcp.CallToolRequest, in
 	if in.Concurrency < 0 || in.Concurrency > 64 {
 		return nil, nil, fmt.Errorf("execute_test_plan: concurrency %d: want 1 to 64", in.Concurrency)
 	}
-	c, err := in.ComparisonConfig.toComparison()
-	if err != nil {
-		return nil, nil, err
+	var c compare.Config
+	if in.ComparisonConfig != nil {
+		c = *in.ComparisonConfig
 	}
 	res, err := s.cfg.RunTests(ctx, TestRequest{
 		PluginName:         in.PluginName,
@@ -243,53 +244,35 @@ func pickStats(st *testrun.Stats, fields []string) map[string]any {
 }
 
 type diffInput struct {
-	Left             any              `json:"left,omitempty" jsonschema:"the first JSON value (the mock side)"`
-	Right            any              `json:"right,omitempty" jsonschema:"the second JSON value (the live side)"`
-	LeftURL          string           `json:"left_url,omitempty" jsonschema:"GET this URL for the first response instead of left"`
-	RightURL         string           `json:"right_url,omitempty" jsonschema:"GET this URL for the second response instead of right"`
-	PluginName       string           `json:"plugin_name,omitempty" jsonschema:"take the comparison defaults from this plugin"`
-	ComparisonConfig *comparisonInput `json:"comparison_config,omitempty" jsonschema:"ignore_fields, tolerance, strict_arrays, compare_headers, ..."`
-}
-
-// DiffEntry is one difference as diff_responses reports it.
-type DiffEntry struct {
-	Location string          `json:"location"`
-	Kind     string          `json:"kind"`
-	Left     json.RawMessage `json:"left,omitempty"`
-	Right    json.RawMessage `json:"right,omitempty"`
-}
-
-type diffOutput struct {
-	Equal       bool           `json:"equal"`
-	Differences []DiffEntry    `json:"differences"`
-	Counts      map[string]int `json:"counts"`
-	Ignored     int            `json:"ignored"`
+	Left             any             `json:"left,omitempty" jsonschema:"the first JSON value (the mock side)"`
+	Right            any             `json:"right,omitempty" jsonschema:"the second JSON value (the live side)"`
+	LeftURL          string          `json:"left_url,omitempty" jsonschema:"GET this URL for the first response instead of left"`
+	RightURL         string          `json:"right_url,omitempty" jsonschema:"GET this URL for the second response instead of right"`
+	PluginName       string          `json:"plugin_name,omitempty" jsonschema:"take the comparison defaults from this plugin"`
+	ComparisonConfig *compare.Config `json:"comparison_config,omitempty" jsonschema:"ignore_fields, tolerance, strict_arrays, compare_headers, ..."`
 }
 
 func (s *Server) diffResponses(ctx context.Context, req *mcp.CallToolRequest, in diffInput) (*mcp.CallToolResult, any, error) {
-	if s.cfg.Comparer == nil {
-		return nil, nil, errors.New("diff_responses is not available in this build")
-	}
 	// The typed input decoded numbers as float64; take the values from the raw arguments so
 	// large integers compare exactly.
 	var raw struct{ Left, Right json.RawMessage }
 	if req != nil && req.Params != nil {
 		_ = json.Unmarshal(req.Params.Arguments, &raw)
 	}
-	c, err := in.ComparisonConfig.toComparison()
-	if err != nil {
-		return nil, nil, err
-	}
+	var layers []compare.Config
 	if in.PluginName != "" {
 		p, err := s.cfg.Store.Get(in.PluginName)
 		if err != nil {
 			return nil, nil, err
 		}
-		c = testrun.Merge(p.Comparison, c)
+		layers = append(layers, p.Comparison)
 	}
-	cmp, err := s.cfg.Comparer(c)
+	if in.ComparisonConfig != nil {
+		layers = append(layers, *in.ComparisonConfig)
+	}
+	cmp, err := compare.Compile(compare.Merge(layers...))
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("comparison_config: %w", err)
 	}
 	left, err := s.diffSide(ctx, "left", in.Left, raw.Left, in.LeftURL)
 	if err != nil {
@@ -299,15 +282,7 @@ func (s *Server) diffResponses(ctx context.Context, req *mcp.CallToolRequest, in
 	if err != nil {
 		return nil, nil, err
 	}
-	res := cmp.Compare(left, right)
-	out := diffOutput{Equal: res.Equal(), Differences: []DiffEntry{}, Counts: map[string]int{}, Ignored: res.Ignored}
-	for _, d := range res.Differences {
-		out.Differences = append(out.Differences, DiffEntry{Location: d.Location, Kind: string(d.Kind), Left: d.Mock, Right: d.Live})
-	}
-	for k, n := range res.Counts() {
-		out.Counts[string(k)] = n
-	}
-	return nil, out, nil
+	return nil, cmp.Compare(left, right), nil
 }
 
 // diffSide is one side of diff_responses: an inline JSON value, or a URL's response.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/mockloop/mockloop/internal/compare"
 	"github.com/mockloop/mockloop/internal/plugin"
 	"github.com/mockloop/mockloop/internal/spec"
 )
@@ -32,7 +33,8 @@ var fixedTools = map[string]bool{
 
 func (s *Server) addFixedTools() {
 	mcp.AddTool(s.mcp, &mcp.Tool{
-		Name: "create_mcp_plugin",
+		Name:        "create_mcp_plugin",
+		InputSchema: inputSchema[createInput](),
 		Description: "Create a plugin from an OpenAPI document (file path or URL) exactly as `mockloop plugin create` " +
 			"does, save it, and add one tool per API operation. Returns the plugin (secrets masked) and the tools added.",
 	}, s.createPlugin)
@@ -57,58 +59,15 @@ func (s *Server) addFixedTools() {
 
 // createInput is create_mcp_plugin's input: the guide's keys.
 type createInput struct {
-	PluginName       string           `json:"plugin_name" jsonschema:"name of the plugin: letters, digits, '-' and '_'; it prefixes the operation tools"`
-	SpecURLOrPath    string           `json:"spec_url_or_path,omitempty" jsonschema:"the OpenAPI document: a file path or an http(s) URL (default: the embedded example API)"`
-	Mode             string           `json:"mode,omitempty" jsonschema:"mock, proxy or hybrid (default mock)"`
-	TargetURL        string           `json:"target_url,omitempty" jsonschema:"base URL of the live API (required for proxy and hybrid)"`
-	AuthConfig       *authInput       `json:"auth_config,omitempty" jsonschema:"credentials injected into live requests"`
-	RouteRules       []ruleInput      `json:"route_rules,omitempty" jsonschema:"hybrid mode rules: the first matching rule (highest priority first) decides mock or proxy"`
-	ComparisonConfig *comparisonInput `json:"comparison_config,omitempty" jsonschema:"default comparison settings for test runs"`
-	FallbackToMock   bool             `json:"fallback_to_mock,omitempty" jsonschema:"answer from the mock when a live call fails"`
-	Force            bool             `json:"force,omitempty" jsonschema:"overwrite an existing plugin of that name"`
-}
-
-type authInput struct {
-	AuthType    string            `json:"auth_type" jsonschema:"api_key, bearer_token, basic_auth, oauth2 or custom"`
-	Credentials map[string]string `json:"credentials,omitempty" jsonschema:"api_key: {api_key}; bearer_token: {token}; basic_auth: {username, password}; oauth2: {access_token, refresh_token, client_id, client_secret, token_url, scope}; custom: {\"header.X-Name\": template}. Values may be ${ENV} references"`
-	Location    string            `json:"location,omitempty" jsonschema:"api_key only: header, query or cookie"`
-	Name        string            `json:"name,omitempty" jsonschema:"api_key only: the header, query or cookie name"`
-}
-
-type ruleInput struct {
-	Pattern   string `json:"pattern" jsonschema:"path glob (* one segment, ** any) or OpenAPI path template"`
-	Method    string `json:"method,omitempty" jsonschema:"HTTP method; empty matches any"`
-	Condition string `json:"condition,omitempty" jsonschema:"expression over request.method, request.path, request.headers, request.params"`
-	Mode      string `json:"mode" jsonschema:"mock or proxy"`
-	Priority  int    `json:"priority,omitempty" jsonschema:"higher is tried first"`
-	Fallback  string `json:"fallback,omitempty" jsonschema:"mock: answer from the mock when the live call fails"`
-}
-
-// comparisonInput mirrors plugin.Comparison; tolerance is a number or a map of JSONPath to
-// number with an optional "default".
-type comparisonInput struct {
-	IgnoreFields   []string          `json:"ignore_fields,omitempty" jsonschema:"field names (any depth) or JSONPaths such as $.data[*].id to ignore"`
-	Tolerance      any               `json:"tolerance,omitempty" jsonschema:"relative numeric tolerance: a number (0.1 = 10%) or {\"default\": 0.1, \"$.price\": 0}"`
-	StrictArrays   bool              `json:"strict_arrays,omitempty" jsonschema:"compare arrays element by element (default: order ignored)"`
-	CompareHeaders bool              `json:"compare_headers,omitempty" jsonschema:"also compare response headers"`
-	IgnoreHeaders  []string          `json:"ignore_headers,omitempty" jsonschema:"headers left out of the comparison"`
-	ArrayKeys      map[string]string `json:"array_keys,omitempty" jsonschema:"match array elements by a key: {\"$.items\": \"id\"}"`
-}
-
-// toComparison converts through JSON, so plugin.Tolerance's own decoding applies.
-func (c *comparisonInput) toComparison() (plugin.Comparison, error) {
-	var out plugin.Comparison
-	if c == nil {
-		return out, nil
-	}
-	data, err := json.Marshal(c)
-	if err != nil {
-		return out, fmt.Errorf("comparison_config: %w", err)
-	}
-	if err := json.Unmarshal(data, &out); err != nil {
-		return out, fmt.Errorf("comparison_config: %w", err)
-	}
-	return out, nil
+	PluginName       string             `json:"plugin_name" jsonschema:"name of the plugin: letters, digits, '-' and '_'; it prefixes the operation tools"`
+	SpecURLOrPath    string             `json:"spec_url_or_path,omitempty" jsonschema:"the OpenAPI document: a file path or an http(s) URL (default: the embedded example API)"`
+	Mode             string             `json:"mode,omitempty" jsonschema:"mock, proxy or hybrid (default mock)"`
+	TargetURL        string             `json:"target_url,omitempty" jsonschema:"base URL of the live API (required for proxy and hybrid)"`
+	AuthConfig       *plugin.Auth       `json:"auth_config,omitempty" jsonschema:"credentials injected into live requests"`
+	RouteRules       []plugin.RouteRule `json:"route_rules,omitempty" jsonschema:"hybrid mode rules: the first matching rule (highest priority first) decides mock or proxy"`
+	ComparisonConfig *compare.Config    `json:"comparison_config,omitempty" jsonschema:"default comparison settings for test runs"`
+	FallbackToMock   bool               `json:"fallback_to_mock,omitempty" jsonschema:"answer from the mock when a live call fails"`
+	Force            bool               `json:"force,omitempty" jsonschema:"overwrite an existing plugin of that name"`
 }
 
 // createOutput is what create_mcp_plugin returns.
@@ -189,19 +148,11 @@ func (in createInput) plugin() (*plugin.Plugin, error) {
 	if in.FallbackToMock {
 		p.Fallback = plugin.ModeMock
 	}
-	if a := in.AuthConfig; a != nil {
-		p.Auth = &plugin.Auth{AuthType: a.AuthType, Location: a.Location, Name: a.Name, Credentials: a.Credentials}
+	p.Auth = in.AuthConfig
+	p.RouteRules = in.RouteRules
+	if in.ComparisonConfig != nil {
+		p.Comparison = *in.ComparisonConfig
 	}
-	for _, r := range in.RouteRules {
-		p.RouteRules = append(p.RouteRules, plugin.RouteRule{
-			Pattern: r.Pattern, Method: r.Method, Condition: r.Condition, Mode: r.Mode, Priority: r.Priority, Fallback: r.Fallback,
-		})
-	}
-	c, err := in.ComparisonConfig.toComparison()
-	if err != nil {
-		return nil, err
-	}
-	p.Comparison = c
 	return p, nil
 }
 

@@ -9,6 +9,7 @@ package plugin
 import (
 	"fmt"
 
+	"github.com/mockloop/mockloop/internal/compare"
 	"github.com/mockloop/mockloop/internal/yamldoc"
 )
 
@@ -33,17 +34,17 @@ const Mask = "***"
 
 // Plugin is one plugin file.
 type Plugin struct {
-	Name       string      `yaml:"name" json:"name"`
-	Spec       string      `yaml:"spec" json:"spec"`
-	Mode       string      `yaml:"mode" json:"mode"` // mock|proxy|hybrid
-	TargetURL  string      `yaml:"target_url,omitempty" json:"target_url,omitempty"`
-	Auth       *Auth       `yaml:"auth,omitempty" json:"auth,omitempty"`
-	Endpoints  []Endpoint  `yaml:"endpoints,omitempty" json:"endpoints,omitempty"`
-	RouteRules []RouteRule `yaml:"route_rules,omitempty" json:"route_rules,omitempty"`
-	Fallback   string      `yaml:"fallback,omitempty" json:"fallback,omitempty"` // "" or "mock"
-	Comparison Comparison  `yaml:"comparison,omitempty" json:"comparison,omitempty,omitzero"`
-	Timeout    Duration    `yaml:"timeout,omitempty" json:"timeout,omitempty,omitzero"`
-	RetryCount int         `yaml:"retry_count,omitempty" json:"retry_count,omitempty"`
+	Name       string         `yaml:"name" json:"name"`
+	Spec       string         `yaml:"spec" json:"spec"`
+	Mode       string         `yaml:"mode" json:"mode"` // mock|proxy|hybrid
+	TargetURL  string         `yaml:"target_url,omitempty" json:"target_url,omitempty"`
+	Auth       *Auth          `yaml:"auth,omitempty" json:"auth,omitempty"`
+	Endpoints  []Endpoint     `yaml:"endpoints,omitempty" json:"endpoints,omitempty"`
+	RouteRules []RouteRule    `yaml:"route_rules,omitempty" json:"route_rules,omitempty"`
+	Fallback   string         `yaml:"fallback,omitempty" json:"fallback,omitempty"` // "" or "mock"
+	Comparison compare.Config `yaml:"comparison,omitempty" json:"comparison,omitzero"`
+	Timeout    Duration       `yaml:"timeout,omitempty" json:"timeout,omitempty,omitzero"`
+	RetryCount int            `yaml:"retry_count,omitempty" json:"retry_count,omitempty"`
 }
 
 // Auth is how credentials are injected into live requests. Credentials keys by type:
@@ -51,10 +52,10 @@ type Plugin struct {
 // refresh_token, client_id, client_secret, token_url, scope; custom: "header.<Name>" and
 // "query.<name>" templates such as {"header.X-Sig": "v1 ${SIG}"}. Values are literals or ${ENV}.
 type Auth struct {
-	AuthType    string            `yaml:"auth_type" json:"auth_type"`
-	Location    string            `yaml:"location,omitempty" json:"location,omitempty"` // header|query|cookie (api_key)
-	Name        string            `yaml:"name,omitempty" json:"name,omitempty"`         // header/query/cookie name (api_key)
-	Credentials map[string]string `yaml:"credentials,omitempty" json:"credentials,omitempty"`
+	AuthType    string            `yaml:"auth_type" json:"auth_type" jsonschema:"api_key, bearer_token, basic_auth, oauth2 or custom"`
+	Location    string            `yaml:"location,omitempty" json:"location,omitempty" jsonschema:"api_key only: header, query or cookie"` // header|query|cookie (api_key)
+	Name        string            `yaml:"name,omitempty" json:"name,omitempty" jsonschema:"api_key only: the header, query or cookie name"`
+	Credentials map[string]string `yaml:"credentials,omitempty" json:"credentials,omitempty" jsonschema:"api_key: {api_key}; bearer_token: {token}; basic_auth: {username, password}; oauth2: {access_token, refresh_token, client_id, client_secret, token_url, scope}; custom: {\"header.X-Name\": template}. Values may be ${ENV} references"`
 }
 
 // Endpoint overrides the forwarding of one path template (and method, "" = any method).
@@ -69,28 +70,12 @@ type Endpoint struct {
 // RouteRule sends matching requests to mock or proxy in hybrid mode. Higher priority is tried
 // first; ties keep file order.
 type RouteRule struct {
-	Pattern   string `yaml:"pattern" json:"pattern"`
-	Method    string `yaml:"method,omitempty" json:"method,omitempty"`
-	Condition string `yaml:"condition,omitempty" json:"condition,omitempty"`
-	Mode      string `yaml:"mode" json:"mode"` // mock|proxy
-	Priority  int    `yaml:"priority,omitempty" json:"priority,omitempty"`
-	Fallback  string `yaml:"fallback,omitempty" json:"fallback,omitempty"` // "" or "mock"
-}
-
-// Comparison holds the defaults for comparing mock and live responses.
-type Comparison struct {
-	IgnoreFields   []string          `yaml:"ignore_fields,omitempty" json:"ignore_fields,omitempty"`
-	Tolerance      Tolerance         `yaml:"tolerance,omitempty" json:"tolerance,omitempty,omitzero"`
-	StrictArrays   bool              `yaml:"strict_arrays,omitempty" json:"strict_arrays,omitempty"`
-	CompareHeaders bool              `yaml:"compare_headers,omitempty" json:"compare_headers,omitempty"`
-	IgnoreHeaders  []string          `yaml:"ignore_headers,omitempty" json:"ignore_headers,omitempty"`
-	ArrayKeys      map[string]string `yaml:"array_keys,omitempty" json:"array_keys,omitempty"` // {"$.items": "id"}
-}
-
-// IsZero reports whether c holds no setting (so it is left out of files).
-func (c Comparison) IsZero() bool {
-	return len(c.IgnoreFields) == 0 && c.Tolerance.IsZero() && !c.StrictArrays && !c.CompareHeaders &&
-		len(c.IgnoreHeaders) == 0 && len(c.ArrayKeys) == 0
+	Pattern   string `yaml:"pattern" json:"pattern" jsonschema:"path glob (* one segment, ** any) or OpenAPI path template"`
+	Method    string `yaml:"method,omitempty" json:"method,omitempty" jsonschema:"HTTP method; empty matches any"`
+	Condition string `yaml:"condition,omitempty" json:"condition,omitempty" jsonschema:"expression over request.method, request.path, request.headers, request.params"`
+	Mode      string `yaml:"mode" json:"mode" jsonschema:"mock or proxy"`
+	Priority  int    `yaml:"priority,omitempty" json:"priority,omitempty" jsonschema:"higher is tried first"`
+	Fallback  string `yaml:"fallback,omitempty" json:"fallback,omitempty" jsonschema:"mock: answer from the mock when the live call fails"`
 }
 
 // Parse decodes a plugin file strictly: unknown keys, wrong types and trailing documents are
@@ -101,19 +86,6 @@ func Parse(data []byte, source string) (*Plugin, error) {
 		return nil, fmt.Errorf("parse plugin %q: %w", source, err)
 	}
 	return &p, nil
-}
-
-// ParseComparison decodes a comparison file (the keys of a plugin's comparison block) strictly,
-// for `--config comparison.yaml`. Errors name source, key and line.
-func ParseComparison(data []byte, source string) (Comparison, error) {
-	var c Comparison
-	if err := decodeStrict(data, &c); err != nil {
-		return Comparison{}, fmt.Errorf("parse comparison %q: %w", source, err)
-	}
-	if err := c.validate(); err != nil {
-		return Comparison{}, fmt.Errorf("parse comparison %q: %w", source, err)
-	}
-	return c, nil
 }
 
 // decodeStrict decodes one YAML document into v with unknown keys rejected.
@@ -150,19 +122,6 @@ func (p *Plugin) clone() *Plugin {
 	}
 	c.Endpoints = append([]Endpoint(nil), p.Endpoints...)
 	c.RouteRules = append([]RouteRule(nil), p.RouteRules...)
-	c.Comparison.IgnoreFields = append([]string(nil), p.Comparison.IgnoreFields...)
-	c.Comparison.IgnoreHeaders = append([]string(nil), p.Comparison.IgnoreHeaders...)
-	if p.Comparison.ArrayKeys != nil {
-		c.Comparison.ArrayKeys = make(map[string]string, len(p.Comparison.ArrayKeys))
-		for k, v := range p.Comparison.ArrayKeys {
-			c.Comparison.ArrayKeys[k] = v
-		}
-	}
-	if p.Comparison.Tolerance.Paths != nil {
-		c.Comparison.Tolerance.Paths = make(map[string]float64, len(p.Comparison.Tolerance.Paths))
-		for k, v := range p.Comparison.Tolerance.Paths {
-			c.Comparison.Tolerance.Paths[k] = v
-		}
-	}
+	c.Comparison = compare.Merge(p.Comparison) // a deep copy
 	return &c
 }

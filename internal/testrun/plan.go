@@ -4,8 +4,8 @@
 // against the spec, mock-vs-live differences) and the performance metrics of a run.
 //
 // It does not know how a side answers: the command wires in-process handlers, running servers
-// or live APIs as Side values, the mock engine as the Validator and the comparison engine as
-// the Comparer.
+// or live APIs as Side values and the mock engine as the Validator; answers are compared with
+// the comparison engine under the merged comparison layers of each case.
 package testrun
 
 import (
@@ -20,18 +20,18 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/mockloop/mockloop/internal/compare"
 	"github.com/mockloop/mockloop/internal/yamldoc"
 
 	"go.yaml.in/yaml/v4"
 
-	"github.com/mockloop/mockloop/internal/plugin"
 	"github.com/mockloop/mockloop/internal/spec"
 )
 
 // Plan is a test plan: comparison defaults for every case, and the cases in order.
 type Plan struct {
 	// Comparison holds the plan's comparison defaults (same keys as a plugin's comparison).
-	Comparison plugin.Comparison `yaml:"comparison,omitempty" json:"comparison,omitempty"`
+	Comparison compare.Config `yaml:"comparison,omitempty" json:"comparison,omitempty"`
 	// Cases are run in order (and in parallel up to the runner's concurrency).
 	Cases []*Case `yaml:"cases" json:"cases"`
 }
@@ -56,7 +56,7 @@ type Case struct {
 	Body   any    `yaml:"body,omitempty" json:"body,omitempty"`
 	Expect Expect `yaml:"expect,omitempty" json:"expect,omitempty"`
 	// Comparison overrides the plan's comparison options for this case.
-	Comparison *plugin.Comparison `yaml:"comparison,omitempty" json:"comparison,omitempty"`
+	Comparison *compare.Config `yaml:"comparison,omitempty" json:"comparison,omitempty"`
 
 	// Op is the operation the case calls, set by Plan.Bind.
 	Op *spec.Operation `yaml:"-" json:"-"`

@@ -50,7 +50,7 @@ func TestParse(t *testing.T) {
 	if got := p.Comparison.IgnoreFields; len(got) != 1 || got[0] != "updated_at" {
 		t.Errorf("plan ignore_fields = %v", got)
 	}
-	if p.Comparison.Tolerance.Default != 0.1 {
+	if p.Comparison.Tolerance.DefaultValue() != 0.1 {
 		t.Errorf("tolerance = %v", p.Comparison.Tolerance)
 	}
 	c0 := p.Cases[0]
@@ -292,7 +292,7 @@ func TestDocumentedExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(p.Cases) != 5 || p.Comparison.Tolerance.Default != 0.05 || p.Cases[1].Comparison == nil {
+	if len(p.Cases) != 5 || p.Comparison.Tolerance.DefaultValue() != 0.05 || p.Cases[1].Comparison == nil {
 		t.Errorf("plan = %+v", p)
 	}
 	body, err := p.Cases[4].encodeBody()

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strconv"
 	"time"
+
+	"github.com/mockloop/mockloop/internal/compare"
 )
 
 // SchemaVersion names the JSON report schema; it changes only when a field changes meaning
@@ -77,11 +79,11 @@ type CaseResult struct {
 	Reason      string  `json:"reason,omitempty"` // why a run was skipped
 	DurationMS  float64 `json:"duration_ms"`
 	// Failures are one-line reasons the run failed; Warnings do not fail it.
-	Failures    []string     `json:"failures,omitempty"`
-	Warnings    []string     `json:"warnings,omitempty"`
-	Mock        *SideResult  `json:"mock,omitempty"`
-	Live        *SideResult  `json:"live,omitempty"`
-	Differences []Difference `json:"differences,omitempty"`
+	Failures    []string             `json:"failures,omitempty"`
+	Warnings    []string             `json:"warnings,omitempty"`
+	Mock        *SideResult          `json:"mock,omitempty"`
+	Live        *SideResult          `json:"live,omitempty"`
+	Differences []compare.Difference `json:"differences,omitempty"`
 }
 
 // DisplayName is the name with the iteration for repeated runs: "getPet #2".
@@ -100,20 +102,6 @@ type SideResult struct {
 	Problems  []Problem `json:"problems,omitempty"` // spec violations of the answer
 
 	failures, warnings []string
-}
-
-// Difference is one place where the mock's and the live answer differ (the comparison
-// engine's finding).
-type Difference struct {
-	// Location is a JSONPath into the body ($.a.b[0]), "status", "header NAME", "line N" for
-	// text bodies, or "body".
-	Location string `json:"location"`
-	// Kind is changed, missing (only the mock has it), extra (only live has it), type, status
-	// or header.
-	Kind string `json:"kind"`
-	// Mock and Live are the values as JSON text; absent where that side has no value.
-	Mock json.RawMessage `json:"mock,omitempty"`
-	Live json.RawMessage `json:"live,omitempty"`
 }
 
 // Problem is one way a response violates the spec.

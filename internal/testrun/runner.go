@@ -2,6 +2,7 @@ package testrun
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -10,8 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mockloop/mockloop/internal/compare"
 	"github.com/mockloop/mockloop/internal/mock"
-	"github.com/mockloop/mockloop/internal/plugin"
 	"github.com/mockloop/mockloop/internal/spec"
 )
 
@@ -45,23 +46,16 @@ type Validator interface {
 	ValidateResponse(op *spec.Operation, r *http.Request, status int, header http.Header, body []byte) []mock.Problem
 }
 
-// Comparer finds the differences between the mock's and the live answer under the merged
-// comparison options of a case.
-type Comparer interface {
-	Compare(mock, live *Response, opts plugin.Comparison) ([]Difference, error)
-}
-
 // Options configure a run. At least one of Mock and Live is set; with both, every case's
 // answers are compared.
 type Options struct {
 	Mock, Live Side
 	Validator  Validator // nil: no response validation
-	Comparer   Comparer  // required when both sides are set
 	Validation Validation
 
 	// Plugin and Flags are the outer comparison layers: the effective options of a case are
-	// Merge(Plugin, plan, case, Flags).
-	Plugin, Flags plugin.Comparison
+	// compare.Merge(Plugin, plan, case, Flags).
+	Plugin, Flags compare.Config
 
 	Concurrency int           // parallel cases; < 1 is 1
 	Repeat      int           // runs of each case; < 1 is 1
@@ -76,6 +70,7 @@ type Options struct {
 // and returns the results in plan order. Cancelling ctx stops starting new cases; the ones not
 // finished are reported as skipped and Report.Interrupted is set.
 func Run(ctx context.Context, plan *Plan, opts Options) *Report {
+	cmps := &comparers{byKey: map[string]*compare.Comparer{}}
 	conc := max(opts.Concurrency, 1)
 	repeat := max(opts.Repeat, 1)
 	started := time.Now()
@@ -102,7 +97,7 @@ func Run(ctx context.Context, plan *Plan, opts Options) *Report {
 	for range min(conc, max(len(jobs), 1)) {
 		wg.Go(func() {
 			for j := range next {
-				res, smp := runCase(runCtx, plan, j.c, j.iter, repeat, opts)
+				res, smp := runCase(runCtx, plan, j.c, j.iter, repeat, opts, cmps)
 				results[j.idx], samples[j.idx] = res, smp
 				if opts.FailFast && res.Outcome == OutcomeFail {
 					failFast.Do(cancel)
@@ -178,7 +173,7 @@ func newResult(c *Case, iter, repeat int) CaseResult {
 // placeholderBase is the root requests are built against; sides re-target them.
 var placeholderBase = &url.URL{Scheme: "http", Host: "mockloop.test"}
 
-func runCase(ctx context.Context, plan *Plan, c *Case, iter, repeat int, opts Options) (CaseResult, []Sample) {
+func runCase(ctx context.Context, plan *Plan, c *Case, iter, repeat int, opts Options, cmps *comparers) (CaseResult, []Sample) {
 	res := newResult(c, iter, repeat)
 	start := time.Now()
 	var samples []Sample
@@ -208,9 +203,12 @@ func runCase(ctx context.Context, plan *Plan, c *Case, iter, repeat int, opts Op
 		res.Failures = append(res.Failures, sr.failures...)
 		res.Warnings = append(res.Warnings, sr.warnings...)
 	}
-	if m, l := answers[SideMock], answers[SideLive]; m != nil && l != nil && opts.Comparer != nil {
-		cmp := Merge(opts.Plugin, plan.Comparison, deref(c.Comparison), opts.Flags)
-		diffs, err := opts.Comparer.Compare(m, l, cmp)
+	if m, l := answers[SideMock], answers[SideLive]; m != nil && l != nil {
+		cmp, err := cmps.get(caseComparison(plan, c, opts))
+		var diffs []compare.Difference
+		if err == nil {
+			diffs = cmp.Compare(m.compared(), l.compared()).Differences
+		}
 		switch {
 		case err != nil:
 			res.Failures = append(res.Failures, fmt.Sprintf("compare: %v", err))
@@ -333,13 +331,6 @@ func oneLine(s string) string {
 	return s
 }
 
-func deref(c *plugin.Comparison) plugin.Comparison {
-	if c == nil {
-		return plugin.Comparison{}
-	}
-	return *c
-}
-
 func plural(n int, one, many string) string {
 	if n == 1 {
 		return one
@@ -349,48 +340,52 @@ func plural(n int, one, many string) string {
 
 func ms(d time.Duration) float64 { return round3(float64(d) / float64(time.Millisecond)) }
 
-// Merge layers comparison options, later layers winning: lists (ignore_fields,
-// ignore_headers) are unions, maps (tolerance paths, array_keys) merge key by key, a non-zero
-// default tolerance replaces an earlier one, and strict_arrays / compare_headers are on when any
-// layer turns them on.
-func Merge(layers ...plugin.Comparison) plugin.Comparison {
-	var out plugin.Comparison
-	for _, l := range layers {
-		out.IgnoreFields = appendNew(out.IgnoreFields, l.IgnoreFields)
-		out.IgnoreHeaders = appendNew(out.IgnoreHeaders, l.IgnoreHeaders)
-		if l.Tolerance.Default != 0 {
-			out.Tolerance.Default = l.Tolerance.Default
-		}
-		for k, v := range l.Tolerance.Paths {
-			if out.Tolerance.Paths == nil {
-				out.Tolerance.Paths = map[string]float64{}
-			}
-			out.Tolerance.Paths[k] = v
-		}
-		for k, v := range l.ArrayKeys {
-			if out.ArrayKeys == nil {
-				out.ArrayKeys = map[string]string{}
-			}
-			out.ArrayKeys[k] = v
-		}
-		out.StrictArrays = out.StrictArrays || l.StrictArrays
-		out.CompareHeaders = out.CompareHeaders || l.CompareHeaders
+// caseComparison is the effective comparison configuration of a case.
+func caseComparison(plan *Plan, c *Case, opts Options) compare.Config {
+	layers := []compare.Config{opts.Plugin, plan.Comparison}
+	if c.Comparison != nil {
+		layers = append(layers, *c.Comparison)
 	}
-	return out
+	return compare.Merge(append(layers, opts.Flags)...)
 }
 
-func appendNew(dst, src []string) []string {
-	for _, s := range src {
-		dup := false
-		for _, d := range dst {
-			if d == s {
-				dup = true
-				break
-			}
+// CheckComparisons compiles the comparison configuration of the plan and of every case that
+// has its own under opts, so that a bad pattern stops a run before it starts, naming the case.
+func CheckComparisons(plan *Plan, opts Options) error {
+	if _, err := compare.Compile(compare.Merge(opts.Plugin, plan.Comparison, opts.Flags)); err != nil {
+		return fmt.Errorf("comparison options: %w", err)
+	}
+	for _, c := range plan.Cases {
+		if c.Comparison == nil {
+			continue
 		}
-		if !dup {
-			dst = append(dst, s)
+		if _, err := compare.Compile(caseComparison(plan, c, opts)); err != nil {
+			return fmt.Errorf("case %q: comparison options: %w", c.Name, err)
 		}
 	}
-	return dst
+	return nil
+}
+
+// comparers compiles each distinct configuration of a run once.
+type comparers struct {
+	mu    sync.Mutex
+	byKey map[string]*compare.Comparer
+}
+
+func (cs *comparers) get(c compare.Config) (*compare.Comparer, error) {
+	key, err := json.Marshal(c)
+	if err != nil {
+		return nil, err
+	}
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	if cmp, ok := cs.byKey[string(key)]; ok {
+		return cmp, nil
+	}
+	cmp, err := compare.Compile(c)
+	if err != nil {
+		return nil, err
+	}
+	cs.byKey[string(key)] = cmp
+	return cmp, nil
 }

@@ -3,7 +3,6 @@ package testrun
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -14,8 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mockloop/mockloop/internal/compare"
 	"github.com/mockloop/mockloop/internal/mock"
-	"github.com/mockloop/mockloop/internal/plugin"
 	"github.com/mockloop/mockloop/internal/spec"
 )
 
@@ -27,20 +26,6 @@ func (bodyValidator) ValidateResponse(op *spec.Operation, r *http.Request, statu
 		return []mock.Problem{{Location: "/body", Message: "invalid value"}}
 	}
 	return nil
-}
-
-// byteComparer reports one body difference when the bodies differ, and records the options.
-type byteComparer struct{ last atomic.Value }
-
-func (c *byteComparer) Compare(m, l *Response, opts plugin.Comparison) ([]Difference, error) {
-	c.last.Store(opts)
-	if m.Status != l.Status {
-		return []Difference{{Location: "status", Kind: "status", Mock: json.RawMessage(fmt.Sprint(m.Status)), Live: json.RawMessage(fmt.Sprint(l.Status))}}, nil
-	}
-	if !bytes.Equal(m.Body, l.Body) {
-		return []Difference{{Location: "$", Kind: "changed", Mock: m.Body, Live: l.Body}}, nil
-	}
-	return nil, nil
 }
 
 // answers maps a request path to status and body.
@@ -112,13 +97,12 @@ func TestRun(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cmp := &byteComparer{}
 			var progress atomic.Int32
 			rep := Run(context.Background(), boundPlan(t, runPlan), Options{
-				Mock: mockSide, Live: liveSide, Validator: bodyValidator{}, Comparer: cmp,
+				Mock: mockSide, Live: liveSide, Validator: bodyValidator{},
 				Validation: tt.validation, Concurrency: 3,
-				Plugin:   plugin.Comparison{IgnoreFields: []string{"plugin"}},
-				Flags:    plugin.Comparison{IgnoreFields: []string{"flag"}, StrictArrays: true},
+				Plugin:   compare.Config{IgnoreFields: []string{"plugin"}},
+				Flags:    compare.Config{IgnoreFields: []string{"flag"}, StrictArrays: compare.Bool(true)},
 				Progress: func() { progress.Add(1) },
 			})
 			if len(rep.Cases) != 4 || progress.Load() != 4 {
@@ -130,7 +114,7 @@ func TestRun(t *testing.T) {
 				}
 			}
 			differs := rep.Cases[1]
-			if len(differs.Differences) != 1 || string(differs.Differences[0].Live) != `{"id":2}` {
+			if len(differs.Differences) != 1 || differs.Differences[0].Location != "$.id" || string(differs.Differences[0].Live) != "2" {
 				t.Errorf("differences = %+v", differs.Differences)
 			}
 			if differs.Failures[0] != "1 difference between mock and live" {
@@ -158,19 +142,23 @@ func TestRun(t *testing.T) {
 	}
 }
 
-func TestRunMergesComparisonLayers(t *testing.T) {
-	cmp := &byteComparer{}
-	side := &HandlerSide{Label: SideMock, Handler: answers(map[string]string{"/pets/1": `200 {}`})}
-	live := &HandlerSide{Label: SideLive, Handler: answers(map[string]string{"/pets/1": `200 {}`})}
-	p := boundPlan(t, "comparison: {ignore_fields: [plan], tolerance: 0.5}\ncases:\n  - name: a\n    operation: getPet\n    path_params: {petId: '1'}\n    comparison: {ignore_fields: [case], tolerance: 0.2}\n")
-	Run(context.Background(), p, Options{
-		Mock: side, Live: live, Comparer: cmp,
-		Plugin: plugin.Comparison{IgnoreFields: []string{"plugin", "plan"}, Tolerance: plugin.Tolerance{Default: 0.9}},
-		Flags:  plugin.Comparison{IgnoreFields: []string{"flag"}, CompareHeaders: true},
-	})
-	got, _ := cmp.last.Load().(plugin.Comparison)
-	if strings.Join(got.IgnoreFields, ",") != "plugin,plan,case,flag" || got.Tolerance.Default != 0.2 || !got.CompareHeaders {
+func TestCaseComparisonMergesLayers(t *testing.T) {
+	p := boundPlan(t, "comparison: {ignore_fields: [plan], tolerance: 0.5}\ncases:\n  - name: a\n    operation: getPet\n    path_params: {petId: '1'}\n    comparison: {ignore_fields: [case], tolerance: 0.2, strict_arrays: true}\n")
+	opts := Options{
+		Plugin: compare.Config{IgnoreFields: []string{"plugin", "plan"}, Tolerance: compare.Tolerance{Default: compare.Number(0.9)}},
+		Flags:  compare.Config{IgnoreFields: []string{"flag"}, CompareHeaders: compare.Bool(true), StrictArrays: compare.Bool(false)},
+	}
+	got := caseComparison(p, p.Cases[0], opts)
+	if strings.Join(got.IgnoreFields, ",") != "plugin,plan,case,flag" || got.Tolerance.DefaultValue() != 0.2 ||
+		got.CompareHeaders == nil || !*got.CompareHeaders || got.StrictArrays == nil || *got.StrictArrays {
 		t.Errorf("merged = %+v", got)
+	}
+	if err := CheckComparisons(p, opts); err != nil {
+		t.Errorf("CheckComparisons: %v", err)
+	}
+	p.Cases[0].Comparison.IgnoreFields = []string{"$.a["}
+	if err := CheckComparisons(p, opts); err == nil || !strings.Contains(err.Error(), `case "a"`) {
+		t.Errorf("CheckComparisons with a bad pattern: %v", err)
 	}
 }
 

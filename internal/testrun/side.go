@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/mockloop/mockloop/internal/compare"
 )
 
 // Response is one side's answer to a case.
@@ -15,6 +17,11 @@ type Response struct {
 	Status int
 	Header http.Header
 	Body   []byte
+}
+
+// compared is the response as the comparison engine takes it.
+func (r *Response) compared() compare.Response {
+	return compare.Response{Status: r.Status, Header: r.Header, Body: r.Body}
 }
 
 // Side answers the requests of a run: the mock or the live API. Do receives a request whose

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mockloop/mockloop/internal/iostreams"
+	"github.com/mockloop/mockloop/internal/problem"
 	"github.com/mockloop/mockloop/internal/spec"
 )
 
@@ -54,7 +55,7 @@ func loadSpec(ctx context.Context, ios *iostreams.IOStreams, client *http.Client
 	return doc, nil
 }
 
-func printLoadWarnings(w io.Writer, warnings []spec.Warning) {
+func printLoadWarnings(w io.Writer, warnings []problem.Item) {
 	for i, warn := range warnings {
 		if i == maxWarnings {
 			fmt.Fprintf(w, "warning: ... and %d more warnings (see mockloop plugin validate)\n", len(warnings)-maxWarnings)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/mockloop/mockloop/internal/iostreams"
 	"github.com/mockloop/mockloop/internal/plugin"
+	"github.com/mockloop/mockloop/internal/problem"
 	"github.com/mockloop/mockloop/internal/spec"
 )
 
@@ -68,26 +69,20 @@ $ mockloop plugin validate --spec https://petstore3.swagger.io/api/v3/openapi.js
 	return cmd
 }
 
-// validateProblem is one finding in the report.
-type validateProblem struct {
-	Location string `json:"location"`
-	Message  string `json:"message"`
-}
-
 // validateReport is what plugin validate prints.
 type validateReport struct {
-	Plugin         string            `json:"plugin,omitempty"`
-	PluginProblems []string          `json:"plugin_problems,omitempty"`
-	Spec           string            `json:"spec"`
-	SpecVersion    string            `json:"spec_version"`
-	Title          string            `json:"title"`
-	Operations     int               `json:"operations"`
-	Valid          bool              `json:"valid"`
-	Problems       []validateProblem `json:"problems"` // strict validation, load warnings included
+	Plugin         string         `json:"plugin,omitempty"`
+	PluginProblems []problem.Item `json:"plugin_problems,omitempty"`
+	Spec           string         `json:"spec"`
+	SpecVersion    string         `json:"spec_version"`
+	Title          string         `json:"title"`
+	Operations     int            `json:"operations"`
+	Valid          bool           `json:"valid"`
+	Problems       []problem.Item `json:"problems"` // strict validation, load warnings included
 }
 
 func runPluginValidate(ctx context.Context, opts *pluginValidateOptions) error {
-	rep := validateReport{Spec: opts.Spec, Problems: []validateProblem{}}
+	rep := validateReport{Spec: opts.Spec, Problems: []problem.Item{}}
 	if opts.Name != "" {
 		p, err := plugin.NewStore(opts.PluginsDir).Get(opts.Name)
 		if err != nil {
@@ -110,9 +105,7 @@ func runPluginValidate(ctx context.Context, opts *pluginValidateOptions) error {
 	rep.SpecVersion = doc.SourceVersion
 	rep.Title = doc.Title()
 	rep.Operations = len(doc.Operations)
-	for _, pr := range doc.Validate(ctx) {
-		rep.Problems = append(rep.Problems, validateProblem{Location: pr.Location, Message: pr.Message})
-	}
+	rep.Problems = append(rep.Problems, doc.Validate(ctx)...)
 	rep.Valid = len(rep.Problems) == 0 && len(rep.PluginProblems) == 0
 	if opts.Output == "json" {
 		err = writeJSON(opts.IO.Out, rep)
@@ -150,17 +143,10 @@ func printValidateReport(w io.Writer, r validateReport) error {
 	}
 	fmt.Fprintf(&b, "spec %s (%s, %s, %s): %s\n", r.Spec, r.Title, version, pluralize(r.Operations, "operation"), status)
 	for _, p := range r.Problems {
-		fmt.Fprintf(&b, "  %s\n", problemLine(p))
+		fmt.Fprintf(&b, "  %s\n", p)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-func problemLine(p validateProblem) string {
-	if p.Location == "" {
-		return p.Message
-	}
-	return p.Location + ": " + p.Message
 }
 
 // pluralize is "1 problem", "2 problems".

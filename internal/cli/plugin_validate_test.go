@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/mockloop/mockloop/internal/plugin"
+	"github.com/mockloop/mockloop/internal/problem"
 )
 
 func TestPluginValidateArgs(t *testing.T) {
@@ -102,7 +103,7 @@ func TestPluginValidateRun(t *testing.T) {
 func TestPrintValidateReport(t *testing.T) {
 	var b strings.Builder
 	rep := validateReport{Plugin: "p", Spec: "s.yaml", SpecVersion: "2.0", Title: "T", Operations: 1,
-		Problems: []validateProblem{{Location: "/paths/~1a/get (line 7)", Message: "bad"}, {Message: "no location"}}}
+		Problems: []problem.Item{{Location: "/paths/~1a/get (line 7)", Message: "bad"}, {Message: "no location"}}}
 	if err := printValidateReport(&b, rep); err != nil {
 		t.Fatal(err)
 	}

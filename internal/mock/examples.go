@@ -3,6 +3,8 @@ package mock
 import (
 	"context"
 	"fmt"
+
+	"github.com/mockloop/mockloop/internal/problem"
 )
 
 // ExampleProblems lists the JSON response examples that do not conform to their schemas. The
@@ -11,8 +13,8 @@ import (
 // once. It checks every example of the document, which takes a while on very large documents:
 // callers run it off the request path (serve does it in the background after it starts
 // listening). It stops early, returning what it found, when ctx ends.
-func (e *Engine) ExampleProblems(ctx context.Context) []Problem {
-	var out []Problem
+func (e *Engine) ExampleProblems(ctx context.Context) []problem.Item {
+	var out []problem.Item
 	for _, op := range e.doc.Operations {
 		if ctx.Err() != nil {
 			return out
@@ -28,11 +30,11 @@ func (e *Engine) ExampleProblems(ctx context.Context) []Problem {
 				}
 				where := fmt.Sprintf("%s response %s %s", op.Key(), resp.key, md.name)
 				if md.hasExample && !e.schemas.conforms(md.schema.Value, md.example, true) {
-					out = append(out, Problem{Location: where + " example", Message: "does not match its schema"})
+					out = append(out, problem.Item{Location: where + " example", Message: "does not match its schema"})
 				}
 				for _, ex := range md.examples {
 					if !e.schemas.conforms(md.schema.Value, ex.value, true) {
-						out = append(out, Problem{Location: fmt.Sprintf("%s example %q", where, ex.name), Message: "does not match its schema"})
+						out = append(out, problem.Item{Location: fmt.Sprintf("%s example %q", where, ex.name), Message: "does not match its schema"})
 					}
 				}
 			}

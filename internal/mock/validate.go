@@ -18,21 +18,6 @@ import (
 	"github.com/mockloop/mockloop/internal/spec"
 )
 
-// Problem is one way a request or response does not match the document, and where:
-// "query.limit", "header.X-Id", "body.items[0].name", "body", "status".
-type Problem struct {
-	Location string
-	Message  string
-}
-
-// String is "location: message", or the message alone when there is no location.
-func (p Problem) String() string {
-	if p.Location == "" {
-		return p.Message
-	}
-	return p.Location + ": " + p.Message
-}
-
 // formatValidators are the string formats checked beyond kin-openapi's defaults (date,
 // date-time, byte), as Prism checks them. Per validation, never registered globally.
 var formatValidators = map[string]openapi3.StringFormatValidator{
@@ -424,7 +409,7 @@ func pointerSuffix(ptr []string) string {
 // that status; an empty result means it conforms. r is the request that produced it (nil: a
 // plain request for op is assumed). Bodies in media types kin-openapi cannot decode (XML,
 // images) are not checked.
-func (e *Engine) ValidateResponse(op *spec.Operation, r *http.Request, status int, header http.Header, body []byte) []Problem {
+func (e *Engine) ValidateResponse(op *spec.Operation, r *http.Request, status int, header http.Header, body []byte) []problem.Item {
 	od := e.operation(op)
 	if r == nil {
 		r = &http.Request{Method: op.Method, URL: &url.URL{Path: op.Path}, Header: http.Header{}}
@@ -441,11 +426,7 @@ func (e *Engine) ValidateResponse(op *spec.Operation, r *http.Request, status in
 	}
 	out := e.validateResponse(od, r, status, header, body)
 	if key != nil {
-		items := make([]problem.Item, len(out))
-		for i, p := range out {
-			items[i] = problem.Item{Location: p.Location, Message: p.Message}
-		}
-		od.respVerdicts.put(key, verdict{status: status, items: items})
+		od.respVerdicts.put(key, verdict{status: status, items: slices.Clone(out)})
 	}
 	return out
 }
@@ -475,19 +456,15 @@ func appendResponseKey(b []byte, od *operation, status int, header http.Header, 
 }
 
 // problemsOf copies cached items into a fresh slice the caller may keep and change.
-func problemsOf(items []problem.Item) []Problem {
+func problemsOf(items []problem.Item) []problem.Item {
 	if len(items) == 0 {
 		return nil
 	}
-	out := make([]Problem, len(items))
-	for i, it := range items {
-		out[i] = Problem{Location: it.Location, Message: it.Message}
-	}
-	return out
+	return slices.Clone(items)
 }
 
 // validateResponse is ValidateResponse without the cache.
-func (e *Engine) validateResponse(od *operation, r *http.Request, status int, header http.Header, body []byte) []Problem {
+func (e *Engine) validateResponse(od *operation, r *http.Request, status int, header http.Header, body []byte) []problem.Item {
 	opts := e.filter
 	if !bodyAllowed(status) && len(body) == 0 {
 		// A 204/304 has no body whatever content the document declares for it.
@@ -506,11 +483,11 @@ func (e *Engine) validateResponse(od *operation, r *http.Request, status int, he
 	if err == nil {
 		return nil
 	}
-	var out []Problem
+	var out []problem.Item
 	for _, err := range flatten(err) {
 		var re *openapi3filter.ResponseError
 		if !errors.As(err, &re) {
-			out = append(out, Problem{Location: "response", Message: err.Error()})
+			out = append(out, problem.Item{Location: "response", Message: err.Error()})
 			continue
 		}
 		var pe *openapi3filter.ParseError
@@ -532,11 +509,11 @@ func (e *Engine) validateResponse(od *operation, r *http.Request, status int, he
 				if loc == "body" {
 					l += pointerSuffix(se.JSONPointer())
 				}
-				out = append(out, Problem{Location: l, Message: reason(se)})
+				out = append(out, problem.Item{Location: l, Message: reason(se)})
 			}
 			continue
 		}
-		out = append(out, Problem{Location: loc, Message: re.Error()})
+		out = append(out, problem.Item{Location: loc, Message: re.Error()})
 	}
 	return out
 }

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/mockloop/mockloop/internal/problem"
 )
 
 // maxNameLen bounds plugin names so they stay valid file names everywhere.
@@ -30,12 +32,18 @@ func ValidName(name string) error {
 
 // ValidationError lists everything wrong with a plugin, one problem per entry.
 type ValidationError struct {
-	Name     string
-	Problems []string
+	Name string
+	// Problems are located by the plugin file's keys when they are in a list or block
+	// ("route_rules[1]", "endpoints[0]", "auth", "comparison"); top-level values name themselves.
+	Problems []problem.Item
 }
 
 func (e *ValidationError) Error() string {
-	return fmt.Sprintf("invalid plugin %q: %s", e.Name, strings.Join(e.Problems, "; "))
+	parts := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		parts[i] = p.String()
+	}
+	return fmt.Sprintf("invalid plugin %q: %s", e.Name, strings.Join(parts, "; "))
 }
 
 // Methods accepted in endpoints and route rules (case-insensitive).
@@ -58,92 +66,94 @@ const maxRetries = 10
 // non-negative timeouts, retries and tolerances. Credential values are checked for ${ENV}
 // syntax only; they are never part of a message.
 func (p *Plugin) Validate() error {
-	var probs []string
-	add := func(format string, args ...any) { probs = append(probs, fmt.Sprintf(format, args...)) }
+	var probs []problem.Item
+	add := func(where, format string, args ...any) {
+		probs = append(probs, problem.Item{Location: where, Message: fmt.Sprintf(format, args...)})
+	}
 
 	if err := ValidName(p.Name); err != nil {
-		add("%v", err)
+		add("", "%v", err)
 	}
 	if strings.TrimSpace(p.Spec) == "" {
-		add("spec is required")
+		add("", "spec is required")
 	}
 	switch p.Mode {
 	case ModeMock, ModeProxy, ModeHybrid:
 	case "":
-		add("mode is required (mock, proxy or hybrid)")
+		add("", "mode is required (mock, proxy or hybrid)")
 	default:
-		add("mode %q: want mock, proxy or hybrid", p.Mode)
+		add("", "mode %q: want mock, proxy or hybrid", p.Mode)
 	}
 	if p.TargetURL == "" {
 		if p.Mode == ModeProxy || p.Mode == ModeHybrid {
-			add("target_url is required in %s mode", p.Mode)
+			add("", "target_url is required in %s mode", p.Mode)
 		}
 	} else if err := checkURL(p.TargetURL); err != nil {
-		add("target_url: %v", err)
+		add("", "target_url: %v", err)
 	}
 	if p.Fallback != "" && p.Fallback != ModeMock {
-		add("fallback %q: want mock or nothing", p.Fallback)
+		add("", "fallback %q: want mock or nothing", p.Fallback)
 	}
 	if p.Timeout.Duration < 0 {
-		add("timeout must not be negative")
+		add("", "timeout must not be negative")
 	}
 	if p.RetryCount < 0 || p.RetryCount > maxRetries {
-		add("retry_count %d: want 0 to %d", p.RetryCount, maxRetries)
+		add("", "retry_count %d: want 0 to %d", p.RetryCount, maxRetries)
 	}
 	if p.Auth != nil {
 		for _, msg := range p.Auth.problems() {
-			add("auth: %s", msg)
+			add("auth", "%s", msg)
 		}
 	}
 	for i, e := range p.Endpoints {
 		where := fmt.Sprintf("endpoints[%d]", i)
 		if !strings.HasPrefix(e.Path, "/") {
-			add("%s: path %q must start with /", where, e.Path)
+			add(where, "path %q must start with /", e.Path)
 		}
 		if e.Method != "" && !slices.Contains(httpMethods, strings.ToUpper(e.Method)) {
-			add("%s: method %q: want one of %s", where, e.Method, strings.Join(httpMethods, ", "))
+			add(where, "method %q: want one of %s", e.Method, strings.Join(httpMethods, ", "))
 		}
 		if e.ProxyURL != "" {
 			if err := checkURL(e.ProxyURL); err != nil {
-				add("%s: proxy_url: %v", where, err)
+				add(where, "proxy_url: %v", err)
 			}
 		}
 		if e.Timeout.Duration < 0 {
-			add("%s: timeout must not be negative", where)
+			add(where, "timeout must not be negative")
 		}
 		if e.RetryCount < 0 || e.RetryCount > maxRetries {
-			add("%s: retry_count %d: want 0 to %d", where, e.RetryCount, maxRetries)
+			add(where, "retry_count %d: want 0 to %d", e.RetryCount, maxRetries)
 		}
 	}
 	for i, r := range p.RouteRules {
 		where := fmt.Sprintf("route_rules[%d]", i)
 		if strings.TrimSpace(r.Pattern) == "" {
-			add("%s: pattern is required", where)
+			add(where, "pattern is required")
 		} else if !strings.HasPrefix(r.Pattern, "/") && !strings.HasPrefix(r.Pattern, "*") {
-			add("%s: pattern %q must start with / or *", where, r.Pattern)
+			add(where, "pattern %q must start with / or *", r.Pattern)
 		}
 		if r.Method != "" && !slices.Contains(httpMethods, strings.ToUpper(r.Method)) {
-			add("%s: method %q: want one of %s", where, r.Method, strings.Join(httpMethods, ", "))
+			add(where, "method %q: want one of %s", r.Method, strings.Join(httpMethods, ", "))
 		}
 		switch r.Mode {
 		case ModeMock, ModeProxy:
 		case "":
-			add("%s: mode is required (mock or proxy)", where)
+			add(where, "mode is required (mock or proxy)")
 		default:
-			add("%s: mode %q: want mock or proxy", where, r.Mode)
+			add(where, "mode %q: want mock or proxy", r.Mode)
 		}
 		if r.Priority < 0 {
-			add("%s: priority %d must not be negative", where, r.Priority)
+			add(where, "priority %d must not be negative", r.Priority)
 		}
 		if r.Fallback != "" && r.Fallback != ModeMock {
-			add("%s: fallback %q: want mock or nothing", where, r.Fallback)
+			add(where, "fallback %q: want mock or nothing", r.Fallback)
 		}
 		if r.Mode == ModeProxy && p.TargetURL == "" && p.Mode == ModeMock {
-			add("%s: proxy rule needs target_url", where)
+			add(where, "proxy rule needs target_url")
 		}
 	}
 	if err := p.Comparison.Validate(); err != nil {
-		add("comparison: %v", err)
+		add("comparison", "%v", err)
 	}
 	if len(probs) == 0 {
 		return nil

@@ -1,5 +1,7 @@
-// Package problem writes RFC 9457 problem details (application/problem+json), the one error
-// body shape every mockloop server answers with.
+// Package problem has the one type of a message at a location (Item), which spec warnings,
+// strict validation, request and response validation, test-run findings and plugin checks all
+// report, and writes RFC 9457 problem details (application/problem+json), the one error body
+// shape every mockloop server answers with, listing such items.
 package problem
 
 import (
@@ -22,9 +24,20 @@ type Details struct {
 }
 
 // Item is one problem and where it is, e.g. {Location: "query.limit", Message: "must be <= 100"}.
+// Locations are JSON pointers into a spec ("/paths/~1pets/get", with " (line L)" where known),
+// places in a request or response ("query.limit", "body.items[0].name", "status"), or empty
+// for the whole thing.
 type Item struct {
 	Location string `json:"location"`
 	Message  string `json:"message"`
+}
+
+// String is "location: message", or the message alone when there is no location.
+func (i Item) String() string {
+	if i.Location == "" {
+		return i.Message
+	}
+	return i.Location + ": " + i.Message
 }
 
 // Write sends p as application/problem+json with p.Status (500 when unset). Headers already

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mockloop/mockloop/internal/compare"
+	"github.com/mockloop/mockloop/internal/problem"
 	"github.com/mockloop/mockloop/internal/testrun"
 )
 
@@ -60,7 +61,7 @@ func sampleReport() *testrun.Report {
 			{Name: "createPet", Operation: "POST /pets", Method: "POST", Path: "/pets", Outcome: testrun.OutcomePass, DurationMS: 5,
 				Warnings: []string{"live: response does not conform to the spec: /body/id: want integer"},
 				Mock:     &testrun.SideResult{Status: 201, LatencyMS: 1.25}, Live: &testrun.SideResult{Status: 201, LatencyMS: 3,
-					Problems: []testrun.Problem{{Location: "/body/id", Message: "want integer"}}}},
+					Problems: []problem.Item{{Location: "/body/id", Message: "want integer"}}}},
 			{Name: "deletePet", Operation: "DELETE /pets/{petId}", Method: "DELETE", Path: "/pets/1", Outcome: testrun.OutcomeSkip, Reason: "interrupted"},
 		},
 		Metrics: &testrun.Metrics{

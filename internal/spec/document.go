@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/mockloop/mockloop/internal/problem"
 )
 
 // newDocument indexes a resolved document and collects its load warnings.
@@ -48,7 +49,7 @@ func newDocument(source, version string, t *openapi3.T, raw []byte, isJSON bool)
 	w.run()
 	d.Warnings = append(d.Warnings, w.warnings...)
 	for _, c := range r.Conflicts() {
-		d.Warnings = append(d.Warnings, Warning{
+		d.Warnings = append(d.Warnings, problem.Item{
 			Location: "/paths/" + escapePointer(c.Path) + "/" + strings.ToLower(c.Method),
 			Message:  fmt.Sprintf("path %s conflicts with %s (same shape): %s requests are routed to %s", c.Path, c.Winner, c.Method, c.Winner),
 		})
@@ -114,7 +115,7 @@ func basePath(servers openapi3.Servers) string {
 type walker struct {
 	doc         *openapi3.T
 	seenPattern map[*openapi3.Schema]bool
-	warnings    []Warning
+	warnings    []problem.Item
 	patterns    map[string]error // compile result per pattern text
 }
 
@@ -242,7 +243,7 @@ func (w *walker) schema(s *openapi3.SchemaRef, at string, depth int) {
 	w.seenPattern[v] = true
 	if v.Pattern != "" {
 		if err := w.compile(v.Pattern); err != nil {
-			w.warnings = append(w.warnings, Warning{
+			w.warnings = append(w.warnings, problem.Item{
 				Location: at + "/pattern",
 				Message:  fmt.Sprintf("pattern %q is not supported by Go's regexp (%v); it is not enforced", v.Pattern, err),
 			})
@@ -327,7 +328,7 @@ func referencedComponents(raw []byte) map[string]bool {
 }
 
 // unusedComponents lists the components nothing reachable from paths or webhooks refers to.
-func unusedComponents(t *openapi3.T, used map[string]bool) []Warning {
+func unusedComponents(t *openapi3.T, used map[string]bool) []problem.Item {
 	c := t.Components
 	if c == nil {
 		return nil
@@ -354,11 +355,11 @@ func unusedComponents(t *openapi3.T, used map[string]bool) []Warning {
 			}
 		}
 	}
-	var out []Warning
+	var out []problem.Item
 	check := func(kind string, names []string) {
 		for _, name := range names {
 			if !used["#/components/"+kind+"/"+name] {
-				out = append(out, Warning{
+				out = append(out, problem.Item{
 					Location: "/components/" + kind + "/" + escapePointer(name),
 					Message:  fmt.Sprintf("%s %q is not used", singular[kind], name),
 				})

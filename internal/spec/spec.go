@@ -22,6 +22,7 @@ import (
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/mockloop/mockloop/internal/problem"
 )
 
 // ExampleSource is the source name of the embedded example API: Load(ctx, ExampleSource, opts)
@@ -48,7 +49,7 @@ type Document struct {
 	SourceVersion string
 	// Warnings are problems found at load that do not stop serving, in a stable order:
 	// uncompilable patterns, conflicting path templates, unused components.
-	Warnings []Warning
+	Warnings []problem.Item
 	// Operations lists every operation in path order, then method order.
 	Operations []*Operation
 	// BasePath is the path of servers[0].url ("/v2" for https://x/v2), "" when it is "/" or
@@ -58,20 +59,6 @@ type Document struct {
 	router *Router
 	raw    []byte // the source bytes, kept to put line numbers on Validate's problems
 	isJSON bool
-}
-
-// Warning is a non-fatal problem found while loading, with where it is.
-type Warning struct {
-	Location string // JSON pointer into the document, e.g. /paths/~1pets/get
-	Message  string
-}
-
-// String is "location: message", or the message alone when there is no location.
-func (w Warning) String() string {
-	if w.Location == "" {
-		return w.Message
-	}
-	return w.Location + ": " + w.Message
 }
 
 // Operation is one method on one path template.

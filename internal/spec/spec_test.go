@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/mockloop/mockloop/internal/problem"
 )
 
 func TestLoadSources(t *testing.T) {
@@ -179,10 +180,10 @@ func TestLoadWarnings(t *testing.T) {
 	if err != nil {
 		t.Fatalf("a servable document must load: %v", err)
 	}
-	want := []Warning{
-		{"/components/schemas/User/properties/password/pattern", `pattern "^(?=.*[A-Z])(?=.*[0-9]).{8,}$" is not supported`},
-		{"/paths/~1users~1{name}/get", "path /users/{name} conflicts with /users/{id}"},
-		{"/components/schemas/Unused", `schema "Unused" is not used`},
+	want := []problem.Item{
+		{Location: "/components/schemas/User/properties/password/pattern", Message: `pattern "^(?=.*[A-Z])(?=.*[0-9]).{8,}$" is not supported`},
+		{Location: "/paths/~1users~1{name}/get", Message: "path /users/{name} conflicts with /users/{id}"},
+		{Location: "/components/schemas/Unused", Message: `schema "Unused" is not used`},
 	}
 	if len(d.Warnings) != len(want) {
 		t.Fatalf("warnings = %v, want %d", d.Warnings, len(want))
@@ -225,7 +226,7 @@ func TestValidate(t *testing.T) {
 			t.Errorf("problem at %q = %q, want it to contain %q (all: %v)", loc, got[loc], msg, got)
 		}
 	}
-	if p := (Problem{Location: "/a", Message: "b"}); p.String() != "/a: b" {
+	if p := (problem.Item{Location: "/a", Message: "b"}); p.String() != "/a: b" {
 		t.Errorf("Problem.String() = %q", p.String())
 	}
 }

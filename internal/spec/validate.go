@@ -7,32 +7,17 @@ import (
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/mockloop/mockloop/internal/problem"
 )
-
-// Problem is one finding of strict validation.
-type Problem struct {
-	// Location is a JSON pointer into the document, plus " (line L)" where the line is known;
-	// empty for the document as a whole.
-	Location string
-	Message  string
-}
-
-// String is "location: message", or the message alone when there is no location.
-func (p Problem) String() string {
-	if p.Location == "" {
-		return p.Message
-	}
-	return p.Location + ": " + p.Message
-}
 
 // Validate is the strict check used by `plugin validate`: kin-openapi's validation of the whole
 // document (structure, parameters, examples and defaults against their schemas), then the load
 // warnings. It returns nil for a clean document. Swagger 2.0 sources are validated as the
 // OpenAPI 3 document they convert to.
-func (d *Document) Validate(ctx context.Context) []Problem {
-	var problems []Problem
-	seen := map[Problem]bool{}
-	add := func(p Problem) {
+func (d *Document) Validate(ctx context.Context) []problem.Item {
+	var problems []problem.Item
+	seen := map[problem.Item]bool{}
+	add := func(p problem.Item) {
 		if !seen[p] {
 			seen[p] = true
 			problems = append(problems, p)
@@ -42,7 +27,7 @@ func (d *Document) Validate(ctx context.Context) []Problem {
 		add(problemFrom(leaf))
 	}
 	for _, w := range d.Warnings {
-		add(Problem{Location: w.Location, Message: w.Message})
+		add(w)
 	}
 	if len(problems) == 0 {
 		return nil
@@ -105,7 +90,7 @@ func isMulti(err error) bool {
 
 // problemFrom turns kin-openapi's context wrappers (section, path, operation, component) into
 // a JSON pointer, and keeps the rest as the message.
-func problemFrom(err error) Problem {
+func problemFrom(err error) problem.Item {
 	var ptr strings.Builder
 	var notes []string
 	for {
@@ -152,7 +137,7 @@ func problemFrom(err error) Problem {
 	if len(notes) > 0 {
 		msg = strings.Join(notes, ": ") + ": " + msg
 	}
-	return Problem{Location: ptr.String(), Message: msg}
+	return problem.Item{Location: ptr.String(), Message: msg}
 }
 
 var sectionPointer = map[string]string{

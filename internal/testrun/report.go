@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/mockloop/mockloop/internal/compare"
+	"github.com/mockloop/mockloop/internal/problem"
 )
 
 // SchemaVersion names the JSON report schema; it changes only when a field changes meaning
@@ -96,25 +97,12 @@ func (r *CaseResult) DisplayName() string {
 
 // SideResult is one side's answer to a case run.
 type SideResult struct {
-	Status    int       `json:"status,omitempty"` // 0 when no answer
-	LatencyMS float64   `json:"latency_ms"`
-	Error     string    `json:"error,omitempty"`    // why there was no answer
-	Problems  []Problem `json:"problems,omitempty"` // spec violations of the answer
+	Status    int            `json:"status,omitempty"` // 0 when no answer
+	LatencyMS float64        `json:"latency_ms"`
+	Error     string         `json:"error,omitempty"`    // why there was no answer
+	Problems  []problem.Item `json:"problems,omitempty"` // spec violations of the answer
 
 	failures, warnings []string
-}
-
-// Problem is one way a response violates the spec.
-type Problem struct {
-	Location string `json:"location"`
-	Message  string `json:"message"`
-}
-
-func (p Problem) String() string {
-	if p.Location == "" {
-		return p.Message
-	}
-	return p.Location + ": " + p.Message
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

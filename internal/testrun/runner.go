@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/mockloop/mockloop/internal/compare"
-	"github.com/mockloop/mockloop/internal/mock"
+	"github.com/mockloop/mockloop/internal/problem"
 	"github.com/mockloop/mockloop/internal/spec"
 )
 
@@ -43,7 +43,7 @@ func ParseValidation(s string) (Validation, error) {
 
 // Validator checks a response against the operation's declared response (mock.Engine does).
 type Validator interface {
-	ValidateResponse(op *spec.Operation, r *http.Request, status int, header http.Header, body []byte) []mock.Problem
+	ValidateResponse(op *spec.Operation, r *http.Request, status int, header http.Header, body []byte) []problem.Item
 }
 
 // Options configure a run. At least one of Mock and Live is set; with both, every case's
@@ -276,9 +276,7 @@ func callSide(ctx context.Context, c *Case, side Side, opts Options) (*SideResul
 		sr.failures = append(sr.failures, fmt.Sprintf("%s: status %d, want 2xx%s", name, resp.Status, problemHint(resp)))
 	}
 	if opts.Validator != nil && opts.Validation != ValidationOff && opts.Validation != "" && c.Op != nil {
-		for _, p := range opts.Validator.ValidateResponse(c.Op, req, resp.Status, resp.Header, resp.Body) {
-			sr.Problems = append(sr.Problems, Problem{Location: p.Location, Message: p.Message})
-		}
+		sr.Problems = opts.Validator.ValidateResponse(c.Op, req, resp.Status, resp.Header, resp.Body)
 		if n := len(sr.Problems); n > 0 {
 			msg := fmt.Sprintf("%s: response does not conform to the spec: %s", name, sr.Problems[0])
 			if n > 1 {

@@ -15,15 +15,16 @@ import (
 
 	"github.com/mockloop/mockloop/internal/compare"
 	"github.com/mockloop/mockloop/internal/mock"
+	"github.com/mockloop/mockloop/internal/problem"
 	"github.com/mockloop/mockloop/internal/spec"
 )
 
 // bodyValidator flags any body containing "invalid".
 type bodyValidator struct{}
 
-func (bodyValidator) ValidateResponse(op *spec.Operation, r *http.Request, status int, h http.Header, body []byte) []mock.Problem {
+func (bodyValidator) ValidateResponse(op *spec.Operation, r *http.Request, status int, h http.Header, body []byte) []problem.Item {
 	if bytes.Contains(body, []byte("invalid")) {
-		return []mock.Problem{{Location: "/body", Message: "invalid value"}}
+		return []problem.Item{{Location: "/body", Message: "invalid value"}}
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/mockloop/mockloop/internal/plugin"
 	"github.com/mockloop/mockloop/internal/proxy"
+	"github.com/mockloop/mockloop/internal/redact"
 	"github.com/mockloop/mockloop/internal/spec"
 )
 
@@ -90,7 +91,7 @@ func resolveServe(opts *serveOptions, set func(flag string) bool, p *plugin.Plug
 	if target != "" {
 		u, err := url.Parse(target)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return s, usageErrorf("%s: target %q is not an absolute http(s) URL", from, redactURL(target))
+			return s, usageErrorf("%s: target %q is not an absolute http(s) URL", from, redact.URL(target))
 		}
 	}
 	s.Target = target
@@ -137,19 +138,6 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
-}
-
-// redactURL removes userinfo and the query from a URL for messages.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	u.User = nil
-	if u.RawQuery != "" {
-		u.RawQuery = "..."
-	}
-	return u.String()
 }
 
 // authConfig converts a plugin's auth into the proxy's.
@@ -211,7 +199,7 @@ func describeTarget(s serveSettings) string {
 	if s.Target == "" {
 		return ""
 	}
-	return fmt.Sprintf(", target %s", redactURL(s.Target))
+	return fmt.Sprintf(", target %s", redact.URL(s.Target))
 }
 
 // forwardConfig converts a plugin and the resolved settings into the forwarder's configuration.

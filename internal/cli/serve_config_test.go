@@ -111,7 +111,7 @@ func TestResolveServe(t *testing.T) {
 		{name: "bad mode from env names the variable", env: map[string]string{"PROXY_MODE": "live"}, wantErr: `PROXY_MODE: invalid mode "live"`},
 		{name: "bad target", flags: map[string]string{"target": "ftp://x"}, wantErr: `--target: target "ftp://x" is not an absolute http(s) URL`},
 		{name: "relative target", env: map[string]string{"API_BASE_URL": "/v1"}, wantErr: `API_BASE_URL: target "/v1" is not`},
-		{name: "target secrets not echoed", flags: map[string]string{"target": "mailto://u:pw@x?k=s3cret"}, wantErr: `"mailto://x?..."`},
+		{name: "target secrets not echoed", flags: map[string]string{"target": "mailto://u:pw@x?api_key=s3cret"}, wantErr: `"mailto://u:***@x?api_key=***"`},
 		{name: "bad log format", env: map[string]string{"MOCKLOOP_LOG_FORMAT": "xml"}, wantErr: `MOCKLOOP_LOG_FORMAT: invalid log format "xml"`},
 		{name: "bad cors", env: map[string]string{"MOCKLOOP_CORS": "sometimes"}, wantErr: `MOCKLOOP_CORS: want true or false`},
 		{name: "unknown AUTH_TYPE", env: map[string]string{"AUTH_TYPE": "magic"}, wantErr: "AUTH_TYPE=magic"},

@@ -22,6 +22,7 @@ import (
 	"github.com/mockloop/mockloop/internal/compare"
 	"github.com/mockloop/mockloop/internal/mock"
 	"github.com/mockloop/mockloop/internal/proxy"
+	"github.com/mockloop/mockloop/internal/redact"
 	"github.com/mockloop/mockloop/internal/render"
 	"github.com/mockloop/mockloop/internal/testrun"
 )
@@ -208,7 +209,7 @@ func checkTestRunOptions(opts *testRunOptions) error {
 func parseBaseURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("%q is not an absolute http(s) URL", redactURL(raw))
+		return nil, fmt.Errorf("%q is not an absolute http(s) URL", redact.URL(raw))
 	}
 	return u, nil
 }
@@ -250,10 +251,7 @@ func runTestRun(ctx context.Context, f *Factory, opts *testRunOptions) error {
 	}
 
 	rep := testrun.Run(ctx, run.plan, run.options)
-	rep.Spec = run.target.Doc.Source
-	if strings.HasPrefix(rep.Spec, "http://") || strings.HasPrefix(rep.Spec, "https://") {
-		rep.Spec = redactURL(rep.Spec)
-	}
+	rep.Spec = redact.URL(run.target.Doc.Source)
 	rep.Mode = string(run.mode)
 	rep.Shard = opts.Shard
 	if run.target.Plugin != nil {
@@ -365,15 +363,15 @@ func serverStatus(ctx context.Context, client *http.Client, base *url.URL) (*pro
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("server %s is not reachable: %w", redactURL(base.String()), errors.Unwrap(err))
+		return nil, fmt.Errorf("server %s is not reachable: %w", redact.URL(base.String()), errors.Unwrap(err))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("server %s: GET /__mockloop/status answered %s (is it a mockloop server? is an admin token needed?)", redactURL(base.String()), resp.Status)
+		return nil, fmt.Errorf("server %s: GET /__mockloop/status answered %s (is it a mockloop server? is an admin token needed?)", redact.URL(base.String()), resp.Status)
 	}
 	var st proxy.Status
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&st); err != nil {
-		return nil, fmt.Errorf("server %s: read status: %w", redactURL(base.String()), err)
+		return nil, fmt.Errorf("server %s: read status: %w", redact.URL(base.String()), err)
 	}
 	return &st, nil
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/mockloop/mockloop/internal/redact"
 	"github.com/mockloop/mockloop/internal/spec"
 )
 
@@ -319,14 +320,14 @@ type OperationResult struct {
 
 // result turns the recorded answer into an OperationResult, with every string in redact
 // replaced by "***" (secrets a live API might echo back).
-func (r *recorder) result(redact []string) OperationResult {
+func (r *recorder) result(secrets *redact.Secrets) OperationResult {
 	status := r.status
 	if status == 0 {
 		status = http.StatusOK
 	}
 	res := OperationResult{Status: status, Headers: map[string]string{}, Truncated: r.truncated}
 	for _, k := range sortedKeys(r.header) {
-		res.Headers[k] = redactString(strings.Join(r.header[k], ", "), redact)
+		res.Headers[k] = secrets.Replace(strings.Join(r.header[k], ", "))
 	}
 	res.Mode = r.header.Get("X-Mockloop-Mode")
 	raw := r.body.Bytes()
@@ -334,7 +335,7 @@ func (r *recorder) result(redact []string) OperationResult {
 		return res
 	}
 	if isJSONMediaType(r.header.Get("Content-Type")) || strings.Contains(r.header.Get("Content-Type"), "json") {
-		text := redactString(string(raw), redact)
+		text := secrets.Replace(string(raw))
 		dec := json.NewDecoder(strings.NewReader(text))
 		dec.UseNumber()
 		var v any
@@ -344,20 +345,10 @@ func (r *recorder) result(redact []string) OperationResult {
 		}
 	}
 	if utf8.Valid(raw) {
-		res.Body = redactString(string(raw), redact)
+		res.Body = secrets.Replace(string(raw))
 		return res
 	}
 	res.Body = base64.StdEncoding.EncodeToString(raw)
 	res.BodyEncoding = "base64"
 	return res
-}
-
-// redactString replaces every secret in s with "***".
-func redactString(s string, secrets []string) string {
-	for _, sec := range secrets {
-		if sec != "" && strings.Contains(s, sec) {
-			s = strings.ReplaceAll(s, sec, "***")
-		}
-	}
-	return s
 }

@@ -9,20 +9,19 @@ package mcpserver
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"os"
-	"slices"
 	"strings"
 	"sync"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/mockloop/mockloop/internal/plugin"
+	"github.com/mockloop/mockloop/internal/redact"
 	"github.com/mockloop/mockloop/internal/spec"
 )
 
@@ -75,7 +74,7 @@ type loadedPlugin struct {
 	handler http.Handler
 	tools   []opTool
 	ops     map[string]*spec.Operation // by Operation.Key()
-	secrets []string                   // resolved credential values, redacted from results
+	secrets *redact.Secrets            // resolved credential values, redacted from results
 	err     error                      // load failure: the plugin is listed but has no tools
 }
 
@@ -384,28 +383,25 @@ func serveSafely(h http.Handler, w http.ResponseWriter, r *http.Request) (err er
 	return nil
 }
 
-// secretsOf resolves every credential value of p (unset variables are skipped) and returns
-// the ones long enough to redact safely, plus the Basic auth token built from them.
-func secretsOf(p *plugin.Plugin, lookup func(string) (string, bool)) []string {
+// secretsOf resolves every credential value of p (unset variables are skipped) into the
+// set of values redacted from tool results.
+func secretsOf(p *plugin.Plugin, lookup func(string) (string, bool)) *redact.Secrets {
+	var out redact.Secrets
 	if p.Auth == nil {
-		return nil
+		return &out
 	}
 	resolved := map[string]string{}
-	var out []string
 	for _, k := range sortedKeys(p.Auth.Credentials) {
 		v, err := plugin.ResolveValue(p.Auth.Credentials[k], lookup)
 		if err != nil {
 			continue
 		}
 		resolved[k] = v
-		if len(v) >= 4 && !(k == "token_url" || k == "scope" || k == "client_id" || k == "username") {
-			out = append(out, v)
+		if !(k == "token_url" || k == "scope" || k == "client_id" || k == "username") {
+			out.Add(v)
 		}
 	}
-	if u, ok := resolved["username"]; ok && p.Auth.AuthType == plugin.AuthBasic {
-		out = append(out, base64.StdEncoding.EncodeToString([]byte(u+":"+resolved["password"])))
-	}
-	// Longest first, so a secret containing another is replaced whole.
-	slices.SortFunc(out, func(a, b string) int { return len(b) - len(a) })
-	return out
+	out.AddPair(resolved["username"], resolved["password"])
+	out.AddPair(resolved["client_id"], resolved["client_secret"])
+	return &out
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/mockloop/mockloop/internal/compare"
 	"github.com/mockloop/mockloop/internal/plugin"
+	"github.com/mockloop/mockloop/internal/redact"
 	"github.com/mockloop/mockloop/internal/spec"
 	"github.com/mockloop/mockloop/internal/testrun"
 )
@@ -219,7 +220,7 @@ func TestCreateCallDeletePlugin(t *testing.T) {
 	if !slices.Equal(gotTools, wantTools) {
 		t.Errorf("created tools = %q, want %q", gotTools, wantTools)
 	}
-	if created.Plugin.Auth.Credentials["token"] != plugin.Mask {
+	if created.Plugin.Auth.Credentials["token"] != redact.Mask {
 		t.Errorf("create result shows the credential: %+v", created.Plugin.Auth)
 	}
 	if created.Plugin.Comparison.Tolerance.DefaultValue() != 0.1 {

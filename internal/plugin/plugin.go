@@ -10,6 +10,7 @@ import (
 	"fmt"
 
 	"github.com/mockloop/mockloop/internal/compare"
+	"github.com/mockloop/mockloop/internal/redact"
 	"github.com/mockloop/mockloop/internal/yamldoc"
 )
 
@@ -28,9 +29,6 @@ const (
 	AuthOAuth2      = "oauth2"
 	AuthCustom      = "custom"
 )
-
-// Mask is what every secret is printed as.
-const Mask = "***"
 
 // Plugin is one plugin file.
 type Plugin struct {
@@ -97,12 +95,12 @@ func (p *Plugin) Masked() *Plugin {
 	c := p.clone()
 	if c.Auth != nil {
 		for k := range c.Auth.Credentials {
-			c.Auth.Credentials[k] = Mask
+			c.Auth.Credentials[k] = redact.Mask
 		}
 	}
-	c.TargetURL = maskURL(c.TargetURL)
+	c.TargetURL = redact.URL(c.TargetURL)
 	for i := range c.Endpoints {
-		c.Endpoints[i].ProxyURL = maskURL(c.Endpoints[i].ProxyURL)
+		c.Endpoints[i].ProxyURL = redact.URL(c.Endpoints[i].ProxyURL)
 	}
 	return c
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mockloop/mockloop/internal/redact"
 	"go.yaml.in/yaml/v4"
 )
 
@@ -234,7 +235,7 @@ func TestMasked(t *testing.T) {
 		Endpoints: []Endpoint{{Path: "/x", ProxyURL: "http://u:pw-secret@h"}},
 	}
 	m := p.Masked()
-	if m.Auth.Credentials["username"] != Mask || m.Auth.Credentials["password"] != Mask {
+	if m.Auth.Credentials["username"] != redact.Mask || m.Auth.Credentials["password"] != redact.Mask {
 		t.Errorf("credentials not masked: %v", m.Auth.Credentials)
 	}
 	if p.Auth.Credentials["password"] != "hunter2" || p.TargetURL != "https://user:hunter2@api.example.com/v1" {

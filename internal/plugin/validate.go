@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/mockloop/mockloop/internal/problem"
+	"github.com/mockloop/mockloop/internal/redact"
 )
 
 // maxNameLen bounds plugin names so they stay valid file names everywhere.
@@ -243,22 +244,9 @@ func checkURL(s string) error {
 		return errors.New("not a valid URL")
 	}
 	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
-		return fmt.Errorf("%q: want an http:// or https:// URL with a host", maskURL(s))
+		return fmt.Errorf("%q: want an http:// or https:// URL with a host", redact.URL(s))
 	}
 	return nil
-}
-
-// maskURL hides the password of a URL's user info; anything else is returned unchanged.
-func maskURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
-		return s
-	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), Mask)
-		return strings.Replace(u.String(), url.QueryEscape(Mask), Mask, 1)
-	}
-	return s
 }
 
 func sortedKeys[V any](m map[string]V) []string {

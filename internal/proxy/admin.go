@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -132,7 +131,7 @@ func (s *Server) Status() Status {
 	st := Status{
 		Mode:          s.Mode(),
 		Plugin:        s.cfg.PluginName,
-		Target:        s.redactURL(s.cfg.Target),
+		Target:        s.redact.URL(s.cfg.Target),
 		Live:          s.cfg.Live != nil,
 		ModeOverride:  !s.cfg.NoModeOverride,
 		StartedAt:     s.started.UTC().Format(time.RFC3339),
@@ -150,21 +149,6 @@ func (s *Server) Status() Status {
 		}
 	}
 	return st
-}
-
-// redactURL drops userinfo and fragment and hides secret query values.
-func (s *Server) redactURL(raw string) string {
-	if raw == "" {
-		return ""
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	u.User = nil
-	u.Fragment, u.RawFragment = "", ""
-	u.RawQuery = s.redact.redactQuery(u.RawQuery)
-	return u.String()
 }
 
 func (s *Server) putMode(w http.ResponseWriter, r *http.Request) {
@@ -227,7 +211,7 @@ func (s *Server) requests(w http.ResponseWriter, r *http.Request) {
 	entries := s.recent.recent(limit, keep)
 	body := RequestsBody{Capacity: len(s.recent.buf), Requests: make([]RequestRecord, 0, len(entries))}
 	for i := range entries {
-		body.Requests = append(body.Requests, s.redact.record(&entries[i], true))
+		body.Requests = append(body.Requests, record(s.redact, &entries[i], true))
 	}
 	writeJSON(w, http.StatusOK, body)
 }

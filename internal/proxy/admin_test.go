@@ -26,8 +26,8 @@ func TestAdminStatus(t *testing.T) {
 	if st.Spec.Title != "Fixture" || st.Spec.Version != "1.2.3" || st.Spec.Operations != 3 || st.Spec.OpenAPI != "3.0.3" {
 		t.Errorf("spec = %+v", st.Spec)
 	}
-	if st.Target != "https://api.test/v2?api_key=***&region=eu" {
-		t.Errorf("target = %q, want userinfo, secret and fragment removed", st.Target)
+	if st.Target != "https://user:***@api.test/v2?api_key=***&region=eu" {
+		t.Errorf("target = %q, want the password, secret and fragment hidden", st.Target)
 	}
 	if st.Requests.Total != 3 || st.Requests.Proxy["2xx"] != 1 || st.Requests.Mock["2xx"] != 1 || st.Requests.Mock["4xx"] != 1 {
 		t.Errorf("requests = %+v", st.Requests)

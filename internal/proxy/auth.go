@@ -3,13 +3,14 @@ package proxy
 import (
 	"context"
 	"fmt"
-	"github.com/mockloop/mockloop/internal/envref"
 	"net/http"
 	"net/textproto"
-	"net/url"
 	"os"
 	"sort"
 	"strings"
+
+	"github.com/mockloop/mockloop/internal/envref"
+	"github.com/mockloop/mockloop/internal/redact"
 )
 
 // The auth types a plugin can configure.
@@ -63,7 +64,7 @@ type injector struct {
 	headers  [][2]string // custom, canonical names
 	queries  [][2]string // custom
 	oauth    *tokenSource
-	secrets  []string // every resolved secret value, for redaction
+	secrets  redact.Secrets // every resolved secret value and its derived forms
 }
 
 // newInjector checks cfg and resolves every credential now, so a missing variable fails at start.
@@ -85,11 +86,11 @@ func newInjector(cfg *AuthConfig, lookup func(string) (string, bool), client *ht
 		}
 		creds[k] = v
 		if v != "" && k != "token_url" && k != "scope" && k != "client_id" && k != "username" {
-			in.secrets = append(in.secrets, v)
+			in.secrets.Add(v)
 			// A template ("v1 ${SIG}") is a secret as a whole and so is each variable in it.
 			for _, name := range envref.Names(cfg.Credentials[k]) {
 				if val, _ := lookupOrEnv(lookup)(name); val != v {
-					in.secrets = append(in.secrets, val)
+					in.secrets.Add(val)
 				}
 			}
 		}
@@ -133,12 +134,15 @@ func newInjector(cfg *AuthConfig, lookup func(string) (string, bool), client *ht
 		in.value = creds["token"]
 	case AuthBasic:
 		in.user, in.pass = creds["username"], creds["password"]
+		in.secrets.AddPair(in.user, in.pass) // the Authorization header's base64 form
 	case AuthOAuth2:
 		ts, err := newTokenSource(creds, client)
 		if err != nil {
 			return nil, err
 		}
 		in.oauth = ts
+		// The client secret travels to the token endpoint inside Basic auth.
+		in.secrets.AddPair(creds["client_id"], creds["client_secret"])
 	case AuthCustom:
 		if len(keys) == 0 {
 			return nil, fmt.Errorf("auth custom: no header.<Name> or query.<name> credentials")
@@ -226,14 +230,7 @@ func (in *injector) redact(s string) string {
 	if in == nil {
 		return s
 	}
-	for _, v := range in.secrets {
-		if len(v) >= 3 {
-			s = strings.ReplaceAll(s, v, "***")
-			if e := url.QueryEscape(v); e != v {
-				s = strings.ReplaceAll(s, e, "***")
-			}
-		}
-	}
+	s = in.secrets.Replace(s)
 	if in.oauth != nil {
 		s = in.oauth.redact(s)
 	}

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/mockloop/mockloop/internal/problem"
+	"github.com/mockloop/mockloop/internal/redact"
 	"github.com/mockloop/mockloop/internal/spec"
 )
 
@@ -210,20 +211,13 @@ func parseTarget(raw string) (*url.URL, error) {
 		return nil, fmt.Errorf("invalid URL: %s", safeError(err))
 	}
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("URL %q must be absolute http:// or https://", originOrRaw(u))
+		return nil, fmt.Errorf("URL %q must be absolute http:// or https://", redact.Default.URLOf(u))
 	}
 	if u.User != nil {
 		return nil, errors.New("URL must not contain user info: configure auth instead")
 	}
 	u.Fragment, u.RawFragment = "", ""
 	return u, nil
-}
-
-// originOrRaw prints a URL for an error without user info or query.
-func originOrRaw(u *url.URL) string {
-	c := *u
-	c.User, c.RawQuery = nil, ""
-	return c.String()
 }
 
 func newTransport(tlsConfig *tls.Config, timeout time.Duration) *http.Transport {

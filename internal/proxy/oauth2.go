@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/mockloop/mockloop/internal/redact"
 )
 
 // tokenTimeout bounds one token request made on behalf of waiting requests.
@@ -141,7 +143,7 @@ func (ts *tokenSource) fetch(ctx context.Context) (string, time.Time, error) {
 	if ts.clientSecret == "" && ts.clientID != "" {
 		form.Set("client_id", ts.clientID)
 	}
-	where := "oauth2 token request to " + originOf(ts.tokenURL)
+	where := "oauth2 token request to " + redact.Origin(ts.tokenURL)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ts.tokenURL, strings.NewReader(form.Encode()))
 	if err != nil {
 		return "", time.Time{}, fmt.Errorf("%s: %s", where, safeError(err))
@@ -211,13 +213,4 @@ func (ts *tokenSource) redact(s string) string {
 		}
 	}
 	return s
-}
-
-// originOf returns scheme://host of a URL, never its path, query or user info.
-func originOf(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return "(invalid URL)"
-	}
-	return u.Scheme + "://" + u.Host
 }

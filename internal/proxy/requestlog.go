@@ -6,12 +6,12 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/mockloop/mockloop/internal/redact"
 )
 
 // entry is one answered request, as kept in the ring buffer and sent to the log writer. The
@@ -49,116 +49,13 @@ type RequestRecord struct {
 	ResponseHeaders map[string]string `json:"response_headers,omitempty"`
 }
 
-// redactor knows which header and query names carry credentials.
-type redactor struct {
-	headers map[string]bool // canonical header names always redacted
-	query   map[string]bool // lower-case query names always redacted
-}
-
-func newRedactor(extraHeaders, extraQuery []string) *redactor {
-	r := &redactor{headers: map[string]bool{}, query: map[string]bool{}}
-	for _, h := range []string{"Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie", "X-Api-Key"} {
-		r.headers[h] = true
-	}
-	for _, h := range extraHeaders {
-		r.headers[http.CanonicalHeaderKey(h)] = true
-	}
-	for _, q := range extraQuery {
-		r.query[strings.ToLower(q)] = true
-	}
-	return r
-}
-
-// secretWords appear in names that carry credentials: X-Auth-Token, client_secret, apiKey...
-var secretWords = []string{"auth", "token", "secret", "password", "passwd", "apikey", "api_key", "api-key", "signature", "credential", "session"}
-
-func looksSecret(lower string) bool {
-	for _, w := range secretWords {
-		if strings.Contains(lower, w) {
-			return true
-		}
-	}
-	return false
-}
-
-func (rd *redactor) secretHeader(name string) bool {
-	return rd.headers[name] || looksSecret(strings.ToLower(name))
-}
-
-func (rd *redactor) secretQuery(name string) bool {
-	lower := strings.ToLower(name)
-	return rd.query[lower] || lower == "key" || lower == "sig" || lower == "code" || looksSecret(lower)
-}
-
-// headerMap flattens h with credentials replaced by ***.
-func (rd *redactor) headerMap(h http.Header) map[string]string {
-	if len(h) == 0 {
-		return nil
-	}
-	out := make(map[string]string, len(h))
-	for k, v := range h {
-		if rd.secretHeader(k) {
-			out[k] = "***"
-			continue
-		}
-		out[k] = strings.Join(v, ", ")
-	}
-	return out
-}
-
-// appendQuery appends raw with the values of credential-looking parameters replaced by ***,
-// keeping everything else byte for byte. seen, when not nil, remembers the verdict per raw
-// name (the log writer's own map: the same few names come back on every line).
-func (rd *redactor) appendQuery(b []byte, raw string, seen map[string]bool) []byte {
-	for more := true; more; {
-		var pair string
-		pair, raw, more = strings.Cut(raw, "&")
-		key, _, hasValue := strings.Cut(pair, "=")
-		if hasValue && rd.secretRawQuery(key, seen) {
-			b = append(b, key...)
-			b = append(b, "=***"...)
-		} else {
-			b = append(b, pair...)
-		}
-		if more {
-			b = append(b, '&')
-		}
-	}
-	return b
-}
-
-// secretRawQuery is secretQuery for a name as it appears in the query string.
-func (rd *redactor) secretRawQuery(key string, seen map[string]bool) bool {
-	if v, ok := seen[key]; ok {
-		return v
-	}
-	name, err := url.QueryUnescape(key)
-	if err != nil {
-		name = key
-	}
-	v := rd.secretQuery(name)
-	if seen != nil {
-		if len(seen) >= 1024 {
-			clear(seen) // bounded: a client sending ever new names only costs the lookups
-		}
-		seen[key] = v
-	}
-	return v
-}
-
-func (rd *redactor) redactQuery(raw string) string {
-	if raw == "" {
-		return ""
-	}
-	return string(rd.appendQuery(nil, raw, nil))
-}
-
-func (rd *redactor) record(e *entry, withHeaders bool) RequestRecord {
+// record is e as GET /__mockloop/requests and the JSON log show it, with secrets hidden by rd.
+func record(rd *redact.Policy, e *entry, withHeaders bool) RequestRecord {
 	rec := RequestRecord{
 		Time:      e.time.UTC().Format("2006-01-02T15:04:05.000Z07:00"),
 		Method:    e.method,
 		Path:      e.path,
-		Query:     rd.redactQuery(e.rawQuery),
+		Query:     rd.Query(e.rawQuery),
 		Status:    e.status,
 		LatencyMs: ms(e.latency),
 		Side:      e.side,
@@ -167,8 +64,8 @@ func (rd *redactor) record(e *entry, withHeaders bool) RequestRecord {
 		Operation: e.operation,
 	}
 	if withHeaders {
-		rec.RequestHeaders = rd.headerMap(e.reqHeader)
-		rec.ResponseHeaders = rd.headerMap(e.resHeader)
+		rec.RequestHeaders = rd.Headers(e.reqHeader)
+		rec.ResponseHeaders = rd.Headers(e.resHeader)
 	}
 	return rec
 }
@@ -320,7 +217,7 @@ const (
 type logger struct {
 	w      *bufio.Writer
 	format LogFormat
-	rd     *redactor
+	rd     *redact.Policy
 	ring   *ring
 	done   chan struct{} // closed by close
 	exited chan struct{} // closed when the writer goroutine is gone
@@ -335,7 +232,7 @@ type logger struct {
 	seen     map[string]bool // query names already judged secret or not
 }
 
-func newLogger(w io.Writer, format LogFormat, rd *redactor, r *ring) *logger {
+func newLogger(w io.Writer, format LogFormat, rd *redact.Policy, r *ring) *logger {
 	l := &logger{
 		w:      bufio.NewWriterSize(w, 32<<10),
 		format: format,
@@ -400,7 +297,7 @@ func (l *logger) write(e *entry) {
 	b := l.line[:0]
 	if l.format == LogJSON {
 		l.json.Reset()
-		if err := l.enc.Encode(l.rd.record(e, false)); err != nil {
+		if err := l.enc.Encode(record(l.rd, e, false)); err != nil {
 			return
 		}
 		b = append(b, bytes.TrimSuffix(l.json.Bytes(), []byte("\n"))...)
@@ -417,7 +314,7 @@ func (l *logger) write(e *entry) {
 		b = append(b, e.path...)
 		if e.rawQuery != "" {
 			b = append(b, '?')
-			b = l.rd.appendQuery(b, e.rawQuery, l.seen)
+			b = l.rd.AppendQuery(b, e.rawQuery, l.seen)
 		}
 		b = append(b, ' ')
 		b = strconv.AppendInt(b, int64(e.status), 10)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mockloop/mockloop/internal/problem"
+	"github.com/mockloop/mockloop/internal/redact"
 	"github.com/mockloop/mockloop/internal/spec"
 )
 
@@ -80,7 +81,7 @@ type Server struct {
 	metrics  *Metrics
 	counts   counters
 	recent   *ring
-	redact   *redactor
+	redact   *redact.Policy
 	log      *logger
 	opCount  int
 	recorder sync.Pool
@@ -116,7 +117,7 @@ func NewServer(cfg Config) (*Server, error) {
 		size = DefaultRequestBuffer
 	}
 	s.recent = newRing(size)
-	s.redact = newRedactor(cfg.RedactHeaders, cfg.RedactQuery)
+	s.redact = redact.NewPolicy(cfg.RedactHeaders, cfg.RedactQuery)
 	if cfg.Log != nil {
 		format := cfg.LogFormat
 		if format == "" {

@@ -23,6 +23,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/mockloop/mockloop/internal/problem"
+	"github.com/mockloop/mockloop/internal/redact"
 )
 
 // ExampleSource is the source name of the embedded example API: Load(ctx, ExampleSource, opts)
@@ -94,7 +95,7 @@ func (e *Error) Error() string {
 	src := e.Source
 	if isHTTP(src) {
 		if u, err := url.Parse(src); err == nil {
-			src = redactURL(u)
+			src = redact.Default.URLOf(u)
 		}
 	}
 	if e.Location == "" {
@@ -227,24 +228,14 @@ func fetch(ctx context.Context, client *http.Client, u *url.URL) ([]byte, error)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
-		return nil, fmt.Errorf("GET %s: %s", redactURL(u), resp.Status)
+		return nil, fmt.Errorf("GET %s: %s", redact.Default.URLOf(u), resp.Status)
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxFetch+1))
 	if err != nil {
-		return nil, fmt.Errorf("GET %s: %w", redactURL(u), err)
+		return nil, fmt.Errorf("GET %s: %w", redact.Default.URLOf(u), err)
 	}
 	if len(data) > maxFetch {
-		return nil, fmt.Errorf("GET %s: document larger than %d MB", redactURL(u), maxFetch>>20)
+		return nil, fmt.Errorf("GET %s: document larger than %d MB", redact.Default.URLOf(u), maxFetch>>20)
 	}
 	return data, nil
-}
-
-// redactURL drops user info and the query, which may hold credentials.
-func redactURL(u *url.URL) string {
-	c := *u
-	c.User = nil
-	if c.RawQuery != "" {
-		c.RawQuery = "..."
-	}
-	return c.String()
 }

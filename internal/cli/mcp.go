@@ -53,10 +53,10 @@ Their names are sanitised to [a-zA-Z0-9_-] (at most 64 characters); an operation
 operationId is named from its method and path (pets_get_pets_petId); clashes get _2, _3.
 
 --plugin loads only the named plugins (default: every plugin in the plugins directory; one that
-fails to load is skipped with a warning). --operations keeps only matching operations, so a large
-API does not flood the assistant. It takes what 'test run --operations' takes (an operationId, a
-tag, or a '/path' or 'METHOD /path' glob where * matches anything: 'GET /repos/*'), plus
-operationId globs (repos*) and tag:NAME; repeat it to keep more.
+fails to load is skipped with a warning). --operations keeps only matching operations, so a large API does not flood the assistant: the
+filters of 'test run --operations' (an operationId or tag, tag:NAME, an operationId glob such as
+repos*, or a '/path' or 'METHOD /path' glob where * matches anything: 'GET /repos/*'); repeat it
+to keep more.
 
 Resources: mockloop://plugins/<name>/spec (the loaded document) and mockloop://runs/<id> (the
 reports of the last 20 runs).
@@ -89,7 +89,7 @@ func newMCPCmd(f *Factory, runF func(*mcpOptions) error) *cobra.Command {
 	}
 	fl := cmd.Flags()
 	fl.StringArrayVar(&opts.Plugins, "plugin", nil, "load only this plugin (repeatable; default: all)")
-	fl.StringArrayVar(&opts.Operations, "operations", nil, "expose only operations matching an operationId (glob), tag, tag:NAME, or '/path' or 'METHOD /path' glob (repeatable)")
+	fl.StringArrayVar(&opts.Operations, "operations", nil, operationsUsage)
 	fl.BoolVarP(&opts.Verbose, "verbose", "v", false, "log every tool call on stderr")
 	return cmd
 }

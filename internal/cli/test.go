@@ -75,3 +75,6 @@ func checkPluginName(name string) error {
 	}
 	return nil
 }
+
+// operationsUsage is the help of every --operations flag: one grammar (spec.ParseFilter).
+const operationsUsage = "keep operations matching an operationId or tag, tag:NAME, an operationId glob (list*), or a 'METHOD /path' or '/path' glob (repeatable)"

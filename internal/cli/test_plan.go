@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mockloop/mockloop/internal/mock"
+	"github.com/mockloop/mockloop/internal/spec"
 	"github.com/mockloop/mockloop/internal/testrun"
 )
 
@@ -27,8 +28,9 @@ plugin's, --spec, or the embedded example), each a request the operation accepts
 and bodies from the spec's examples, else generated valid values, and for secured operations a
 placeholder credential. Each case expects the status the spec declares for its default answer.
 
---operations keeps only the operations it matches, and may be repeated: an operationId, a tag,
-or a glob over "METHOD /path/template" or "/path/template" (* matches anything).
+--operations keeps only the operations it matches, and may be repeated: an operationId or a tag,
+tag:NAME, an operationId glob (repos*, *Pet), or a glob over "METHOD /path/template" or
+"/path/template" (* matches anything). test run and mcp take the same filters.
 
 The plan format is documented in docs/test-plans.md; 'mockloop test run --plan FILE' runs it.`,
 		Example: `  $ mockloop test plan --spec petstore.yaml > plan.yaml
@@ -50,7 +52,7 @@ The plan format is documented in docs/test-plans.md; 'mockloop test run --plan F
 		},
 	}
 	cmd.Flags().StringVar(&opts.Spec, "spec", "", "OpenAPI document: a file, '-' for stdin, or an http(s) URL (default: the plugin's, else the embedded example)")
-	cmd.Flags().StringArrayVar(&opts.Operations, "operations", nil, "keep operations matching an operationId, tag or 'METHOD /path' glob (repeatable)")
+	cmd.Flags().StringArrayVar(&opts.Operations, "operations", nil, operationsUsage)
 	addOutputFlag(cmd, &opts.Output, "yaml", "json")
 	return cmd
 }
@@ -61,7 +63,11 @@ func runTestPlan(ctx context.Context, f *Factory, opts *testPlanOptions) error {
 		return err
 	}
 	engine := mock.New(t.Doc, mock.Options{ValidateRequests: true, CheckSecurity: true})
-	plan, err := testrun.Generate(t.Doc, engine, testrun.Filter(opts.Operations))
+	filter, err := spec.ParseFilter(opts.Operations)
+	if err != nil {
+		return usageErrorf("--operations %v", err)
+	}
+	plan, err := testrun.Generate(t.Doc, engine, filter)
 	if err != nil {
 		return usageErrorf("test plan: %v", err)
 	}

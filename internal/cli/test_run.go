@@ -24,6 +24,7 @@ import (
 	"github.com/mockloop/mockloop/internal/proxy"
 	"github.com/mockloop/mockloop/internal/redact"
 	"github.com/mockloop/mockloop/internal/render"
+	"github.com/mockloop/mockloop/internal/spec"
 	"github.com/mockloop/mockloop/internal/testrun"
 )
 
@@ -134,7 +135,7 @@ func newTestRunCmd(f *Factory, runF func(*testRunOptions) error) *cobra.Command 
 	fl.StringVar(&opts.Server, "server", "", "a running 'mockloop serve' to test through (its mock and proxy sides)")
 	fl.StringVar(&opts.Live, "live", "", "base URL of the live API")
 	fl.StringVar(&opts.PlanFile, "plan", "", "test plan file, '-' for stdin (default: one case per operation of the spec)")
-	fl.StringArrayVar(&opts.Operations, "operations", nil, "keep operations matching an operationId, tag or 'METHOD /path' glob (repeatable)")
+	fl.StringArrayVar(&opts.Operations, "operations", nil, operationsUsage)
 	fl.StringVar(&opts.Mode, "mode", "auto", "auto, mock, proxy or hybrid")
 	fl.StringVar(&opts.Validation, "validation", "strict", "answers that violate the spec: strict (fail), soft (warn) or off")
 	addComparisonFlags(cmd, &opts.comparisonFlags)
@@ -175,6 +176,9 @@ func checkTestRunOptions(opts *testRunOptions) error {
 		if _, err := parseBaseURL(u.v); err != nil {
 			return usageErrorf("--%s: %v", u.flag, err)
 		}
+	}
+	if _, err := spec.ParseFilter(opts.Operations); err != nil {
+		return usageErrorf("--operations %v", err)
 	}
 	if opts.Spec == "-" && opts.PlanFile == "-" {
 		return usageErrorf("--spec and --plan cannot both read stdin")
@@ -435,7 +439,7 @@ func prepareTestRun(ctx context.Context, f *Factory, opts *testRunOptions) (*pre
 			return nil, trouble(fmt.Errorf("plan %q: %w", opts.PlanFile, err))
 		}
 		if len(opts.Operations) > 0 {
-			filter := testrun.Filter(opts.Operations)
+			filter, _ := spec.ParseFilter(opts.Operations) // checked with the flags
 			plan.Cases = slices.DeleteFunc(plan.Cases, func(c *testrun.Case) bool { return !filter.Match(c.Op) })
 			if len(plan.Cases) == 0 {
 				run.close()
@@ -443,7 +447,8 @@ func prepareTestRun(ctx context.Context, f *Factory, opts *testRunOptions) (*pre
 			}
 		}
 	} else {
-		if plan, err = testrun.Generate(t.Doc, engine, testrun.Filter(opts.Operations)); err != nil {
+		filter, _ := spec.ParseFilter(opts.Operations) // checked with the flags
+		if plan, err = testrun.Generate(t.Doc, engine, filter); err != nil {
 			run.close()
 			return nil, usageErrorf("test run: %v", err)
 		}

@@ -40,7 +40,7 @@ func BenchmarkTestRunGitHub(b *testing.B) {
 	}
 	mockURL, liveURL := server(), server()
 	engine := mock.New(doc, mock.Options{ValidateRequests: true, CheckSecurity: true})
-	plan, err := testrun.Generate(doc, engine, nil)
+	plan, err := testrun.Generate(doc, engine, spec.Filter{})
 	if err != nil {
 		b.Fatal(err)
 	}

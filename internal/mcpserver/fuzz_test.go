@@ -37,24 +37,3 @@ func FuzzOperationCall(f *testing.F) {
 		}
 	})
 }
-
-// FuzzFilters checks that any --operations value compiles or is refused, and never panics
-// when matched.
-func FuzzFilters(f *testing.F) {
-	for _, seed := range []string{"listPets", "tag:pets", "GET /pets/*", "* /**", "[", "tag:", "GET x", "**", "é?*"} {
-		f.Add(seed)
-	}
-	doc, err := loadPetsDoc()
-	if err != nil {
-		f.Skip(err)
-	}
-	f.Fuzz(func(t *testing.T, v string) {
-		fs, err := parseFilters([]string{v})
-		if err != nil {
-			return
-		}
-		for _, op := range doc.Operations {
-			keep(fs, op)
-		}
-	})
-}

@@ -56,7 +56,7 @@ type Config struct {
 type Server struct {
 	cfg     Config
 	mcp     *mcp.Server
-	filters []opFilter
+	filters spec.Filter
 	log     *slog.Logger
 	client  *http.Client
 	runs    *runStore
@@ -95,9 +95,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.NewHandler == nil {
 		return nil, errors.New("mcp server: no handler factory")
 	}
-	filters, err := parseFilters(cfg.Operations)
+	filters, err := spec.ParseFilter(cfg.Operations)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("--operations %w", err)
 	}
 	s := &Server{
 		cfg:     cfg,
@@ -226,7 +226,7 @@ func (s *Server) loadWith(ctx context.Context, p *plugin.Plugin, doc *spec.Docum
 	lp.ops = make(map[string]*spec.Operation, len(doc.Operations))
 	for _, op := range doc.Operations {
 		lp.ops[op.Key()] = op
-		if !keep(s.filters, op) {
+		if !s.filters.Match(op) {
 			continue
 		}
 		t := opTool{Method: op.Method, Path: op.Path, op: op}

@@ -17,72 +17,11 @@ type Sampler interface {
 	SampleRequest(op *spec.Operation) mock.Sample
 }
 
-// Filter selects operations: an operation is kept when any pattern matches it (all are kept
-// when there is none). A pattern matches an operationId, a tag, or a glob over
-// "METHOD /path/template" or "/path/template" where * matches any run of characters.
-type Filter []string
-
-// Match reports whether the filter keeps op.
-func (f Filter) Match(op *spec.Operation) bool {
-	if len(f) == 0 {
-		return true
-	}
-	for _, p := range f {
-		if matchPattern(p, op) {
-			return true
-		}
-	}
-	return false
-}
-
-func matchPattern(p string, op *spec.Operation) bool {
-	if p == "" {
-		return false
-	}
-	if op.ID != "" && p == op.ID {
-		return true
-	}
-	if op.Op != nil {
-		for _, t := range op.Op.Tags {
-			if strings.EqualFold(t, p) {
-				return true
-			}
-		}
-	}
-	if strings.HasPrefix(p, "/") {
-		return glob(p, op.Path)
-	}
-	method, rest, ok := strings.Cut(p, " ")
-	if !ok {
-		return false
-	}
-	return (method == "*" || strings.EqualFold(method, op.Method)) && glob(strings.TrimSpace(rest), op.Path)
-}
-
-// glob matches s against pattern where * matches any run of characters (including /).
-func glob(pattern, s string) bool {
-	star := strings.IndexByte(pattern, '*')
-	if star < 0 {
-		return pattern == s
-	}
-	if !strings.HasPrefix(s, pattern[:star]) {
-		return false
-	}
-	s = s[star:]
-	rest := pattern[star+1:]
-	for i := 0; i <= len(s); i++ {
-		if glob(rest, s[i:]) {
-			return true
-		}
-	}
-	return false
-}
-
 // Generate writes a plan with one case per operation of doc kept by filter, each a request
 // the operation accepts (from sampler: examples first, else generated values; secured
 // operations carry a credential) expecting the status the spec's chosen response declares.
 // An empty result is an error naming the filter.
-func Generate(doc *spec.Document, sampler Sampler, filter Filter) (*Plan, error) {
+func Generate(doc *spec.Document, sampler Sampler, filter spec.Filter) (*Plan, error) {
 	p := &Plan{}
 	names := map[string]int{}
 	for _, op := range doc.Operations {
@@ -121,8 +60,8 @@ func Generate(doc *spec.Document, sampler Sampler, filter Filter) (*Plan, error)
 		p.Cases = append(p.Cases, c)
 	}
 	if len(p.Cases) == 0 {
-		if len(filter) > 0 {
-			return nil, fmt.Errorf("no operation of %s matches %s", doc.Source, strings.Join(filter, ", "))
+		if !filter.Empty() {
+			return nil, fmt.Errorf("no operation of %s matches %s", doc.Source, filter)
 		}
 		return nil, fmt.Errorf("%s has no operations", doc.Source)
 	}

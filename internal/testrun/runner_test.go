@@ -233,20 +233,24 @@ func TestGenerate(t *testing.T) {
 	engine := mock.New(doc, mock.Options{ValidateRequests: true, CheckSecurity: true})
 	tests := []struct {
 		name   string
-		filter Filter
+		filter []string
 		want   []string
 	}{
 		{"all", nil, []string{"listPets", "createPet", "getPet", "GET /store/inventory"}},
-		{"tag", Filter{"pets"}, []string{"listPets", "createPet"}},
-		{"operationId", Filter{"getPet"}, []string{"getPet"}},
-		{"method glob", Filter{"GET /pets*"}, []string{"listPets", "getPet"}},
-		{"path glob", Filter{"/store/*"}, []string{"GET /store/inventory"}},
-		{"any method", Filter{"* /pets"}, []string{"listPets", "createPet"}},
-		{"two", Filter{"store", "createPet"}, []string{"createPet", "GET /store/inventory"}},
+		{"tag", []string{"pets"}, []string{"listPets", "createPet"}},
+		{"operationId", []string{"getPet"}, []string{"getPet"}},
+		{"method glob", []string{"GET /pets*"}, []string{"listPets", "getPet"}},
+		{"path glob", []string{"/store/*"}, []string{"GET /store/inventory"}},
+		{"any method", []string{"* /pets"}, []string{"listPets", "createPet"}},
+		{"two", []string{"store", "createPet"}, []string{"createPet", "GET /store/inventory"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := Generate(doc, engine, tt.filter)
+			filter, err := spec.ParseFilter(tt.filter)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := Generate(doc, engine, filter)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -259,12 +263,12 @@ func TestGenerate(t *testing.T) {
 			}
 		})
 	}
-	if _, err := Generate(doc, engine, Filter{"nothing"}); err == nil || !strings.Contains(err.Error(), "no operation of pets.yaml matches nothing") {
+	if _, err := Generate(doc, engine, mustFilter(t, "nothing")); err == nil || !strings.Contains(err.Error(), "no operation of pets.yaml matches nothing") {
 		t.Errorf("error = %v", err)
 	}
 
 	// The generated plan survives a round trip through YAML and passes against the mock.
-	p, err := Generate(doc, engine, nil)
+	p, err := Generate(doc, engine, spec.Filter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -349,4 +353,13 @@ func TestHandlerSide(t *testing.T) {
 	if resp.Status != 200 || string(resp.Body) != `POST /a%20b 1 application/json {"k":1}` {
 		t.Errorf("response = %d %q", resp.Status, resp.Body)
 	}
+}
+
+func mustFilter(t *testing.T, patterns ...string) spec.Filter {
+	t.Helper()
+	f, err := spec.ParseFilter(patterns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
 }

@@ -9,13 +9,13 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/mockloop/mockloop/internal/compare"
+	"github.com/mockloop/mockloop/internal/iostreams"
 	"github.com/mockloop/mockloop/internal/plugin"
 	"github.com/mockloop/mockloop/internal/render"
 	"github.com/mockloop/mockloop/internal/yamldoc"
@@ -120,7 +120,7 @@ JSON (reported with line and column), bad option or pattern, failed request).`,
 func runDiff(ctx context.Context, f *Factory, opts *diffOptions) error {
 	var base compare.Config
 	if opts.Plugin != "" {
-		p, err := plugin.NewStore(f.PluginsDir()).Get(opts.Plugin)
+		p, err := f.PluginStore().Get(opts.Plugin)
 		if err != nil {
 			return &ExitError{Code: ExitTrouble, Err: err}
 		}
@@ -194,17 +194,13 @@ func readDiffInput(ctx context.Context, f *Factory, src string, headers []string
 	if isURL(src) {
 		return fetchDiffInput(ctx, f, src, headers)
 	}
-	var data []byte
-	var err error
 	name := src
 	if src == "-" {
 		name = "stdin"
-		data, err = io.ReadAll(io.LimitReader(f.IOStreams.In, maxDiffInput))
-	} else {
-		data, err = os.ReadFile(src)
 	}
+	data, err := iostreams.ReadInput(src, f.IOStreams.In, maxDiffInput)
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", name, err)
+		return nil, err
 	}
 	jsonData, err := toJSON(data, src)
 	if err != nil {

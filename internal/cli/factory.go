@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 
 	"github.com/mockloop/mockloop/internal/iostreams"
+	"github.com/mockloop/mockloop/internal/plugin"
 )
 
 // Factory holds what commands need from the outside world, so tests can replace it.
@@ -37,6 +38,9 @@ func (f *Factory) Getenv(key string) string {
 	v, _ := f.LookupEnv(key)
 	return v
 }
+
+// PluginStore is the plugin store of the plugins directory (see PluginsDir).
+func (f *Factory) PluginStore() *plugin.Store { return plugin.NewStore(f.PluginsDir()) }
 
 // PluginsDir is where plugin files live: --plugins-dir, else $MOCKLOOP_HOME/plugins,
 // else ./.mockloop/plugins.

@@ -7,27 +7,24 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
-	"os/signal"
-	"strings"
-	"syscall"
-	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/spf13/cobra"
 
 	"github.com/mockloop/mockloop/internal/iostreams"
 	"github.com/mockloop/mockloop/internal/mcpserver"
-	"github.com/mockloop/mockloop/internal/mock"
 	"github.com/mockloop/mockloop/internal/plugin"
-	"github.com/mockloop/mockloop/internal/proxy"
-	"github.com/mockloop/mockloop/internal/render"
 	"github.com/mockloop/mockloop/internal/spec"
-	"github.com/mockloop/mockloop/internal/testrun"
 )
 
-// mcpOptions are the inputs of `mockloop mcp`.
+// mcpOptions are the inputs of `mockloop mcp`, and what it needs from outside.
 type mcpOptions struct {
+	IO        *iostreams.IOStreams
+	Store     *plugin.Store
+	LookupEnv func(string) (string, bool)
+	Client    *http.Client
+	Version   string
+
 	Plugins    []string
 	Operations []string
 	Verbose    bool
@@ -76,6 +73,10 @@ func newMCPCmd(f *Factory, runF func(*mcpOptions) error) *cobra.Command {
   $ mockloop mcp --plugin github --operations tag:repos --operations 'GET /user'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.IO, opts.Store, opts.LookupEnv, opts.Client, opts.Version = f.IOStreams, f.PluginStore(), f.LookupEnv, f.HTTPClient, f.Version
+			if _, err := spec.ParseFilter(opts.Operations); err != nil {
+				return usageErrorf("--operations %v", err)
+			}
 			for _, name := range opts.Plugins {
 				if err := plugin.ValidName(name); err != nil {
 					return usageErrorf("--plugin: %v", err)
@@ -84,7 +85,7 @@ func newMCPCmd(f *Factory, runF func(*mcpOptions) error) *cobra.Command {
 			if runF != nil {
 				return runF(opts)
 			}
-			return runMCP(cmd.Context(), f, opts)
+			return runMCP(cmd.Context(), opts)
 		},
 	}
 	fl := cmd.Flags()
@@ -94,23 +95,17 @@ func newMCPCmd(f *Factory, runF func(*mcpOptions) error) *cobra.Command {
 	return cmd
 }
 
-func runMCP(ctx context.Context, f *Factory, opts *mcpOptions) error {
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	cfg, err := mcpConfig(f, opts)
-	if err != nil {
-		return err
-	}
-	srv, err := mcpserver.New(ctx, cfg)
+func runMCP(ctx context.Context, opts *mcpOptions) error {
+	srv, err := mcpserver.New(ctx, mcpConfig(opts))
 	if err != nil {
 		if errors.Is(err, plugin.ErrNotFound) {
 			return usageErrorf("%v (see 'mockloop plugin list')", err)
 		}
-		return &ExitError{Code: ExitTrouble, Err: fmt.Errorf("mcp: %w", err)}
+		return fmt.Errorf("mcp: %w", err)
 	}
-	t := &mcp.IOTransport{Reader: io.NopCloser(f.IOStreams.In), Writer: nopWriteCloser{f.IOStreams.Out}}
+	t := &mcp.IOTransport{Reader: io.NopCloser(opts.IO.In), Writer: nopWriteCloser{opts.IO.Out}}
 	if err := srv.Run(ctx, t); err != nil && ctx.Err() == nil && !errors.Is(err, io.EOF) {
-		return &ExitError{Code: ExitTrouble, Err: fmt.Errorf("mcp: %w", err)}
+		return fmt.Errorf("mcp: %w", err)
 	}
 	return nil
 }
@@ -119,18 +114,15 @@ type nopWriteCloser struct{ io.Writer }
 
 func (nopWriteCloser) Close() error { return nil }
 
-// mcpConfig connects the MCP server to the engines the other commands use: serve's handler
-// for operation tools, test run's preparation and runner, diff's comparison options. The
-// engines get a Factory whose stdin is empty and whose stdout is stderr: stdout belongs to
-// the protocol.
-func mcpConfig(f *Factory, opts *mcpOptions) (mcpserver.Config, error) {
-	quiet := *f
-	quiet.IOStreams = &iostreams.IOStreams{In: strings.NewReader(""), Out: f.IOStreams.ErrOut, ErrOut: f.IOStreams.ErrOut}
+// mcpConfig is the MCP server's configuration: the engines are the same as serve's and test
+// run's (mcpserver builds them with stack and testrun); stdout belongs to the protocol, so
+// warnings and the call log go to stderr.
+func mcpConfig(opts *mcpOptions) mcpserver.Config {
 	level := slog.LevelWarn
 	if opts.Verbose {
 		level = slog.LevelInfo
 	}
-	logger := slog.New(slog.NewTextHandler(f.IOStreams.ErrOut, &slog.HandlerOptions{
+	logger := slog.New(slog.NewTextHandler(opts.IO.ErrOut, &slog.HandlerOptions{
 		Level: level,
 		// The client that reads stderr (an assistant's log) stamps lines itself.
 		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
@@ -141,117 +133,12 @@ func mcpConfig(f *Factory, opts *mcpOptions) (mcpserver.Config, error) {
 		},
 	}))
 	return mcpserver.Config{
-		Store:      plugin.NewStore(f.PluginsDir()),
+		Store:      opts.Store,
 		Plugins:    opts.Plugins,
 		Operations: opts.Operations,
-		Version:    f.Version,
+		Version:    opts.Version,
 		Logger:     logger,
-		HTTPClient: f.HTTPClient,
-		LookupEnv:  f.LookupEnv,
-		NewHandler: func(ctx context.Context, p *plugin.Plugin, doc *spec.Document) (http.Handler, error) {
-			return pluginHandler(&quiet, p, doc)
-		},
-		RunTests: func(ctx context.Context, req mcpserver.TestRequest) (*testrun.Report, error) {
-			return mcpTestRun(ctx, &quiet, req)
-		},
-	}, nil
-}
-
-// servedPlugin is the handler of one plugin: the proxy server and its forwarder, closed together.
-type servedPlugin struct {
-	*proxy.Server
-	live *proxy.Forwarder
-}
-
-func (s *servedPlugin) Close() {
-	s.Server.Close()
-	if s.live != nil {
-		s.live.Close()
+		HTTPClient: opts.Client,
+		LookupEnv:  opts.LookupEnv,
 	}
-}
-
-// pluginHandler builds the handler `mockloop serve NAME` runs for p (same settings precedence,
-// mock engine options, forwarder with the plugin's auth and endpoints, route rules), without a
-// listener: operation tools call it in process.
-func pluginHandler(f *Factory, p *plugin.Plugin, doc *spec.Document) (http.Handler, error) {
-	set, err := resolveServe(&serveOptions{}, func(string) bool { return false }, p, f.LookupEnv)
-	if err != nil {
-		return nil, err
-	}
-	engine := mock.New(doc, mock.Options{ValidateRequests: true, CheckSecurity: true})
-	metrics := proxy.NewMetrics(doc.Operations)
-	redactHeaders, redactQuery := redactNames(set.Auth)
-	cfg := proxy.Config{
-		Doc:           doc,
-		Mock:          engine,
-		Mode:          set.Mode,
-		Fallback:      set.Fallback,
-		PluginName:    p.Name,
-		Target:        set.Target,
-		RedactHeaders: redactHeaders,
-		RedactQuery:   redactQuery,
-		Metrics:       metrics,
-	}
-	var live *proxy.Forwarder
-	if set.Target != "" {
-		fwd, decider, err := liveSide(f, p, set, engine, metrics, false)
-		if err != nil {
-			return nil, err
-		}
-		live = fwd
-		cfg.Live, cfg.Decider = fwd, decider
-	}
-	srv, err := proxy.NewServer(cfg)
-	if err != nil {
-		if live != nil {
-			live.Close()
-		}
-		return nil, err
-	}
-	return &servedPlugin{Server: srv, live: live}, nil
-}
-
-// mcpTestRun runs execute_test_plan through test run's own preparation and runner, with the
-// defaults of its flags, and returns the report `test run -o json` would print.
-func mcpTestRun(ctx context.Context, f *Factory, req mcpserver.TestRequest) (*testrun.Report, error) {
-	if req.Spec == "-" {
-		return nil, errors.New("openapi_spec: '-' (stdin) is the MCP channel: give a file path or URL")
-	}
-	opts := &testRunOptions{
-		Plugin:             req.PluginName,
-		Spec:               req.Spec,
-		Server:             req.ServerURL,
-		Live:               req.LiveURL,
-		Operations:         req.Operations,
-		Mode:               orDefault(strings.ToLower(req.Mode), "auto"),
-		Validation:         orDefault(strings.ToLower(req.Validation), string(testrun.ValidationStrict)),
-		Output:             "json",
-		Concurrency:        4,
-		Repeat:             1,
-		Timeout:            30 * time.Second,
-		MonitorPerformance: req.MonitorPerformance,
-		Metrics:            render.AllMetrics,
-	}
-	if req.Concurrency > 0 {
-		opts.Concurrency = req.Concurrency
-	}
-	if req.Repeat > 0 {
-		opts.Repeat = req.Repeat
-	}
-	if err := checkTestRunOptions(opts); err != nil {
-		return nil, err
-	}
-	run, err := prepareTestRun(ctx, f, opts)
-	if err != nil {
-		return nil, err
-	}
-	defer run.close()
-	run.options.Flags = req.Comparison
-	rep := testrun.Run(ctx, run.plan, run.options)
-	rep.Spec = run.target.Doc.Source
-	rep.Mode = string(run.mode)
-	if run.target.Plugin != nil {
-		rep.Plugin = run.target.Plugin.Name
-	}
-	return rep, nil
 }

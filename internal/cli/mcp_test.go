@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -17,8 +18,9 @@ import (
 	"github.com/mockloop/mockloop/internal/iostreams"
 	"github.com/mockloop/mockloop/internal/mcpserver"
 	"github.com/mockloop/mockloop/internal/plugin"
-	"github.com/mockloop/mockloop/internal/proxy"
 	"github.com/mockloop/mockloop/internal/spec"
+	"github.com/mockloop/mockloop/internal/stack"
+	"github.com/mockloop/mockloop/internal/testrun"
 )
 
 func TestNewMCPCmd(t *testing.T) {
@@ -71,15 +73,15 @@ func splitArgs(s string) []string {
 	return out
 }
 
-// upstream is a loopback live API that records what it receives.
-type upstream struct {
+// liveAPI is a loopback live API that records what it receives.
+type liveAPI struct {
 	*httptest.Server
 	mu   sync.Mutex
 	seen []*http.Request
 }
 
-func newUpstream(t *testing.T) *upstream {
-	u := &upstream{}
+func newUpstream(t *testing.T) *liveAPI {
+	u := &liveAPI{}
 	u.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u.mu.Lock()
 		u.seen = append(u.seen, r.Clone(context.Background()))
@@ -99,7 +101,7 @@ func newUpstream(t *testing.T) *upstream {
 	return u
 }
 
-func (u *upstream) requests() []*http.Request {
+func (u *liveAPI) requests() []*http.Request {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	return slices.Clone(u.seen)
@@ -121,11 +123,8 @@ func mcpSession(t *testing.T, env map[string]string, opts *mcpOptions) (*mcp.Cli
 	if opts == nil {
 		opts = &mcpOptions{}
 	}
-	cfg, err := mcpConfig(f, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := mcpserver.New(ctx, cfg)
+	opts.IO, opts.Store, opts.LookupEnv, opts.Client, opts.Version = f.IOStreams, f.PluginStore(), f.LookupEnv, f.HTTPClient, f.Version
+	srv, err := mcpserver.New(ctx, mcpConfig(opts))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -344,11 +343,15 @@ func TestMCPTestPlanAndDiff(t *testing.T) {
 func TestMCPStartupErrors(t *testing.T) {
 	ios, _, _, _ := iostreams.Test()
 	f := &Factory{IOStreams: ios, LookupEnv: func(string) (string, bool) { return "", false }, HTTPClient: &http.Client{}, pluginsDirFlag: t.TempDir()}
-	err := runMCP(context.Background(), f, &mcpOptions{Plugins: []string{"ghost"}})
+	opts := func(o mcpOptions) *mcpOptions {
+		o.IO, o.Store, o.LookupEnv, o.Client = f.IOStreams, f.PluginStore(), f.LookupEnv, f.HTTPClient
+		return &o
+	}
+	err := runMCP(context.Background(), opts(mcpOptions{Plugins: []string{"ghost"}}))
 	if exitCode(err) != ExitTrouble || !strings.Contains(err.Error(), `plugin "ghost" not found`) {
 		t.Errorf("err = %v", err)
 	}
-	err = runMCP(context.Background(), f, &mcpOptions{Operations: []string{"GET nope"}})
+	err = runMCP(context.Background(), opts(mcpOptions{Operations: []string{"GET nope"}}))
 	if exitCode(err) != ExitTrouble || !strings.Contains(err.Error(), "--operations") {
 		t.Errorf("err = %v", err)
 	}
@@ -356,20 +359,18 @@ func TestMCPStartupErrors(t *testing.T) {
 
 func TestMCPSwitchServerMode(t *testing.T) {
 	up := newUpstream(t)
-	ios, _, _, _ := iostreams.Test()
-	f := &Factory{IOStreams: ios, LookupEnv: func(string) (string, bool) { return "", false }, HTTPClient: &http.Client{}}
 	doc, err := spec.Load(context.Background(), petsSpec, spec.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A running `mockloop serve pets` (the same handler, behind a loopback listener).
-	h, err := pluginHandler(f, &plugin.Plugin{Name: "pets", Spec: petsSpec, Mode: "mock", TargetURL: up.URL + "/v1"}, doc)
+	// A running `mockloop serve pets` (the same stack, behind a loopback listener).
+	h, err := stack.Build(doc, stack.Settings{Mode: plugin.ModeMock, Target: up.URL + "/v1"}, stack.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	served := httptest.NewServer(h)
 	defer served.Close()
-	defer h.(*servedPlugin).Close()
+	defer h.Close()
 
 	cs, _ := mcpSession(t, nil, nil)
 	var out struct{ Mode, Previous, ServerURL string }
@@ -377,7 +378,7 @@ func TestMCPSwitchServerMode(t *testing.T) {
 	if res.IsError || out.Mode != "proxy" || out.Previous != "mock" {
 		t.Fatalf("switch_mode: %s", raw)
 	}
-	if got := h.(*servedPlugin).Mode(); got != proxy.ModeProxy {
+	if got := h.Handler.Mode(); got != plugin.ModeProxy {
 		t.Errorf("server mode = %s", got)
 	}
 	res, raw = callTool(t, cs, "switch_mode", map[string]any{"server_url": served.URL, "mode": "sideways"}, nil)
@@ -387,5 +388,40 @@ func TestMCPSwitchServerMode(t *testing.T) {
 	res, raw = callTool(t, cs, "switch_mode", map[string]any{"server_url": up.URL + "/nothing-here", "mode": "mock"}, nil)
 	if !res.IsError || !strings.Contains(raw, "404") {
 		t.Errorf("not a mockloop server: %s", raw)
+	}
+}
+
+// TestMCPTestRunRedactsLikeTheCLI: a spec URL carrying a token comes back from
+// execute_test_plan exactly as `test run -o json` prints it: the token hidden.
+func TestMCPTestRunRedactsLikeTheCLI(t *testing.T) {
+	data, err := os.ReadFile(petsSpec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/yaml")
+		w.Write(data)
+	}))
+	defer srv.Close()
+	specURL := srv.URL + "/pets.yaml?token=SECRET-tok-123&v=2"
+
+	cs, _ := mcpSession(t, nil, nil)
+	var viaMCP testrun.Report
+	res, raw := callTool(t, cs, "execute_test_plan", map[string]any{"openapi_spec": specURL, "mode": "mock", "operations": []string{"listPets"}}, &viaMCP)
+	if res.IsError {
+		t.Fatalf("execute_test_plan: %s", raw)
+	}
+
+	env := newTestRunEnv(t)
+	env.run("test", "run", "--spec", specURL, "--mode", "mock", "--operations", "listPets", "-o", "json")
+	var viaCLI testrun.Report
+	if err := json.Unmarshal(env.out.Bytes(), &viaCLI); err != nil {
+		t.Fatalf("test run -o json: %v\n%s%s", err, env.out.String(), env.errOut.String())
+	}
+	if strings.Contains(raw, "SECRET") || strings.Contains(env.out.String(), "SECRET") {
+		t.Errorf("the token leaks:\nMCP: %s\nCLI: %s", raw, env.out.String())
+	}
+	if viaMCP.Spec != viaCLI.Spec || !strings.Contains(viaMCP.Spec, "token=***") {
+		t.Errorf("spec via MCP %q, via the CLI %q: want the same, with token=***", viaMCP.Spec, viaCLI.Spec)
 	}
 }

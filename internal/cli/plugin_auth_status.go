@@ -12,7 +12,7 @@ import (
 
 	"github.com/mockloop/mockloop/internal/iostreams"
 	"github.com/mockloop/mockloop/internal/plugin"
-	"github.com/mockloop/mockloop/internal/proxy"
+	"github.com/mockloop/mockloop/internal/upstream"
 )
 
 // authStatusTimeout bounds the oauth2 token request of auth-status.
@@ -68,7 +68,7 @@ $ mockloop plugin auth-status github -o json`,
 type authStatusReport struct {
 	Plugin string `json:"plugin"`
 	OK     bool   `json:"ok"`
-	proxy.AuthStatus
+	upstream.AuthStatus
 }
 
 func runPluginAuthStatus(ctx context.Context, opts *pluginAuthStatusOptions) error {
@@ -76,13 +76,9 @@ func runPluginAuthStatus(ctx context.Context, opts *pluginAuthStatusOptions) err
 	if err != nil {
 		return err
 	}
-	var cfg proxy.AuthConfig
-	if a := authConfig(p.Auth); a != nil {
-		cfg = *a
-	}
 	ctx, cancel := context.WithTimeout(ctx, authStatusTimeout)
 	defer cancel()
-	st := proxy.InspectAuth(ctx, cfg, opts.LookupEnv, opts.HTTPClient)
+	st := upstream.InspectAuth(ctx, p.Auth, opts.LookupEnv, opts.HTTPClient)
 	rep := authStatusReport{Plugin: p.Name, OK: st.Problem == "" && (st.Token == nil || st.Token.OK), AuthStatus: st}
 	if opts.Output == "json" {
 		if err := writeJSON(opts.IO.Out, rep); err != nil {

@@ -271,13 +271,14 @@ func buildPlugin(opts *pluginCreateOptions) (*plugin.Plugin, error) {
 		p.Spec = abs
 	}
 	if opts.Mode != "" {
-		p.Mode = opts.Mode
+		m, err := plugin.ParseMode(opts.Mode)
+		if err != nil {
+			return nil, usageErrorf("--mode: %v", err)
+		}
+		p.Mode = m
 	}
 	if p.Mode == "" {
 		p.Mode = plugin.ModeMock
-	}
-	if !slices.Contains([]string{plugin.ModeMock, plugin.ModeProxy, plugin.ModeHybrid}, p.Mode) {
-		return nil, usageErrorf("invalid --mode %q: want mock, proxy or hybrid", p.Mode)
 	}
 	if opts.Target != "" {
 		p.TargetURL = opts.Target
@@ -303,7 +304,7 @@ func buildPlugin(opts *pluginCreateOptions) (*plugin.Plugin, error) {
 		p.RouteRules = rules
 	}
 	if opts.Set["fallback"] {
-		p.Fallback = opts.Fallback
+		p.Fallback = plugin.Mode(opts.Fallback)
 	}
 	if opts.Set["timeout"] {
 		d, err := plugin.ParseDuration(opts.Timeout)
@@ -403,7 +404,7 @@ func parseRule(s string) (plugin.RouteRule, error) {
 		case "method":
 			r.Method = strings.ToUpper(v)
 		case "mode":
-			r.Mode = v
+			r.Mode = plugin.Mode(strings.ToLower(v))
 		case "priority":
 			n, err := strconv.Atoi(v)
 			if err != nil {
@@ -411,7 +412,7 @@ func parseRule(s string) (plugin.RouteRule, error) {
 			}
 			r.Priority = n
 		case "fallback":
-			r.Fallback = v
+			r.Fallback = plugin.Mode(v)
 		case "condition":
 			r.Condition = v
 		}

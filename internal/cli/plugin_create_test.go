@@ -139,6 +139,22 @@ func TestPluginCreateRun(t *testing.T) {
 	e := newPluginTestEnv(t)
 	specPath := writePluginFixture(t, t.TempDir(), "pets.yaml", pluginTestSpec)
 
+	t.Run("comparison flags as diff and test run take them", func(t *testing.T) {
+		if code := e.run("plugin", "create", "cmp", "--spec", specPath, "--tolerance", "$.price=0", "--tolerance", "0.05",
+			"--ignore-field", "updated_at", "--array-key", "$.items=id", "--strict-arrays=false"); code != 0 {
+			t.Fatalf("exit %d: %s", code, e.errOut.String())
+		}
+		p, err := plugin.NewStore(e.dir).Get("cmp")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := p.Comparison
+		if v, ok := c.Tolerance.Paths["$.price"]; !ok || v != 0 || c.Tolerance.DefaultValue() != 0.05 || c.IgnoreFields[0] != "updated_at" ||
+			c.ArrayKeys["$.items"] != "id" || c.StrictArrays == nil || *c.StrictArrays {
+			t.Errorf("comparison = %+v", c)
+		}
+	})
+
 	t.Run("example spec by default", func(t *testing.T) {
 		if code := e.run("plugin", "create", "demo"); code != 0 {
 			t.Fatalf("exit %d: %s", code, e.errOut)
@@ -234,7 +250,7 @@ func TestPluginCreateRun(t *testing.T) {
 		want string
 	}{
 		{"proxy needs target", []string{"x", "--mode", "proxy"}, "--target is required in proxy mode"},
-		{"bad mode", []string{"x", "--mode", "live"}, `invalid --mode "live"`},
+		{"bad mode", []string{"x", "--mode", "live"}, `--mode: invalid mode "live"`},
 		{"bad target", []string{"x", "--mode", "hybrid", "--target", "localhost:8080"}, "target_url"},
 		{"credential without type", []string{"x", "--credential", "token=abc"}, "need --auth-type"},
 		{"bad credential", []string{"x", "--auth-type", "bearer_token", "--credential", "hunter2"}, "invalid --credential #1: want key=value"},

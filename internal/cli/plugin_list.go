@@ -66,7 +66,7 @@ func runPluginList(_ context.Context, opts *pluginListOptions) error {
 	}
 	rows := make([][]string, 0, len(masked))
 	for _, p := range masked {
-		rows = append(rows, []string{p.Name, p.Mode, p.Spec, p.TargetURL, strconv.Itoa(len(p.RouteRules))})
+		rows = append(rows, []string{p.Name, string(p.Mode), p.Spec, p.TargetURL, strconv.Itoa(len(p.RouteRules))})
 	}
 	return render.Table(opts.IO.Out, []string{"NAME", "MODE", "SPEC", "TARGET", "RULES"}, rows)
 }

@@ -6,15 +6,24 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
 	"github.com/mockloop/mockloop/internal/iostreams"
 )
 
-// Main runs mockloop with the process's arguments and returns its exit code.
+// Main runs mockloop with the process's arguments and returns its exit code. SIGINT and
+// SIGTERM cancel the command's context, once: serve shuts down, test run reports what it ran;
+// a second signal kills the process the usual way.
 func Main(version string) int {
-	ctx := context.Background()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	return Run(ctx, NewFactory(version), os.Args[1:])
 }
 
@@ -60,7 +69,7 @@ the same requests to both and prints the differences.`,
 	root.SetOut(f.IOStreams.Out)
 	root.SetErr(f.IOStreams.ErrOut)
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
-		return usageErrorf("%v (see '%s --help')", err, cmd.CommandPath())
+		return usageErrorf("%v (usage: %s; see '%s --help')", err, cmd.UseLine(), cmd.CommandPath())
 	})
 	root.PersistentFlags().StringVar(&colorFlag, "color", "auto", "colour output: auto, always or never (NO_COLOR also turns it off)")
 	root.PersistentFlags().BoolVar(&noColor, "no-color", false, "same as --color never")

@@ -8,21 +8,26 @@ import (
 	"log"
 	"net"
 	"net/http"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/mockloop/mockloop/internal/iostreams"
 	"github.com/mockloop/mockloop/internal/mock"
 	"github.com/mockloop/mockloop/internal/plugin"
-	"github.com/mockloop/mockloop/internal/proxy"
+	"github.com/mockloop/mockloop/internal/redact"
+	"github.com/mockloop/mockloop/internal/server"
 	"github.com/mockloop/mockloop/internal/spec"
+	"github.com/mockloop/mockloop/internal/stack"
 )
 
-// serveOptions are serve's flags and argument.
+// serveOptions are serve's flags and argument, and what it needs from outside.
 type serveOptions struct {
+	IO        *iostreams.IOStreams
+	Plugins   *plugin.Store
+	LookupEnv func(string) (string, bool)
+	Client    *http.Client
+
 	Plugin             string
 	Spec               string
 	Mode               string
@@ -40,8 +45,8 @@ type serveOptions struct {
 	Verbose            bool
 	ShutdownTimeout    time.Duration
 
-	// set reports whether a flag was given on the command line (precedence over environment).
-	set func(flag string) bool
+	// Flags are the precedence-resolved settings given on the command line (nil: not given).
+	Flags stack.Flags
 }
 
 // maxWarningsShown is how many load warnings serve prints without --verbose.
@@ -112,24 +117,26 @@ func newServeCmd(f *Factory, runF func(*serveOptions) error) *cobra.Command {
   $ curl -X PUT 'http://127.0.0.1:8000/__mockloop/mode?mode=mock'`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 1 {
-				opts.Plugin = args[0]
+			opts.IO, opts.Plugins, opts.LookupEnv, opts.Client = f.IOStreams, f.PluginStore(), f.LookupEnv, f.HTTPClient
+			opts.Plugin = pluginArg(args)
+			if err := checkPluginName(opts.Plugin); err != nil {
+				return err
 			}
-			opts.set = func(name string) bool { return name != "" && cmd.Flags().Changed(name) }
+			opts.Flags = serveFlags(cmd, opts)
 			if opts.MaxBody < 0 {
 				return usageErrorf("--max-body must not be negative")
 			}
 			if runF != nil {
 				return runF(opts)
 			}
-			return runServe(cmd.Context(), f, opts)
+			return runServe(cmd.Context(), opts)
 		},
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Spec, "spec", "", "OpenAPI document: a file, an http(s) URL, or - for stdin (default: the plugin's, else the embedded example)")
 	fl.StringVar(&opts.Mode, "mode", "", "mock, proxy or hybrid (default: the plugin's, else mock)")
 	fl.StringVar(&opts.Target, "target", "", "base URL of the live API for proxy and hybrid modes")
-	fl.StringVar(&opts.Addr, "addr", defaultAddr, "address to listen on (:0 picks a free port)")
+	fl.StringVar(&opts.Addr, "addr", stack.DefaultAddr, "address to listen on (:0 picks a free port)")
 	fl.BoolVar(&opts.NoValidateRequests, "no-validate-requests", false, "answer requests that do not match the spec instead of 400/422")
 	fl.BoolVar(&opts.NoSecurity, "no-security", false, "do not require the credentials the spec's security requirements name")
 	fl.BoolVar(&opts.CORS, "cors", false, "answer CORS preflight requests and add permissive CORS headers")
@@ -138,7 +145,7 @@ func newServeCmd(f *Factory, runF func(*serveOptions) error) *cobra.Command {
 	fl.BoolVarP(&opts.Quiet, "quiet", "q", false, "no request log")
 	fl.BoolVar(&opts.NoModeOverride, "no-mode-override", false, "ignore the X-Mockloop-Mode request header")
 	fl.BoolVar(&opts.ValidateResponses, "validate-responses", false, "check live responses against the spec; log and count violations")
-	fl.Int64Var(&opts.MaxBody, "max-body", proxy.DefaultMaxBodyBytes, "largest request body accepted, in bytes (0: no limit)")
+	fl.Int64Var(&opts.MaxBody, "max-body", server.DefaultMaxBodyBytes, "largest request body accepted, in bytes (0: no limit)")
 	fl.BoolVarP(&opts.Verbose, "verbose", "v", false, "print every spec load warning")
 	fl.DurationVar(&opts.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long in-flight requests may take to finish on SIGINT/SIGTERM")
 	_ = cmd.RegisterFlagCompletionFunc("mode", cobra.FixedCompletions([]string{"mock", "proxy", "hybrid"}, cobra.ShellCompDirectiveNoFileComp))
@@ -146,83 +153,101 @@ func newServeCmd(f *Factory, runF func(*serveOptions) error) *cobra.Command {
 	return cmd
 }
 
-func runServe(ctx context.Context, f *Factory, opts *serveOptions) error {
-	errOut := f.IOStreams.ErrOut
-	name := opts.Plugin
-	if name == "" {
-		name = f.Getenv("MOCKLOOP_PLUGIN")
-	}
-	var p *plugin.Plugin
-	if name != "" {
-		var err error
-		if p, err = plugin.NewStore(f.PluginsDir()).Get(name); err != nil {
-			if errors.Is(err, plugin.ErrNotFound) {
-				return usageErrorf("plugin %q not found in %s (see 'mockloop plugin list')", name, f.PluginsDir())
-			}
-			return fmt.Errorf("serve: %w", err)
+// serveFlags are the settings given on serve's command line, for stack.Resolve.
+func serveFlags(cmd *cobra.Command, opts *serveOptions) stack.Flags {
+	given := func(name string, v *string) *string {
+		if cmd.Flags().Changed(name) {
+			return v
 		}
+		return nil
 	}
-	set, err := resolveServe(opts, opts.set, p, f.LookupEnv)
+	f := stack.Flags{
+		Spec: given("spec", &opts.Spec), Mode: given("mode", &opts.Mode), Target: given("target", &opts.Target),
+		Addr: given("addr", &opts.Addr), AdminToken: given("admin-token", &opts.AdminToken), LogFormat: given("log-format", &opts.LogFormat),
+	}
+	if cmd.Flags().Changed("cors") {
+		f.CORS = &opts.CORS
+	}
+	return f
+}
+
+func runServe(ctx context.Context, opts *serveOptions) error {
+	errOut := opts.IO.ErrOut
+	p, err := findPlugin(opts.Plugins, opts.Plugin, opts.LookupEnv)
 	if err != nil {
 		return err
 	}
-
-	doc, err := spec.Load(ctx, set.Spec, spec.Options{Stdin: f.IOStreams.In, Client: f.HTTPClient})
+	set, err := stack.Resolve(p, opts.Flags, opts.LookupEnv)
+	if err == nil {
+		err = set.Check()
+	}
+	if err != nil {
+		return usageErrorf("%v", err)
+	}
+	doc, err := spec.Load(ctx, set.Spec, spec.Options{Stdin: opts.IO.In, Client: opts.Client})
 	if err != nil {
 		return err
 	}
 	printWarnings(errOut, doc, opts.Verbose)
-
-	engine := mock.New(doc, mock.Options{ValidateRequests: !opts.NoValidateRequests, CheckSecurity: !opts.NoSecurity})
-	metrics := proxy.NewMetrics(doc.Operations)
-	redactHeaders, redactQuery := redactNames(set.Auth)
-	cfg := proxy.Config{
-		Doc:            doc,
-		Mock:           engine,
-		Mode:           set.Mode,
-		Fallback:       set.Fallback,
-		NoModeOverride: opts.NoModeOverride,
-		Target:         set.Target,
-		AdminToken:     set.AdminToken,
-		CORS:           set.CORS,
-		LogFormat:      set.LogFormat,
-		RedactHeaders:  redactHeaders,
-		RedactQuery:    redactQuery,
-		MaxBodyBytes:   opts.MaxBody,
-		Metrics:        metrics,
+	so := stack.Options{
+		NoValidateRequests: opts.NoValidateRequests,
+		NoSecurity:         opts.NoSecurity,
+		NoModeOverride:     opts.NoModeOverride,
+		MaxBodyBytes:       opts.MaxBody,
+		Errors:             errOut,
+		ValidateResponses:  opts.ValidateResponses,
+		LookupEnv:          opts.LookupEnv,
 	}
 	if opts.MaxBody == 0 {
-		cfg.MaxBodyBytes = -1
-	}
-	if p != nil {
-		cfg.PluginName = p.Name
+		so.MaxBodyBytes = -1
 	}
 	if !opts.Quiet {
-		cfg.Log = errOut
+		so.Log = errOut
 	}
-	if set.Target != "" {
-		live, decider, err := liveSide(f, p, set, engine, metrics, opts.ValidateResponses)
-		if err != nil {
-			return err
-		}
-		defer live.Close()
-		cfg.Live, cfg.Decider = live, decider
-	}
-	srv, err := proxy.NewServer(cfg)
+	st, err := stack.Build(doc, set, so)
 	if err != nil {
-		return err
+		return usageErrorf("%v", err)
 	}
-	defer tuneServeGC(f.LookupEnv)() // the document is loaded and prepared: see serve_gc.go
+	defer st.Close()
+	defer tuneServeGC(opts.LookupEnv)() // the document is loaded and prepared: see serve_gc.go
 
 	ln, err := net.Listen("tcp", set.Addr)
 	if err != nil {
 		return fmt.Errorf("serve: listen on %s: %w", set.Addr, err)
 	}
-	fmt.Fprintf(errOut, "listening on http://%s (mode %s, %d operations%s)\n", ln.Addr(), srv.Mode(), srv.Operations(), describeTarget(set))
+	fmt.Fprintf(errOut, "listening on http://%s (mode %s, %d operations%s)\n", ln.Addr(), st.Handler.Mode(), st.Handler.Operations(), describeTarget(set))
 	exampleCtx, stopExamples := context.WithCancel(ctx)
 	defer stopExamples()
-	go reportExamples(exampleCtx, errOut, engine, opts.Verbose)
-	return serveUntilSignal(ctx, ln, srv, errOut, opts.ShutdownTimeout)
+	go reportExamples(exampleCtx, errOut, st.Mock, opts.Verbose)
+	return serveUntilDone(ctx, ln, st.Handler, errOut, opts.ShutdownTimeout)
+}
+
+// findPlugin reads the named plugin (PLUGIN, else MOCKLOOP_PLUGIN); nil when none is named.
+func findPlugin(store *plugin.Store, name string, lookup func(string) (string, bool)) (*plugin.Plugin, error) {
+	if name == "" {
+		for _, k := range stack.Env.Plugin {
+			if v, ok := lookup(k); ok && v != "" {
+				name = v
+				break
+			}
+		}
+	}
+	if name == "" {
+		return nil, nil
+	}
+	p, err := store.Get(name)
+	if errors.Is(err, plugin.ErrNotFound) {
+		return nil, usageErrorf("plugin %q not found in %s (see 'mockloop plugin list')", name, store.Dir())
+	}
+	return p, err
+}
+
+// describeTarget is the target for the "listening on" line.
+func describeTarget(s stack.Settings) string {
+	if s.Target == "" {
+		return ""
+	}
+	return fmt.Sprintf(", target %s", redact.URL(s.Target))
 }
 
 // reportExamples warns once about response examples that do not match their schemas (the mock
@@ -250,9 +275,9 @@ func reportExamples(ctx context.Context, w io.Writer, engine *mock.Engine, verbo
 	}
 }
 
-// serveUntilSignal serves on ln until SIGINT/SIGTERM (or ctx ends), then lets in-flight requests
-// finish for at most timeout and flushes the request log.
-func serveUntilSignal(ctx context.Context, ln net.Listener, srv *proxy.Server, errOut io.Writer, timeout time.Duration) error {
+// serveUntilDone serves on ln until ctx ends (Main cancels it on SIGINT or SIGTERM), then lets
+// in-flight requests finish for at most timeout and flushes the request log.
+func serveUntilDone(ctx context.Context, ln net.Listener, srv *server.Server, errOut io.Writer, timeout time.Duration) error {
 	hs := &http.Server{
 		Handler:           srv,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -260,8 +285,6 @@ func serveUntilSignal(ctx context.Context, ln net.Listener, srv *proxy.Server, e
 		MaxHeaderBytes:    1 << 20,
 		ErrorLog:          log.New(errOut, "mockloop: http: ", 0),
 	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 
@@ -271,7 +294,6 @@ func serveUntilSignal(ctx context.Context, ln net.Listener, srv *proxy.Server, e
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
-	stop() // a second signal kills the process the usual way
 	fmt.Fprintf(errOut, "shutting down: waiting up to %s for requests in flight\n", timeout)
 	sctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
@@ -310,28 +332,4 @@ func printWarnings(w io.Writer, doc *spec.Document, verbose bool) {
 	if shown < n {
 		fmt.Fprintf(w, "  ... and %d more (--verbose shows all)\n", n-shown)
 	}
-}
-
-// liveSide builds the forwarder and the route rules (always, so that a running server can be
-// switched to hybrid). With validate, live answers are checked against the spec as they stream
-// through: violations are counted in the metrics and logged.
-func liveSide(f *Factory, p *plugin.Plugin, set serveSettings, engine *mock.Engine, metrics *proxy.Metrics, validate bool) (*proxy.Forwarder, proxy.Decider, error) {
-	var rules []plugin.RouteRule
-	if p != nil {
-		rules = p.RouteRules
-	}
-	decider, err := proxy.CompileRules(routeRules(rules), proxy.ModeProxy, set.Fallback)
-	if err != nil {
-		return nil, nil, usageErrorf("plugin %s: %v", p.Name, err)
-	}
-	cfg := forwardConfig(p, set, f.LookupEnv)
-	cfg.ErrorLog = log.New(f.IOStreams.ErrOut, "mockloop: proxy: ", 0)
-	if validate {
-		cfg.ModifyResponse = proxy.ValidateResponses(engine.ValidateResponse, metrics, f.IOStreams.ErrOut)
-	}
-	live, err := proxy.NewForwarder(cfg)
-	if err != nil {
-		return nil, nil, usageErrorf("%v", err)
-	}
-	return live, decider, nil
 }

@@ -1,12 +1,9 @@
 package cli
 
 import (
-	"context"
-
 	"github.com/spf13/cobra"
 
 	"github.com/mockloop/mockloop/internal/plugin"
-	"github.com/mockloop/mockloop/internal/spec"
 )
 
 func newTestCmd(f *Factory) *cobra.Command {
@@ -20,41 +17,6 @@ and live. The plan format is documented in docs/test-plans.md.`,
 	}
 	cmd.AddCommand(newTestPlanCmd(f, nil), newTestRunCmd(f, nil))
 	return cmd
-}
-
-// testTarget is what a test command works on: the plugin (nil when none) and the spec.
-type testTarget struct {
-	Plugin *plugin.Plugin
-	Doc    *spec.Document
-}
-
-// loadTestTarget reads the plugin when named, then loads the spec: --spec, else the plugin's,
-// else fallback (a running server's), else the embedded example. Failures are exit 2.
-func loadTestTarget(ctx context.Context, f *Factory, pluginName, specFlag, fallback string) (*testTarget, error) {
-	t := &testTarget{}
-	source := specFlag
-	if pluginName != "" {
-		p, err := plugin.NewStore(f.PluginsDir()).Get(pluginName)
-		if err != nil {
-			return nil, &ExitError{Code: ExitTrouble, Err: err}
-		}
-		t.Plugin = p
-		if source == "" {
-			source = p.Spec
-		}
-	}
-	if source == "" {
-		source = fallback
-	}
-	if source == "" {
-		source = spec.ExampleSource
-	}
-	doc, err := spec.Load(ctx, source, spec.Options{Stdin: f.IOStreams.In, Client: f.HTTPClient})
-	if err != nil {
-		return nil, &ExitError{Code: ExitTrouble, Err: err}
-	}
-	t.Doc = doc
-	return t, nil
 }
 
 // pluginArg returns the optional PLUGIN argument.

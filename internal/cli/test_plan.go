@@ -2,16 +2,23 @@ package cli
 
 import (
 	"context"
+	"net/http"
 
 	"github.com/spf13/cobra"
 
-	"github.com/mockloop/mockloop/internal/mock"
+	"github.com/mockloop/mockloop/internal/iostreams"
+	"github.com/mockloop/mockloop/internal/plugin"
 	"github.com/mockloop/mockloop/internal/spec"
 	"github.com/mockloop/mockloop/internal/testrun"
 )
 
 // testPlanOptions are the inputs of `mockloop test plan`.
 type testPlanOptions struct {
+	IO        *iostreams.IOStreams
+	Plugins   *plugin.Store
+	LookupEnv func(string) (string, bool)
+	Client    *http.Client
+
 	Plugin     string
 	Spec       string
 	Operations []string
@@ -38,6 +45,7 @@ The plan format is documented in docs/test-plans.md; 'mockloop test run --plan F
   $ mockloop test plan --spec api.yaml --operations getPetById -o json`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.IO, opts.Plugins, opts.LookupEnv, opts.Client = f.IOStreams, f.PluginStore(), f.LookupEnv, f.HTTPClient
 			opts.Plugin = pluginArg(args)
 			if err := checkPluginName(opts.Plugin); err != nil {
 				return err
@@ -45,10 +53,13 @@ The plan format is documented in docs/test-plans.md; 'mockloop test run --plan F
 			if err := checkOutput(opts.Output, "yaml", "json"); err != nil {
 				return err
 			}
+			if _, err := spec.ParseFilter(opts.Operations); err != nil {
+				return usageErrorf("--operations %v", err)
+			}
 			if runF != nil {
 				return runF(opts)
 			}
-			return runTestPlan(cmd.Context(), f, opts)
+			return runTestPlan(cmd.Context(), opts)
 		},
 	}
 	cmd.Flags().StringVar(&opts.Spec, "spec", "", "OpenAPI document: a file, '-' for stdin, or an http(s) URL (default: the plugin's, else the embedded example)")
@@ -57,22 +68,24 @@ The plan format is documented in docs/test-plans.md; 'mockloop test run --plan F
 	return cmd
 }
 
-func runTestPlan(ctx context.Context, f *Factory, opts *testPlanOptions) error {
-	t, err := loadTestTarget(ctx, f, opts.Plugin, opts.Spec, "")
+func runTestPlan(ctx context.Context, opts *testPlanOptions) error {
+	// The plan a mock-only test run would run: the same preparation, no case sent.
+	req := testrun.Request{Spec: opts.Spec, Operations: opts.Operations, Mode: string(plugin.ModeMock),
+		Stdin: opts.IO.In, Client: opts.Client, LookupEnv: opts.LookupEnv}
+	if opts.Plugin != "" {
+		p, err := opts.Plugins.Get(opts.Plugin)
+		if err != nil {
+			return err
+		}
+		req.Plugin = p
+	}
+	run, err := testrun.Prepare(ctx, req)
 	if err != nil {
 		return err
 	}
-	engine := mock.New(t.Doc, mock.Options{ValidateRequests: true, CheckSecurity: true})
-	filter, err := spec.ParseFilter(opts.Operations)
-	if err != nil {
-		return usageErrorf("--operations %v", err)
-	}
-	plan, err := testrun.Generate(t.Doc, engine, filter)
-	if err != nil {
-		return usageErrorf("test plan: %v", err)
-	}
+	defer run.Close()
 	if opts.Output == "json" {
-		return writeJSON(f.IOStreams.Out, plan)
+		return writeJSON(opts.IO.Out, run.Plan)
 	}
-	return plan.Marshal(f.IOStreams.Out)
+	return run.Plan.Marshal(opts.IO.Out)
 }

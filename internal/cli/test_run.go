@@ -2,34 +2,33 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
 	"github.com/mockloop/mockloop/internal/compare"
-	"github.com/mockloop/mockloop/internal/mock"
-	"github.com/mockloop/mockloop/internal/proxy"
-	"github.com/mockloop/mockloop/internal/redact"
+	"github.com/mockloop/mockloop/internal/iostreams"
+	"github.com/mockloop/mockloop/internal/plugin"
 	"github.com/mockloop/mockloop/internal/render"
 	"github.com/mockloop/mockloop/internal/spec"
 	"github.com/mockloop/mockloop/internal/testrun"
 )
 
-// testRunOptions are the inputs of `mockloop test run`.
+// testRunOptions are the inputs of `mockloop test run`, and what it needs from outside.
 type testRunOptions struct {
+	IO        *iostreams.IOStreams
+	Plugins   *plugin.Store
+	LookupEnv func(string) (string, bool)
+	Client    *http.Client
+
 	Plugin     string
 	Spec       string
 	Server     string
@@ -115,6 +114,7 @@ func newTestRunCmd(f *Factory, runF func(*testRunOptions) error) *cobra.Command 
   $ mockloop test run --server http://127.0.0.1:8000 --shard 2/4 --monitor-performance`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.IO, opts.Plugins, opts.LookupEnv, opts.Client = f.IOStreams, f.PluginStore(), f.LookupEnv, f.HTTPClient
 			opts.Plugin = pluginArg(args)
 			layer, err := opts.comparisonFlags.layer(cmd)
 			if err != nil {
@@ -127,7 +127,7 @@ func newTestRunCmd(f *Factory, runF func(*testRunOptions) error) *cobra.Command 
 			if runF != nil {
 				return runF(opts)
 			}
-			return runTestRun(cmd.Context(), f, opts)
+			return runTestRun(cmd.Context(), opts)
 		},
 	}
 	fl := cmd.Flags()
@@ -161,8 +161,8 @@ func checkTestRunOptions(opts *testRunOptions) error {
 	if err := checkOutput(opts.Output, "table", "json", "junit"); err != nil {
 		return err
 	}
-	if opts.Mode != "auto" {
-		if _, err := proxy.ParseMode(opts.Mode); err != nil {
+	if opts.Mode != testrun.ModeAuto {
+		if _, err := plugin.ParseMode(opts.Mode); err != nil {
 			return usageErrorf("--mode: invalid mode %q (want auto, mock, proxy or hybrid)", opts.Mode)
 		}
 	}
@@ -173,7 +173,7 @@ func checkTestRunOptions(opts *testRunOptions) error {
 		if u.v == "" {
 			continue
 		}
-		if _, err := parseBaseURL(u.v); err != nil {
+		if _, err := testrun.ParseBaseURL(u.v); err != nil {
 			return usageErrorf("--%s: %v", u.flag, err)
 		}
 	}
@@ -210,14 +210,6 @@ func checkTestRunOptions(opts *testRunOptions) error {
 	return nil
 }
 
-func parseBaseURL(raw string) (*url.URL, error) {
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("%q is not an absolute http(s) URL", redact.URL(raw))
-	}
-	return u, nil
-}
-
 // reportFormat is the report kind for a file name: json, junit or html.
 func reportFormat(name string) (string, error) {
 	switch strings.ToLower(filepath.Ext(name)) {
@@ -231,56 +223,80 @@ func reportFormat(name string) (string, error) {
 	return "", usageErrorf("--report %q: want a .json, .xml or .html file", name)
 }
 
-func runTestRun(ctx context.Context, f *Factory, opts *testRunOptions) error {
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
-
-	run, err := prepareTestRun(ctx, f, opts)
+func runTestRun(ctx context.Context, opts *testRunOptions) error {
+	req, err := testRunRequest(opts)
 	if err != nil {
 		return err
 	}
-	defer run.close()
+	run, err := testrun.Prepare(ctx, req)
+	if err != nil {
+		return err
+	}
+	defer run.Close()
+	printWarnings(opts.IO.ErrOut, run.Doc, false)
 
 	// A progress bar on stderr only when it is a terminal; cleared before the results print.
 	var bar *progressbar.ProgressBar
-	if f.IOStreams.IsStderrTTY() && len(run.plan.Cases)*opts.Repeat > 1 {
-		bar = progressbar.NewOptions(len(run.plan.Cases)*opts.Repeat,
-			progressbar.OptionSetWriter(f.IOStreams.ErrOut),
+	var progress func()
+	if opts.IO.IsStderrTTY() && run.Runs() > 1 {
+		bar = progressbar.NewOptions(run.Runs(),
+			progressbar.OptionSetWriter(opts.IO.ErrOut),
 			progressbar.OptionSetDescription("testing"),
 			progressbar.OptionShowCount(),
 			progressbar.OptionThrottle(100*time.Millisecond),
-			progressbar.OptionEnableColorCodes(f.IOStreams.ErrColorEnabled()),
+			progressbar.OptionEnableColorCodes(opts.IO.ErrColorEnabled()),
 		)
-		run.options.Progress = func() { _ = bar.Add(1) }
+		progress = func() { _ = bar.Add(1) }
 	}
-
-	rep := testrun.Run(ctx, run.plan, run.options)
-	rep.Spec = redact.URL(run.target.Doc.Source)
-	rep.Mode = string(run.mode)
-	rep.Shard = opts.Shard
-	if run.target.Plugin != nil {
-		rep.Plugin = run.target.Plugin.Name
-	}
+	rep := run.Run(ctx, progress)
 	if bar != nil {
 		_ = bar.Exit()
 		_ = bar.Clear()
 	}
 
-	if err := writeTestRun(f, opts, rep); err != nil {
+	if err := writeTestRun(opts, rep); err != nil {
 		return err
 	}
 	switch {
 	case rep.Summary.Failed > 0 || (rep.Summary.Skipped > 0 && !rep.Interrupted):
 		return ErrFound
 	case rep.Interrupted:
-		return &ExitError{Code: ExitTrouble, Err: fmt.Errorf("interrupted: %d of %d case runs not finished", rep.Summary.Skipped, rep.Summary.Total)}
+		return fmt.Errorf("interrupted: %d of %d case runs not finished", rep.Summary.Skipped, rep.Summary.Total)
 	}
 	return nil
 }
 
+// testRunRequest is the run the options describe: the plugin read, the plan file read.
+func testRunRequest(opts *testRunOptions) (testrun.Request, error) {
+	req := testrun.Request{
+		Spec: opts.Spec, Server: opts.Server, Live: opts.Live, Operations: opts.Operations,
+		Mode: opts.Mode, Validation: opts.Validation, Comparison: opts.Comparison,
+		Concurrency: opts.Concurrency, Repeat: opts.Repeat, Timeout: opts.Timeout, FailFast: opts.FailFast,
+		Shard: opts.Shard, Stdin: opts.IO.In, Client: opts.Client, LookupEnv: opts.LookupEnv,
+	}
+	if opts.Plugin != "" {
+		p, err := opts.Plugins.Get(opts.Plugin)
+		if err != nil {
+			return req, err
+		}
+		req.Plugin = p
+	}
+	if opts.PlanFile != "" {
+		data, err := iostreams.ReadInput(opts.PlanFile, opts.IO.In, maxPlanFile)
+		if err != nil {
+			return req, fmt.Errorf("read plan: %w", err)
+		}
+		req.Plan, req.PlanName = data, opts.PlanFile
+	}
+	return req, nil
+}
+
+// maxPlanFile bounds a plan file read from disk or stdin.
+const maxPlanFile = 64 << 20
+
 // writeTestRun prints the report on stdout in the chosen format, then writes --report.
-func writeTestRun(f *Factory, opts *testRunOptions, rep *testrun.Report) error {
-	out := f.IOStreams.Out
+func writeTestRun(opts *testRunOptions, rep *testrun.Report) error {
+	out := opts.IO.Out
 	var err error
 	switch opts.Output {
 	case "json":
@@ -292,7 +308,7 @@ func writeTestRun(f *Factory, opts *testRunOptions, rep *testrun.Report) error {
 		if opts.MonitorPerformance {
 			metrics = opts.Metrics
 		}
-		err = render.TestRunTable(out, rep, render.TestRunOptions{Color: f.IOStreams.ColorEnabled(), Metrics: metrics})
+		err = render.TestRunTable(out, rep, render.TestRunOptions{Color: opts.IO.ColorEnabled(), Metrics: metrics})
 	}
 	if err != nil {
 		return err
@@ -315,274 +331,23 @@ func writeTestRun(f *Factory, opts *testRunOptions, rep *testrun.Report) error {
 	})
 }
 
-// writeReportFile writes a report atomically: a temporary file next to it, then a rename.
+// writeReportFile writes a report atomically (a temporary file next to it, then a rename) with
+// mode 0600: reports hold response data.
 func writeReportFile(name string, write func(io.Writer) error) error {
-	dir := filepath.Dir(name)
-	tmp, err := os.CreateTemp(dir, ".mockloop-report-*")
+	tmp, err := os.CreateTemp(filepath.Dir(name), ".mockloop-report-*")
 	if err != nil {
-		return &ExitError{Code: ExitTrouble, Err: fmt.Errorf("write report %q: %w", name, err)}
+		return fmt.Errorf("write report %q: %w", name, err)
 	}
 	defer os.Remove(tmp.Name())
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return &ExitError{Code: ExitTrouble, Err: fmt.Errorf("write report %q: %w", name, err)}
+	err = write(tmp)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
 	}
-	if err := tmp.Close(); err != nil {
-		return &ExitError{Code: ExitTrouble, Err: fmt.Errorf("write report %q: %w", name, err)}
+	if err == nil {
+		err = os.Rename(tmp.Name(), name)
 	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return &ExitError{Code: ExitTrouble, Err: fmt.Errorf("write report %q: %w", name, err)}
-	}
-	if err := os.Rename(tmp.Name(), name); err != nil {
-		return &ExitError{Code: ExitTrouble, Err: fmt.Errorf("write report %q: %w", name, err)}
+	if err != nil {
+		return fmt.Errorf("write report %q: %w", name, err)
 	}
 	return nil
-}
-
-// preparedRun is a run ready to start: spec, bound plan, sides and options.
-type preparedRun struct {
-	target  *testTarget
-	plan    *testrun.Plan
-	mode    proxy.Mode
-	options testrun.Options
-	closers []func()
-}
-
-func (r *preparedRun) close() {
-	for _, c := range r.closers {
-		c()
-	}
-}
-
-// serverStatus asks a running server what it is: GET /__mockloop/status.
-func serverStatus(ctx context.Context, client *http.Client, base *url.URL) (*proxy.Status, error) {
-	u := *base
-	u.Path = strings.TrimSuffix(u.Path, "/") + "/__mockloop/status"
-	u.RawQuery = ""
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("server %s is not reachable: %w", redact.URL(base.String()), errors.Unwrap(err))
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("server %s: GET /__mockloop/status answered %s (is it a mockloop server? is an admin token needed?)", redact.URL(base.String()), resp.Status)
-	}
-	var st proxy.Status
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&st); err != nil {
-		return nil, fmt.Errorf("server %s: read status: %w", redact.URL(base.String()), err)
-	}
-	return &st, nil
-}
-
-// sideClient is the HTTP client of a side: connections are kept for the whole run, enough
-// for every worker.
-func sideClient(concurrency int) *http.Client {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConns = max(100, 2*concurrency)
-	tr.MaxIdleConnsPerHost = max(8, 2*concurrency)
-	return &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-}
-
-func prepareTestRun(ctx context.Context, f *Factory, opts *testRunOptions) (*preparedRun, error) {
-	trouble := func(err error) error { return &ExitError{Code: ExitTrouble, Err: err} }
-	run := &preparedRun{}
-	client := sideClient(opts.Concurrency)
-	run.closers = append(run.closers, client.CloseIdleConnections)
-
-	// A running server first: auto mode and the spec may come from it.
-	var server *url.URL
-	var status *proxy.Status
-	if opts.Server != "" {
-		server, _ = parseBaseURL(opts.Server)
-		if opts.Mode == "auto" || (opts.Spec == "" && opts.Plugin == "") {
-			st, err := serverStatus(ctx, client, server)
-			if err != nil {
-				run.close()
-				return nil, trouble(err)
-			}
-			status = st
-		}
-	}
-	fallbackSpec := ""
-	if status != nil {
-		fallbackSpec = status.Spec.Source
-	}
-	t, err := loadTestTarget(ctx, f, opts.Plugin, opts.Spec, fallbackSpec)
-	if err != nil {
-		run.close()
-		return nil, err
-	}
-	run.target = t
-	printWarnings(f.IOStreams.ErrOut, t.Doc, false)
-
-	// The plan.
-	var plan *testrun.Plan
-	engine := mock.New(t.Doc, mock.Options{ValidateRequests: true, CheckSecurity: true})
-	if opts.PlanFile != "" {
-		data, err := readPlanFile(f, opts.PlanFile)
-		if err != nil {
-			run.close()
-			return nil, trouble(err)
-		}
-		if plan, err = testrun.Parse(data, opts.PlanFile); err != nil {
-			run.close()
-			return nil, trouble(err)
-		}
-		if err := plan.Bind(t.Doc); err != nil {
-			run.close()
-			return nil, trouble(fmt.Errorf("plan %q: %w", opts.PlanFile, err))
-		}
-		if len(opts.Operations) > 0 {
-			filter, _ := spec.ParseFilter(opts.Operations) // checked with the flags
-			plan.Cases = slices.DeleteFunc(plan.Cases, func(c *testrun.Case) bool { return !filter.Match(c.Op) })
-			if len(plan.Cases) == 0 {
-				run.close()
-				return nil, usageErrorf("plan %q: no case calls an operation matching %s", opts.PlanFile, strings.Join(opts.Operations, ", "))
-			}
-		}
-	} else {
-		filter, _ := spec.ParseFilter(opts.Operations) // checked with the flags
-		if plan, err = testrun.Generate(t.Doc, engine, filter); err != nil {
-			run.close()
-			return nil, usageErrorf("test run: %v", err)
-		}
-	}
-	if opts.Shard != "" {
-		sh, _ := testrun.ParseShard(opts.Shard)
-		plan.Cases = sh.Apply(plan.Cases)
-	}
-	run.plan = plan
-
-	// The sides.
-	mode, err := chooseMode(opts, t, status)
-	if err != nil {
-		run.close()
-		return nil, err
-	}
-	run.mode = mode
-	var mockSide, liveSide testrun.Side
-	if mode != proxy.ModeProxy {
-		if server != nil {
-			mockSide = &testrun.HTTPSide{Label: testrun.SideMock, Base: server, Client: client, Header: http.Header{proxy.HeaderMode: {string(proxy.ModeMock)}}}
-		} else {
-			srv, err := proxy.NewServer(proxy.Config{Doc: t.Doc, Mock: engine, Mode: proxy.ModeMock, RequestBuffer: 1})
-			if err != nil {
-				run.close()
-				return nil, trouble(err)
-			}
-			run.closers = append(run.closers, srv.Close)
-			mockSide = &testrun.HandlerSide{Label: testrun.SideMock, Handler: srv}
-		}
-	}
-	if mode != proxy.ModeMock {
-		switch {
-		case opts.Live != "":
-			base, _ := parseBaseURL(opts.Live)
-			liveSide = &testrun.HTTPSide{Label: testrun.SideLive, Base: base, Client: client}
-		case t.Plugin != nil && t.Plugin.TargetURL != "":
-			h, closeFn, err := pluginLiveHandler(f, t, engine)
-			if err != nil {
-				run.close()
-				return nil, trouble(err)
-			}
-			run.closers = append(run.closers, closeFn)
-			liveSide = &testrun.HandlerSide{Label: testrun.SideLive, Handler: h}
-		case server != nil:
-			liveSide = &testrun.HTTPSide{Label: testrun.SideLive, Base: server, Client: client, Header: http.Header{proxy.HeaderMode: {string(proxy.ModeProxy)}}}
-		}
-	}
-
-	validation, _ := testrun.ParseValidation(opts.Validation)
-	run.options = testrun.Options{
-		Mock:        mockSide,
-		Live:        liveSide,
-		Validator:   engine,
-		Validation:  validation,
-		Flags:       opts.Comparison,
-		Concurrency: opts.Concurrency,
-		Repeat:      opts.Repeat,
-		Timeout:     opts.Timeout,
-		FailFast:    opts.FailFast,
-	}
-	if t.Plugin != nil {
-		run.options.Plugin = t.Plugin.Comparison
-	}
-	// Bad comparison patterns stop the run before it starts, naming where they are.
-	if run.options.Mock != nil && run.options.Live != nil {
-		if err := testrun.CheckComparisons(plan, run.options); err != nil {
-			run.close()
-			return nil, trouble(err)
-		}
-	}
-	return run, nil
-}
-
-// chooseMode resolves --mode: explicit modes need the sides they use; auto follows a running
-// server's status, else hybrid when a live side exists, else mock.
-func chooseMode(opts *testRunOptions, t *testTarget, status *proxy.Status) (proxy.Mode, error) {
-	hasLive := opts.Live != "" || (t.Plugin != nil && t.Plugin.TargetURL != "")
-	if opts.Mode != "auto" {
-		m, _ := proxy.ParseMode(opts.Mode)
-		if m != proxy.ModeMock && !hasLive && opts.Server == "" {
-			return "", usageErrorf("--mode %s needs a live side: --live URL, a plugin with a target_url, or --server", m)
-		}
-		return m, nil
-	}
-	switch {
-	case hasLive:
-		return proxy.ModeHybrid, nil
-	case status == nil:
-		return proxy.ModeMock, nil
-	case status.Live && status.ModeOverride:
-		return proxy.ModeHybrid, nil
-	case status.Mode == proxy.ModeProxy:
-		return proxy.ModeProxy, nil
-	}
-	return proxy.ModeMock, nil
-}
-
-func readPlanFile(f *Factory, name string) ([]byte, error) {
-	if name == "-" {
-		b, err := io.ReadAll(io.LimitReader(f.IOStreams.In, 64<<20))
-		if err != nil {
-			return nil, fmt.Errorf("read plan from stdin: %w", err)
-		}
-		return b, nil
-	}
-	b, err := os.ReadFile(name)
-	if err != nil {
-		return nil, fmt.Errorf("read plan: %w", err)
-	}
-	return b, nil
-}
-
-// pluginLiveHandler is the live side of a plugin with a target: the proxy engine in process,
-// in proxy mode, with the plugin's auth, endpoints and retries (what `mockloop serve PLUGIN
-// --mode proxy` does). Differences are wanted, so there is no fallback to the mock.
-func pluginLiveHandler(f *Factory, t *testTarget, engine *mock.Engine) (http.Handler, func(), error) {
-	p := t.Plugin
-	set := serveSettings{Target: p.TargetURL}
-	if p.Auth != nil {
-		a := *p.Auth
-		set.Auth = &a
-	}
-	live, decider, err := liveSide(f, p, set, engine, nil, false)
-	if err != nil {
-		return nil, nil, err
-	}
-	srv, err := proxy.NewServer(proxy.Config{
-		Doc: t.Doc, Mock: engine, Live: live, Decider: decider, Mode: proxy.ModeProxy,
-		PluginName: p.Name, Target: p.TargetURL, RequestBuffer: 1,
-	})
-	if err != nil {
-		live.Close()
-		return nil, nil, err
-	}
-	return srv, func() { srv.Close(); live.Close() }, nil
 }

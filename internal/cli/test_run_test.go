@@ -20,11 +20,10 @@ import (
 
 	"github.com/mockloop/mockloop/internal/compare"
 	"github.com/mockloop/mockloop/internal/iostreams"
-	"github.com/mockloop/mockloop/internal/mock"
 	"github.com/mockloop/mockloop/internal/plugin"
-	"github.com/mockloop/mockloop/internal/proxy"
 	"github.com/mockloop/mockloop/internal/render"
 	"github.com/mockloop/mockloop/internal/spec"
+	"github.com/mockloop/mockloop/internal/stack"
 	"github.com/mockloop/mockloop/internal/testrun"
 )
 
@@ -85,6 +84,7 @@ func TestTestRunFlags(t *testing.T) {
 				Output: "junit", Report: "r.html", Concurrency: 8, Repeat: 3, Timeout: 2 * time.Second, FailFast: true, Shard: "2/3",
 				MonitorPerformance: true, Metrics: []string{"throughput", "error_rate"}}
 			o.comparisonFlags = comparisonFlags{}
+			o.IO, o.Plugins, o.LookupEnv, o.Client = nil, nil, nil, nil
 			if !reflect.DeepEqual(*o, want) {
 				t.Errorf("options =\n%+v\nwant\n%+v", *o, want)
 			}
@@ -133,6 +133,7 @@ func TestTestPlanFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := testPlanOptions{Plugin: "pets", Spec: "x.yaml", Operations: []string{"a", "b"}, Output: "json"}
+	got.IO, got.Plugins, got.LookupEnv, got.Client = nil, nil, nil, nil
 	if !reflect.DeepEqual(*got, want) {
 		t.Errorf("options = %+v", *got)
 	}
@@ -215,12 +216,13 @@ func mockShop(t *testing.T, specPath string) *httptest.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := proxy.NewServer(proxy.Config{Doc: doc, Mock: mock.New(doc, mock.Options{ValidateRequests: true, CheckSecurity: true})})
+	h, err := stack.Build(doc, stack.Settings{Mode: plugin.ModeMock}, stack.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
+	t.Cleanup(h.Close)
 	return srv
 }
 
@@ -398,7 +400,7 @@ func TestTestRunCouldNotStart(t *testing.T) {
 		{"bad plan", []string{"--spec", specPath, "--plan", env.write(t, "p.yaml", "cases:\n  - name: a\n    operation: getItem\n    colour: red\n")}, `line 4: case 1 "a": unknown key "colour"`},
 		{"plan names unknown operation", []string{"--spec", specPath, "--plan", env.write(t, "p2.yaml", "cases:\n  - name: a\n    operation: nope\n")}, `no operation with operationId "nope"`},
 		{"filter matches nothing", []string{"--spec", specPath, "--operations", "zzz"}, "matches zzz"},
-		{"proxy without live", []string{"--spec", specPath, "--mode", "proxy"}, "--mode proxy needs a live side"},
+		{"proxy without live", []string{"--spec", specPath, "--mode", "proxy"}, "mode proxy needs a live side"},
 		{"unknown plugin", []string{"ghost"}, `plugin "ghost" not found`},
 		{"bad ignore pattern", []string{"--spec", specPath, "--live", "http://127.0.0.1:1", "--ignore-field", "$[?("}, "ignore_fields: bad path"},
 	}
@@ -522,15 +524,11 @@ func TestTestRunThroughServerAndPlugin(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fwd, err := proxy.NewForwarder(proxy.ForwardConfig{Target: live.URL + "/api"})
+		h, err := stack.Build(doc, stack.Settings{Mode: plugin.ModeMock, Target: live.URL + "/api"}, stack.Options{NoValidateRequests: true, NoSecurity: true})
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer fwd.Close()
-		h, err := proxy.NewServer(proxy.Config{Doc: doc, Mock: mock.New(doc, mock.Options{}), Live: fwd, Mode: proxy.ModeMock})
-		if err != nil {
-			t.Fatal(err)
-		}
+		defer h.Close()
 		srv := httptest.NewServer(h)
 		defer srv.Close()
 		code := env.run("test", "run", "--server", srv.URL, "--tolerance", "0.1")
@@ -615,43 +613,5 @@ func TestTestRunInterrupted(t *testing.T) {
 	}
 	if !strings.Contains(env.errOut.String(), "interrupted: 1 of 2 case runs not finished") {
 		t.Errorf("stderr = %q", env.errOut.String())
-	}
-}
-
-func TestChooseMode(t *testing.T) {
-	withTarget := &testTarget{Plugin: &plugin.Plugin{Name: "p", TargetURL: "https://api.example.com"}}
-	none := &testTarget{}
-	tests := []struct {
-		name    string
-		opts    testRunOptions
-		target  *testTarget
-		status  *proxy.Status
-		want    proxy.Mode
-		wantErr string
-	}{
-		{"auto alone is mock", testRunOptions{Mode: "auto"}, none, nil, proxy.ModeMock, ""},
-		{"auto with --live", testRunOptions{Mode: "auto", Live: "http://x"}, none, nil, proxy.ModeHybrid, ""},
-		{"auto with a plugin target", testRunOptions{Mode: "auto"}, withTarget, nil, proxy.ModeHybrid, ""},
-		{"auto, server mock only", testRunOptions{Mode: "auto", Server: "http://s"}, none, &proxy.Status{Mode: proxy.ModeMock}, proxy.ModeMock, ""},
-		{"auto, server with live and override", testRunOptions{Mode: "auto", Server: "http://s"}, none, &proxy.Status{Mode: proxy.ModeMock, Live: true, ModeOverride: true}, proxy.ModeHybrid, ""},
-		{"auto, server proxying without override", testRunOptions{Mode: "auto", Server: "http://s"}, none, &proxy.Status{Mode: proxy.ModeProxy, Live: true}, proxy.ModeProxy, ""},
-		{"auto, hybrid server without override", testRunOptions{Mode: "auto", Server: "http://s"}, none, &proxy.Status{Mode: proxy.ModeHybrid, Live: true}, proxy.ModeMock, ""},
-		{"explicit mock", testRunOptions{Mode: "mock", Live: "http://x"}, none, nil, proxy.ModeMock, ""},
-		{"explicit proxy with server", testRunOptions{Mode: "proxy", Server: "http://s"}, none, nil, proxy.ModeProxy, ""},
-		{"explicit hybrid without live", testRunOptions{Mode: "hybrid"}, none, nil, "", "--mode hybrid needs a live side"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := chooseMode(&tt.opts, tt.target, tt.status)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err = %v", err)
-				}
-				return
-			}
-			if err != nil || got != tt.want {
-				t.Errorf("chooseMode = %s, %v; want %s", got, err, tt.want)
-			}
-		})
 	}
 }

@@ -119,3 +119,32 @@ func (s *IOStreams) SetStderrTTY(v bool) { s.stderrTTY = v }
 
 // CanPrompt reports whether the user can be asked a question: stdin and stderr are terminals.
 func (s *IOStreams) CanPrompt() bool { return s.stdinTTY && s.stderrTTY }
+
+// ReadInput reads a file a user named, or stdin for "-", up to limit bytes (a larger input is
+// an error, never silently cut). Errors name the input ("stdin" for "-").
+func ReadInput(name string, stdin io.Reader, limit int64) ([]byte, error) {
+	var r io.Reader
+	label := name
+	if name == "-" {
+		label = "stdin"
+		if stdin == nil {
+			stdin = os.Stdin
+		}
+		r = stdin
+	} else {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", name, err)
+		}
+		defer f.Close()
+		r = f
+	}
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", label, err)
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("read %s: larger than %d MiB", label, limit>>20)
+	}
+	return data, nil
+}

@@ -13,7 +13,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/mockloop/mockloop/internal/redact"
 	"github.com/mockloop/mockloop/internal/spec"
 )
 
@@ -320,14 +319,14 @@ type OperationResult struct {
 
 // result turns the recorded answer into an OperationResult, with every string in redact
 // replaced by "***" (secrets a live API might echo back).
-func (r *recorder) result(secrets *redact.Secrets) OperationResult {
+func (r *recorder) result(redact func(string) string) OperationResult {
 	status := r.status
 	if status == 0 {
 		status = http.StatusOK
 	}
 	res := OperationResult{Status: status, Headers: map[string]string{}, Truncated: r.truncated}
 	for _, k := range sortedKeys(r.header) {
-		res.Headers[k] = secrets.Replace(strings.Join(r.header[k], ", "))
+		res.Headers[k] = redact(strings.Join(r.header[k], ", "))
 	}
 	res.Mode = r.header.Get("X-Mockloop-Mode")
 	raw := r.body.Bytes()
@@ -335,7 +334,7 @@ func (r *recorder) result(secrets *redact.Secrets) OperationResult {
 		return res
 	}
 	if isJSONMediaType(r.header.Get("Content-Type")) || strings.Contains(r.header.Get("Content-Type"), "json") {
-		text := secrets.Replace(string(raw))
+		text := redact(string(raw))
 		dec := json.NewDecoder(strings.NewReader(text))
 		dec.UseNumber()
 		var v any
@@ -345,7 +344,7 @@ func (r *recorder) result(secrets *redact.Secrets) OperationResult {
 		}
 	}
 	if utf8.Valid(raw) {
-		res.Body = secrets.Replace(string(raw))
+		res.Body = redact(string(raw))
 		return res
 	}
 	res.Body = base64.StdEncoding.EncodeToString(raw)

@@ -21,8 +21,10 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/mockloop/mockloop/internal/plugin"
-	"github.com/mockloop/mockloop/internal/redact"
 	"github.com/mockloop/mockloop/internal/spec"
+	"github.com/mockloop/mockloop/internal/stack"
+	"github.com/mockloop/mockloop/internal/testrun"
+	"github.com/mockloop/mockloop/internal/upstream"
 )
 
 // Config is what New needs. Store and NewHandler are required; the other engines are optional
@@ -45,11 +47,14 @@ type Config struct {
 	// LookupEnv resolves ${ENV} references in credentials (for redaction). Nil is os.LookupEnv.
 	LookupEnv func(string) (string, bool)
 
-	// NewHandler builds the http.Handler `serve` would run for p, whose spec is doc. When the
-	// handler also has a Close() method it is called when the plugin is unloaded.
+	// NewHandler builds the handler an operation tool calls for plugin p, whose spec is doc.
+	// Nil is what `serve p` runs: stack.Resolve (the plugin, then the container environment
+	// variables), then stack.Build. A handler with a Close() method is closed when the plugin
+	// is unloaded; one with Redact(string) string hides its secrets from results (otherwise
+	// the plugin's credentials, resolved, are hidden).
 	NewHandler func(ctx context.Context, p *plugin.Plugin, doc *spec.Document) (http.Handler, error)
-	// RunTests runs a test plan exactly as `test run` does; nil disables execute_test_plan.
-	RunTests func(ctx context.Context, req TestRequest) (*TestResult, error)
+	// RunTests runs a test plan; nil is testrun.Prepare then Run, exactly as `test run` does.
+	RunTests func(ctx context.Context, req testrun.Request) (*testrun.Report, error)
 }
 
 // Server is a mockloop MCP server. Create it with New, serve it with Run (stdio) or Connect.
@@ -74,7 +79,7 @@ type loadedPlugin struct {
 	handler http.Handler
 	tools   []opTool
 	ops     map[string]*spec.Operation // by Operation.Key()
-	secrets *redact.Secrets            // resolved credential values, redacted from results
+	redact  func(string) string        // hides the plugin's secrets in results
 	err     error                      // load failure: the plugin is listed but has no tools
 }
 
@@ -91,9 +96,6 @@ type opTool struct {
 func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("mcp server: no plugin store")
-	}
-	if cfg.NewHandler == nil {
-		return nil, errors.New("mcp server: no handler factory")
 	}
 	filters, err := spec.ParseFilter(cfg.Operations)
 	if err != nil {
@@ -116,6 +118,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if s.cfg.LookupEnv == nil {
 		s.cfg.LookupEnv = os.LookupEnv
+	}
+	if s.cfg.NewHandler == nil {
+		s.cfg.NewHandler = s.stackHandler
+	}
+	if s.cfg.RunTests == nil {
+		s.cfg.RunTests = runTests
 	}
 	version := cfg.Version
 	if version == "" {
@@ -222,7 +230,11 @@ func (s *Server) loadWith(ctx context.Context, p *plugin.Plugin, doc *spec.Docum
 		return lp
 	}
 	lp.handler = h
-	lp.secrets = secretsOf(p, s.cfg.LookupEnv)
+	if r, ok := h.(interface{ Redact(string) string }); ok {
+		lp.redact = r.Redact
+	} else {
+		lp.redact = upstream.SecretsOf(p.Auth, s.cfg.LookupEnv).Replace
+	}
 	lp.ops = make(map[string]*spec.Operation, len(doc.Operations))
 	for _, op := range doc.Operations {
 		lp.ops[op.Key()] = op
@@ -361,7 +373,7 @@ func (s *Server) operationHandler(pluginName, tool string, op *spec.Operation) m
 		if err := serveSafely(lp.handler, rec, r); err != nil {
 			return toolError(fmt.Errorf("%s: %w", tool, err)), nil
 		}
-		res := rec.result(lp.secrets)
+		res := rec.result(lp.redact)
 		s.log.Info("operation tool", "tool", tool, "method", method, "path", r.URL.Path, "status", res.Status, "mode", res.Mode)
 		return structured(res)
 	}
@@ -383,25 +395,23 @@ func serveSafely(h http.Handler, w http.ResponseWriter, r *http.Request) (err er
 	return nil
 }
 
-// secretsOf resolves every credential value of p (unset variables are skipped) into the
-// set of values redacted from tool results.
-func secretsOf(p *plugin.Plugin, lookup func(string) (string, bool)) *redact.Secrets {
-	var out redact.Secrets
-	if p.Auth == nil {
-		return &out
+// stackHandler is the handler `mockloop serve` runs for p (the same settings precedence,
+// mock engine, forwarder with the plugin's credentials and endpoints, route rules), without a
+// listener: operation tools call it in process.
+func (s *Server) stackHandler(_ context.Context, p *plugin.Plugin, doc *spec.Document) (http.Handler, error) {
+	set, err := stack.Resolve(p, stack.Flags{}, s.cfg.LookupEnv)
+	if err != nil {
+		return nil, err
 	}
-	resolved := map[string]string{}
-	for _, k := range sortedKeys(p.Auth.Credentials) {
-		v, err := plugin.ResolveValue(p.Auth.Credentials[k], lookup)
-		if err != nil {
-			continue
-		}
-		resolved[k] = v
-		if !(k == "token_url" || k == "scope" || k == "client_id" || k == "username") {
-			out.Add(v)
-		}
+	return stack.Build(doc, set, stack.Options{LookupEnv: s.cfg.LookupEnv})
+}
+
+// runTests prepares and runs a test plan as `test run` does.
+func runTests(ctx context.Context, req testrun.Request) (*testrun.Report, error) {
+	run, err := testrun.Prepare(ctx, req)
+	if err != nil {
+		return nil, err
 	}
-	out.AddPair(resolved["username"], resolved["password"])
-	out.AddPair(resolved["client_id"], resolved["client_secret"])
-	return &out
+	defer run.Close()
+	return run.Run(ctx, nil), nil
 }

@@ -40,7 +40,7 @@ func echoHandler(_ context.Context, p *plugin.Plugin, _ *spec.Document) (http.Ha
 			secret = p.Auth.Credentials["token"]
 		}
 		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("X-Mockloop-Mode", p.Mode)
+		w.Header().Set("X-Mockloop-Mode", string(p.Mode))
 		w.Header().Set("X-Echo-Secret", secret)
 		w.WriteHeader(http.StatusTeapot)
 		json.NewEncoder(w).Encode(map[string]any{
@@ -56,7 +56,7 @@ type fixture struct {
 	session *mcp.ClientSession
 	store   *plugin.Store
 	changes chan struct{}
-	tests   []TestRequest
+	tests   []testrun.Request
 	mu      sync.Mutex
 }
 
@@ -69,11 +69,11 @@ func newFixture(t *testing.T, mutate func(*Config)) *fixture {
 		Version:    "test",
 		NewHandler: echoHandler,
 		LookupEnv:  func(string) (string, bool) { return "", false },
-		RunTests: func(ctx context.Context, req TestRequest) (*TestResult, error) {
+		RunTests: func(ctx context.Context, req testrun.Request) (*testrun.Report, error) {
 			fx.mu.Lock()
 			fx.tests = append(fx.tests, req)
 			fx.mu.Unlock()
-			if req.PluginName == "fail" {
+			if req.Spec == "fail.yaml" {
 				return nil, errors.New("load spec \"x\": no such file")
 			}
 			return &testrun.Report{
@@ -352,7 +352,8 @@ func TestToolErrors(t *testing.T) {
 		{"switch_mode", map[string]any{"mode": "mock"}, "plugin_name or server_url"},
 		{"switch_mode", map[string]any{"mode": "mock", "server_url": "ftp://x"}, "http(s) URL"},
 		{"execute_test_plan", map[string]any{}, "plugin_name or openapi_spec"},
-		{"execute_test_plan", map[string]any{"plugin_name": "fail"}, "no such file"},
+		{"execute_test_plan", map[string]any{"openapi_spec": "fail.yaml"}, "no such file"},
+		{"execute_test_plan", map[string]any{"plugin_name": "nobody"}, "not found"},
 		{"get_performance_metrics", map[string]any{}, "no test run yet"},
 		{"get_performance_metrics", map[string]any{"run_id": "99"}, "not found"},
 		{"get_performance_metrics", map[string]any{"metric_types": []string{"speed"}}, "unknown \"speed\""},
@@ -393,7 +394,7 @@ func TestTestPlanAndMetrics(t *testing.T) {
 		t.Errorf("run result = %+v", out)
 	}
 	got := fx.tests[0]
-	if got.Spec != "testdata/pets.yaml" || got.Mode != "hybrid" || got.Validation != "soft" || !got.MonitorPerformance ||
+	if got.Spec != "testdata/pets.yaml" || got.Mode != "hybrid" || got.Validation != "soft" || got.Plugin != nil ||
 		!slices.Equal(got.Operations, []string{"listPets"}) || got.Comparison.StrictArrays == nil || !*got.Comparison.StrictArrays || !slices.Equal(got.Comparison.IgnoreFields, []string{"id"}) {
 		t.Errorf("runner got %+v", got)
 	}

@@ -9,29 +9,13 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/mockloop/mockloop/internal/compare"
 	"github.com/mockloop/mockloop/internal/testrun"
 )
-
-// TestRequest is an execute_test_plan call, in the terms of `test run`'s flags.
-type TestRequest struct {
-	PluginName string // a saved plugin (its spec, target, auth, comparison defaults)
-	Spec       string // --spec, when no plugin (or to override the plugin's)
-	ServerURL  string // --server: a running mockloop serve
-	LiveURL    string // --live: the live API
-	Mode       string // mock, proxy, hybrid or auto: which sides are called
-	Validation string // strict, soft or off ("" is the runner's default)
-	// Comparison is the flag layer of the comparison settings (over the plugin's and the plan's).
-	Comparison compare.Config
-	// Operations filters the generated cases, as `test run --operations` does.
-	Operations         []string
-	MonitorPerformance bool
-	Concurrency        int
-	Repeat             int
-}
 
 // TestResult is a finished run: the report `test run -o json` prints.
 type TestResult = testrun.Report
@@ -84,9 +68,6 @@ type testPlanOutput struct {
 }
 
 func (s *Server) executeTestPlan(ctx context.Context, _ *mcp.CallToolRequest, in testPlanInput) (*mcp.CallToolResult, any, error) {
-	if s.cfg.RunTests == nil {
-		return nil, nil, errors.New("execute_test_plan is not available in this build")
-	}
 	if in.PluginName == "" && in.OpenAPISpec == "" {
 		return nil, nil, errors.New("execute_test_plan: give plugin_name or openapi_spec")
 	}
@@ -99,25 +80,39 @@ func (s *Server) executeTestPlan(ctx context.Context, _ *mcp.CallToolRequest, in
 	if in.Concurrency < 0 || in.Concurrency > 64 {
 		return nil, nil, fmt.Errorf("execute_test_plan: concurrency %d: want 1 to 64", in.Concurrency)
 	}
-	var c compare.Config
-	if in.ComparisonConfig != nil {
-		c = *in.ComparisonConfig
+	req := testrun.Request{
+		Spec:        in.OpenAPISpec,
+		Server:      in.ServerURL,
+		Live:        in.LiveURL,
+		Mode:        strings.ToLower(in.Mode),
+		Validation:  strings.ToLower(in.ValidationMode),
+		Operations:  in.Operations,
+		Concurrency: 4,
+		Repeat:      1,
+		Timeout:     30 * time.Second,
+		Stdin:       strings.NewReader(""), // stdin is the MCP channel
+		Client:      s.client,
+		LookupEnv:   s.cfg.LookupEnv,
 	}
-	res, err := s.cfg.RunTests(ctx, TestRequest{
-		PluginName:         in.PluginName,
-		Spec:               in.OpenAPISpec,
-		ServerURL:          in.ServerURL,
-		LiveURL:            in.LiveURL,
-		Mode:               in.Mode,
-		Validation:         in.ValidationMode,
-		Comparison:         c,
-		Operations:         in.Operations,
-		MonitorPerformance: in.MonitorPerformance,
-		Concurrency:        in.Concurrency,
-		Repeat:             in.Repeat,
-	})
+	if in.ComparisonConfig != nil {
+		req.Comparison = *in.ComparisonConfig
+	}
+	if in.Concurrency > 0 {
+		req.Concurrency = in.Concurrency
+	}
+	if in.Repeat > 0 {
+		req.Repeat = in.Repeat
+	}
+	if in.PluginName != "" {
+		p, err := s.cfg.Store.Get(in.PluginName)
+		if err != nil {
+			return nil, nil, err
+		}
+		req.Plugin = p
+	}
+	res, err := s.cfg.RunTests(ctx, req)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("execute_test_plan: %w", err)
 	}
 	if in.ReportDifferences != nil && !*in.ReportDifferences {
 		cp := *res

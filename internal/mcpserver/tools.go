@@ -127,7 +127,7 @@ func (in createInput) plugin() (*plugin.Plugin, error) {
 	p := &plugin.Plugin{
 		Name:      strings.TrimSpace(in.PluginName),
 		Spec:      strings.TrimSpace(in.SpecURLOrPath),
-		Mode:      strings.ToLower(strings.TrimSpace(in.Mode)),
+		Mode:      plugin.Mode(strings.ToLower(strings.TrimSpace(in.Mode))),
 		TargetURL: strings.TrimSpace(in.TargetURL),
 	}
 	switch {
@@ -187,7 +187,7 @@ func (s *Server) listPlugins(ctx context.Context, _ *mcp.CallToolRequest, _ list
 	out := listOutput{Dir: s.cfg.Store.Dir(), Plugins: []pluginSummary{}}
 	for _, p := range list {
 		m := p.Masked()
-		sum := pluginSummary{Name: m.Name, Mode: m.Mode, Spec: m.Spec, TargetURL: m.TargetURL, Tools: []string{}}
+		sum := pluginSummary{Name: m.Name, Mode: string(m.Mode), Spec: m.Spec, TargetURL: m.TargetURL, Tools: []string{}}
 		if m.Auth != nil {
 			sum.AuthType = m.Auth.AuthType
 		}
@@ -253,7 +253,7 @@ func (s *Server) switchMode(ctx context.Context, _ *mcp.CallToolRequest, in swit
 		return nil, nil, err
 	}
 	prev := p.Mode
-	p.Mode = mode
+	p.Mode = plugin.Mode(mode)
 	if err := p.Validate(); err != nil {
 		return nil, nil, err
 	}
@@ -266,7 +266,7 @@ func (s *Server) switchMode(ctx context.Context, _ *mcp.CallToolRequest, in swit
 		return nil, nil, err
 	}
 	s.install(lp)
-	return nil, switchOutput{Mode: mode, Previous: prev, PluginName: p.Name}, nil
+	return nil, switchOutput{Mode: mode, Previous: string(prev), PluginName: p.Name}, nil
 }
 
 // switchServerMode asks a running server to switch: PUT <server>/__mockloop/mode.

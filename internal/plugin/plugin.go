@@ -14,32 +14,16 @@ import (
 	"github.com/mockloop/mockloop/internal/yamldoc"
 )
 
-// Modes a plugin (and a route rule, except hybrid) can run in.
-const (
-	ModeMock   = "mock"
-	ModeProxy  = "proxy"
-	ModeHybrid = "hybrid"
-)
-
-// Auth types accepted in auth.auth_type.
-const (
-	AuthAPIKey      = "api_key"
-	AuthBearerToken = "bearer_token"
-	AuthBasic       = "basic_auth"
-	AuthOAuth2      = "oauth2"
-	AuthCustom      = "custom"
-)
-
 // Plugin is one plugin file.
 type Plugin struct {
 	Name       string         `yaml:"name" json:"name"`
 	Spec       string         `yaml:"spec" json:"spec"`
-	Mode       string         `yaml:"mode" json:"mode"` // mock|proxy|hybrid
+	Mode       Mode           `yaml:"mode" json:"mode"`
 	TargetURL  string         `yaml:"target_url,omitempty" json:"target_url,omitempty"`
 	Auth       *Auth          `yaml:"auth,omitempty" json:"auth,omitempty"`
 	Endpoints  []Endpoint     `yaml:"endpoints,omitempty" json:"endpoints,omitempty"`
 	RouteRules []RouteRule    `yaml:"route_rules,omitempty" json:"route_rules,omitempty"`
-	Fallback   string         `yaml:"fallback,omitempty" json:"fallback,omitempty"` // "" or "mock"
+	Fallback   Mode           `yaml:"fallback,omitempty" json:"fallback,omitempty"` // "" or "mock"
 	Comparison compare.Config `yaml:"comparison,omitempty" json:"comparison,omitzero"`
 	Timeout    Duration       `yaml:"timeout,omitempty" json:"timeout,omitempty,omitzero"`
 	RetryCount int            `yaml:"retry_count,omitempty" json:"retry_count,omitempty"`
@@ -63,17 +47,22 @@ type Endpoint struct {
 	ProxyURL   string   `yaml:"proxy_url,omitempty" json:"proxy_url,omitempty"`
 	Timeout    Duration `yaml:"timeout,omitempty" json:"timeout,omitempty,omitzero"`
 	RetryCount int      `yaml:"retry_count,omitempty" json:"retry_count,omitempty"`
+	// Retryable allows retries of a non-idempotent method (POST, PATCH) when its body can be
+	// sent again.
+	Retryable bool `yaml:"retryable,omitempty" json:"retryable,omitempty"`
 }
 
 // RouteRule sends matching requests to mock or proxy in hybrid mode. Higher priority is tried
 // first; ties keep file order.
 type RouteRule struct {
+	// Name labels the rule in X-Mockloop-Rule and the admin status ("" gives "#N METHOD pattern").
+	Name      string `yaml:"name,omitempty" json:"name,omitempty" jsonschema:"a label for the rule, shown in X-Mockloop-Rule"`
 	Pattern   string `yaml:"pattern" json:"pattern" jsonschema:"path glob (* one segment, ** any) or OpenAPI path template"`
 	Method    string `yaml:"method,omitempty" json:"method,omitempty" jsonschema:"HTTP method; empty matches any"`
 	Condition string `yaml:"condition,omitempty" json:"condition,omitempty" jsonschema:"expression over request.method, request.path, request.headers, request.params"`
-	Mode      string `yaml:"mode" json:"mode" jsonschema:"mock or proxy"`
+	Mode      Mode   `yaml:"mode" json:"mode" jsonschema:"mock or proxy"`
 	Priority  int    `yaml:"priority,omitempty" json:"priority,omitempty" jsonschema:"higher is tried first"`
-	Fallback  string `yaml:"fallback,omitempty" json:"fallback,omitempty" jsonschema:"mock: answer from the mock when the live call fails"`
+	Fallback  Mode   `yaml:"fallback,omitempty" json:"fallback,omitempty" jsonschema:"mock: answer from the mock when the live call fails"`
 }
 
 // Parse decodes a plugin file strictly: unknown keys, wrong types and trailing documents are

@@ -58,7 +58,7 @@ func TestParseFull(t *testing.T) {
 		got, want any
 	}{
 		{"name", p.Name, "petstore"},
-		{"mode", p.Mode, "hybrid"},
+		{"mode", p.Mode, ModeHybrid},
 		{"target", p.TargetURL, "https://api.example.com/v1"},
 		{"auth name", p.Auth.Name, "X-API-Key"},
 		{"credential kept unresolved", p.Auth.Credentials["api_key"], "${PETSTORE_KEY}"},

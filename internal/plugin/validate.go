@@ -50,14 +50,6 @@ func (e *ValidationError) Error() string {
 // Methods accepted in endpoints and route rules (case-insensitive).
 var httpMethods = []string{"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"}
 
-// credentialKeys are the keys each auth type accepts (custom is checked by prefix).
-var credentialKeys = map[string][]string{
-	AuthAPIKey:      {"api_key"},
-	AuthBearerToken: {"token"},
-	AuthBasic:       {"username", "password"},
-	AuthOAuth2:      {"access_token", "refresh_token", "client_id", "client_secret", "token_url", "scope"},
-}
-
 // maxRetries bounds retry counts: more than this is a typo, not a plan.
 const maxRetries = 10
 
@@ -102,7 +94,7 @@ func (p *Plugin) Validate() error {
 		add("", "retry_count %d: want 0 to %d", p.RetryCount, maxRetries)
 	}
 	if p.Auth != nil {
-		for _, msg := range p.Auth.problems() {
+		for _, msg := range p.Auth.Check() {
 			add("auth", "%s", msg)
 		}
 	}
@@ -162,82 +154,6 @@ func (p *Plugin) Validate() error {
 	return &ValidationError{Name: p.Name, Problems: probs}
 }
 
-func (a *Auth) problems() []string {
-	var probs []string
-	add := func(format string, args ...any) { probs = append(probs, fmt.Sprintf(format, args...)) }
-	keys, known := credentialKeys[a.AuthType]
-	switch {
-	case a.AuthType == "":
-		add("auth_type is required (api_key, bearer_token, basic_auth, oauth2 or custom)")
-		return probs
-	case !known && a.AuthType != AuthCustom:
-		add("auth_type %q: want api_key, bearer_token, basic_auth, oauth2 or custom", a.AuthType)
-		return probs
-	}
-	if a.AuthType == AuthAPIKey {
-		switch a.Location {
-		case "", "header", "query", "cookie":
-		default:
-			add("location %q: want header, query or cookie", a.Location)
-		}
-		if a.Name == "" {
-			add("name is required for api_key (the header, query or cookie name)")
-		}
-	} else {
-		if a.Location != "" {
-			add("location applies to api_key only")
-		}
-		if a.Name != "" {
-			add("name applies to api_key only")
-		}
-	}
-	for _, k := range sortedKeys(a.Credentials) {
-		if a.AuthType == AuthCustom {
-			if !strings.HasPrefix(k, "header.") && !strings.HasPrefix(k, "query.") || k == "header." || k == "query." {
-				add("credentials key %q: want header.<Name> or query.<name>", k)
-			}
-		} else if !slices.Contains(keys, k) {
-			add("credentials key %q is not used by %s (want %s)", k, a.AuthType, strings.Join(keys, ", "))
-		}
-		if err := checkRefs(a.Credentials[k]); err != nil {
-			add("credentials %q: %v", k, err)
-		}
-	}
-	has := func(k string) bool { return a.Credentials[k] != "" }
-	switch a.AuthType {
-	case AuthAPIKey:
-		if !has("api_key") {
-			add("credentials api_key is required")
-		}
-	case AuthBearerToken:
-		if !has("token") {
-			add("credentials token is required")
-		}
-	case AuthBasic:
-		if !has("username") {
-			add("credentials username is required")
-		}
-		if !has("password") {
-			add("credentials password is required")
-		}
-	case AuthOAuth2:
-		if !has("access_token") && !(has("token_url") && (has("refresh_token") || has("client_id") && has("client_secret"))) {
-			add("oauth2 needs access_token, or token_url with refresh_token or client_id and client_secret")
-		}
-		if has("token_url") {
-			if err := checkURL(a.Credentials["token_url"]); err != nil && !strings.Contains(a.Credentials["token_url"], "${") {
-				add("credentials token_url: %v", err)
-			}
-		}
-	case AuthCustom:
-		if len(a.Credentials) == 0 {
-			add("custom needs at least one header.<Name> or query.<name> credential")
-		}
-	}
-	return probs
-}
-
-// checkURL accepts an absolute http or https URL with a host.
 func checkURL(s string) error {
 	u, err := url.Parse(s)
 	if err != nil {

@@ -63,9 +63,9 @@ func TestValidate(t *testing.T) {
 		{"api key ok", func(p *Plugin) {
 			p.Auth = &Auth{AuthType: AuthAPIKey, Location: "query", Name: "key", Credentials: map[string]string{"api_key": "${K}"}}
 		}, ""},
-		{"api key no name", func(p *Plugin) {
+		{"api key without a name goes in X-API-Key", func(p *Plugin) {
 			p.Auth = &Auth{AuthType: AuthAPIKey, Credentials: map[string]string{"api_key": "x"}}
-		}, "name is required for api_key"},
+		}, ""},
 		{"api key bad location", func(p *Plugin) {
 			p.Auth = &Auth{AuthType: AuthAPIKey, Location: "body", Name: "k", Credentials: map[string]string{"api_key": "x"}}
 		}, `location "body": want header, query or cookie`},
@@ -78,9 +78,12 @@ func TestValidate(t *testing.T) {
 		{"bearer with location", func(p *Plugin) {
 			p.Auth = &Auth{AuthType: AuthBearerToken, Location: "query", Credentials: map[string]string{"token": "x"}}
 		}, "location applies to api_key only"},
-		{"basic missing password", func(p *Plugin) {
+		{"basic without password (the key as user name)", func(p *Plugin) {
 			p.Auth = &Auth{AuthType: AuthBasic, Credentials: map[string]string{"username": "u"}}
-		}, "credentials password is required"},
+		}, ""},
+		{"basic missing username", func(p *Plugin) {
+			p.Auth = &Auth{AuthType: AuthBasic, Credentials: map[string]string{"password": "p"}}
+		}, "credentials username is required"},
 		{"oauth2 access token", func(p *Plugin) {
 			p.Auth = &Auth{AuthType: AuthOAuth2, Credentials: map[string]string{"access_token": "${AT}"}}
 		}, ""},

@@ -1,4 +1,4 @@
-package proxy
+package server
 
 import (
 	"errors"
@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/mockloop/mockloop/internal/plugin"
 	"github.com/mockloop/mockloop/internal/problem"
 	"github.com/mockloop/mockloop/internal/redact"
 	"github.com/mockloop/mockloop/internal/spec"
@@ -38,11 +39,11 @@ const DefaultRequestBuffer = 1000
 type Config struct {
 	Doc     *spec.Document
 	Mock    Mocker
-	Live    Live    // nil: no live side; proxy and hybrid are refused
-	Decider Decider // hybrid mode's route rules
-	Mode    Mode    // the starting mode; "" is mock
+	Live    Live        // nil: no live side; proxy and hybrid are refused
+	Decider Decider     // hybrid mode's route rules
+	Mode    plugin.Mode // the starting mode; "" is mock
 	// Fallback answers from the mock when a live call fails in proxy mode (hybrid takes it from
-	// the Decision).
+	// the route.Decision).
 	Fallback bool
 	// NoModeOverride ignores the X-Mockloop-Mode request header (it is still stripped).
 	NoModeOverride bool
@@ -75,7 +76,7 @@ type Config struct {
 // shut down to flush the request log.
 type Server struct {
 	cfg      Config
-	mode     atomic.Value // Mode
+	mode     atomic.Value // plugin.Mode
 	started  time.Time
 	maxBody  int64
 	metrics  *Metrics
@@ -96,9 +97,9 @@ func NewServer(cfg Config) (*Server, error) {
 		return nil, errors.New("new server: no mock engine")
 	}
 	if cfg.Mode == "" {
-		cfg.Mode = ModeMock
+		cfg.Mode = plugin.ModeMock
 	}
-	if _, err := ParseMode(string(cfg.Mode)); err != nil {
+	if _, err := plugin.ParseMode(string(cfg.Mode)); err != nil {
 		return nil, fmt.Errorf("new server: %w", err)
 	}
 	s := &Server{cfg: cfg, started: time.Now(), metrics: cfg.Metrics, opCount: len(cfg.Doc.Operations)}
@@ -139,22 +140,22 @@ var ErrNoLive = errors.New("no live side configured (give a target URL)")
 var ErrNoRules = errors.New("no route rules configured for hybrid mode")
 
 // SetMode switches the mode for the requests that start after it returns.
-func (s *Server) SetMode(m Mode) error {
-	if _, err := ParseMode(string(m)); err != nil {
+func (s *Server) SetMode(m plugin.Mode) error {
+	if _, err := plugin.ParseMode(string(m)); err != nil {
 		return err
 	}
-	if m != ModeMock && s.cfg.Live == nil {
+	if m != plugin.ModeMock && s.cfg.Live == nil {
 		return fmt.Errorf("mode %s: %w", m, ErrNoLive)
 	}
-	if m == ModeHybrid && s.cfg.Decider == nil {
+	if m == plugin.ModeHybrid && s.cfg.Decider == nil {
 		return fmt.Errorf("mode %s: %w", m, ErrNoRules)
 	}
 	s.mode.Store(m)
 	return nil
 }
 
-// Mode is the current mode.
-func (s *Server) Mode() Mode { return s.mode.Load().(Mode) }
+// plugin.Mode is the current mode.
+func (s *Server) Mode() plugin.Mode { return s.mode.Load().(plugin.Mode) }
 
 // Metrics is the server's per-operation metrics (the one given in Config, or its own).
 func (s *Server) Metrics() *Metrics { return s.metrics }
@@ -175,8 +176,8 @@ const AdminPrefix = "/__mockloop/"
 
 // Shared header values: never modified, and appending to them copies (len == cap).
 var (
-	valueMock  = []string{string(ModeMock)}
-	valueProxy = []string{string(ModeProxy)}
+	valueMock  = []string{string(plugin.ModeMock)}
+	valueProxy = []string{string(plugin.ModeProxy)}
 )
 
 // ServeHTTP routes r to the admin API, a CORS preflight answer, the mock or the live side.
@@ -194,7 +195,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rec := s.recorder.Get().(*recorder)
-	rec.ResponseWriter, rec.status, rec.side, rec.rule, rec.fallback = w, 0, ModeMock, "", ""
+	rec.ResponseWriter, rec.status, rec.side, rec.rule, rec.fallback = w, 0, plugin.ModeMock, "", ""
 	rec.cors = nil
 	if s.cfg.CORS {
 		rec.cors = r
@@ -212,12 +213,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case rec.status != 0:
 		// Already answered: a bad override header, or a body over the limit.
-	case side == ModeProxy:
-		rec.side = ModeProxy
+	case side == plugin.ModeProxy:
+		rec.side = plugin.ModeProxy
 		var fb func(string)
 		if fallback {
 			fb = func(cause string) {
-				rec.side, rec.fallback = ModeMock, cause
+				rec.side, rec.fallback = plugin.ModeMock, cause
 				s.respondMock(rec, r, match)
 			}
 		}
@@ -253,43 +254,43 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // decide picks the side for r: the override header, else the mode (and in hybrid the rules).
 // It returns whether a failed live call falls back to the mock. A bad override header is
 // answered here (rec.status is then set).
-func (s *Server) decide(rec *recorder, r *http.Request, op *spec.Operation) (Mode, bool) {
+func (s *Server) decide(rec *recorder, r *http.Request, op *spec.Operation) (plugin.Mode, bool) {
 	if vs, ok := r.Header[HeaderMode]; ok {
 		// The header is an instruction to mockloop: it never goes upstream.
 		delete(r.Header, HeaderMode)
 		if !s.cfg.NoModeOverride && len(vs) > 0 {
-			switch Mode(strings.ToLower(strings.TrimSpace(vs[0]))) {
-			case ModeMock:
-				return ModeMock, false
-			case ModeProxy:
+			switch plugin.Mode(strings.ToLower(strings.TrimSpace(vs[0]))) {
+			case plugin.ModeMock:
+				return plugin.ModeMock, false
+			case plugin.ModeProxy:
 				if s.cfg.Live == nil {
 					problem.Write(rec, problem.Details{
 						Status: http.StatusConflict, Title: "No live side",
 						Detail: HeaderMode + ": proxy asks for the live API, but this server has no target configured",
 					})
-					return ModeMock, false
+					return plugin.ModeMock, false
 				}
-				return ModeProxy, s.cfg.Fallback
+				return plugin.ModeProxy, s.cfg.Fallback
 			default:
 				problem.Write(rec, problem.Details{
 					Status: http.StatusBadRequest, Title: "Invalid " + HeaderMode + " header",
 					Detail: fmt.Sprintf("%s must be mock or proxy, got %q", HeaderMode, vs[0]),
 				})
-				return ModeMock, false
+				return plugin.ModeMock, false
 			}
 		}
 	}
 	switch s.Mode() {
-	case ModeProxy:
-		return ModeProxy, s.cfg.Fallback
-	case ModeHybrid:
+	case plugin.ModeProxy:
+		return plugin.ModeProxy, s.cfg.Fallback
+	case plugin.ModeHybrid:
 		d := s.cfg.Decider.Decide(r, op)
 		rec.rule = d.Rule
-		if d.Mode == ModeProxy {
-			return ModeProxy, d.Fallback
+		if d.Mode == plugin.ModeProxy {
+			return plugin.ModeProxy, d.Fallback
 		}
 	}
-	return ModeMock, false
+	return plugin.ModeMock, false
 }
 
 // respondMock answers from the spec: 404 for a path in no operation, 405 for a method the path
@@ -319,7 +320,7 @@ func (s *Server) respondMock(w http.ResponseWriter, r *http.Request, m spec.Matc
 type recorder struct {
 	http.ResponseWriter
 	status   int
-	side     Mode
+	side     plugin.Mode
 	rule     string
 	fallback string
 	cors     *http.Request // with --cors: the request whose origin the answer allows
@@ -329,12 +330,12 @@ func (w *recorder) WriteHeader(code int) {
 	if w.status == 0 && code >= 200 {
 		w.status = code
 		h := w.ResponseWriter.Header()
-		if w.side == ModeProxy {
+		if w.side == plugin.ModeProxy {
 			h[HeaderMode] = valueProxy
 		} else {
 			h[HeaderMode] = valueMock
 		}
-		if w.side == ModeProxy {
+		if w.side == plugin.ModeProxy {
 			// Whatever the upstream said under these names is not true of this answer.
 			delete(h, HeaderRule)
 			delete(h, HeaderFallback)

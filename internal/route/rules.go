@@ -1,4 +1,7 @@
-package proxy
+// Package route decides, per request, which side of a hybrid plugin answers: route rules
+// (path glob or template, method, a condition expression over the request, priority) compiled
+// once, and the glob matcher that endpoint overrides share.
+package route
 
 import (
 	"fmt"
@@ -8,41 +11,42 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/mockloop/mockloop/internal/plugin"
 	"github.com/mockloop/mockloop/internal/spec"
 )
 
-// Rule is one hybrid route rule, as given in a plugin's route_rules.
-type Rule struct {
-	// Name labels the rule in X-Mockloop-Rule and the status report; "" gives "#N METHOD pattern"
-	// with N the rule's 1-based position in the list.
-	Name string
-	// Pattern is a path glob (`*` matches one segment, `**` any number, including none; `?` and
-	// `[...]` work inside a segment as in path.Match) or an OpenAPI path template (`/pets/{id}`:
-	// a `{name}` matches one segment). It is matched against the request path and against the
-	// operation's template, so `/pets/{petId}` matches whatever the server base path is.
-	Pattern string
-	// Method restricts the rule to one method, or a comma-separated list; "" or "*" is any.
-	Method string
-	// Condition is an expr-lang boolean expression over `request` (see ConditionEnv); "" is true.
-	Condition string
-	// Mode is ModeMock or ModeProxy.
-	Mode Mode
-	// Priority orders the rules: higher first; ties keep the given order.
-	Priority int
-	// Fallback answers from the mock when the live call fails (the default fallback also applies).
+// Decision is what a RuleSet chose for one request.
+type Decision struct {
+	// Mode is plugin.ModeMock or plugin.ModeProxy.
+	Mode plugin.Mode
+	// Rule labels the matching rule for the X-Mockloop-Rule header; "" when no rule matched and
+	// the default applied.
+	Rule string
+	// Fallback asks for the mock answer when the live call fails.
 	Fallback bool
+}
+
+// RuleStat is one route rule as reported by GET /__mockloop/status.
+type RuleStat struct {
+	Rule      string      `json:"rule"`
+	Pattern   string      `json:"pattern"`
+	Method    string      `json:"method,omitempty"`
+	Condition string      `json:"condition,omitempty"`
+	Mode      plugin.Mode `json:"mode"`
+	Priority  int         `json:"priority"`
+	Hits      int64       `json:"hits"`
 }
 
 // RuleSet is a compiled list of rules; it implements Decider and is safe for concurrent use.
 type RuleSet struct {
 	rules           []*compiledRule // evaluation order
-	defaultMode     Mode
+	defaultMode     plugin.Mode
 	defaultFallback bool
 	anyCondition    bool
 }
 
 type compiledRule struct {
-	Rule
+	plugin.RouteRule
 	label    string
 	segments []string
 	methods  []string // upper-case; nil = any
@@ -50,19 +54,23 @@ type compiledRule struct {
 	hits     atomic.Int64
 }
 
-// CompileRules checks and compiles rules once: patterns, methods, modes and conditions. The
-// error names the rule (its position and pattern) and, for a condition, the line and column.
-// defaultMode (ModeMock or ModeProxy) and defaultFallback apply when no rule matches.
-func CompileRules(rules []Rule, defaultMode Mode, defaultFallback bool) (*RuleSet, error) {
-	if defaultMode != ModeMock && defaultMode != ModeProxy {
+// Compile checks and compiles a plugin's route rules once: patterns, methods, modes and
+// conditions. The error names the rule (its position and pattern) and, for a condition, the
+// line and column. defaultMode (mock or proxy) and defaultFallback apply when no rule matches.
+// A rule's pattern is a path glob (`*` matches one segment, `**` any number, including none;
+// `?` and `[...]` work inside a segment as in path.Match) or an OpenAPI path template
+// (`/pets/{id}`: a `{name}` matches one segment), matched against the request path and against
+// the operation's template. A rule without a name is labelled "#N METHOD pattern".
+func Compile(rules []plugin.RouteRule, defaultMode plugin.Mode, defaultFallback bool) (*RuleSet, error) {
+	if defaultMode != plugin.ModeMock && defaultMode != plugin.ModeProxy {
 		return nil, fmt.Errorf("route rules: default mode %q must be mock or proxy", defaultMode)
 	}
 	rs := &RuleSet{defaultMode: defaultMode, defaultFallback: defaultFallback}
 	for i, r := range rules {
 		where := fmt.Sprintf("route rule %d (%s)", i+1, r.Pattern)
-		c := &compiledRule{Rule: r}
-		mode, err := ParseMode(string(r.Mode))
-		if err != nil || mode == ModeHybrid {
+		c := &compiledRule{RouteRule: r}
+		mode, err := plugin.ParseMode(string(r.Mode))
+		if err != nil || mode == plugin.ModeHybrid {
 			return nil, fmt.Errorf("%s: mode %q must be mock or proxy", where, r.Mode)
 		}
 		c.Mode = mode
@@ -118,7 +126,7 @@ func (rs *RuleSet) Decide(r *http.Request, op *spec.Operation) Decision {
 			}
 		}
 		c.hits.Add(1)
-		return Decision{Mode: c.Mode, Rule: c.label, Fallback: c.Fallback || rs.defaultFallback}
+		return Decision{Mode: c.Mode, Rule: c.label, Fallback: c.Fallback == plugin.ModeMock || rs.defaultFallback}
 	}
 	return Decision{Mode: rs.defaultMode, Fallback: rs.defaultFallback}
 }
@@ -139,6 +147,15 @@ func (rs *RuleSet) Stats() []RuleStat {
 	}
 	return out
 }
+
+// Pattern is a compiled path pattern: a glob or an OpenAPI path template.
+type Pattern []string
+
+// CompilePattern checks and compiles a path pattern (see Compile for the syntax).
+func CompilePattern(p string) (Pattern, error) { return compilePattern(p) }
+
+// Match reports whether the path matches.
+func (p Pattern) Match(path string) bool { return matchSegments(p, splitSegments(path)) }
 
 // compilePattern splits a pattern into segments, turning `{name}` template parts into `*` and
 // checking each segment is a valid path.Match pattern.

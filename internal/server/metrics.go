@@ -1,4 +1,4 @@
-package proxy
+package server
 
 import (
 	"bytes"
@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/mockloop/mockloop/internal/plugin"
 	"github.com/mockloop/mockloop/internal/spec"
 )
 
@@ -217,9 +218,9 @@ type counters struct {
 	by [2][6]atomic.Int64
 }
 
-func (c *counters) add(side Mode, status int) {
+func (c *counters) add(side plugin.Mode, status int) {
 	s := 0
-	if side == ModeProxy {
+	if side == plugin.ModeProxy {
 		s = 1
 	}
 	cl := status / 100

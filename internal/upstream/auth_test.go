@@ -1,4 +1,4 @@
-package proxy
+package upstream
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mockloop/mockloop/internal/plugin"
 )
 
 func TestInspectAuth(t *testing.T) {
@@ -14,24 +16,24 @@ func TestInspectAuth(t *testing.T) {
 	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
 	tests := []struct {
 		name string
-		cfg  AuthConfig
+		cfg  plugin.Auth
 		want []string // substrings of the JSON report
 	}{
-		{"api_key literal", AuthConfig{Type: "api_key", Location: "query", Name: "key", Credentials: map[string]string{"api_key": "lit-value-1"}},
+		{"api_key literal", plugin.Auth{AuthType: "api_key", Location: "query", Name: "key", Credentials: map[string]string{"api_key": "lit-value-1"}},
 			[]string{`"where":"query key"`, `"source":"literal","resolved":true`}},
-		{"unset variable", AuthConfig{Type: "bearer_token", Credentials: map[string]string{"token": "${API_TOKEN}"}},
+		{"unset variable", plugin.Auth{AuthType: "bearer_token", Credentials: map[string]string{"token": "${API_TOKEN}"}},
 			[]string{`"vars":["API_TOKEN"],"resolved":false,"error":"environment variable API_TOKEN is not set"`, `"problem":"auth bearer_token: credential \"token\": environment variable API_TOKEN is not set"`}},
-		{"oauth2 token ok", AuthConfig{Type: "oauth2", Credentials: map[string]string{"client_id": "cid", "client_secret": "${CS}", "token_url": ts.URL}},
+		{"oauth2 token ok", plugin.Auth{AuthType: "oauth2", Credentials: map[string]string{"client_id": "cid", "client_secret": "${CS}", "token_url": ts.URL}},
 			[]string{`"token":{"ok":true}`, `"where":"header Authorization (Bearer)"`}},
-		{"oauth2 token rejected", AuthConfig{Type: "oauth2", Credentials: map[string]string{"client_id": "cid", "client_secret": "${BAD}", "token_url": ts.URL}},
+		{"oauth2 token rejected", plugin.Auth{AuthType: "oauth2", Credentials: map[string]string{"client_id": "cid", "client_secret": "${BAD}", "token_url": ts.URL}},
 			[]string{`"token":{"ok":false,"error":"oauth2 token request to ` + ts.URL + `: token endpoint answered 401: invalid_client"}`}},
-		{"custom", AuthConfig{Type: "custom", Credentials: map[string]string{"header.X-Sig": "v1 ${CS}", "query.sig": "x"}},
+		{"custom", plugin.Auth{AuthType: "custom", Credentials: map[string]string{"header.X-Sig": "v1 ${CS}", "query.sig": "x"}},
 			[]string{`"where":"header X-Sig, query sig"`}},
-		{"none", AuthConfig{}, []string{`"where":"none"`}},
+		{"none", plugin.Auth{}, []string{`"where":"none"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			st := InspectAuth(context.Background(), tt.cfg, lookup, nil)
+			st := InspectAuth(context.Background(), &tt.cfg, lookup, nil)
 			j, _ := json.Marshal(st)
 			for _, w := range tt.want {
 				if !strings.Contains(string(j), w) {
@@ -83,7 +85,7 @@ func TestTokenSourceExpiry(t *testing.T) {
 
 func TestRedactTemplateParts(t *testing.T) {
 	env := map[string]string{"SIG": "sig-part-secret"}
-	in, err := newInjector(&AuthConfig{Type: "custom", Credentials: map[string]string{"header.X-Sig": "v1 ${SIG}"}},
+	in, err := newInjector(&plugin.Auth{AuthType: "custom", Credentials: map[string]string{"header.X-Sig": "v1 ${SIG}"}},
 		func(k string) (string, bool) { v, ok := env[k]; return v, ok }, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -1,4 +1,9 @@
-package proxy
+// Package upstream is the live side of proxy and hybrid modes: it forwards a request to the
+// configured target only (never an open proxy), with the plugin's credentials injected (api
+// key, bearer, basic, OAuth2 with refresh through golang.org/x/oauth2, custom templates),
+// endpoint overrides, bounded timeouts and retries with backoff, and answers every failure
+// with a problem+json that names the upstream, or hands it to a fallback.
+package upstream
 
 import (
 	"bytes"
@@ -17,8 +22,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/mockloop/mockloop/internal/plugin"
 	"github.com/mockloop/mockloop/internal/problem"
 	"github.com/mockloop/mockloop/internal/redact"
+	"github.com/mockloop/mockloop/internal/route"
 	"github.com/mockloop/mockloop/internal/spec"
 )
 
@@ -30,9 +37,13 @@ type ForwardConfig struct {
 	// /v2/pets, is sent as is.
 	Target string
 	// Auth is the credential injected into every forwarded request; nil for none.
-	Auth *AuthConfig
-	// Endpoints override the target, timeout and retries per path template and method.
-	Endpoints []EndpointConfig
+	Auth *plugin.Auth
+	// Endpoints override the target, timeout and retries per path template and method: the
+	// endpoint's path is the operation's template as written in the spec (/pets/{id}); it
+	// also matches request paths, a `{name}` or `*` standing for one segment and `**` for any.
+	// A non-zero timeout or retry count replaces the default; Retryable allows retries for a
+	// non-idempotent method when its body can be replayed.
+	Endpoints []plugin.Endpoint
 	// Timeout bounds each attempt's wait for the answer's headers, and each wait for the next
 	// piece of its body (DefaultTimeout when zero).
 	Timeout time.Duration
@@ -59,23 +70,6 @@ type ForwardConfig struct {
 	ModifyResponse func(resp *http.Response, op *spec.Operation) error
 }
 
-// EndpointConfig overrides the forwarding of one operation.
-type EndpointConfig struct {
-	// Path is the operation's path template as written in the spec (/pets/{id}); it also
-	// matches request paths, a `{name}` or `*` standing for one segment and `**` for any.
-	Path string
-	// Method is the operation's method; "" is any.
-	Method string
-	// ProxyURL replaces the target for this endpoint ("" keeps it).
-	ProxyURL string
-	// Timeout replaces ForwardConfig.Timeout when non-zero.
-	Timeout time.Duration
-	// RetryCount replaces ForwardConfig.RetryCount when non-zero.
-	RetryCount int
-	// Retryable allows retries for a non-idempotent method when its body can be replayed.
-	Retryable bool
-}
-
 // Forwarder sends requests to the live API. It implements Live and is safe for concurrent use.
 type Forwarder struct {
 	base        *endpoint
@@ -97,7 +91,7 @@ type endpoint struct {
 	retries   int
 	retryable bool
 	method    string
-	segments  []string
+	pattern   route.Pattern
 }
 
 // upstream is one base URL with its own connection pool and reverse proxy.
@@ -175,7 +169,7 @@ func NewForwarder(cfg ForwardConfig) (*Forwarder, error) {
 	f.base = &endpoint{up: up, timeout: timeout, retries: cfg.RetryCount}
 	for i, e := range cfg.Endpoints {
 		where := fmt.Sprintf("endpoint %d (%s %s)", i+1, e.Method, e.Path)
-		if e.Timeout < 0 || e.RetryCount < 0 {
+		if e.Timeout.Duration < 0 || e.RetryCount < 0 {
 			return nil, fmt.Errorf("forward: %s: timeout and retry_count must not be negative", where)
 		}
 		ep := &endpoint{up: f.base.up, timeout: f.base.timeout, retries: f.base.retries,
@@ -185,13 +179,13 @@ func NewForwarder(cfg ForwardConfig) (*Forwarder, error) {
 				return nil, err
 			}
 		}
-		if e.Timeout > 0 {
-			ep.timeout = e.Timeout
+		if e.Timeout.Duration > 0 {
+			ep.timeout = e.Timeout.Duration
 		}
 		if e.RetryCount > 0 {
 			ep.retries = e.RetryCount
 		}
-		if ep.segments, err = compilePattern(e.Path); err != nil {
+		if ep.pattern, err = route.CompilePattern(e.Path); err != nil {
 			return nil, fmt.Errorf("forward: %s: path: %w", where, err)
 		}
 		key := ep.method + " " + e.Path
@@ -420,9 +414,8 @@ func (f *Forwarder) endpointFor(r *http.Request, op *spec.Operation) *endpoint {
 			return ep
 		}
 	}
-	segs := splitSegments(r.URL.Path)
 	for _, ep := range f.byGlob {
-		if (ep.method == "" || ep.method == r.Method) && matchSegments(ep.segments, segs) {
+		if (ep.method == "" || ep.method == r.Method) && ep.pattern.Match(r.URL.Path) {
 			return ep
 		}
 	}

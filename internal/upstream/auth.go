@@ -1,56 +1,25 @@
-package proxy
+package upstream
 
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/textproto"
 	"os"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/mockloop/mockloop/internal/envref"
+	"github.com/mockloop/mockloop/internal/plugin"
 	"github.com/mockloop/mockloop/internal/redact"
 )
-
-// The auth types a plugin can configure.
-const (
-	AuthAPIKey      = "api_key"
-	AuthBearerToken = "bearer_token"
-	AuthBasic       = "basic_auth"
-	AuthOAuth2      = "oauth2"
-	AuthCustom      = "custom"
-)
-
-// AuthConfig is the credential injected into every forwarded request.
-type AuthConfig struct {
-	// Type is api_key, bearer_token, basic_auth, oauth2 or custom; "" means none.
-	Type string
-	// Location is where an api_key goes: header (default), query or cookie.
-	Location string
-	// Name is the api_key's header, query parameter or cookie name (default X-API-Key for a
-	// header, api_key otherwise).
-	Name string
-	// Credentials are literals or ${ENV} references, by type:
-	// api_key: api_key; bearer_token: token; basic_auth: username, password;
-	// oauth2: access_token, refresh_token, client_id, client_secret, token_url, scope;
-	// custom: header.<Name> and query.<name> templates such as "v1 ${SIG}".
-	Credentials map[string]string
-}
 
 func lookupOrEnv(lookup func(string) (string, bool)) func(string) (string, bool) {
 	if lookup == nil {
 		return os.LookupEnv
 	}
 	return lookup
-}
-
-// credentialKeys lists, per auth type, the credential keys it accepts and which are required.
-var credentialKeys = map[string]struct{ required, optional []string }{
-	AuthAPIKey:      {required: []string{"api_key"}},
-	AuthBearerToken: {required: []string{"token"}},
-	AuthBasic:       {required: []string{"username"}, optional: []string{"password"}},
-	AuthOAuth2:      {optional: []string{"access_token", "refresh_token", "client_id", "client_secret", "token_url", "scope"}},
 }
 
 // injector applies resolved credentials to an outgoing request.
@@ -67,105 +36,97 @@ type injector struct {
 	secrets  redact.Secrets // every resolved secret value and its derived forms
 }
 
-// newInjector checks cfg and resolves every credential now, so a missing variable fails at start.
-func newInjector(cfg *AuthConfig, lookup func(string) (string, bool), client *http.Client) (*injector, error) {
-	if cfg == nil || cfg.Type == "" {
+// newInjector checks a and resolves every credential now, so a missing variable fails at
+// start. The rules are plugin.Auth.Check's, applied to the resolved values.
+func newInjector(a *plugin.Auth, lookup func(string) (string, bool), client *http.Client) (*injector, error) {
+	if a == nil || a.AuthType == "" {
 		return nil, nil
 	}
-	in := &injector{typ: cfg.Type}
-	creds := map[string]string{}
-	keys := make([]string, 0, len(cfg.Credentials))
-	for k := range cfg.Credentials {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	in := &injector{typ: a.AuthType}
+	resolved := &plugin.Auth{AuthType: a.AuthType, Location: a.Location, Name: a.Name, Credentials: map[string]string{}}
+	keys := slices.Sorted(maps.Keys(a.Credentials))
 	for _, k := range keys {
-		v, err := envref.Expand(cfg.Credentials[k], lookup)
+		v, err := envref.Expand(a.Credentials[k], lookup)
 		if err != nil {
-			return nil, fmt.Errorf("auth %s: credential %q: %w", cfg.Type, k, err)
+			return nil, fmt.Errorf("auth %s: credential %q: %w", a.AuthType, k, err)
 		}
-		creds[k] = v
-		if v != "" && k != "token_url" && k != "scope" && k != "client_id" && k != "username" {
-			in.secrets.Add(v)
-			// A template ("v1 ${SIG}") is a secret as a whole and so is each variable in it.
-			for _, name := range envref.Names(cfg.Credentials[k]) {
-				if val, _ := lookupOrEnv(lookup)(name); val != v {
-					in.secrets.Add(val)
-				}
-			}
-		}
+		resolved.Credentials[k] = v
 	}
-	if known, ok := credentialKeys[cfg.Type]; ok {
-		allowed := map[string]bool{}
-		for _, k := range append(append([]string{}, known.required...), known.optional...) {
-			allowed[k] = true
-		}
-		for _, k := range keys {
-			if !allowed[k] {
-				return nil, fmt.Errorf("auth %s: unknown credential %q", cfg.Type, k)
-			}
-		}
-		for _, k := range known.required {
-			if creds[k] == "" {
-				return nil, fmt.Errorf("auth %s: credential %q is required", cfg.Type, k)
-			}
-		}
+	addSecrets(&in.secrets, a, resolved.Credentials, lookup)
+	if probs := resolved.Check(); len(probs) > 0 {
+		return nil, fmt.Errorf("auth %s: %s", a.AuthType, strings.Join(probs, "; "))
 	}
-	switch cfg.Type {
-	case AuthAPIKey:
-		in.location = strings.ToLower(cfg.Location)
-		in.name = cfg.Name
-		switch in.location {
-		case "", "header":
-			in.location = "header"
-			if in.name == "" {
-				in.name = "X-API-Key"
-			}
+	creds := resolved.Credentials
+	switch a.AuthType {
+	case plugin.AuthAPIKey:
+		in.location, in.name, _ = resolved.APIKeyPlace()
+		if in.location == "header" {
 			in.name = textproto.CanonicalMIMEHeaderKey(in.name)
-		case "query", "cookie":
-			if in.name == "" {
-				in.name = "api_key"
-			}
-		default:
-			return nil, fmt.Errorf("auth api_key: location %q must be header, query or cookie", cfg.Location)
 		}
 		in.value = creds["api_key"]
-	case AuthBearerToken:
+	case plugin.AuthBearerToken:
 		in.value = creds["token"]
-	case AuthBasic:
+	case plugin.AuthBasic:
 		in.user, in.pass = creds["username"], creds["password"]
-		in.secrets.AddPair(in.user, in.pass) // the Authorization header's base64 form
-	case AuthOAuth2:
+	case plugin.AuthOAuth2:
 		ts, err := newTokenSource(creds, client)
 		if err != nil {
 			return nil, err
 		}
 		in.oauth = ts
-		// The client secret travels to the token endpoint inside Basic auth.
-		in.secrets.AddPair(creds["client_id"], creds["client_secret"])
-	case AuthCustom:
-		if len(keys) == 0 {
-			return nil, fmt.Errorf("auth custom: no header.<Name> or query.<name> credentials")
-		}
+	case plugin.AuthCustom:
 		for _, k := range keys {
 			kind, name, _ := strings.Cut(k, ".")
-			if name == "" {
-				return nil, fmt.Errorf("auth custom: credential %q must be header.<Name> or query.<name>", k)
-			}
-			switch kind {
-			case "header":
+			if kind == "header" {
 				in.headers = append(in.headers, [2]string{textproto.CanonicalMIMEHeaderKey(name), creds[k]})
-			case "query":
+			} else {
 				in.queries = append(in.queries, [2]string{name, creds[k]})
-			default:
-				return nil, fmt.Errorf("auth custom: credential %q must be header.<Name> or query.<name>", k)
 			}
 		}
-	default:
-		return nil, fmt.Errorf("auth: unknown auth_type %q (want api_key, bearer_token, basic_auth, oauth2 or custom)", cfg.Type)
 	}
 	return in, nil
 }
+
+// addSecrets adds the secret values of a, resolved to creds, to s: each secret credential, each
+// variable a template refers to, and the Basic auth forms of username:password and of
+// client_id:client_secret (which travels to an OAuth2 token endpoint that way).
+func addSecrets(s *redact.Secrets, a *plugin.Auth, creds map[string]string, lookup func(string) (string, bool)) {
+	for k, v := range creds {
+		if v == "" || !a.Secret(k) {
+			continue
+		}
+		s.Add(v)
+		// A template ("v1 ${SIG}") is a secret as a whole and so is each variable in it.
+		for _, name := range envref.Names(a.Credentials[k]) {
+			if val, _ := lookupOrEnv(lookup)(name); val != v {
+				s.Add(val)
+			}
+		}
+	}
+	s.AddPair(creds["username"], creds["password"])
+	s.AddPair(creds["client_id"], creds["client_secret"])
+}
+
+// SecretsOf is the set of secret values of a, resolved with lookup (variables that are not
+// set are left out): what must never appear in anything mockloop prints about a plugin.
+func SecretsOf(a *plugin.Auth, lookup func(string) (string, bool)) *redact.Secrets {
+	var s redact.Secrets
+	if a == nil {
+		return &s
+	}
+	creds := map[string]string{}
+	for k, v := range a.Credentials {
+		if r, err := envref.Expand(v, lookup); err == nil {
+			creds[k] = r
+		}
+	}
+	addSecrets(&s, a, creds, lookup)
+	return &s
+}
+
+// Redact replaces every secret the forwarder knows in s (its credentials, in every form, and
+// the OAuth2 tokens it has obtained) with ***.
+func (f *Forwarder) Redact(s string) string { return f.auth.redact(s) }
 
 // apply replaces the client's credentials on the outgoing request with the configured ones.
 // The client's Authorization header is always removed when auth is configured, and so is any
@@ -173,7 +134,7 @@ func newInjector(cfg *AuthConfig, lookup func(string) (string, bool), client *ht
 func (in *injector) apply(out *http.Request, token string) {
 	out.Header.Del("Authorization")
 	switch in.typ {
-	case AuthAPIKey:
+	case plugin.AuthAPIKey:
 		switch in.location {
 		case "header":
 			out.Header.Set(in.name, in.value)
@@ -184,15 +145,15 @@ func (in *injector) apply(out *http.Request, token string) {
 		case "cookie":
 			setCookie(out, in.name, in.value)
 		}
-	case AuthBearerToken:
+	case plugin.AuthBearerToken:
 		out.Header.Set("Authorization", "Bearer "+in.value)
-	case AuthBasic:
+	case plugin.AuthBasic:
 		out.SetBasicAuth(in.user, in.pass)
-	case AuthOAuth2:
+	case plugin.AuthOAuth2:
 		if token != "" {
 			out.Header.Set("Authorization", "Bearer "+token)
 		}
-	case AuthCustom:
+	case plugin.AuthCustom:
 		for _, h := range in.headers {
 			out.Header.Set(h[0], h[1])
 		}
@@ -268,20 +229,20 @@ type AuthStatus struct {
 	Token *TokenCheck `json:"token,omitempty"`
 }
 
-// InspectAuth reports cfg's auth without revealing secrets. For oauth2 with a token_url it makes
-// one real token request with client (http.DefaultClient when nil) bounded by ctx.
-func InspectAuth(ctx context.Context, cfg AuthConfig, lookup func(string) (string, bool), client *http.Client) AuthStatus {
+// InspectAuth reports a's auth without revealing secrets (a nil a is "none"). For oauth2 with
+// a token_url it makes one real token request with client (http.DefaultClient when nil)
+// bounded by ctx.
+func InspectAuth(ctx context.Context, a *plugin.Auth, lookup func(string) (string, bool), client *http.Client) AuthStatus {
 	if lookup == nil {
 		lookup = os.LookupEnv
 	}
-	st := AuthStatus{Type: cfg.Type, Secrets: []SecretStatus{}}
-	keys := make([]string, 0, len(cfg.Credentials))
-	for k := range cfg.Credentials {
-		keys = append(keys, k)
+	if a == nil {
+		a = &plugin.Auth{}
 	}
-	sort.Strings(keys)
+	st := AuthStatus{Type: a.AuthType, Secrets: []SecretStatus{}}
+	keys := slices.Sorted(maps.Keys(a.Credentials))
 	for _, k := range keys {
-		v := cfg.Credentials[k]
+		v := a.Credentials[k]
 		s := SecretStatus{Key: k, Source: "literal", Resolved: true}
 		if s.Vars = envref.Names(v); len(s.Vars) > 0 {
 			s.Source = "env"
@@ -291,24 +252,15 @@ func InspectAuth(ctx context.Context, cfg AuthConfig, lookup func(string) (strin
 		}
 		st.Secrets = append(st.Secrets, s)
 	}
-	switch cfg.Type {
-	case AuthAPIKey:
-		loc, name := strings.ToLower(cfg.Location), cfg.Name
-		if loc == "" {
-			loc = "header"
-		}
-		if name == "" {
-			name = "api_key"
-			if loc == "header" {
-				name = "X-API-Key"
-			}
-		}
+	switch a.AuthType {
+	case plugin.AuthAPIKey:
+		loc, name, _ := a.APIKeyPlace()
 		st.Where = loc + " " + name
-	case AuthBearerToken, AuthOAuth2:
+	case plugin.AuthBearerToken, plugin.AuthOAuth2:
 		st.Where = "header Authorization (Bearer)"
-	case AuthBasic:
+	case plugin.AuthBasic:
 		st.Where = "header Authorization (Basic)"
-	case AuthCustom:
+	case plugin.AuthCustom:
 		var parts []string
 		for _, k := range keys {
 			kind, name, _ := strings.Cut(k, ".")
@@ -321,7 +273,7 @@ func InspectAuth(ctx context.Context, cfg AuthConfig, lookup func(string) (strin
 	if client == nil {
 		client = http.DefaultClient
 	}
-	in, err := newInjector(&cfg, lookup, client)
+	in, err := newInjector(a, lookup, client)
 	if err != nil {
 		st.Problem = err.Error()
 		return st

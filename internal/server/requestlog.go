@@ -1,4 +1,4 @@
-package proxy
+package server
 
 import (
 	"bufio"
@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/mockloop/mockloop/internal/plugin"
 	"github.com/mockloop/mockloop/internal/redact"
 )
 
@@ -24,7 +25,7 @@ type entry struct {
 	rawQuery  string
 	status    int
 	latency   time.Duration
-	side      Mode
+	side      plugin.Mode
 	rule      string
 	fallback  string
 	operation string
@@ -41,7 +42,7 @@ type RequestRecord struct {
 	Query           string            `json:"query,omitempty"`
 	Status          int               `json:"status"`
 	LatencyMs       float64           `json:"latency_ms"`
-	Side            Mode              `json:"side"`                // mock or proxy: who answered
+	Side            plugin.Mode       `json:"side"`                // mock or proxy: who answered
 	Rule            string            `json:"rule,omitempty"`      // hybrid: the rule that decided
 	Fallback        string            `json:"fallback,omitempty"`  // the live failure that made the mock answer
 	Operation       string            `json:"operation,omitempty"` // "GET /pets/{id}"; empty when not in the spec

@@ -1,4 +1,4 @@
-package proxy
+package server
 
 import (
 	"bytes"
@@ -14,21 +14,23 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mockloop/mockloop/internal/plugin"
 	"github.com/mockloop/mockloop/internal/problem"
+	"github.com/mockloop/mockloop/internal/route"
 )
 
 // Status is the body of GET /__mockloop/status.
 type Status struct {
-	Mode          Mode       `json:"mode"`
-	Plugin        string     `json:"plugin,omitempty"`
-	Spec          SpecInfo   `json:"spec"`
-	Target        string     `json:"target,omitempty"` // userinfo removed, secret query values ***
-	Live          bool       `json:"live"`             // a live side is configured
-	ModeOverride  bool       `json:"mode_override"`    // the X-Mockloop-Mode request header is honoured
-	StartedAt     string     `json:"started_at"`
-	UptimeSeconds float64    `json:"uptime_seconds"`
-	Requests      Counters   `json:"requests"`
-	Rules         []RuleStat `json:"rules"`
+	Mode          plugin.Mode      `json:"mode"`
+	Plugin        string           `json:"plugin,omitempty"`
+	Spec          SpecInfo         `json:"spec"`
+	Target        string           `json:"target,omitempty"` // userinfo removed, secret query values ***
+	Live          bool             `json:"live"`             // a live side is configured
+	ModeOverride  bool             `json:"mode_override"`    // the X-Mockloop-Mode request header is honoured
+	StartedAt     string           `json:"started_at"`
+	UptimeSeconds float64          `json:"uptime_seconds"`
+	Requests      Counters         `json:"requests"`
+	Rules         []route.RuleStat `json:"rules"`
 }
 
 // SpecInfo describes the served document.
@@ -42,8 +44,8 @@ type SpecInfo struct {
 
 // ModeBody is the body of GET and PUT /__mockloop/mode (PUT also accepts ?mode=).
 type ModeBody struct {
-	Mode     Mode `json:"mode"`
-	Previous Mode `json:"previous,omitempty"` // PUT only: the mode before the switch
+	Mode     plugin.Mode `json:"mode"`
+	Previous plugin.Mode `json:"previous,omitempty"` // PUT only: the mode before the switch
 }
 
 // RequestsBody is the body of GET /__mockloop/requests.
@@ -137,7 +139,7 @@ func (s *Server) Status() Status {
 		StartedAt:     s.started.UTC().Format(time.RFC3339),
 		UptimeSeconds: s.uptime(),
 		Requests:      s.counts.snapshot(),
-		Rules:         []RuleStat{},
+		Rules:         []route.RuleStat{},
 		Spec:          SpecInfo{Source: s.cfg.Doc.Source, OpenAPI: s.cfg.Doc.SourceVersion, Operations: s.opCount},
 	}
 	if t := s.cfg.Doc.T; t != nil && t.Info != nil {
@@ -166,7 +168,7 @@ func (s *Server) putMode(w http.ResponseWriter, r *http.Request) {
 		}
 		want = string(body.Mode)
 	}
-	m, err := ParseMode(want)
+	m, err := plugin.ParseMode(want)
 	if err != nil {
 		problem.Write(w, problem.Details{Status: http.StatusBadRequest, Title: "Invalid mode", Detail: err.Error()})
 		return

@@ -1,15 +1,17 @@
-package proxy
+package server
 
 import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/mockloop/mockloop/internal/plugin"
 )
 
 func TestAdminStatus(t *testing.T) {
 	s := newTestServer(t, Config{
-		Mode: ModeHybrid, Live: &fakeLive{}, Decider: fakeDecider{}, PluginName: "pets",
+		Mode: plugin.ModeHybrid, Live: &fakeLive{}, Decider: fakeDecider{}, PluginName: "pets",
 		Target: "https://user:pw@api.test/v2?api_key=k3y&region=eu#frag",
 	})
 	do(s, "GET", "/pets", nil, "")
@@ -20,7 +22,7 @@ func TestAdminStatus(t *testing.T) {
 		t.Fatalf("status %d %s: %s", w.Code, w.Header().Get("Content-Type"), w.Body)
 	}
 	st := decode[Status](t, w)
-	if st.Mode != ModeHybrid || st.Plugin != "pets" || !st.Live || !st.ModeOverride {
+	if st.Mode != plugin.ModeHybrid || st.Plugin != "pets" || !st.Live || !st.ModeOverride {
 		t.Errorf("mode/plugin/live/override = %s/%s/%v/%v", st.Mode, st.Plugin, st.Live, st.ModeOverride)
 	}
 	if st.Spec.Title != "Fixture" || st.Spec.Version != "1.2.3" || st.Spec.Operations != 3 || st.Spec.OpenAPI != "3.0.3" {
@@ -47,14 +49,14 @@ func TestAdminMode(t *testing.T) {
 		target  string
 		body    string
 		status  int
-		mode    Mode // after the request
+		mode    plugin.Mode // after the request
 		bodyHas string
 	}{
-		{name: "json body", target: "/__mockloop/mode", body: `{"mode":"proxy"}`, status: 200, mode: ModeProxy, bodyHas: `"previous": "mock"`},
-		{name: "query", target: "/__mockloop/mode?mode=hybrid", status: 200, mode: ModeHybrid},
-		{name: "bad mode", target: "/__mockloop/mode?mode=live", status: 400, mode: ModeMock, bodyHas: `invalid mode \"live\"`},
-		{name: "bad body", target: "/__mockloop/mode", body: `mode=proxy`, status: 400, mode: ModeMock, bodyHas: "send {"},
-		{name: "no live side", noLive: true, target: "/__mockloop/mode", body: `{"mode":"proxy"}`, status: 409, mode: ModeMock, bodyHas: "no live side configured"},
+		{name: "json body", target: "/__mockloop/mode", body: `{"mode":"proxy"}`, status: 200, mode: plugin.ModeProxy, bodyHas: `"previous": "mock"`},
+		{name: "query", target: "/__mockloop/mode?mode=hybrid", status: 200, mode: plugin.ModeHybrid},
+		{name: "bad mode", target: "/__mockloop/mode?mode=live", status: 400, mode: plugin.ModeMock, bodyHas: `invalid mode \"live\"`},
+		{name: "bad body", target: "/__mockloop/mode", body: `mode=proxy`, status: 400, mode: plugin.ModeMock, bodyHas: "send {"},
+		{name: "no live side", noLive: true, target: "/__mockloop/mode", body: `{"mode":"proxy"}`, status: 409, mode: plugin.ModeMock, bodyHas: "no live side configured"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -75,7 +77,7 @@ func TestAdminMode(t *testing.T) {
 			}
 			// The switch takes effect for the next request.
 			side := "mock"
-			if tt.mode != ModeMock {
+			if tt.mode != plugin.ModeMock {
 				side = "proxy"
 			}
 			if got := do(s, "GET", "/pets", nil, "").Header().Get(HeaderMode); got != side {
@@ -201,7 +203,7 @@ func TestAdminRequests(t *testing.T) {
 	if rec.RequestHeaders["Accept"] != "application/json" || rec.ResponseHeaders["Set-Cookie"] != "***" {
 		t.Errorf("headers = %v / %v", rec.RequestHeaders, rec.ResponseHeaders)
 	}
-	if rec.Query != "sesame=***&limit=3" || rec.Operation != "GET /pets/{id}" || rec.Side != ModeMock {
+	if rec.Query != "sesame=***&limit=3" || rec.Operation != "GET /pets/{id}" || rec.Side != plugin.ModeMock {
 		t.Errorf("record = %+v", rec)
 	}
 	for _, v := range secrets {
@@ -212,7 +214,7 @@ func TestAdminRequests(t *testing.T) {
 }
 
 func TestAdminMetrics(t *testing.T) {
-	s := newTestServer(t, Config{Mode: ModeProxy, Live: &fakeLive{}})
+	s := newTestServer(t, Config{Mode: plugin.ModeProxy, Live: &fakeLive{}})
 	for range 3 {
 		do(s, "GET", "/pets", map[string]string{HeaderMode: "mock"}, "")
 	}

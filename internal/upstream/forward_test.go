@@ -1,4 +1,4 @@
-package proxy
+package upstream
 
 import (
 	"bufio"
@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -23,6 +24,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mockloop/mockloop/internal/plugin"
 	"github.com/mockloop/mockloop/internal/spec"
 )
 
@@ -205,48 +207,48 @@ func TestForwardAuthInjection(t *testing.T) {
 	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
 	tests := []struct {
 		name  string
-		auth  AuthConfig
+		auth  plugin.Auth
 		check func(t *testing.T, e echoed)
 	}{
-		{"api_key header default name", AuthConfig{Type: "api_key", Credentials: map[string]string{"api_key": "${API_KEY}"}},
+		{"api_key header default name", plugin.Auth{AuthType: "api_key", Credentials: map[string]string{"api_key": "${API_KEY}"}},
 			func(t *testing.T, e echoed) {
 				if got := http.Header(e.Header).Get("X-Api-Key"); got != "s3cret-env-key" {
 					t.Errorf("X-API-Key = %q", got)
 				}
 			}},
-		{"api_key header custom name", AuthConfig{Type: "api_key", Location: "header", Name: "x-token", Credentials: map[string]string{"api_key": "lit-key-1"}},
+		{"api_key header custom name", plugin.Auth{AuthType: "api_key", Location: "header", Name: "x-token", Credentials: map[string]string{"api_key": "lit-key-1"}},
 			func(t *testing.T, e echoed) {
 				if got := http.Header(e.Header).Get("X-Token"); got != "lit-key-1" {
 					t.Errorf("X-Token = %q", got)
 				}
 			}},
-		{"api_key query", AuthConfig{Type: "api_key", Location: "query", Name: "api_key", Credentials: map[string]string{"api_key": "q-key&=1"}},
+		{"api_key query", plugin.Auth{AuthType: "api_key", Location: "query", Name: "api_key", Credentials: map[string]string{"api_key": "q-key&=1"}},
 			func(t *testing.T, e echoed) {
 				q, _ := url.ParseQuery(e.Query)
 				if got := q["api_key"]; len(got) != 1 || got[0] != "q-key&=1" {
 					t.Errorf("query api_key = %q", got)
 				}
 			}},
-		{"api_key cookie", AuthConfig{Type: "api_key", Location: "cookie", Credentials: map[string]string{"api_key": "cookie-key"}},
+		{"api_key cookie", plugin.Auth{AuthType: "api_key", Location: "cookie", Credentials: map[string]string{"api_key": "cookie-key"}},
 			func(t *testing.T, e echoed) {
 				if e.Cookies["api_key"] != "cookie-key" || e.Cookies["theme"] != "dark" {
 					t.Errorf("cookies = %v", e.Cookies)
 				}
 			}},
-		{"bearer_token", AuthConfig{Type: "bearer_token", Credentials: map[string]string{"token": "tok-123"}},
+		{"bearer_token", plugin.Auth{AuthType: "bearer_token", Credentials: map[string]string{"token": "tok-123"}},
 			func(t *testing.T, e echoed) {
 				if got := http.Header(e.Header).Get("Authorization"); got != "Bearer tok-123" {
 					t.Errorf("Authorization = %q", got)
 				}
 			}},
-		{"basic_auth", AuthConfig{Type: "basic_auth", Credentials: map[string]string{"username": "ann", "password": "pw-9"}},
+		{"basic_auth", plugin.Auth{AuthType: "basic_auth", Credentials: map[string]string{"username": "ann", "password": "pw-9"}},
 			func(t *testing.T, e echoed) {
 				r := &http.Request{Header: http.Header(e.Header)}
 				if u, p, ok := r.BasicAuth(); !ok || u != "ann" || p != "pw-9" {
 					t.Errorf("basic auth = %q %q %v", u, p, ok)
 				}
 			}},
-		{"custom header and query", AuthConfig{Type: "custom", Credentials: map[string]string{"header.X-Sig": "v1 ${SIG}", "query.sig": "${SIG}"}},
+		{"custom header and query", plugin.Auth{AuthType: "custom", Credentials: map[string]string{"header.X-Sig": "v1 ${SIG}", "query.sig": "${SIG}"}},
 			func(t *testing.T, e echoed) {
 				if got := http.Header(e.Header).Get("X-Sig"); got != "v1 sig-from-env" {
 					t.Errorf("X-Sig = %q", got)
@@ -278,19 +280,19 @@ func TestForwardAuthInjection(t *testing.T) {
 				}
 			}
 			switch {
-			case auth.Type == "api_key" && auth.Location == "query":
+			case auth.AuthType == "api_key" && auth.Location == "query":
 				if bytes.Contains(dump, []byte("client-own-query")) {
 					t.Errorf("client api_key query reached the upstream: %s", dump)
 				}
-			case auth.Type == "api_key" && auth.Location == "cookie":
+			case auth.AuthType == "api_key" && auth.Location == "cookie":
 				if bytes.Contains(dump, []byte("client-own-cookie")) {
 					t.Errorf("client api_key cookie reached the upstream: %s", dump)
 				}
-			case auth.Type == "api_key" && auth.Name == "":
+			case auth.AuthType == "api_key" && auth.Name == "":
 				if bytes.Contains(dump, []byte("client-own-key")) {
 					t.Errorf("client X-API-Key reached the upstream: %s", dump)
 				}
-			case auth.Type == "custom":
+			case auth.AuthType == "custom":
 				if bytes.Contains(dump, []byte("client-own-sig")) || bytes.Contains(dump, []byte("client-own-sigq")) {
 					t.Errorf("client custom credential reached the upstream: %s", dump)
 				}
@@ -310,16 +312,16 @@ func TestNewForwarderErrors(t *testing.T) {
 		{"relative target", ForwardConfig{Target: "/api"}, "must be absolute"},
 		{"ftp target", ForwardConfig{Target: "ftp://x"}, "must be absolute"},
 		{"user info", ForwardConfig{Target: "http://u:p@x"}, "user info"},
-		{"unset env", ForwardConfig{Target: "http://x", Auth: &AuthConfig{Type: "bearer_token", Credentials: map[string]string{"token": "${API_TOKEN}"}}}, "environment variable API_TOKEN is not set"},
-		{"missing credential", ForwardConfig{Target: "http://x", Auth: &AuthConfig{Type: "basic_auth", Credentials: map[string]string{"password": "p"}}}, `"username" is required`},
-		{"unknown credential", ForwardConfig{Target: "http://x", Auth: &AuthConfig{Type: "bearer_token", Credentials: map[string]string{"token": "t", "tokn": "t"}}}, `unknown credential "tokn"`},
-		{"unknown type", ForwardConfig{Target: "http://x", Auth: &AuthConfig{Type: "kerberos"}}, "unknown auth_type"},
-		{"bad location", ForwardConfig{Target: "http://x", Auth: &AuthConfig{Type: "api_key", Location: "body", Credentials: map[string]string{"api_key": "k"}}}, "location"},
-		{"custom bad key", ForwardConfig{Target: "http://x", Auth: &AuthConfig{Type: "custom", Credentials: map[string]string{"X-Sig": "k"}}}, "header.<Name>"},
-		{"oauth2 nothing", ForwardConfig{Target: "http://x", Auth: &AuthConfig{Type: "oauth2", Credentials: map[string]string{"client_id": "c"}}}, "token_url"},
-		{"oauth2 bad token_url", ForwardConfig{Target: "http://x", Auth: &AuthConfig{Type: "oauth2", Credentials: map[string]string{"token_url": "/t", "refresh_token": "r"}}}, "absolute"},
-		{"endpoint bad proxy_url", ForwardConfig{Target: "http://x", Endpoints: []EndpointConfig{{Path: "/a", ProxyURL: "nope"}}}, "endpoint 1"},
-		{"endpoint duplicate", ForwardConfig{Target: "http://x", Endpoints: []EndpointConfig{{Path: "/a", Method: "get"}, {Path: "/a", Method: "GET"}}}, "duplicate"},
+		{"unset env", ForwardConfig{Target: "http://x", Auth: &plugin.Auth{AuthType: "bearer_token", Credentials: map[string]string{"token": "${API_TOKEN}"}}}, "environment variable API_TOKEN is not set"},
+		{"missing credential", ForwardConfig{Target: "http://x", Auth: &plugin.Auth{AuthType: "basic_auth", Credentials: map[string]string{"password": "p"}}}, "credentials username is required"},
+		{"unknown credential", ForwardConfig{Target: "http://x", Auth: &plugin.Auth{AuthType: "bearer_token", Credentials: map[string]string{"token": "t", "tokn": "t"}}}, `credentials key "tokn" is not used by bearer_token`},
+		{"unknown type", ForwardConfig{Target: "http://x", Auth: &plugin.Auth{AuthType: "kerberos"}}, `auth_type "kerberos": want`},
+		{"bad location", ForwardConfig{Target: "http://x", Auth: &plugin.Auth{AuthType: "api_key", Location: "body", Credentials: map[string]string{"api_key": "k"}}}, "location"},
+		{"custom bad key", ForwardConfig{Target: "http://x", Auth: &plugin.Auth{AuthType: "custom", Credentials: map[string]string{"X-Sig": "k"}}}, "header.<Name>"},
+		{"oauth2 nothing", ForwardConfig{Target: "http://x", Auth: &plugin.Auth{AuthType: "oauth2", Credentials: map[string]string{"client_id": "c"}}}, "token_url"},
+		{"oauth2 bad token_url", ForwardConfig{Target: "http://x", Auth: &plugin.Auth{AuthType: "oauth2", Credentials: map[string]string{"token_url": "/t", "refresh_token": "r"}}}, "want an http:// or https:// URL"},
+		{"endpoint bad proxy_url", ForwardConfig{Target: "http://x", Endpoints: []plugin.Endpoint{{Path: "/a", ProxyURL: "nope"}}}, "endpoint 1"},
+		{"endpoint duplicate", ForwardConfig{Target: "http://x", Endpoints: []plugin.Endpoint{{Path: "/a", Method: "get"}, {Path: "/a", Method: "GET"}}}, "duplicate"},
 		{"negative retry", ForwardConfig{Target: "http://x", RetryCount: -1}, "negative"},
 	}
 	for _, tt := range tests {
@@ -393,7 +395,7 @@ func TestForwardOAuth2(t *testing.T) {
 			for k, v := range tt.creds {
 				creds[k] = v
 			}
-			front := fwFront(t, fwNew(t, ForwardConfig{Target: up.URL, Auth: &AuthConfig{Type: "oauth2", Credentials: creds}}), nil)
+			front := fwFront(t, fwNew(t, ForwardConfig{Target: up.URL, Auth: &plugin.Auth{AuthType: "oauth2", Credentials: creds}}), nil)
 			req, _ := http.NewRequest(http.MethodPost, front.URL+"/pets", strings.NewReader(`{"name":"rex"}`))
 			resp, body := fwGet(t, req)
 			if resp.StatusCode != 200 {
@@ -421,7 +423,7 @@ func TestForwardOAuth2(t *testing.T) {
 		var hits atomic.Int64
 		up := httptest.NewServer(authUpstream(func(string) bool { return false }, &hits))
 		defer up.Close()
-		front := fwFront(t, fwNew(t, ForwardConfig{Target: up.URL, Auth: &AuthConfig{Type: "oauth2",
+		front := fwFront(t, fwNew(t, ForwardConfig{Target: up.URL, Auth: &plugin.Auth{AuthType: "oauth2",
 			Credentials: map[string]string{"access_token": "old", "refresh_token": "r", "token_url": ts.URL}}}), nil)
 		resp, _ := fwGet(t, mustReq(t, http.MethodGet, front.URL+"/pets"))
 		if resp.StatusCode != 401 || hits.Load() != 2 || ts.calls.Load() != 1 {
@@ -434,7 +436,7 @@ func TestForwardOAuth2(t *testing.T) {
 		var hits atomic.Int64
 		up := httptest.NewServer(authUpstream(func(string) bool { return true }, &hits))
 		defer up.Close()
-		front := fwFront(t, fwNew(t, ForwardConfig{Target: up.URL, Auth: &AuthConfig{Type: "oauth2",
+		front := fwFront(t, fwNew(t, ForwardConfig{Target: up.URL, Auth: &plugin.Auth{AuthType: "oauth2",
 			Credentials: map[string]string{"client_id": "cid", "client_secret": "wrong-secret", "token_url": ts.URL}}}), nil)
 		resp, body := fwGet(t, mustReq(t, http.MethodGet, front.URL+"/pets"))
 		if resp.StatusCode != 502 || !strings.Contains(string(body), "token endpoint answered 401: invalid_client") || hits.Load() != 0 {
@@ -468,7 +470,7 @@ func TestForwardOAuth2ConcurrentShareOneRefresh(t *testing.T) {
 		echoHandler(w, r)
 	}))
 	defer up.Close()
-	front := fwFront(t, fwNew(t, ForwardConfig{Target: up.URL, Auth: &AuthConfig{Type: "oauth2",
+	front := fwFront(t, fwNew(t, ForwardConfig{Target: up.URL, Auth: &plugin.Auth{AuthType: "oauth2",
 		Credentials: map[string]string{"access_token": "old", "refresh_token": "r", "token_url": ts.URL}}}), nil)
 	var wg sync.WaitGroup
 	statuses := make([]int, n)
@@ -509,7 +511,7 @@ func TestForwardEndpoints(t *testing.T) {
 	defer main.Close()
 	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "other") }))
 	defer other.Close()
-	f := fwNew(t, ForwardConfig{Target: main.URL, Endpoints: []EndpointConfig{
+	f := fwNew(t, ForwardConfig{Target: main.URL, Endpoints: []plugin.Endpoint{
 		{Path: "/pets/{id}", Method: "GET", ProxyURL: other.URL},
 		{Path: "/stores/**", ProxyURL: other.URL},
 	}})
@@ -854,14 +856,14 @@ func TestForwardSecretsNeverPrinted(t *testing.T) {
 		conn.Close()
 	}))
 	defer reset.Close()
-	auths := []AuthConfig{
-		{Type: "api_key", Location: "query", Name: "key", Credentials: map[string]string{"api_key": "${KEY}"}},
-		{Type: "api_key", Location: "cookie", Credentials: map[string]string{"api_key": "${KEY}"}},
-		{Type: "bearer_token", Credentials: map[string]string{"token": "${TOKEN}"}},
-		{Type: "basic_auth", Credentials: map[string]string{"username": "u", "password": "${PASS}"}},
-		{Type: "custom", Credentials: map[string]string{"query.sig": "${KEY}", "header.X-Sig": "${TOKEN}"}},
-		{Type: "oauth2", Credentials: map[string]string{"client_id": "cid", "client_secret": "${CS}", "token_url": ts.URL}},
-		{Type: "oauth2", Credentials: map[string]string{"refresh_token": "${RT}", "token_url": refusedURL + "/token?x=${KEY}"}},
+	auths := []plugin.Auth{
+		{AuthType: "api_key", Location: "query", Name: "key", Credentials: map[string]string{"api_key": "${KEY}"}},
+		{AuthType: "api_key", Location: "cookie", Credentials: map[string]string{"api_key": "${KEY}"}},
+		{AuthType: "bearer_token", Credentials: map[string]string{"token": "${TOKEN}"}},
+		{AuthType: "basic_auth", Credentials: map[string]string{"username": "u", "password": "${PASS}"}},
+		{AuthType: "custom", Credentials: map[string]string{"query.sig": "${KEY}", "header.X-Sig": "${TOKEN}"}},
+		{AuthType: "oauth2", Credentials: map[string]string{"client_id": "cid", "client_secret": "${CS}", "token_url": ts.URL}},
+		{AuthType: "oauth2", Credentials: map[string]string{"refresh_token": "${RT}", "token_url": refusedURL + "/token?x=${KEY}"}},
 	}
 	for _, target := range []string{refusedURL, reset.URL} {
 		for _, a := range auths {
@@ -890,7 +892,7 @@ func TestForwardSecretsNeverPrinted(t *testing.T) {
 	}
 	// The auth-status report must not print them either.
 	for _, a := range auths {
-		st := InspectAuth(context.Background(), a, lookup, nil)
+		st := InspectAuth(context.Background(), &a, lookup, nil)
 		j, _ := json.Marshal(st)
 		out.Write(j)
 	}
@@ -944,7 +946,7 @@ func BenchmarkForward(b *testing.B) {
 	bareTransport := &http.Transport{MaxIdleConnsPerHost: 256, ForceAttemptHTTP2: true}
 	bare := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(target); pr.SetXForwarded() }, Transport: bareTransport}
 	f, err := NewForwarder(ForwardConfig{Target: up.URL, RetryCount: 2,
-		Auth: &AuthConfig{Type: "bearer_token", Credentials: map[string]string{"token": "t"}}})
+		Auth: &plugin.Auth{AuthType: "bearer_token", Credentials: map[string]string{"token": "t"}}})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -1006,7 +1008,7 @@ func TestForwardRetryBodies(t *testing.T) {
 		wantHits           int64
 	}{
 		{"POST marked retryable is replayed", "POST", `{"a":1}`,
-			ForwardConfig{Endpoints: []EndpointConfig{{Path: "/orders", Method: "POST", RetryCount: 2, Retryable: true}}}, 200, 2},
+			ForwardConfig{Endpoints: []plugin.Endpoint{{Path: "/orders", Method: "POST", RetryCount: 2, Retryable: true}}}, 200, 2},
 		{"POST not marked is not retried", "POST", `{"a":1}`, ForwardConfig{RetryCount: 2}, 503, 1},
 		{"PUT body within the replay limit", "PUT", strings.Repeat("p", 100), ForwardConfig{RetryCount: 2}, 200, 2},
 		{"PUT body over the replay limit streams, no retry", "PUT", strings.Repeat("p", 100), ForwardConfig{RetryCount: 2, MaxReplayBody: 10}, 503, 1},
@@ -1135,5 +1137,35 @@ func TestForwardBodyTooLarge(t *testing.T) {
 				t.Errorf("upstream hits %d, want none", hits.Load())
 			}
 		})
+	}
+}
+
+// TestForwardTokenEndpointEchoHidesDerivedSecrets: a token endpoint that echoes the request it
+// got (Basic auth header, form body) into its error must not carry the client secret, in any of
+// its forms, into the 502 the proxy's client sees.
+func TestForwardTokenEndpointEchoHidesDerivedSecrets(t *testing.T) {
+	const id, secret = "my client", "s3cr3t+/=value"
+	echo := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		desc := "got " + r.Header.Get("Authorization") + " and " + string(body)
+		_ = json.NewEncoder(w).Encode(map[string]string{"error": "invalid_request", "error_description": desc})
+	}))
+	defer echo.Close()
+	var hits atomic.Int64
+	up := httptest.NewServer(authUpstream(func(string) bool { return true }, &hits))
+	defer up.Close()
+	front := fwFront(t, fwNew(t, ForwardConfig{Target: up.URL, Auth: &plugin.Auth{AuthType: "oauth2",
+		Credentials: map[string]string{"client_id": id, "client_secret": secret, "token_url": echo.URL}}}), nil)
+	resp, body := fwGet(t, mustReq(t, http.MethodGet, front.URL+"/pets"))
+	if resp.StatusCode != http.StatusBadGateway || !strings.Contains(string(body), "invalid_request") {
+		t.Fatalf("status %d: %s", resp.StatusCode, body)
+	}
+	basic := base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(id) + ":" + url.QueryEscape(secret)))
+	for _, leak := range []string{secret, url.QueryEscape(secret), basic} {
+		if strings.Contains(string(body), leak) {
+			t.Errorf("the 502 carries %q: %s", leak, body)
+		}
 	}
 }

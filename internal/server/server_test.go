@@ -1,4 +1,4 @@
-package proxy
+package server
 
 import (
 	"bytes"
@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mockloop/mockloop/internal/plugin"
+	"github.com/mockloop/mockloop/internal/route"
 	"github.com/mockloop/mockloop/internal/spec"
 )
 
@@ -107,15 +109,15 @@ func (l *fakeLive) Forward(w http.ResponseWriter, r *http.Request, op *spec.Oper
 // fallback.
 type fakeDecider struct{}
 
-func (fakeDecider) Decide(r *http.Request, op *spec.Operation) Decision {
+func (fakeDecider) Decide(r *http.Request, op *spec.Operation) route.Decision {
 	if r.Method == http.MethodPost {
-		return Decision{Mode: ModeMock, Rule: "writes-mock"}
+		return route.Decision{Mode: plugin.ModeMock, Rule: "writes-mock"}
 	}
-	return Decision{Mode: ModeProxy, Fallback: true}
+	return route.Decision{Mode: plugin.ModeProxy, Fallback: true}
 }
 
-func (fakeDecider) Stats() []RuleStat {
-	return []RuleStat{{Rule: "writes-mock", Pattern: "/**", Method: "POST", Mode: ModeMock, Priority: 1, Hits: 3}}
+func (fakeDecider) Stats() []route.RuleStat {
+	return []route.RuleStat{{Rule: "writes-mock", Pattern: "/**", Method: "POST", Mode: plugin.ModeMock, Priority: 1, Hits: 3}}
 }
 
 func newTestServer(t testing.TB, cfg Config) *Server {
@@ -152,7 +154,7 @@ func do(s http.Handler, method, target string, header map[string]string, body st
 func TestServeRouting(t *testing.T) {
 	tests := []struct {
 		name      string
-		mode      Mode
+		mode      plugin.Mode
 		live      string // fakeLive.fail
 		noLive    bool
 		noOver    bool
@@ -167,21 +169,21 @@ func TestServeRouting(t *testing.T) {
 		allow     string
 		forwarded int // requests that reached the live side
 	}{
-		{name: "mock answers a spec operation", mode: ModeMock, method: "GET", target: "/pets", status: 200, side: "mock", bodyHas: `"mock":"GET /pets"`},
-		{name: "mock path params", mode: ModeMock, method: "GET", target: "/pets/missing", status: 404, side: "mock", bodyHas: "GET /pets/{id}"},
-		{name: "unknown path is 404 problem", mode: ModeMock, method: "GET", target: "/nope", status: 404, side: "mock", bodyHas: "no operation in the spec matches GET /nope"},
-		{name: "undeclared method is 405 with Allow", mode: ModeMock, method: "DELETE", target: "/pets", status: 405, side: "mock", allow: "GET, HEAD, POST", bodyHas: "DELETE is not declared"},
-		{name: "proxy forwards", mode: ModeProxy, method: "GET", target: "/pets", status: 200, side: "proxy", bodyHas: `"live":"/pets"`, forwarded: 1},
-		{name: "proxy forwards paths not in the spec", mode: ModeProxy, method: "GET", target: "/other/thing", status: 200, side: "proxy", bodyHas: `"live":"/other/thing"`, forwarded: 1},
-		{name: "proxy failure without fallback", mode: ModeProxy, live: "connection refused", method: "GET", target: "/pets", status: 502, side: "proxy", forwarded: 1},
-		{name: "hybrid rule sends POST to mock", mode: ModeHybrid, method: "POST", target: "/pets", status: 200, side: "mock", rule: "writes-mock", bodyHas: "POST /pets"},
-		{name: "hybrid default goes live", mode: ModeHybrid, method: "GET", target: "/pets/1", status: 200, side: "proxy", bodyHas: `"live":"/pets/1"`, forwarded: 1},
-		{name: "hybrid fallback to mock", mode: ModeHybrid, live: "upstream timed out", method: "GET", target: "/pets/1", status: 200, side: "mock", fallback: "upstream timed out", bodyHas: "GET /pets/{id}", forwarded: 1},
-		{name: "override mock in proxy mode", mode: ModeProxy, method: "GET", target: "/pets", header: map[string]string{HeaderMode: "mock"}, status: 200, side: "mock", bodyHas: "GET /pets"},
-		{name: "override proxy in mock mode", mode: ModeMock, method: "GET", target: "/pets", header: map[string]string{HeaderMode: "Proxy"}, status: 200, side: "proxy", forwarded: 1},
-		{name: "override proxy without live is 409", mode: ModeMock, noLive: true, method: "GET", target: "/pets", header: map[string]string{HeaderMode: "proxy"}, status: 409, side: "mock", bodyHas: "no target configured"},
-		{name: "bad override is 400", mode: ModeMock, method: "GET", target: "/pets", header: map[string]string{HeaderMode: "both"}, status: 400, side: "mock", bodyHas: `got \"both\"`},
-		{name: "override off is ignored and stripped", mode: ModeProxy, noOver: true, method: "GET", target: "/pets", header: map[string]string{HeaderMode: "mock"}, status: 200, side: "proxy", forwarded: 1},
+		{name: "mock answers a spec operation", mode: plugin.ModeMock, method: "GET", target: "/pets", status: 200, side: "mock", bodyHas: `"mock":"GET /pets"`},
+		{name: "mock path params", mode: plugin.ModeMock, method: "GET", target: "/pets/missing", status: 404, side: "mock", bodyHas: "GET /pets/{id}"},
+		{name: "unknown path is 404 problem", mode: plugin.ModeMock, method: "GET", target: "/nope", status: 404, side: "mock", bodyHas: "no operation in the spec matches GET /nope"},
+		{name: "undeclared method is 405 with Allow", mode: plugin.ModeMock, method: "DELETE", target: "/pets", status: 405, side: "mock", allow: "GET, HEAD, POST", bodyHas: "DELETE is not declared"},
+		{name: "proxy forwards", mode: plugin.ModeProxy, method: "GET", target: "/pets", status: 200, side: "proxy", bodyHas: `"live":"/pets"`, forwarded: 1},
+		{name: "proxy forwards paths not in the spec", mode: plugin.ModeProxy, method: "GET", target: "/other/thing", status: 200, side: "proxy", bodyHas: `"live":"/other/thing"`, forwarded: 1},
+		{name: "proxy failure without fallback", mode: plugin.ModeProxy, live: "connection refused", method: "GET", target: "/pets", status: 502, side: "proxy", forwarded: 1},
+		{name: "hybrid rule sends POST to mock", mode: plugin.ModeHybrid, method: "POST", target: "/pets", status: 200, side: "mock", rule: "writes-mock", bodyHas: "POST /pets"},
+		{name: "hybrid default goes live", mode: plugin.ModeHybrid, method: "GET", target: "/pets/1", status: 200, side: "proxy", bodyHas: `"live":"/pets/1"`, forwarded: 1},
+		{name: "hybrid fallback to mock", mode: plugin.ModeHybrid, live: "upstream timed out", method: "GET", target: "/pets/1", status: 200, side: "mock", fallback: "upstream timed out", bodyHas: "GET /pets/{id}", forwarded: 1},
+		{name: "override mock in proxy mode", mode: plugin.ModeProxy, method: "GET", target: "/pets", header: map[string]string{HeaderMode: "mock"}, status: 200, side: "mock", bodyHas: "GET /pets"},
+		{name: "override proxy in mock mode", mode: plugin.ModeMock, method: "GET", target: "/pets", header: map[string]string{HeaderMode: "Proxy"}, status: 200, side: "proxy", forwarded: 1},
+		{name: "override proxy without live is 409", mode: plugin.ModeMock, noLive: true, method: "GET", target: "/pets", header: map[string]string{HeaderMode: "proxy"}, status: 409, side: "mock", bodyHas: "no target configured"},
+		{name: "bad override is 400", mode: plugin.ModeMock, method: "GET", target: "/pets", header: map[string]string{HeaderMode: "both"}, status: 400, side: "mock", bodyHas: `got \"both\"`},
+		{name: "override off is ignored and stripped", mode: plugin.ModeProxy, noOver: true, method: "GET", target: "/pets", header: map[string]string{HeaderMode: "mock"}, status: 200, side: "proxy", forwarded: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -232,8 +234,8 @@ func TestNewServerRefuses(t *testing.T) {
 		{name: "no doc", cfg: Config{Mock: fakeMock{}}, want: "no spec document"},
 		{name: "no mock", cfg: Config{Doc: doc}, want: "no mock engine"},
 		{name: "bad mode", cfg: Config{Doc: doc, Mock: fakeMock{}, Mode: "live"}, want: `invalid mode "live"`},
-		{name: "proxy without live", cfg: Config{Doc: doc, Mock: fakeMock{}, Mode: ModeProxy}, want: "no live side configured"},
-		{name: "hybrid without rules", cfg: Config{Doc: doc, Mock: fakeMock{}, Mode: ModeHybrid, Live: &fakeLive{}}, want: "no route rules"},
+		{name: "proxy without live", cfg: Config{Doc: doc, Mock: fakeMock{}, Mode: plugin.ModeProxy}, want: "no live side configured"},
+		{name: "hybrid without rules", cfg: Config{Doc: doc, Mock: fakeMock{}, Mode: plugin.ModeHybrid, Live: &fakeLive{}}, want: "no route rules"},
 		{name: "bad log format", cfg: Config{Doc: doc, Mock: fakeMock{}, Log: io.Discard, LogFormat: "xml"}, want: `invalid log format "xml"`},
 	}
 	for _, tt := range tests {
@@ -300,7 +302,7 @@ func TestCORS(t *testing.T) {
 		}
 	})
 	t.Run("live answers get ours, not the upstream's", func(t *testing.T) {
-		s := newTestServer(t, Config{CORS: true, Mode: ModeProxy, Live: corsLive{}})
+		s := newTestServer(t, Config{CORS: true, Mode: plugin.ModeProxy, Live: corsLive{}})
 		w := do(s, "GET", "/pets", map[string]string{"Origin": "http://app.test"}, "")
 		if got := w.Header().Values("Access-Control-Allow-Origin"); len(got) != 1 || got[0] != "http://app.test" {
 			t.Errorf("Access-Control-Allow-Origin = %q, want [http://app.test]", got)
@@ -383,7 +385,7 @@ func TestRequestLog(t *testing.T) {
 
 func TestRequestLogFallbackLine(t *testing.T) {
 	var buf syncBuffer
-	s := newTestServer(t, Config{Mode: ModeHybrid, Live: &fakeLive{fail: "upstream reset"}, Decider: fakeDecider{}, Log: &buf})
+	s := newTestServer(t, Config{Mode: plugin.ModeHybrid, Live: &fakeLive{fail: "upstream reset"}, Decider: fakeDecider{}, Log: &buf})
 	do(s, "GET", "/pets/1", nil, "")
 	do(s, "POST", "/pets", nil, "{}")
 	s.Close()

@@ -1,4 +1,4 @@
-package proxy
+package route
 
 import (
 	"fmt"
@@ -123,11 +123,19 @@ func (c *Condition) String() string { return c.source }
 // conditionError turns expr's multi-line error (with a source snippet) into one line.
 func conditionError(err error) error {
 	if fe, ok := err.(*file.Error); ok {
-		return fmt.Errorf("line %d, column %d: %s", fe.Line, fe.Column+1, fe.Message)
+		return fmt.Errorf("line %d, column %d: %s", fe.Line, fe.Column+1, userTypes.Replace(fe.Message))
 	}
 	msg, _, _ := strings.Cut(err.Error(), "\n")
-	return fmt.Errorf("%s", msg)
+	return fmt.Errorf("%s", userTypes.Replace(msg))
 }
+
+// userTypes names the Go types of the condition environment as a condition's author knows
+// them: "type route.RequestEnv has no field nope" is "request has no field nope".
+var userTypes = strings.NewReplacer(
+	"type route.RequestEnv", "request", "type route.ConditionEnv", "the condition",
+	"type route.Headers", "request.headers", "type route.Values", "the values",
+	"route.RequestEnv", "request", "route.Headers", "headers", "route.Values", "values",
+)
 
 var (
 	headersType = reflect.TypeOf(Headers{})

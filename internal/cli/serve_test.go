@@ -1,0 +1,71 @@
+package cli
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mockloop/mockloop/internal/iostreams"
+	"github.com/mockloop/mockloop/internal/server"
+	"github.com/mockloop/mockloop/internal/stack"
+)
+
+func TestServeFlags(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		check   func(t *testing.T, o *serveOptions)
+		wantErr string
+	}{
+		{name: "defaults", args: nil, check: func(t *testing.T, o *serveOptions) {
+			if o.Addr != stack.DefaultAddr || o.LogFormat != "text" || o.MaxBody != server.DefaultMaxBodyBytes || o.ShutdownTimeout != 10*time.Second {
+				t.Errorf("defaults = %+v", o)
+			}
+			if o.Flags != (stack.Flags{}) {
+				t.Errorf("no flag was given, but Flags = %+v", o.Flags)
+			}
+		}},
+		{name: "everything", args: []string{"shop", "--spec", "s.yaml", "--mode", "hybrid", "--target", "http://x", "--addr", ":0",
+			"--no-validate-requests", "--no-security", "--cors", "--admin-token", "t", "--log-format", "json", "--quiet",
+			"--no-mode-override", "--validate-responses", "--max-body", "5", "--verbose", "--shutdown-timeout", "3s"},
+			check: func(t *testing.T, o *serveOptions) {
+				want := serveOptions{Plugin: "shop", Spec: "s.yaml", Mode: "hybrid", Target: "http://x", Addr: ":0",
+					NoValidateRequests: true, NoSecurity: true, CORS: true, AdminToken: "t", LogFormat: "json", Quiet: true,
+					NoModeOverride: true, ValidateResponses: true, MaxBody: 5, Verbose: true, ShutdownTimeout: 3 * time.Second}
+				got := *o
+				got.Flags, got.IO, got.Plugins, got.LookupEnv, got.Client = stack.Flags{}, nil, nil, nil, nil
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("options\n got %+v\nwant %+v", got, want)
+				}
+				fl := o.Flags
+				if fl.Mode == nil || *fl.Mode != "hybrid" || fl.Addr == nil || *fl.Addr != ":0" || fl.CORS == nil || !*fl.CORS || fl.Spec == nil || fl.LogFormat == nil {
+					t.Errorf("Flags do not report the flags given: %+v", fl)
+				}
+			}},
+		{name: "two plugins", args: []string{"a", "b"}, wantErr: "accepts at most 1 arg"},
+		{name: "negative body limit", args: []string{"--max-body", "-1"}, wantErr: "--max-body must not be negative"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ios, _, _, _ := iostreams.Test()
+			f := &Factory{IOStreams: ios, LookupEnv: func(string) (string, bool) { return "", false }}
+			var got *serveOptions
+			cmd := newServeCmd(f, func(o *serveOptions) error { got = o; return nil })
+			cmd.SetArgs(tt.args)
+			cmd.SetOut(ios.Out)
+			cmd.SetErr(ios.ErrOut)
+			err := cmd.Execute()
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.check(t, got)
+		})
+	}
+}

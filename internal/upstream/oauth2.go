@@ -1,0 +1,252 @@
+package upstream
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
+	"golang.org/x/sync/singleflight"
+
+	"github.com/mockloop/mockloop/internal/redact"
+)
+
+// tokenTimeout bounds one token request made on behalf of waiting requests.
+const tokenTimeout = 30 * time.Second
+
+// expirySkew renews a token slightly before the expiry the server announced.
+const expirySkew = 10 * time.Second
+
+// maxIssued bounds how many issued tokens are remembered for redaction.
+const maxIssued = 64
+
+// tokenSource holds the current oauth2 access token and obtains a new one when it is missing,
+// expired or rejected. The token requests themselves are golang.org/x/oauth2's (the refresh
+// token grant, or client credentials); concurrent callers share one request
+// (golang.org/x/sync/singleflight). What x/oauth2 does not do, and this adds: a token the
+// upstream rejected is replaced once, and every token seen is hidden from messages.
+type tokenSource struct {
+	tokenURL string
+	refresh  *oauth2.Config            // the refresh_token grant
+	clients  *clientcredentials.Config // the client_credentials grant
+	client   *http.Client
+	flight   singleflight.Group
+
+	mu           sync.Mutex
+	token        string
+	expiry       time.Time // renew from then on; zero: unknown, valid until rejected
+	refreshToken string
+	issued       []string // the latest tokens issued, for redaction
+	secrets      redact.Secrets
+}
+
+func newTokenSource(creds map[string]string, client *http.Client) (*tokenSource, error) {
+	ts := &tokenSource{
+		tokenURL:     creds["token_url"],
+		client:       client,
+		token:        creds["access_token"],
+		refreshToken: creds["refresh_token"],
+	}
+	ts.secrets.Add(creds["client_secret"], creds["refresh_token"], creds["access_token"])
+	ts.secrets.AddPair(creds["client_id"], creds["client_secret"])
+	if ts.tokenURL == "" {
+		return ts, nil
+	}
+	u, err := url.Parse(ts.tokenURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, errors.New("auth oauth2: token_url must be an absolute http(s) URL")
+	}
+	// RFC 6749 2.3.1: a confidential client authenticates with Basic auth; a public client
+	// (no secret) names itself in the form.
+	style := oauth2.AuthStyleInHeader
+	if creds["client_secret"] == "" {
+		style = oauth2.AuthStyleInParams
+	}
+	var scopes []string
+	if s := creds["scope"]; s != "" {
+		scopes = strings.Fields(s)
+	}
+	endpoint := oauth2.Endpoint{TokenURL: ts.tokenURL, AuthStyle: style}
+	ts.refresh = &oauth2.Config{ClientID: creds["client_id"], ClientSecret: creds["client_secret"], Endpoint: endpoint, Scopes: scopes}
+	if creds["client_id"] != "" && creds["client_secret"] != "" {
+		ts.clients = &clientcredentials.Config{ClientID: creds["client_id"], ClientSecret: creds["client_secret"],
+			TokenURL: ts.tokenURL, Scopes: scopes, AuthStyle: style}
+	}
+	return ts, nil
+}
+
+// canRefresh reports whether a rejected token can be replaced.
+func (ts *tokenSource) canRefresh() bool {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	return ts.canRefreshLocked()
+}
+
+func (ts *tokenSource) canRefreshLocked() bool {
+	return ts.tokenURL != "" && (ts.refreshToken != "" || ts.clients != nil)
+}
+
+// get returns a usable token. stale is a token the upstream rejected: when it is still the
+// current one a new token is obtained; when another request has already replaced it, the new
+// one is returned without a second token request.
+func (ts *tokenSource) get(ctx context.Context, stale string) (string, error) {
+	ts.mu.Lock()
+	valid := ts.token != "" && ts.token != stale && (ts.expiry.IsZero() || time.Now().Before(ts.expiry))
+	if valid || (ts.token != "" && !ts.canRefreshLocked()) {
+		tok := ts.token
+		ts.mu.Unlock()
+		return tok, nil
+	}
+	if !ts.canRefreshLocked() {
+		ts.mu.Unlock()
+		return "", errors.New("oauth2: no access token and no way to obtain one")
+	}
+	ts.mu.Unlock()
+	// The request runs on its own bounded context so that one impatient client does not fail
+	// the others waiting for the same token.
+	ch := ts.flight.DoChan("token", func() (any, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), tokenTimeout)
+		defer cancel()
+		tok, expiry, err := ts.fetch(ctx)
+		if err == nil {
+			ts.mu.Lock()
+			ts.token, ts.expiry = tok, expiry
+			ts.mu.Unlock()
+		}
+		return tok, err
+	})
+	select {
+	case r := <-ch:
+		if r.Err != nil {
+			return "", r.Err
+		}
+		return r.Val.(string), nil
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+// fetch makes one token request: the refresh_token grant when a refresh token is known, else
+// client_credentials. A rotated refresh token is kept. Errors never carry secrets: a token
+// endpoint's answer is reduced to its status and RFC 6749 error code and description, and
+// whatever of a secret they echo is hidden.
+func (ts *tokenSource) fetch(ctx context.Context) (string, time.Time, error) {
+	ts.mu.Lock()
+	refresh := ts.refreshToken
+	ts.mu.Unlock()
+	ctx = context.WithValue(ctx, oauth2.HTTPClient, &http.Client{Transport: jsonAnswers{ts.client}, Timeout: ts.client.Timeout})
+	var (
+		tok *oauth2.Token
+		err error
+	)
+	switch {
+	case refresh != "":
+		tok, err = ts.refresh.TokenSource(ctx, &oauth2.Token{RefreshToken: refresh}).Token()
+	case ts.clients != nil:
+		tok, err = ts.clients.Token(ctx)
+	default:
+		return "", time.Time{}, errors.New("oauth2: no refresh_token and no client credentials to obtain a token with")
+	}
+	if err != nil {
+		return "", time.Time{}, errors.New(ts.redact(ts.describe(err)))
+	}
+	var expiry time.Time
+	if !tok.Expiry.IsZero() {
+		// Renew a little early, but never sooner than halfway through a short lifetime.
+		life := time.Until(tok.Expiry)
+		expiry = tok.Expiry.Add(-min(expirySkew, life/2))
+	}
+	ts.mu.Lock()
+	if tok.RefreshToken != "" && tok.RefreshToken != refresh {
+		ts.refreshToken = tok.RefreshToken
+		ts.remember(tok.RefreshToken)
+	}
+	ts.remember(tok.AccessToken)
+	ts.mu.Unlock()
+	return tok.AccessToken, expiry, nil
+}
+
+// describe is a token request failure in one secret-free line.
+func (ts *tokenSource) describe(err error) string {
+	where := "oauth2 token request to " + redact.Origin(ts.tokenURL)
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) {
+		status := 0
+		if re.Response != nil {
+			status = re.Response.StatusCode
+		}
+		msg := fmt.Sprintf("%s: token endpoint answered %d", where, status)
+		if status == http.StatusOK {
+			msg = where + ": the answer has no usable access_token"
+		}
+		code, desc := re.ErrorCode, re.ErrorDescription
+		if code != "" {
+			// error and error_description are defined by RFC 6749 to be plain ASCII codes and text.
+			msg += ": " + oneLine(code)
+			if desc != "" {
+				msg += " (" + oneLine(desc) + ")"
+			}
+		}
+		return msg
+	}
+	if strings.HasPrefix(err.Error(), "oauth2: server response missing access_token") {
+		return where + ": the answer has no access_token"
+	}
+	return where + ": " + oneLine(strings.TrimPrefix(safeError(err), "oauth2: "))
+}
+
+// remember adds an issued token to the redacted values, keeping the latest maxIssued.
+// ts.mu is held.
+func (ts *tokenSource) remember(tok string) {
+	if tok == "" {
+		return
+	}
+	ts.issued = append(ts.issued, tok)
+	if len(ts.issued) > maxIssued {
+		ts.issued = ts.issued[len(ts.issued)-maxIssued:]
+	}
+}
+
+// redact hides every secret of the configuration and every token this source has seen.
+func (ts *tokenSource) redact(s string) string {
+	ts.mu.Lock()
+	issued := append([]string{ts.token, ts.refreshToken}, ts.issued...)
+	ts.mu.Unlock()
+	var recent redact.Secrets
+	recent.Add(issued...)
+	return recent.Replace(ts.secrets.Replace(s))
+}
+
+// oneLine folds white space, so a message never spans lines.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// jsonAnswers marks a token endpoint's JSON answer as JSON when the server labelled it
+// otherwise (text/plain, or nothing): x/oauth2 reads such answers as form encoding, and would
+// find no token in them. RFC 6749 5.1 asks for application/json.
+type jsonAnswers struct{ client *http.Client }
+
+func (j jsonAnswers) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := j.client.Do(r)
+	if err != nil {
+		return nil, err
+	}
+	if ct := resp.Header.Get("Content-Type"); ct == "" || strings.HasPrefix(ct, "text/plain") {
+		br := bufio.NewReader(resp.Body)
+		if b, _ := br.Peek(1); len(b) == 1 && b[0] == '{' {
+			resp.Header.Set("Content-Type", "application/json")
+		}
+		resp.Body = struct {
+			io.Reader
+			io.Closer
+		}{br, resp.Body}
+	}
+	return resp, nil
+}

@@ -24,7 +24,12 @@ import (
 // maxDiffInput bounds what diff reads from one file, stdin or URL.
 const maxDiffInput = 1 << 30
 
+// diffOptions are diff's arguments and flags, and what it needs from outside.
 type diffOptions struct {
+	IO     *iostreams.IOStreams
+	Store  *plugin.Store
+	Client *http.Client
+
 	A, B    string
 	Headers []string
 	Plugin  string
@@ -82,6 +87,7 @@ JSON (reported with line and column), bad option or pattern, failed request).`,
   $ mockloop diff a.json b.json --plugin petstore -o json`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.IO, opts.Store, opts.Client = f.IOStreams, f.PluginStore(), f.HTTPClient
 			opts.A, opts.B = args[0], args[1]
 			layer, err := opts.comparisonFlags.layer(cmd)
 			if err != nil {
@@ -107,7 +113,7 @@ JSON (reported with line and column), bad option or pattern, failed request).`,
 			if runF != nil {
 				return runF(opts)
 			}
-			return runDiff(cmd.Context(), f, opts)
+			return runDiff(cmd.Context(), opts)
 		},
 	}
 	cmd.Flags().StringArrayVarP(&opts.Headers, "header", "H", nil, "request header for URLs, 'Name: value' (repeatable)")
@@ -117,12 +123,12 @@ JSON (reported with line and column), bad option or pattern, failed request).`,
 	return cmd
 }
 
-func runDiff(ctx context.Context, f *Factory, opts *diffOptions) error {
+func runDiff(ctx context.Context, opts *diffOptions) error {
 	var base compare.Config
 	if opts.Plugin != "" {
-		p, err := f.PluginStore().Get(opts.Plugin)
+		p, err := opts.Store.Get(opts.Plugin)
 		if err != nil {
-			return &ExitError{Code: ExitTrouble, Err: err}
+			return err
 		}
 		base = p.Comparison
 	}
@@ -130,13 +136,13 @@ func runDiff(ctx context.Context, f *Factory, opts *diffOptions) error {
 	if err != nil {
 		return usageErrorf("comparison options: %v", err)
 	}
-	a, err := readDiffInput(ctx, f, opts.A, opts.Headers)
+	a, err := readDiffInput(ctx, opts, opts.A)
 	if err != nil {
-		return &ExitError{Code: ExitTrouble, Err: err}
+		return err
 	}
-	b, err := readDiffInput(ctx, f, opts.B, opts.Headers)
+	b, err := readDiffInput(ctx, opts, opts.B)
 	if err != nil {
-		return &ExitError{Code: ExitTrouble, Err: err}
+		return err
 	}
 	var res compare.Result
 	if a.resp != nil && b.resp != nil {
@@ -144,19 +150,19 @@ func runDiff(ctx context.Context, f *Factory, opts *diffOptions) error {
 	} else {
 		da, err := a.document()
 		if err != nil {
-			return &ExitError{Code: ExitTrouble, Err: err}
+			return err
 		}
 		db, err := b.document()
 		if err != nil {
-			return &ExitError{Code: ExitTrouble, Err: err}
+			return err
 		}
 		res = cmp.CompareDocuments(da, db)
 	}
-	out := f.IOStreams.Out
+	out := opts.IO.Out
 	if opts.Output == "json" {
 		err = render.DiffJSON(out, res)
 	} else {
-		err = render.DiffTable(out, res, f.IOStreams.ColorEnabled())
+		err = render.DiffTable(out, res, opts.IO.ColorEnabled())
 	}
 	if err != nil {
 		return err
@@ -190,15 +196,15 @@ func isURL(s string) bool {
 	return strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://")
 }
 
-func readDiffInput(ctx context.Context, f *Factory, src string, headers []string) (*diffInput, error) {
+func readDiffInput(ctx context.Context, opts *diffOptions, src string) (*diffInput, error) {
 	if isURL(src) {
-		return fetchDiffInput(ctx, f, src, headers)
+		return fetchDiffInput(ctx, opts, src)
 	}
 	name := src
 	if src == "-" {
 		name = "stdin"
 	}
-	data, err := iostreams.ReadInput(src, f.IOStreams.In, maxDiffInput)
+	data, err := iostreams.ReadInput(src, opts.IO.In, maxDiffInput)
 	if err != nil {
 		return nil, err
 	}
@@ -213,16 +219,16 @@ func readDiffInput(ctx context.Context, f *Factory, src string, headers []string
 	return &diffInput{name: name, doc: doc}, nil
 }
 
-func fetchDiffInput(ctx context.Context, f *Factory, target string, headers []string) (*diffInput, error) {
+func fetchDiffInput(ctx context.Context, opts *diffOptions, target string) (*diffInput, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 	if err != nil {
 		return nil, fmt.Errorf("GET %s: %w", target, err)
 	}
-	for _, h := range headers {
+	for _, h := range opts.Headers {
 		name, value, _ := strings.Cut(h, ":")
 		req.Header.Add(strings.TrimSpace(name), strings.TrimSpace(value))
 	}
-	client := f.HTTPClient
+	client := opts.Client
 	if client == nil {
 		client = http.DefaultClient
 	}

@@ -20,7 +20,7 @@ const authStatusTimeout = 15 * time.Second
 
 type pluginAuthStatusOptions struct {
 	IO         *iostreams.IOStreams
-	PluginsDir string
+	Store      *plugin.Store
 	LookupEnv  func(string) (string, bool)
 	HTTPClient *http.Client
 	Name       string
@@ -44,7 +44,7 @@ $ mockloop plugin auth-status github -o json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.IO = f.IOStreams
-			opts.PluginsDir = f.PluginsDir()
+			opts.Store = f.PluginStore()
 			opts.LookupEnv = f.LookupEnv
 			opts.HTTPClient = f.HTTPClient
 			opts.Name = args[0]
@@ -72,7 +72,7 @@ type authStatusReport struct {
 }
 
 func runPluginAuthStatus(ctx context.Context, opts *pluginAuthStatusOptions) error {
-	p, err := plugin.NewStore(opts.PluginsDir).Get(opts.Name)
+	p, err := opts.Store.Get(opts.Name)
 	if err != nil {
 		return err
 	}

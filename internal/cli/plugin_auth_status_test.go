@@ -37,7 +37,7 @@ func TestPluginAuthStatusArgs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.Name != tt.want.Name || got.Output != tt.want.Output || got.PluginsDir != e.dir || got.LookupEnv == nil {
+			if got.Name != tt.want.Name || got.Output != tt.want.Output || got.Store.Dir() != e.dir || got.LookupEnv == nil {
 				t.Errorf("got %+v", got)
 			}
 		})

@@ -24,7 +24,7 @@ import (
 type pluginCreateOptions struct {
 	IO         *iostreams.IOStreams
 	HTTPClient *http.Client
-	PluginsDir string
+	Store      *plugin.Store
 
 	Name         string
 	Spec         string
@@ -93,7 +93,7 @@ $ mockloop plugin create copy --from-file plugin.yaml --force`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.IO = f.IOStreams
 			opts.HTTPClient = f.HTTPClient
-			opts.PluginsDir = f.PluginsDir()
+			opts.Store = f.PluginStore()
 			if len(args) == 1 {
 				opts.Name = args[0]
 			}
@@ -156,7 +156,7 @@ func runPluginCreate(ctx context.Context, opts *pluginCreateOptions) error {
 	if err != nil {
 		return err
 	}
-	store := plugin.NewStore(opts.PluginsDir)
+	store := opts.Store
 	if !opts.Force {
 		if _, err := os.Lstat(store.Path(p.Name)); err == nil {
 			return usageErrorf("plugin %q already exists in %s (use --force to replace it)", p.Name, store.Dir())

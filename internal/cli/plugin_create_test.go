@@ -79,7 +79,7 @@ func TestPluginCreateArgs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.PluginsDir != e.dir || got.IO != e.f.IOStreams {
+			if got.Store.Dir() != e.dir || got.IO != e.f.IOStreams {
 				t.Errorf("factory values not passed: %+v", got)
 			}
 			tt.check(t, got)
@@ -343,7 +343,7 @@ timeout: 10s
 
 func TestPluginCreateWarnings(t *testing.T) {
 	e := newPluginTestEnv(t)
-	opts := &pluginCreateOptions{IO: e.f.IOStreams, HTTPClient: e.f.HTTPClient, PluginsDir: e.dir, Name: "w", Output: "text", Set: map[string]bool{}}
+	opts := &pluginCreateOptions{IO: e.f.IOStreams, HTTPClient: e.f.HTTPClient, Store: plugin.NewStore(e.dir), Name: "w", Output: "text", Set: map[string]bool{}}
 	specPath := writePluginFixture(t, t.TempDir(), "w.yaml", `openapi: 3.0.3
 info: {title: W, version: "1"}
 paths:

@@ -16,10 +16,10 @@ import (
 )
 
 type pluginDeleteOptions struct {
-	IO         *iostreams.IOStreams
-	PluginsDir string
-	Name       string
-	Yes        bool
+	IO    *iostreams.IOStreams
+	Store *plugin.Store
+	Name  string
+	Yes   bool
 }
 
 func newPluginDeleteCmd(f *Factory, runF func(*pluginDeleteOptions) error) *cobra.Command {
@@ -35,7 +35,7 @@ $ mockloop plugin delete demo --yes`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.IO = f.IOStreams
-			opts.PluginsDir = f.PluginsDir()
+			opts.Store = f.PluginStore()
 			opts.Name = args[0]
 			if err := plugin.ValidName(opts.Name); err != nil {
 				return usageErrorf("%v", err)
@@ -54,7 +54,7 @@ $ mockloop plugin delete demo --yes`,
 }
 
 func runPluginDelete(_ context.Context, opts *pluginDeleteOptions) error {
-	store := plugin.NewStore(opts.PluginsDir)
+	store := opts.Store
 	// Check the file exists, not that it parses: a broken plugin can still be deleted.
 	if _, err := os.Stat(store.Path(opts.Name)); errors.Is(err, fs.ErrNotExist) {
 		return store.Delete(opts.Name) // the store's not-found error

@@ -68,7 +68,7 @@ func TestPluginDeleteRun(t *testing.T) {
 				t.Fatal(err)
 			}
 			e.in.WriteString(tt.answer)
-			err := runPluginDelete(t.Context(), &pluginDeleteOptions{IO: e.f.IOStreams, PluginsDir: e.dir, Name: "demo", Yes: tt.yes})
+			err := runPluginDelete(t.Context(), &pluginDeleteOptions{IO: e.f.IOStreams, Store: plugin.NewStore(e.dir), Name: "demo", Yes: tt.yes})
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("err = %v", err)
 			}

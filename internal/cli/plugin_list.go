@@ -13,9 +13,9 @@ import (
 )
 
 type pluginListOptions struct {
-	IO         *iostreams.IOStreams
-	PluginsDir string
-	Output     string
+	IO     *iostreams.IOStreams
+	Store  *plugin.Store
+	Output string
 }
 
 func newPluginListCmd(f *Factory, runF func(*pluginListOptions) error) *cobra.Command {
@@ -33,7 +33,7 @@ $ mockloop plugin list -o json`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.IO = f.IOStreams
-			opts.PluginsDir = f.PluginsDir()
+			opts.Store = f.PluginStore()
 			if err := checkOutput(opts.Output, "table", "json"); err != nil {
 				return err
 			}
@@ -48,7 +48,7 @@ $ mockloop plugin list -o json`,
 }
 
 func runPluginList(_ context.Context, opts *pluginListOptions) error {
-	store := plugin.NewStore(opts.PluginsDir)
+	store := opts.Store
 	plugins, err := store.List()
 	if err != nil {
 		return err

@@ -32,7 +32,7 @@ func TestPluginListArgs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.Output != tt.want || got.PluginsDir != e.dir {
+			if got.Output != tt.want || got.Store.Dir() != e.dir {
 				t.Errorf("got %+v", got)
 			}
 		})

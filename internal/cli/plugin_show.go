@@ -10,10 +10,10 @@ import (
 )
 
 type pluginShowOptions struct {
-	IO         *iostreams.IOStreams
-	PluginsDir string
-	Name       string
-	Output     string
+	IO     *iostreams.IOStreams
+	Store  *plugin.Store
+	Name   string
+	Output string
 }
 
 func newPluginShowCmd(f *Factory, runF func(*pluginShowOptions) error) *cobra.Command {
@@ -28,7 +28,7 @@ $ mockloop plugin show demo -o json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.IO = f.IOStreams
-			opts.PluginsDir = f.PluginsDir()
+			opts.Store = f.PluginStore()
 			opts.Name = args[0]
 			if err := plugin.ValidName(opts.Name); err != nil {
 				return usageErrorf("%v", err)
@@ -47,7 +47,7 @@ $ mockloop plugin show demo -o json`,
 }
 
 func runPluginShow(_ context.Context, opts *pluginShowOptions) error {
-	p, err := plugin.NewStore(opts.PluginsDir).Get(opts.Name)
+	p, err := opts.Store.Get(opts.Name)
 	if err != nil {
 		return err
 	}

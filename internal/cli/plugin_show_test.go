@@ -34,7 +34,7 @@ func TestPluginShowArgs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.Name != tt.want.Name || got.Output != tt.want.Output || got.PluginsDir != e.dir {
+			if got.Name != tt.want.Name || got.Output != tt.want.Output || got.Store.Dir() != e.dir {
 				t.Errorf("got %+v", got)
 			}
 		})

@@ -19,7 +19,7 @@ import (
 type pluginValidateOptions struct {
 	IO         *iostreams.IOStreams
 	HTTPClient *http.Client
-	PluginsDir string
+	Store      *plugin.Store
 	Name       string
 	Spec       string
 	Output     string
@@ -43,7 +43,7 @@ $ mockloop plugin validate --spec https://petstore3.swagger.io/api/v3/openapi.js
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.IO = f.IOStreams
 			opts.HTTPClient = f.HTTPClient
-			opts.PluginsDir = f.PluginsDir()
+			opts.Store = f.PluginStore()
 			if len(args) == 1 {
 				opts.Name = args[0]
 			}
@@ -84,7 +84,7 @@ type validateReport struct {
 func runPluginValidate(ctx context.Context, opts *pluginValidateOptions) error {
 	rep := validateReport{Spec: opts.Spec, Problems: []problem.Item{}}
 	if opts.Name != "" {
-		p, err := plugin.NewStore(opts.PluginsDir).Get(opts.Name)
+		p, err := opts.Store.Get(opts.Name)
 		if err != nil {
 			return err
 		}

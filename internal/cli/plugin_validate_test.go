@@ -35,7 +35,7 @@ func TestPluginValidateArgs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.Name != tt.want.Name || got.Spec != tt.want.Spec || got.Output != tt.want.Output || got.PluginsDir != e.dir {
+			if got.Name != tt.want.Name || got.Spec != tt.want.Spec || got.Output != tt.want.Output || got.Store.Dir() != e.dir {
 				t.Errorf("got %+v", got)
 			}
 		})

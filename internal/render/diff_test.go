@@ -3,34 +3,12 @@ package render
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/mockloop/mockloop/internal/compare"
+	"github.com/mockloop/mockloop/internal/golden"
 )
-
-// updateDiff rewrites the difference golden files: go test ./internal/render -update-diff
-var updateDiff = flag.Bool("update-diff", false, "rewrite the diff golden files in testdata")
-
-func diffGolden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *updateDiff {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update-diff to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs:\n--- got\n%s\n--- want\n%s", name, got, want)
-	}
-}
 
 func sampleResult() compare.Result {
 	long := `"` + strings.Repeat("abcdefghij", 10) + `"`
@@ -66,7 +44,7 @@ func TestDiffTable(t *testing.T) {
 			if hasANSI := bytes.Contains(buf.Bytes(), []byte("\x1b[")); hasANSI != tt.colour {
 				t.Errorf("colour = %v but ANSI codes present = %v", tt.colour, hasANSI)
 			}
-			diffGolden(t, tt.name, buf.Bytes())
+			golden.Assert(t, tt.name, buf.Bytes())
 		})
 	}
 }
@@ -76,7 +54,7 @@ func TestDiffJSON(t *testing.T) {
 	if err := DiffJSON(&buf, sampleResult()); err != nil {
 		t.Fatal(err)
 	}
-	diffGolden(t, "diff.json.golden", buf.Bytes())
+	golden.Assert(t, "diff.json.golden", buf.Bytes())
 
 	buf.Reset()
 	if err := DiffJSON(&buf, compare.Result{}); err != nil {

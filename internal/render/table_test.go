@@ -2,15 +2,11 @@ package render
 
 import (
 	"bytes"
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-)
 
-// updateTable has its own name so it cannot clash with other golden-file flags in this package.
-var updateTable = flag.Bool("update-table", false, "rewrite the table golden files in testdata")
+	"github.com/mockloop/mockloop/internal/golden"
+)
 
 func TestTable(t *testing.T) {
 	tests := []struct {
@@ -41,7 +37,7 @@ func TestTable(t *testing.T) {
 					t.Errorf("line %d has trailing blanks: %q", i, line)
 				}
 			}
-			golden(t, filepath.Join("testdata", "table_"+strings.ReplaceAll(tt.name, " ", "_")+".golden"), got)
+			golden.AssertString(t, "table_"+strings.ReplaceAll(tt.name, " ", "_")+".golden", got)
 		})
 	}
 }
@@ -56,21 +52,5 @@ func TestTableErrors(t *testing.T) {
 	}
 	if buf.Len() != 0 {
 		t.Errorf("wrote %q on error", buf.String())
-	}
-}
-
-func golden(t *testing.T, path, got string) {
-	t.Helper()
-	if *updateTable {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update-table to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s:\n--- got\n%s--- want\n%s", path, got, want)
 	}
 }

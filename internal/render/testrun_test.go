@@ -4,37 +4,16 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
-	"flag"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mockloop/mockloop/internal/compare"
+	"github.com/mockloop/mockloop/internal/golden"
 	"github.com/mockloop/mockloop/internal/problem"
 	"github.com/mockloop/mockloop/internal/testrun"
 )
-
-var updateTestrun = flag.Bool("update-testrun", false, "rewrite the testrun golden files in testdata")
-
-func testrunGolden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *updateTestrun {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update-testrun to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s:\n--- got\n%s--- want\n%s", path, got, want)
-	}
-}
 
 // sampleReport is a hybrid run with a pass, a failure with differences, a soft-validation
 // warning and a skipped case.
@@ -95,7 +74,7 @@ func TestTestRunTable(t *testing.T) {
 			if hasEsc := strings.Contains(got, "\x1b["); hasEsc != tt.opts.Color {
 				t.Errorf("escape codes = %v, want %v", hasEsc, tt.opts.Color)
 			}
-			testrunGolden(t, tt.golden, got)
+			golden.AssertString(t, tt.golden, got)
 		})
 	}
 }
@@ -132,7 +111,7 @@ func TestTestRunJSONRoundTrip(t *testing.T) {
 			t.Errorf("json lacks %s", key)
 		}
 	}
-	testrunGolden(t, "testrun.json.golden", buf.String())
+	golden.AssertString(t, "testrun.json.golden", buf.String())
 }
 
 func TestTestRunJUnit(t *testing.T) {
@@ -176,7 +155,7 @@ func TestTestRunJUnit(t *testing.T) {
 	if s.Cases[2].SystemOut == nil || !strings.Contains(s.Cases[2].SystemOut.Text, "want integer") || s.Cases[3].Skipped == nil || s.Cases[3].Skipped.Message != "interrupted" {
 		t.Errorf("warning/skip cases = %+v / %+v", s.Cases[2], s.Cases[3])
 	}
-	testrunGolden(t, "testrun_junit.golden", buf.String())
+	golden.AssertString(t, "testrun_junit.golden", buf.String())
 }
 
 func TestJUnitInvalidCharacters(t *testing.T) {
@@ -228,5 +207,5 @@ func TestTestRunHTML(t *testing.T) {
 			break
 		}
 	}
-	testrunGolden(t, "testrun_report.html.golden", html)
+	golden.AssertString(t, "testrun_report.html.golden", html)
 }

@@ -134,11 +134,11 @@ func buildRequest(ctx context.Context, op *spec.Operation, a operationArgs) (*ht
 	contentType := ""
 	if a.hasBody {
 		var mt string
-		if rb := requestBody(op); rb != nil {
-			mt, _ = bodyMediaType(rb.Content)
+		if _, b := op.Inputs(); b != nil {
+			mt = b.MediaType
 		}
 		switch s, isString := a.Body.(string); {
-		case mt == "" || isJSONMediaType(mt):
+		case mt == "" || spec.IsJSONMediaType(mt):
 			b, err := json.Marshal(a.Body)
 			if err != nil {
 				return nil, fmt.Errorf("body: %w", err)
@@ -333,7 +333,7 @@ func (r *recorder) result(redact func(string) string) OperationResult {
 	if len(raw) == 0 {
 		return res
 	}
-	if isJSONMediaType(r.header.Get("Content-Type")) || strings.Contains(r.header.Get("Content-Type"), "json") {
+	if spec.IsJSONMediaType(r.header.Get("Content-Type")) || strings.Contains(r.header.Get("Content-Type"), "json") {
 		text := redact(string(raw))
 		dec := json.NewDecoder(strings.NewReader(text))
 		dec.UseNumber()

@@ -65,8 +65,8 @@ func TestSecurityHint(t *testing.T) {
 	}
 	for key, want := range tests {
 		t.Run(key, func(t *testing.T) {
-			if got := securityHint(doc, findOp(t, doc, key)); got != want {
-				t.Errorf("securityHint = %q, want %q", got, want)
+			if got := doc.CredentialHint(findOp(t, doc, key)); got != want {
+				t.Errorf("CredentialHint = %q, want %q", got, want)
 			}
 		})
 	}

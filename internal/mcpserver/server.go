@@ -324,7 +324,7 @@ func (s *Server) operationTool(lp *loadedPlugin, t *opTool) *mcp.Tool {
 	}
 	fmt.Fprintf(&desc, "Calls %s %s of plugin %q (mode %s) and returns status, headers and body.",
 		op.Method, op.Path, lp.p.Name, lp.p.Mode)
-	if hint := securityHint(lp.doc, op); hint != "" {
+	if hint := lp.doc.CredentialHint(op); hint != "" {
 		fmt.Fprintf(&desc, " Requires credentials: %s (pass them in \"header\"/\"query\"/\"cookie\"; the mock accepts any value, "+
 			"and live calls get the plugin's own credentials instead).", hint)
 	}

@@ -202,4 +202,3 @@ func loadGitHub(b testing.TB) *Document {
 	return d
 }
 
-const githubSpec = sharedSpecs + "/api.github.com.json"

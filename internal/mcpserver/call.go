@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/mockloop/mockloop/internal/spec"
+	"github.com/mockloop/mockloop/internal/testrun"
 )
 
 // maxResultBody bounds the response body an operation tool returns; the rest is dropped and
@@ -268,41 +269,6 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-// recorder is an in-memory http.ResponseWriter that keeps at most maxResultBody bytes.
-type recorder struct {
-	header    http.Header
-	status    int
-	body      bytes.Buffer
-	total     int64
-	truncated bool
-}
-
-func newRecorder() *recorder { return &recorder{header: http.Header{}} }
-
-func (r *recorder) Header() http.Header { return r.header }
-
-func (r *recorder) WriteHeader(code int) {
-	if r.status == 0 {
-		r.status = code
-	}
-}
-
-func (r *recorder) Write(p []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
-	r.total += int64(len(p))
-	if room := maxResultBody - r.body.Len(); room < len(p) {
-		r.body.Write(p[:max(room, 0)])
-		r.truncated = true
-		return len(p), nil
-	}
-	return r.body.Write(p)
-}
-
-// Flush is a no-op: everything is kept until the handler returns.
-func (r *recorder) Flush() {}
-
 // OperationResult is what an operation tool returns: the HTTP answer the plugin gave.
 type OperationResult struct {
 	Status  int               `json:"status"`
@@ -319,21 +285,17 @@ type OperationResult struct {
 
 // result turns the recorded answer into an OperationResult, with every string in redact
 // replaced by "***" (secrets a live API might echo back).
-func (r *recorder) result(redact func(string) string) OperationResult {
-	status := r.status
-	if status == 0 {
-		status = http.StatusOK
+func result(r *testrun.Recorder, redact func(string) string) OperationResult {
+	res := OperationResult{Status: r.Status, Headers: map[string]string{}, Truncated: r.Truncated}
+	for _, k := range sortedKeys(r.HeaderMap) {
+		res.Headers[k] = redact(strings.Join(r.HeaderMap[k], ", "))
 	}
-	res := OperationResult{Status: status, Headers: map[string]string{}, Truncated: r.truncated}
-	for _, k := range sortedKeys(r.header) {
-		res.Headers[k] = redact(strings.Join(r.header[k], ", "))
-	}
-	res.Mode = r.header.Get("X-Mockloop-Mode")
-	raw := r.body.Bytes()
+	res.Mode = r.HeaderMap.Get("X-Mockloop-Mode")
+	raw := r.Body.Bytes()
 	if len(raw) == 0 {
 		return res
 	}
-	if spec.IsJSONMediaType(r.header.Get("Content-Type")) || strings.Contains(r.header.Get("Content-Type"), "json") {
+	if spec.IsJSONMediaType(r.HeaderMap.Get("Content-Type")) || strings.Contains(r.HeaderMap.Get("Content-Type"), "json") {
 		text := redact(string(raw))
 		dec := json.NewDecoder(strings.NewReader(text))
 		dec.UseNumber()

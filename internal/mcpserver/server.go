@@ -267,7 +267,7 @@ func (s *Server) install(lp *loadedPlugin) {
 			return owned || fixedTools[n]
 		})
 		s.owners[t.Name] = lp.p.Name
-		s.mcp.AddTool(s.operationTool(lp, t), s.operationHandler(lp.p.Name, t.Name, t.op))
+		s.mcp.AddTool(s.operationTool(lp, t), safeHandler(t.Name, s.operationHandler(lp.p.Name, t.Name, t.op)))
 	}
 	if lp.doc != nil {
 		s.addSpecResource(lp)
@@ -369,30 +369,14 @@ func (s *Server) operationHandler(pluginName, tool string, op *spec.Operation) m
 		if err != nil {
 			return toolError(fmt.Errorf("%s: %w", tool, err)), nil
 		}
-		rec := newRecorder()
-		if err := serveSafely(lp.handler, rec, r); err != nil {
+		rec, err := testrun.ServeInProcess(lp.handler, r, maxResultBody)
+		if err != nil {
 			return toolError(fmt.Errorf("%s: %w", tool, err)), nil
 		}
-		res := rec.result(lp.redact)
+		res := result(rec, lp.redact)
 		s.log.Info("operation tool", "tool", tool, "method", method, "path", r.URL.Path, "status", res.Status, "mode", res.Mode)
 		return structured(res)
 	}
-}
-
-// serveSafely runs h, turning a panic in an engine into an error: a tool call never takes
-// the server down.
-func serveSafely(h http.Handler, w http.ResponseWriter, r *http.Request) (err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			if v == http.ErrAbortHandler {
-				err = errors.New("the handler aborted the response")
-				return
-			}
-			err = fmt.Errorf("internal error serving %s %s: %v", r.Method, r.URL.Path, v)
-		}
-	}()
-	h.ServeHTTP(w, r)
-	return nil
 }
 
 // stackHandler is the handler `mockloop serve` runs for p (the same settings precedence,

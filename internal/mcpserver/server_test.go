@@ -545,3 +545,18 @@ func TestHandlerPanicIsToolError(t *testing.T) {
 		t.Errorf("tools = %q", names)
 	}
 }
+
+// TestToolPanicIsToolError: a panic inside a fixed tool (here the test runner) is an error
+// result naming the tool, and the server goes on answering.
+func TestToolPanicIsToolError(t *testing.T) {
+	fx := newFixture(t, func(c *Config) {
+		c.RunTests = func(context.Context, testrun.Request) (*testrun.Report, error) { panic("runner exploded") }
+	})
+	res := fx.call(t, "execute_test_plan", map[string]any{"openapi_spec": "testdata/pets.yaml"}, nil)
+	if !res.IsError || !strings.Contains(errorText(res), "execute_test_plan: internal error: runner exploded") {
+		t.Errorf("panic: %s", errorText(res))
+	}
+	if names := fx.toolNames(t); !slices.Contains(names, "execute_test_plan") {
+		t.Errorf("tools after the panic = %q", names)
+	}
+}

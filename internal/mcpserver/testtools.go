@@ -24,7 +24,7 @@ type TestResult = testrun.Report
 const maxRuns = 20
 
 func (s *Server) addTestTools() {
-	mcp.AddTool(s.mcp, &mcp.Tool{
+	addTool(s.mcp, &mcp.Tool{
 		Name:        "execute_test_plan",
 		InputSchema: inputSchema[testPlanInput](),
 		Description: "Run a test plan generated from a plugin's (or a spec's) operations exactly as `mockloop test run -o json`: " +
@@ -32,14 +32,14 @@ func (s *Server) addTestTools() {
 			"Returns the run report with a run_id for get_performance_metrics and the resource mockloop://runs/<run_id>.",
 		Annotations: &mcp.ToolAnnotations{OpenWorldHint: boolPtr(true)},
 	}, s.executeTestPlan)
-	mcp.AddTool(s.mcp, &mcp.Tool{
+	addTool(s.mcp, &mcp.Tool{
 		Name:        "diff_responses",
 		InputSchema: inputSchema[diffInput](),
 		Description: "Compare two JSON values, or the responses of two URLs (GET), with mockloop's comparison engine " +
 			"(ignore_fields, numeric tolerance, array order). Returns the differences with their JSONPath locations.",
 		Annotations: &mcp.ToolAnnotations{ReadOnlyHint: true},
 	}, s.diffResponses)
-	mcp.AddTool(s.mcp, &mcp.Tool{
+	addTool(s.mcp, &mcp.Tool{
 		Name: "get_performance_metrics",
 		Description: "Latency (min/p50/p95/p99/max in ms), throughput and error rate per side and per operation, from a " +
 			"previous execute_test_plan run (run_id) or a run report given inline.",

@@ -32,23 +32,23 @@ var fixedTools = map[string]bool{
 }
 
 func (s *Server) addFixedTools() {
-	mcp.AddTool(s.mcp, &mcp.Tool{
+	addTool(s.mcp, &mcp.Tool{
 		Name:        "create_mcp_plugin",
 		InputSchema: inputSchema[createInput](),
 		Description: "Create a plugin from an OpenAPI document (file path or URL) exactly as `mockloop plugin create` " +
 			"does, save it, and add one tool per API operation. Returns the plugin (secrets masked) and the tools added.",
 	}, s.createPlugin)
-	mcp.AddTool(s.mcp, &mcp.Tool{
+	addTool(s.mcp, &mcp.Tool{
 		Name:        "list_plugins",
 		Description: "List the saved plugins with their mode, spec, target and operation tools.",
 		Annotations: &mcp.ToolAnnotations{ReadOnlyHint: true},
 	}, s.listPlugins)
-	mcp.AddTool(s.mcp, &mcp.Tool{
+	addTool(s.mcp, &mcp.Tool{
 		Name:        "delete_plugin",
 		Description: "Delete a saved plugin and remove its operation tools.",
 		Annotations: &mcp.ToolAnnotations{DestructiveHint: boolPtr(true), IdempotentHint: true},
 	}, s.deletePlugin)
-	mcp.AddTool(s.mcp, &mcp.Tool{
+	addTool(s.mcp, &mcp.Tool{
 		Name: "switch_mode",
 		Description: "Switch a plugin's mode (mock, proxy or hybrid; the plugin file is updated and its tools use " +
 			"the new mode at once), or the mode of a running `mockloop serve` given its URL (PUT /__mockloop/mode).",
@@ -325,3 +325,30 @@ func structured(v any) (*mcp.CallToolResult, error) {
 }
 
 func boolPtr(b bool) *bool { return &b }
+
+// addTool registers a typed tool whose panics become tool errors naming it: the SDK does not
+// recover them, and no call may take the server down.
+func addTool[In, Out any](srv *mcp.Server, t *mcp.Tool, h mcp.ToolHandlerFor[In, Out]) {
+	name := t.Name
+	mcp.AddTool(srv, t, func(ctx context.Context, req *mcp.CallToolRequest, in In) (res *mcp.CallToolResult, out Out, err error) {
+		defer func() {
+			if v := recover(); v != nil {
+				var zero Out
+				res, out, err = nil, zero, fmt.Errorf("%s: internal error: %v", name, v)
+			}
+		}()
+		return h(ctx, req, in)
+	})
+}
+
+// safeHandler is addTool's guard for a raw handler (the operation tools).
+func safeHandler(name string, h mcp.ToolHandler) mcp.ToolHandler {
+	return func(ctx context.Context, req *mcp.CallToolRequest) (res *mcp.CallToolResult, err error) {
+		defer func() {
+			if v := recover(); v != nil {
+				res, err = toolError(fmt.Errorf("%s: internal error: %v", name, v)), nil
+			}
+		}()
+		return h(ctx, req)
+	}
+}

@@ -97,7 +97,7 @@ func Run(ctx context.Context, plan *Plan, opts Options) *Report {
 	for range min(conc, max(len(jobs), 1)) {
 		wg.Go(func() {
 			for j := range next {
-				res, smp := runCase(runCtx, plan, j.c, j.iter, repeat, opts, cmps)
+				res, smp := safeCase(runCtx, plan, j.c, j.iter, repeat, opts, cmps)
 				results[j.idx], samples[j.idx] = res, smp
 				if opts.FailFast && res.Outcome == OutcomeFail {
 					failFast.Do(cancel)
@@ -172,6 +172,20 @@ func newResult(c *Case, iter, repeat int) CaseResult {
 
 // placeholderBase is the root requests are built against; sides re-target them.
 var placeholderBase = &url.URL{Scheme: "http", Host: "mockloop.test"}
+
+// safeCase is runCase with a panic (in a validator, a comparer, a side) turned into the case's
+// failure, naming the operation: one case never takes the run down.
+func safeCase(ctx context.Context, plan *Plan, c *Case, iter, repeat int, opts Options, cmps *comparers) (res CaseResult, smp []Sample) {
+	defer func() {
+		if v := recover(); v != nil {
+			res = newResult(c, iter, repeat)
+			res.Outcome = OutcomeFail
+			res.Failures = []string{fmt.Sprintf("internal error running %s: %v", res.Operation, v)}
+			smp = nil
+		}
+	}()
+	return runCase(ctx, plan, c, iter, repeat, opts, cmps)
+}
 
 func runCase(ctx context.Context, plan *Plan, c *Case, iter, repeat int, opts Options, cmps *comparers) (CaseResult, []Sample) {
 	res := newResult(c, iter, repeat)

@@ -363,3 +363,34 @@ func mustFilter(t *testing.T, patterns ...string) spec.Filter {
 	}
 	return f
 }
+
+// panicValidator stands for a bug in an engine.
+type panicValidator struct{}
+
+func (panicValidator) ValidateResponse(*spec.Operation, *http.Request, int, http.Header, []byte) []problem.Item {
+	panic("validator bug")
+}
+
+// TestRunRecoversPanics: a panic in a side's handler or in the checks fails that case, naming
+// the operation; the other cases still run.
+func TestRunRecoversPanics(t *testing.T) {
+	p := boundPlan(t, "cases:\n  - name: boom\n    operation: getPet\n    path_params: {petId: '1'}\n  - name: fine\n    operation: listPets\n")
+	panicky := &HandlerSide{Label: SideMock, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/pets/1" {
+			panic("handler bug")
+		}
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `[]`)
+	})}
+	rep := Run(context.Background(), p, Options{Mock: panicky})
+	if got := rep.Cases[0]; got.Outcome != OutcomeFail || !strings.Contains(strings.Join(got.Failures, " "), "internal error serving GET /pets/1: handler bug") {
+		t.Errorf("panicking handler: %+v", got)
+	}
+	if rep.Cases[1].Outcome != OutcomePass {
+		t.Errorf("the next case: %+v", rep.Cases[1])
+	}
+	rep = Run(context.Background(), p, Options{Mock: panicky, Validator: panicValidator{}, Validation: ValidationStrict})
+	if got := rep.Cases[1]; got.Outcome != OutcomeFail || !strings.Contains(got.Failures[0], "internal error running GET /pets: validator bug") {
+		t.Errorf("panicking validator: %+v", got)
+	}
+}

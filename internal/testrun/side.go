@@ -3,6 +3,7 @@ package testrun
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -91,7 +92,7 @@ func readBody(r io.Reader) ([]byte, error) {
 }
 
 // HandlerSide answers in process: each request is served by Handler (the same handler
-// `mockloop serve` runs) through an in-memory response recorder, with no network.
+// `mockloop serve` runs) into memory, with no network.
 type HandlerSide struct {
 	Label   string
 	Handler http.Handler
@@ -102,56 +103,91 @@ type HandlerSide struct {
 // Name is the side's label.
 func (s *HandlerSide) Name() string { return s.Label }
 
-// Do serves req with the handler, as a server would receive it.
+// Do serves req with the handler, as a server would receive it. A body larger than MaxBody
+// is an error; so is a panic in the handler, which never takes the run down.
 func (s *HandlerSide) Do(ctx context.Context, req *http.Request) (*Response, error) {
 	in := req.Clone(ctx)
-	if in.Body == nil {
-		in.Body = http.NoBody
-	}
-	in.RequestURI = req.URL.RequestURI()
-	in.RemoteAddr = "127.0.0.1:0"
-	if in.Host == "" {
-		in.Host = req.URL.Host
-	}
 	for k, vs := range s.Header {
 		in.Header[k] = vs
 	}
-	rec := &recorder{header: http.Header{}}
-	s.Handler.ServeHTTP(rec, in)
+	rec, err := ServeInProcess(s.Handler, in, MaxBody)
+	if err != nil {
+		return nil, err
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if rec.status == 0 {
-		rec.status = http.StatusOK
+	if rec.Truncated {
+		return nil, fmt.Errorf("body larger than %d MiB", MaxBody>>20)
 	}
-	return &Response{Status: rec.status, Header: rec.header, Body: rec.body.Bytes()}, nil
+	return &Response{Status: rec.Status, Header: rec.HeaderMap, Body: rec.Body.Bytes()}, nil
 }
 
-// recorder is a minimal http.ResponseWriter (net/http/httptest is for tests: it registers a
-// command-line flag).
-type recorder struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
+// Recorder is the in-memory http.ResponseWriter mockloop serves in-process requests into
+// (net/http/httptest is for tests: it registers a command-line flag). It keeps at most Limit
+// bytes of the body; the rest is counted in Total and dropped, and Truncated is set.
+type Recorder struct {
+	HeaderMap http.Header
+	Status    int
+	Body      bytes.Buffer
+	Total     int64
+	Truncated bool
+	Limit     int
 }
 
-func (r *recorder) Header() http.Header { return r.header }
+// Header is the response header map.
+func (r *Recorder) Header() http.Header { return r.HeaderMap }
 
-func (r *recorder) WriteHeader(code int) {
-	if r.status == 0 {
-		r.status = code
+// WriteHeader keeps the first status written.
+func (r *Recorder) WriteHeader(code int) {
+	if r.Status == 0 {
+		r.Status = code
 	}
 }
 
-func (r *recorder) Write(p []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
+// Write keeps p up to the limit.
+func (r *Recorder) Write(p []byte) (int, error) {
+	if r.Status == 0 {
+		r.Status = http.StatusOK
 	}
-	if r.body.Len()+len(p) > MaxBody {
-		return 0, fmt.Errorf("body larger than %d MiB", MaxBody>>20)
+	r.Total += int64(len(p))
+	if room := r.Limit - r.Body.Len(); room < len(p) {
+		r.Body.Write(p[:max(room, 0)])
+		r.Truncated = true
+		return len(p), nil
 	}
-	return r.body.Write(p)
+	return r.Body.Write(p)
 }
 
 // Flush lets streaming handlers (the reverse proxy) flush; everything is in memory anyway.
-func (r *recorder) Flush() {}
+func (r *Recorder) Flush() {}
+
+// ServeInProcess serves req with h into a Recorder keeping at most limit bytes of body, as a
+// server would receive the request (from loopback). A panic in h is returned as an error
+// naming the request: serving in process never takes the process down.
+func ServeInProcess(h http.Handler, req *http.Request, limit int) (rec *Recorder, err error) {
+	if req.Body == nil {
+		req.Body = http.NoBody
+	}
+	req.RequestURI = req.URL.RequestURI()
+	req.RemoteAddr = "127.0.0.1:0"
+	if req.Host == "" {
+		req.Host = req.URL.Host
+	}
+	rec = &Recorder{HeaderMap: http.Header{}, Limit: limit}
+	defer func() {
+		if v := recover(); v != nil {
+			rec = nil
+			if v == http.ErrAbortHandler {
+				err = errors.New("the handler aborted the response")
+				return
+			}
+			err = fmt.Errorf("internal error serving %s %s: %v", req.Method, req.URL.Path, v)
+		}
+	}()
+	h.ServeHTTP(rec, req)
+	if rec.Status == 0 {
+		rec.Status = http.StatusOK
+	}
+	return rec, nil
+}

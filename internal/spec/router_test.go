@@ -201,4 +201,3 @@ func loadGitHub(b testing.TB) *Document {
 	}
 	return d
 }
-

@@ -60,16 +60,31 @@ type MetricsBody struct {
 	Operations    []OperationMetrics `json:"operations"` // only operations that were called
 }
 
-// admin serves /__mockloop/*.
+// builtinAdmin are the admin endpoints of the server itself, with their methods.
+var builtinAdmin = map[string]string{"status": "GET", "mode": "GET, PUT", "requests": "GET", "metrics": "GET"}
+
+// admin serves /__mockloop/*: the built-in endpoints, then Config.Admin's routes by their first
+// path segment.
 func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
-	if !s.adminAllowed(w, r) {
+	name := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, AdminPrefix), "/")
+	first, _, _ := strings.Cut(name, "/")
+	var route *AdminRoute
+	for i := range s.cfg.Admin {
+		if s.cfg.Admin[i].Name == first {
+			route = &s.cfg.Admin[i]
+			break
+		}
+	}
+	if (route == nil || !route.Public) && !s.adminAllowed(w, r) {
 		return
 	}
-	name := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, AdminPrefix), "/")
-	methods := map[string]string{"status": "GET", "mode": "GET, PUT", "requests": "GET", "metrics": "GET"}[name]
+	methods := builtinAdmin[name]
+	if route != nil {
+		methods = route.Methods
+	}
 	if methods == "" {
 		problem.Write(w, problem.Details{Status: http.StatusNotFound,
-			Detail: fmt.Sprintf("no admin endpoint %s (have status, mode, requests, metrics)", r.URL.Path)})
+			Detail: fmt.Sprintf("no admin endpoint %s (have %s)", r.URL.Path, strings.Join(s.adminNames(), ", "))})
 		return
 	}
 	if r.Method == http.MethodHead {
@@ -82,6 +97,8 @@ func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch {
+	case route != nil:
+		route.Handler.ServeHTTP(w, r)
 	case name == "status":
 		writeJSON(w, http.StatusOK, s.Status())
 	case name == "mode" && r.Method == http.MethodGet:
@@ -94,6 +111,18 @@ func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, MetricsBody{UptimeSeconds: s.uptime(), Operations: s.metrics.Snapshot()})
 	}
 }
+
+// adminNames lists the admin endpoints, for messages.
+func (s *Server) adminNames() []string {
+	names := []string{"status", "mode", "requests", "metrics"}
+	for _, a := range s.cfg.Admin {
+		names = append(names, a.Name)
+	}
+	return names
+}
+
+// WriteJSON answers an admin request with v as indented JSON (the admin API's one format).
+func WriteJSON(w http.ResponseWriter, status int, v any) { writeJSON(w, status, v) }
 
 // adminAllowed: with a token, anyone presenting it; without, loopback clients only.
 func (s *Server) adminAllowed(w http.ResponseWriter, r *http.Request) bool {

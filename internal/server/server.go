@@ -69,6 +69,15 @@ type Config struct {
 	// Metrics receives per-operation counts; nil creates one (see Server.Metrics). Pass the same
 	// value to the forwarder so it can count response-validation violations.
 	Metrics *Metrics
+
+	// The extension points (extend.go): answerers before the mock engine, observers of live
+	// answers (with bodies bounded by ObserveBody, 0 is DefaultObserveBody), steps around
+	// every answer, and more admin endpoints.
+	Answerers     []Answerer
+	LiveObservers []LiveObserver
+	ObserveBody   int
+	Steps         []Step
+	Admin         []AdminRoute
 }
 
 // Server is the http.Handler of `mockloop serve`. It is safe for concurrent use; its mode can be
@@ -202,29 +211,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	match := s.cfg.Doc.Find(r.Method, r.URL.EscapedPath())
-	side, fallback := s.decide(rec, r, match.Operation)
-	if r.Body != nil && r.Body != http.NoBody && s.maxBody > 0 && rec.status == 0 {
-		if r.ContentLength > s.maxBody {
-			problem.Write(rec, problem.Details{Status: http.StatusRequestEntityTooLarge,
-				Detail: fmt.Sprintf("the request body has %d bytes; this server accepts at most %d", r.ContentLength, s.maxBody)})
-		}
-		r.Body = http.MaxBytesReader(w, r.Body, s.maxBody)
-	}
-	switch {
-	case rec.status != 0:
-		// Already answered: a bad override header, or a body over the limit.
-	case side == plugin.ModeProxy:
-		rec.side = plugin.ModeProxy
-		var fb func(string)
-		if fallback {
-			fb = func(cause string) {
-				rec.side, rec.fallback = plugin.ModeMock, cause
-				s.respondMock(rec, r, match)
-			}
-		}
-		s.cfg.Live.Forward(rec, r, match.Operation, fb)
-	default:
-		s.respondMock(rec, r, match)
+	if len(s.cfg.Steps) == 0 {
+		s.answer(rec, rec, r, match)
+	} else {
+		s.around(0, rec, rec, r, match)
 	}
 
 	status := rec.status
@@ -251,10 +241,55 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.recorder.Put(rec)
 }
 
+// around runs step i of the steps around the answer, the answer itself after the last. w is
+// rec, or a step's wrapper of it.
+func (s *Server) around(i int, w http.ResponseWriter, rec *recorder, r *http.Request, m spec.Match) {
+	if i == len(s.cfg.Steps) {
+		s.answer(w, rec, r, m)
+		return
+	}
+	s.cfg.Steps[i].Around(w, r, m, func(w http.ResponseWriter, r *http.Request) {
+		s.around(i+1, w, rec, r, m)
+	})
+}
+
+// answer decides the side for r and has it answered into w (rec, or a step's wrapper of it);
+// rec keeps what the log and the metrics need.
+func (s *Server) answer(w http.ResponseWriter, rec *recorder, r *http.Request, match spec.Match) {
+	side, fallback := s.decide(w, rec, r, match.Operation)
+	if r.Body != nil && r.Body != http.NoBody && s.maxBody > 0 && rec.status == 0 {
+		if r.ContentLength > s.maxBody {
+			problem.Write(w, problem.Details{Status: http.StatusRequestEntityTooLarge,
+				Detail: fmt.Sprintf("the request body has %d bytes; this server accepts at most %d", r.ContentLength, s.maxBody)})
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, s.maxBody)
+	}
+	switch {
+	case rec.status != 0:
+		// Already answered: a bad override header, or a body over the limit.
+	case side == plugin.ModeProxy:
+		rec.side = plugin.ModeProxy
+		var fb func(string)
+		if fallback {
+			fb = func(cause string) {
+				rec.side, rec.fallback = plugin.ModeMock, cause
+				s.respondMock(w, r, match)
+			}
+		}
+		if len(s.cfg.LiveObservers) > 0 {
+			s.forwardObserved(w, rec, r, match, fb)
+		} else {
+			s.cfg.Live.Forward(w, r, match.Operation, fb)
+		}
+	default:
+		s.respondMock(w, r, match)
+	}
+}
+
 // decide picks the side for r: the override header, else the mode (and in hybrid the rules).
 // It returns whether a failed live call falls back to the mock. A bad override header is
 // answered here (rec.status is then set).
-func (s *Server) decide(rec *recorder, r *http.Request, op *spec.Operation) (plugin.Mode, bool) {
+func (s *Server) decide(w http.ResponseWriter, rec *recorder, r *http.Request, op *spec.Operation) (plugin.Mode, bool) {
 	if vs, ok := r.Header[HeaderMode]; ok {
 		// The header is an instruction to mockloop: it never goes upstream.
 		delete(r.Header, HeaderMode)
@@ -264,7 +299,7 @@ func (s *Server) decide(rec *recorder, r *http.Request, op *spec.Operation) (plu
 				return plugin.ModeMock, false
 			case plugin.ModeProxy:
 				if s.cfg.Live == nil {
-					problem.Write(rec, problem.Details{
+					problem.Write(w, problem.Details{
 						Status: http.StatusConflict, Title: "No live side",
 						Detail: HeaderMode + ": proxy asks for the live API, but this server has no target configured",
 					})
@@ -272,7 +307,7 @@ func (s *Server) decide(rec *recorder, r *http.Request, op *spec.Operation) (plu
 				}
 				return plugin.ModeProxy, s.cfg.Fallback
 			default:
-				problem.Write(rec, problem.Details{
+				problem.Write(w, problem.Details{
 					Status: http.StatusBadRequest, Title: "Invalid " + HeaderMode + " header",
 					Detail: fmt.Sprintf("%s must be mock or proxy, got %q", HeaderMode, vs[0]),
 				})
@@ -297,6 +332,11 @@ func (s *Server) decide(rec *recorder, r *http.Request, op *spec.Operation) (plu
 // does not declare.
 func (s *Server) respondMock(w http.ResponseWriter, r *http.Request, m spec.Match) {
 	if m.Operation != nil {
+		for _, a := range s.cfg.Answerers {
+			if a.Answer(w, r, m) {
+				return
+			}
+		}
 		s.cfg.Mock.Respond(w, r, m)
 		return
 	}

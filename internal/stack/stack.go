@@ -43,6 +43,13 @@ type Options struct {
 	ValidateResponses bool
 	// LookupEnv resolves ${ENV} references in credentials (os.LookupEnv when nil).
 	LookupEnv func(string) (string, bool)
+
+	// The server's extension points (see server.Answerer and the rest): the features that
+	// change how requests are answered are built by their own packages and plugged in here.
+	Answerers     []server.Answerer
+	LiveObservers []server.LiveObserver
+	Steps         []server.Step
+	Admin         []server.AdminRoute
 }
 
 // Stack is a plugin's running stack: the handler and what it is made of. Close it when done.
@@ -90,6 +97,10 @@ func Build(doc *spec.Document, set Settings, opts Options) (*Stack, error) {
 		MaxBodyBytes:   opts.MaxBodyBytes,
 		RequestBuffer:  opts.RequestBuffer,
 		Metrics:        st.Metrics,
+		Answerers:      opts.Answerers,
+		LiveObservers:  opts.LiveObservers,
+		Steps:          opts.Steps,
+		Admin:          opts.Admin,
 	}
 	if set.Target != "" {
 		if err := st.buildLive(set, opts, fallback); err != nil {

@@ -1,4 +1,4 @@
-// Command gendocs writes docs/cli/*.md and completions/* from mockloop's command tree.
+// Command gendocs writes docs/cli/*.md, docs/man/*.1 and completions/* from mockloop's command tree.
 // Run it from the repository root: go run ./cmd/gendocs
 package main
 
@@ -10,7 +10,7 @@ import (
 )
 
 func main() {
-	if err := cli.GenerateDocs("docs/cli", "completions"); err != nil {
+	if err := cli.GenerateDocs("docs/cli", "docs/man", "completions"); err != nil {
 		fmt.Fprintln(os.Stderr, "gendocs:", err)
 		os.Exit(1)
 	}

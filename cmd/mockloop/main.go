@@ -7,7 +7,8 @@ import (
 	"github.com/mockloop/mockloop/internal/cli"
 )
 
-// version is set at build time: -ldflags "-X main.version=v1.2.3".
-var version = "dev"
+// Set at build time by GoReleaser: -ldflags "-X main.version=v1.2.3 -X main.commit=... -X main.date=...".
+// When empty, `mockloop version` reads the binary's own build information.
+var version, commit, date string
 
-func main() { os.Exit(cli.Main(version)) }
+func main() { os.Exit(cli.Main(cli.Stamp{Version: version, Commit: commit, Date: date})) }

@@ -16,20 +16,27 @@ type Factory struct {
 	LookupEnv func(string) (string, bool)
 	// HTTPClient is used for specs and documents fetched by URL.
 	HTTPClient *http.Client
-	// Version is the build version, set by ldflags through main.
-	Version string
+	// Version, Commit and Date are what the linker stamped through main ("" when not).
+	Version, Commit, Date string
 
 	// pluginsDirFlag is bound to the persistent --plugins-dir flag.
 	pluginsDirFlag string
 }
 
+// Stamp is what the release build stamps into main at link time.
+type Stamp struct {
+	Version, Commit, Date string
+}
+
 // NewFactory returns the production Factory.
-func NewFactory(version string) *Factory {
+func NewFactory(stamp Stamp) *Factory {
 	return &Factory{
 		IOStreams:  iostreams.System(),
 		LookupEnv:  os.LookupEnv,
 		HTTPClient: &http.Client{},
-		Version:    version,
+		Version:    stamp.Version,
+		Commit:     stamp.Commit,
+		Date:       stamp.Date,
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/cobra/doc"
@@ -34,9 +35,15 @@ var completionFiles = map[string]string{
 	"powershell": "mockloop.ps1",
 }
 
-// GenerateDocs writes the CLI reference (Markdown, one page per command) to docsDir and the
-// four shell completion scripts to completionsDir, from the real command tree.
-func GenerateDocs(docsDir, completionsDir string) error {
+// manDate is the date the man pages carry: fixed, so that they are generated the same on every
+// machine and the staleness test holds (the pages change when the commands do, not the
+// calendar).
+var manDate = time.Date(2026, time.December, 1, 0, 0, 0, 0, time.UTC)
+
+// GenerateDocs writes the CLI reference (Markdown, one page per command) to docsDir, the man
+// pages (section 1) to manDir and the four shell completion scripts to completionsDir, from
+// the real command tree.
+func GenerateDocs(docsDir, manDir, completionsDir string) error {
 	ios, _, _, _ := iostreams.Test()
 	f := &Factory{IOStreams: ios, LookupEnv: func(string) (string, bool) { return "", false }, Version: "dev"}
 	root := NewRootCmd(f)
@@ -55,6 +62,13 @@ func GenerateDocs(docsDir, completionsDir string) error {
 		if err := os.WriteFile(filepath.Join(docsDir, "mockloop_help_"+c.Name()+".md"), []byte(page), 0o644); err != nil {
 			return err
 		}
+	}
+	if err := os.MkdirAll(manDir, 0o755); err != nil {
+		return err
+	}
+	header := &doc.GenManHeader{Title: "MOCKLOOP", Section: "1", Source: "mockloop", Manual: "mockloop manual", Date: &manDate}
+	if err := doc.GenManTree(root, header, manDir); err != nil {
+		return fmt.Errorf("generate man pages: %w", err)
 	}
 	if err := os.MkdirAll(completionsDir, 0o755); err != nil {
 		return err

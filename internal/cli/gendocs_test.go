@@ -7,15 +7,16 @@ import (
 	"testing"
 )
 
-// TestGeneratedDocsUpToDate fails when docs/cli or completions/ differ from what the command
-// tree generates: run `go run ./cmd/gendocs` and commit the result.
+// TestGeneratedDocsUpToDate fails when docs/cli, docs/man or completions/ differ from what the
+// command tree generates: run `go run ./cmd/gendocs` and commit the result.
 func TestGeneratedDocsUpToDate(t *testing.T) {
 	tmp := t.TempDir()
-	docs, comps := filepath.Join(tmp, "docs"), filepath.Join(tmp, "completions")
-	if err := GenerateDocs(docs, comps); err != nil {
+	docs, man, comps := filepath.Join(tmp, "docs"), filepath.Join(tmp, "man"), filepath.Join(tmp, "completions")
+	if err := GenerateDocs(docs, man, comps); err != nil {
 		t.Fatal(err)
 	}
 	compareDirs(t, docs, filepath.Join("..", "..", "docs", "cli"))
+	compareDirs(t, man, filepath.Join("..", "..", "docs", "man"))
 	compareDirs(t, comps, filepath.Join("..", "..", "completions"))
 }
 

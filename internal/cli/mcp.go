@@ -73,7 +73,7 @@ func newMCPCmd(f *Factory, runF func(*mcpOptions) error) *cobra.Command {
   $ mockloop mcp --plugin github --operations tag:repos --operations 'GET /user'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.IO, opts.Store, opts.LookupEnv, opts.Client, opts.Version = f.IOStreams, f.PluginStore(), f.LookupEnv, f.HTTPClient, f.Version
+			opts.IO, opts.Store, opts.LookupEnv, opts.Client, opts.Version = f.IOStreams, f.PluginStore(), f.LookupEnv, f.HTTPClient, resolveBuild(f.Version, f.Commit, f.Date).Version
 			if _, err := spec.ParseFilter(opts.Operations); err != nil {
 				return usageErrorf("--operations %v", err)
 			}

@@ -17,14 +17,14 @@ import (
 // Main runs mockloop with the process's arguments and returns its exit code. SIGINT and
 // SIGTERM cancel the command's context, once: serve shuts down, test run reports what it ran;
 // a second signal kills the process the usual way.
-func Main(version string) int {
+func Main(stamp Stamp) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go func() {
 		<-ctx.Done()
 		stop()
 	}()
-	return Run(ctx, NewFactory(version), os.Args[1:])
+	return Run(ctx, NewFactory(stamp), os.Args[1:])
 }
 
 // Run executes the command tree for args and returns the exit code. Errors are printed to
@@ -74,7 +74,7 @@ the same requests to both and prints the differences.`,
 	root.PersistentFlags().StringVar(&colorFlag, "color", "auto", "colour output: auto, always or never (NO_COLOR also turns it off)")
 	root.PersistentFlags().BoolVar(&noColor, "no-color", false, "same as --color never")
 	root.PersistentFlags().StringVar(&f.pluginsDirFlag, "plugins-dir", "", "plugin directory (default $MOCKLOOP_HOME/plugins, else ./.mockloop/plugins)")
-	root.Version = f.Version
+	root.Version = resolveBuild(f.Version, f.Commit, f.Date).Version
 	root.SetVersionTemplate("mockloop {{.Version}}\n")
 	root.CompletionOptions.DisableDefaultCmd = true
 
@@ -86,6 +86,7 @@ the same requests to both and prints the differences.`,
 		newMCPCmd(f, nil),
 		newCompletionCmd(f),
 		newVersionCmd(f),
+		newWaitCmd(f),
 		newExitCodesTopic(),
 	)
 	explainArgErrors(root)

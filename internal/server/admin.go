@@ -61,7 +61,17 @@ type MetricsBody struct {
 }
 
 // builtinAdmin are the admin endpoints of the server itself, with their methods.
-var builtinAdmin = map[string]string{"status": "GET", "mode": "GET, PUT", "requests": "GET", "metrics": "GET"}
+var builtinAdmin = map[string]string{"status": "GET", "mode": "GET, PUT", "requests": "GET", "metrics": "GET",
+	"health": "GET", "ready": "GET"}
+
+// publicAdmin are the built-in endpoints any client may call: they hold no data, so that
+// Kubernetes probes and Docker's HEALTHCHECK work from any address.
+var publicAdmin = map[string]bool{"health": true, "ready": true}
+
+// Probe is the body of GET /__mockloop/health and /__mockloop/ready.
+type Probe struct {
+	Status string `json:"status"` // "ok"
+}
 
 // admin serves /__mockloop/*: the built-in endpoints, then Config.Admin's routes by their first
 // path segment.
@@ -75,7 +85,8 @@ func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 	}
-	if (route == nil || !route.Public) && !s.adminAllowed(w, r) {
+	public := publicAdmin[name] || (route != nil && route.Public)
+	if !public && !s.adminAllowed(w, r) {
 		return
 	}
 	methods := builtinAdmin[name]
@@ -99,6 +110,12 @@ func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case route != nil:
 		route.Handler.ServeHTTP(w, r)
+	case name == "health":
+		// Liveness: the process answers.
+		writeJSON(w, http.StatusOK, Probe{Status: "ok"})
+	case name == "ready":
+		// Readiness: a server exists only once its spec is loaded and prepared.
+		writeJSON(w, http.StatusOK, Probe{Status: "ok"})
 	case name == "status":
 		writeJSON(w, http.StatusOK, s.Status())
 	case name == "mode" && r.Method == http.MethodGet:
@@ -114,7 +131,7 @@ func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
 
 // adminNames lists the admin endpoints, for messages.
 func (s *Server) adminNames() []string {
-	names := []string{"status", "mode", "requests", "metrics"}
+	names := []string{"status", "mode", "requests", "metrics", "health", "ready"}
 	for _, a := range s.cfg.Admin {
 		names = append(names, a.Name)
 	}

@@ -252,3 +252,18 @@ func serve(h http.Handler, r *http.Request) *httptest.ResponseRecorder {
 	h.ServeHTTP(w, r)
 	return w
 }
+
+// TestProbes: health and ready answer any client, token or not, and hold no data.
+func TestProbes(t *testing.T) {
+	for _, token := range []string{"", "t0ken"} {
+		s := newTestServer(t, Config{AdminToken: token})
+		for _, path := range []string{"/__mockloop/health", "/__mockloop/ready"} {
+			r := newRequest("GET", path)
+			r.RemoteAddr = "192.0.2.7:5000"
+			w := serve(s, r)
+			if w.Code != 200 || strings.TrimSpace(w.Body.String()) != "{\n  \"status\": \"ok\"\n}" {
+				t.Errorf("token %q: %s: %d %q", token, path, w.Code, w.Body.String())
+			}
+		}
+	}
+}

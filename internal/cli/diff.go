@@ -118,6 +118,7 @@ JSON (reported with line and column), bad option or pattern, failed request).`,
 	}
 	cmd.Flags().StringArrayVarP(&opts.Headers, "header", "H", nil, "request header for URLs, 'Name: value' (repeatable)")
 	cmd.Flags().StringVar(&opts.Plugin, "plugin", "", "use this plugin's comparison options")
+	_ = cmd.RegisterFlagCompletionFunc("plugin", completePlugins(f))
 	addComparisonFlags(cmd, &opts.comparisonFlags)
 	addOutputFlag(cmd, &opts.Output, "table", "json")
 	return cmd

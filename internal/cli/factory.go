@@ -19,6 +19,11 @@ type Factory struct {
 	// Version, Commit and Date are what the linker stamped through main ("" when not).
 	Version, Commit, Date string
 
+	// Getwd and UserConfigDir locate the plugins directory (os.Getwd and os.UserConfigDir
+	// when nil).
+	Getwd         func() (string, error)
+	UserConfigDir func() (string, error)
+
 	// pluginsDirFlag is bound to the persistent --plugins-dir flag.
 	pluginsDirFlag string
 }
@@ -49,14 +54,48 @@ func (f *Factory) Getenv(key string) string {
 // PluginStore is the plugin store of the plugins directory (see PluginsDir).
 func (f *Factory) PluginStore() *plugin.Store { return plugin.NewStore(f.PluginsDir()) }
 
-// PluginsDir is where plugin files live: --plugins-dir, else $MOCKLOOP_HOME/plugins,
-// else ./.mockloop/plugins.
+// PluginsDir is where plugin files live, the first of: --plugins-dir; MOCKLOOP_PLUGINS_DIR;
+// the nearest .mockloop/plugins in the working directory or a parent (as git finds .git);
+// $MOCKLOOP_HOME/plugins; the user config directory's mockloop/plugins
+// (os.UserConfigDir: ~/.config on Linux, ~/Library/Application Support on macOS,
+// %AppData% on Windows). With none usable, ./.mockloop/plugins.
 func (f *Factory) PluginsDir() string {
+	dir, _ := f.pluginsDir()
+	return dir
+}
+
+// pluginsDir is PluginsDir and where the choice came from, for `plugin list`.
+func (f *Factory) pluginsDir() (dir, from string) {
 	if f.pluginsDirFlag != "" {
-		return f.pluginsDirFlag
+		return f.pluginsDirFlag, "--plugins-dir"
+	}
+	if d := f.Getenv("MOCKLOOP_PLUGINS_DIR"); d != "" {
+		return d, "MOCKLOOP_PLUGINS_DIR"
+	}
+	getwd := f.Getwd
+	if getwd == nil {
+		getwd = os.Getwd
+	}
+	if wd, err := getwd(); err == nil {
+		for d := wd; ; d = filepath.Dir(d) {
+			candidate := filepath.Join(d, ".mockloop", "plugins")
+			if info, err := os.Stat(candidate); err == nil && info.IsDir() {
+				return candidate, "the nearest .mockloop/plugins"
+			}
+			if filepath.Dir(d) == d {
+				break
+			}
+		}
 	}
 	if home := f.Getenv("MOCKLOOP_HOME"); home != "" {
-		return filepath.Join(home, "plugins")
+		return filepath.Join(home, "plugins"), "MOCKLOOP_HOME"
 	}
-	return filepath.Join(".mockloop", "plugins")
+	configDir := f.UserConfigDir
+	if configDir == nil {
+		configDir = os.UserConfigDir
+	}
+	if cfg, err := configDir(); err == nil && cfg != "" {
+		return filepath.Join(cfg, "mockloop", "plugins"), "the user config directory"
+	}
+	return filepath.Join(".mockloop", "plugins"), "the working directory"
 }

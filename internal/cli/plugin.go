@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -20,8 +21,10 @@ func newPluginCmd(f *Factory) *cobra.Command {
 		Long: `A plugin is a named, saved configuration: spec location, mode, target URL, auth, endpoint
 overrides, route rules and comparison defaults. serve, test run and mcp read plugins by name.
 
-Plugins live as one YAML file each in the plugins directory: --plugins-dir, else
-$MOCKLOOP_HOME/plugins, else ./.mockloop/plugins. Files are written atomically with mode 0600.
+Plugins live as one YAML file each in the plugins directory, the first of: --plugins-dir;
+MOCKLOOP_PLUGINS_DIR; the nearest .mockloop/plugins in the working directory or a parent (as
+git finds .git); $MOCKLOOP_HOME/plugins; the user config directory's mockloop/plugins
+('plugin list' says which it read). Files are written atomically with mode 0600.
 Credential values may be literals or ${ENV} references, which stay unresolved in the file;
 every command prints them as ***.`,
 		Example: `$ mockloop plugin create demo
@@ -62,5 +65,25 @@ func printLoadWarnings(w io.Writer, warnings []problem.Item) {
 			break
 		}
 		fmt.Fprintf(w, "warning: %s\n", warn)
+	}
+}
+
+// completePlugins completes a PLUGIN argument with the names in the plugins directory.
+func completePlugins(f *Factory) cobra.CompletionFunc {
+	return func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		if len(args) > 0 {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		list, err := f.PluginStore().List()
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		var names []cobra.Completion
+		for _, p := range list {
+			if strings.HasPrefix(p.Name, toComplete) {
+				names = append(names, cobra.CompletionWithDesc(p.Name, string(p.Mode)+" "+p.Spec))
+			}
+		}
+		return names, cobra.ShellCompDirectiveNoFileComp
 	}
 }

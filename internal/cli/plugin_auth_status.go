@@ -41,7 +41,8 @@ Exit status 0 when everything resolves (and the token request succeeds), 1 when 
 not, 2 when the plugin cannot be read.`,
 		Example: `$ mockloop plugin auth-status github
 $ mockloop plugin auth-status github -o json`,
-		Args: cobra.ExactArgs(1),
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completePlugins(f),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.IO = f.IOStreams
 			opts.Store = f.PluginStore()

@@ -31,8 +31,9 @@ func newPluginDeleteCmd(f *Factory, runF func(*pluginDeleteOptions) error) *cobr
 needs --yes.`,
 		Example: `$ mockloop plugin delete demo
 $ mockloop plugin delete demo --yes`,
-		Aliases: []string{"rm"},
-		Args:    cobra.ExactArgs(1),
+		Aliases:           []string{"rm"},
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completePlugins(f),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.IO = f.IOStreams
 			opts.Store = f.PluginStore()

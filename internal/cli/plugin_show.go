@@ -25,7 +25,8 @@ func newPluginShowCmd(f *Factory, runF func(*pluginShowOptions) error) *cobra.Co
 whether it is a literal or an ${ENV} reference; the file itself keeps the real values.`,
 		Example: `$ mockloop plugin show demo
 $ mockloop plugin show demo -o json`,
-		Args: cobra.ExactArgs(1),
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completePlugins(f),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.IO = f.IOStreams
 			opts.Store = f.PluginStore()

@@ -39,7 +39,8 @@ or the spec cannot be loaded at all.`,
 		Example: `$ mockloop plugin validate demo
 $ mockloop plugin validate --spec ./petstore.yaml
 $ mockloop plugin validate --spec https://petstore3.swagger.io/api/v3/openapi.json -o json`,
-		Args: cobra.RangeArgs(0, 1),
+		Args:              cobra.RangeArgs(0, 1),
+		ValidArgsFunction: completePlugins(f),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.IO = f.IOStreams
 			opts.HTTPClient = f.HTTPClient

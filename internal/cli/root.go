@@ -73,7 +73,8 @@ the same requests to both and prints the differences.`,
 	})
 	root.PersistentFlags().StringVar(&colorFlag, "color", "auto", "colour output: auto, always or never (NO_COLOR also turns it off)")
 	root.PersistentFlags().BoolVar(&noColor, "no-color", false, "same as --color never")
-	root.PersistentFlags().StringVar(&f.pluginsDirFlag, "plugins-dir", "", "plugin directory (default $MOCKLOOP_HOME/plugins, else ./.mockloop/plugins)")
+	_ = root.RegisterFlagCompletionFunc("color", cobra.FixedCompletions([]string{"auto", "always", "never"}, cobra.ShellCompDirectiveNoFileComp))
+	root.PersistentFlags().StringVar(&f.pluginsDirFlag, "plugins-dir", "", "plugins directory (default: MOCKLOOP_PLUGINS_DIR, the nearest .mockloop/plugins, $MOCKLOOP_HOME/plugins, the user config directory)")
 	root.Version = resolveBuild(f.Version, f.Commit, f.Date).Version
 	root.SetVersionTemplate("mockloop {{.Version}}\n")
 	root.CompletionOptions.DisableDefaultCmd = true

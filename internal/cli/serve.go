@@ -115,7 +115,8 @@ func newServeCmd(f *Factory, runF func(*serveOptions) error) *cobra.Command {
   $ mockloop serve petstore --mode hybrid --cors
   $ mockloop serve --spec api.yaml --mode proxy --target https://api.example.com/v2
   $ curl -X PUT 'http://127.0.0.1:8000/__mockloop/mode?mode=mock'`,
-		Args: cobra.MaximumNArgs(1),
+		Args:              cobra.MaximumNArgs(1),
+		ValidArgsFunction: completePlugins(f),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.IO, opts.Plugins, opts.LookupEnv, opts.Client = f.IOStreams, f.PluginStore(), f.LookupEnv, f.HTTPClient
 			opts.Plugin = pluginArg(args)

@@ -43,7 +43,8 @@ The plan format is documented in docs/test-plans.md; 'mockloop test run --plan F
 		Example: `  $ mockloop test plan --spec petstore.yaml > plan.yaml
   $ mockloop test plan petstore --operations pets --operations 'GET /store/*'
   $ mockloop test plan --spec api.yaml --operations getPetById -o json`,
-		Args: cobra.MaximumNArgs(1),
+		Args:              cobra.MaximumNArgs(1),
+		ValidArgsFunction: completePlugins(f),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.IO, opts.Plugins, opts.LookupEnv, opts.Client = f.IOStreams, f.PluginStore(), f.LookupEnv, f.HTTPClient
 			opts.Plugin = pluginArg(args)

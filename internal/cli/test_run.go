@@ -112,7 +112,8 @@ func newTestRunCmd(f *Factory, runF func(*testRunOptions) error) *cobra.Command 
   $ mockloop test run --spec petstore.yaml --live https://petstore.example.com/v2 --ignore-field updated_at
   $ mockloop test run petstore --plan plan.yaml -o junit --report report.html
   $ mockloop test run --server http://127.0.0.1:8000 --shard 2/4 --monitor-performance`,
-		Args: cobra.MaximumNArgs(1),
+		Args:              cobra.MaximumNArgs(1),
+		ValidArgsFunction: completePlugins(f),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.IO, opts.Plugins, opts.LookupEnv, opts.Client = f.IOStreams, f.PluginStore(), f.LookupEnv, f.HTTPClient
 			opts.Plugin = pluginArg(args)

@@ -129,3 +129,23 @@ func TestLargeDocsDifferences(t *testing.T) {
 		t.Fatalf("counts = %v", counts)
 	}
 }
+
+// BenchmarkNumbersEqual measures a tolerance comparison of two numbers: typical prices, the
+// float64 range crossed, and literals of a million digits (linear, not quadratic, in length).
+func BenchmarkNumbersEqual(b *testing.B) {
+	long := "1" + strings.Repeat("3", 1_000_000)
+	for _, bc := range []struct{ name, a, b string }{
+		{"price", "104.99", "99.95"},
+		{"huge-exponent", "1e999999999", "1.05e999999999"},
+		{"million-digits", long, long[:len(long)-1] + "4"},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			a, c := []byte(bc.a), []byte(bc.b)
+			for b.Loop() {
+				if !numbersEqual(a, c, 0.1) {
+					b.Fatal("want equal within 10%")
+				}
+			}
+		})
+	}
+}

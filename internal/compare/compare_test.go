@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -29,7 +30,7 @@ func lines(res Result) []string {
 		out = append(out, strings.Join([]string{d.Location, string(d.Kind), orDash(d.Mock), orDash(d.Live)}, " "))
 	}
 	if res.Ignored > 0 {
-		out = append(out, "ignored "+itoa(int64(res.Ignored)))
+		out = append(out, "ignored "+strconv.Itoa(res.Ignored))
 	}
 	return out
 }
@@ -274,13 +275,13 @@ func TestMultisetLarge(t *testing.T) {
 			a.WriteString(",")
 			b.WriteString(",")
 		}
-		a.WriteString(`{"id":` + itoa(int64(i)) + `,"v":"x"}`)
+		a.WriteString(`{"id":` + strconv.Itoa(i) + `,"v":"x"}`)
 		j := perm[i]
 		v := "x"
 		if j == 4242 {
 			v = "y"
 		}
-		b.WriteString(`{"id":` + itoa(int64(j)) + `,"v":"` + v + `"}`)
+		b.WriteString(`{"id":` + strconv.Itoa(j) + `,"v":"` + v + `"}`)
 	}
 	a.WriteString("]")
 	b.WriteString("]")

@@ -382,41 +382,14 @@ func elemKey(n *node, field string) (string, bool) {
 		case kindObject, kindArray:
 			return "", false
 		case kindNumber:
-			var buf [32]byte
+			var buf, key [32]byte
 			d := parseDecimal(v.s, buf[:0])
-			if !d.ok {
-				return "n" + string(v.s), true
-			}
-			sign := "+"
-			if d.neg {
-				sign = "-"
-			}
-			return "n" + sign + string(d.digits) + "e" + itoa(d.exp), true
+			return string(d.appendKey(append(key[:0], 'n'))), true
 		default:
 			return string(rune('a'+v.kind)) + string(v.s), true
 		}
 	}
 	return "", false
-}
-
-func itoa(v int64) string { return string(appendInt(nil, v)) }
-
-func appendInt(b []byte, v int64) []byte {
-	if v < 0 {
-		b = append(b, '-')
-		v = -v
-	}
-	var tmp [20]byte
-	i := len(tmp)
-	for {
-		i--
-		tmp[i] = byte('0' + v%10)
-		v /= 10
-		if v == 0 {
-			break
-		}
-	}
-	return append(b, tmp[i:]...)
 }
 
 // multiset compares arrays ignoring order: equal elements at the same index pair first (the
@@ -648,10 +621,10 @@ func (c *Comparer) hash(n *node, st state, last []byte) uint64 {
 	case kindNumber:
 		var buf [32]byte
 		d := parseDecimal(n.s, buf[:0])
-		if !d.ok {
-			return mix(maphash.Bytes(c.seed, n.s) + uint64(kindNumber))
-		}
 		h := maphash.Bytes(c.seed, d.digits) ^ uint64(d.exp)*0xff51afd7ed558ccd
+		if d.bigExp != nil {
+			h ^= mix(maphash.Bytes(c.seed, d.bigExp))
+		}
 		if d.neg {
 			h = ^h
 		}

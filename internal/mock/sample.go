@@ -92,8 +92,10 @@ func (e *Engine) paramValue(p *openapi3.Parameter, seed uint64) any {
 	schema := p.Schema
 	if schema == nil {
 		for _, mt := range p.Content {
-			schema = mt.Schema
-			break
+			if mt != nil { // `application/json:` with no value
+				schema = mt.Schema
+				break
+			}
 		}
 	}
 	var candidates []any
@@ -211,6 +213,11 @@ func (e *Engine) sampleBody(op *spec.Operation, s *Sample, seed uint64) {
 		return
 	}
 	names := slices.Sorted(maps.Keys(rb.Value.Content))
+	// A media type with no value (`application/json:`) offers nothing to send.
+	names = slices.DeleteFunc(names, func(n string) bool { return rb.Value.Content[n] == nil })
+	if len(names) == 0 {
+		return
+	}
 	slices.SortStableFunc(names, func(a, b string) int {
 		return rank(a) - rank(b)
 	})

@@ -11,8 +11,8 @@ import (
 )
 
 // Validate is the strict check used by `plugin validate`: kin-openapi's validation of the whole
-// document (structure, parameters, examples and defaults against their schemas), then the load
-// warnings. It returns nil for a clean document. Swagger 2.0 sources are validated as the
+// document (structure, parameters, examples and defaults against their schemas), objects written
+// as null that the library lets through (a media type with no value), then the load warnings. It returns nil for a clean document. Swagger 2.0 sources are validated as the
 // OpenAPI 3 document they convert to.
 func (d *Document) Validate(ctx context.Context) []problem.Item {
 	var problems []problem.Item
@@ -25,6 +25,9 @@ func (d *Document) Validate(ctx context.Context) []problem.Item {
 	}
 	for _, leaf := range leaves(d.kinValidate(ctx)) {
 		add(problemFrom(leaf))
+	}
+	for _, p := range nullEntries(d.T) {
+		add(p)
 	}
 	for _, w := range d.Warnings {
 		add(w)

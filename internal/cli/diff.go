@@ -11,12 +11,14 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/mockloop/mockloop/internal/compare"
 	"github.com/mockloop/mockloop/internal/iostreams"
 	"github.com/mockloop/mockloop/internal/plugin"
+	"github.com/mockloop/mockloop/internal/redact"
 	"github.com/mockloop/mockloop/internal/render"
 	"github.com/mockloop/mockloop/internal/yamldoc"
 )
@@ -26,9 +28,10 @@ const maxDiffInput = 1 << 30
 
 // diffOptions are diff's arguments and flags, and what it needs from outside.
 type diffOptions struct {
-	IO     *iostreams.IOStreams
-	Store  *plugin.Store
-	Client *http.Client
+	IO           *iostreams.IOStreams
+	Store        *plugin.Store
+	Client       *http.Client
+	FetchTimeout time.Duration
 
 	A, B    string
 	Headers []string
@@ -87,7 +90,7 @@ JSON (reported with line and column), bad option or pattern, failed request).`,
   $ mockloop diff a.json b.json --plugin petstore -o json`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.IO, opts.Store, opts.Client = f.IOStreams, f.PluginStore(), f.HTTPClient
+			opts.IO, opts.Store, opts.Client, opts.FetchTimeout = f.IOStreams, f.PluginStore(), f.HTTPClient, f.LoadOptions().FetchTimeout
 			opts.A, opts.B = args[0], args[1]
 			layer, err := opts.comparisonFlags.layer(cmd)
 			if err != nil {
@@ -221,9 +224,15 @@ func readDiffInput(ctx context.Context, opts *diffOptions, src string) (*diffInp
 }
 
 func fetchDiffInput(ctx context.Context, opts *diffOptions, target string) (*diffInput, error) {
+	if opts.FetchTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, opts.FetchTimeout)
+		defer cancel()
+	}
+	name := redact.URL(target) // messages never show a password or a secret query value
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 	if err != nil {
-		return nil, fmt.Errorf("GET %s: %w", target, err)
+		return nil, fmt.Errorf("GET %s: invalid URL", name)
 	}
 	for _, h := range opts.Headers {
 		name, value, _ := strings.Cut(h, ":")
@@ -239,14 +248,17 @@ func fetchDiffInput(ctx context.Context, opts *diffOptions, target string) (*dif
 		if errors.As(err, &ue) {
 			err = ue.Err // url.Error repeats the method and URL
 		}
-		return nil, fmt.Errorf("GET %s: %w", target, err)
+		return nil, fmt.Errorf("GET %s: %w", name, err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxDiffInput))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxDiffInput+1))
 	if err != nil {
-		return nil, fmt.Errorf("GET %s: read body: %w", target, err)
+		return nil, fmt.Errorf("GET %s: read body: %w", name, err)
 	}
-	return &diffInput{name: target, resp: &compare.Response{
+	if len(body) > maxDiffInput {
+		return nil, fmt.Errorf("GET %s: body larger than %d MiB", name, maxDiffInput>>20)
+	}
+	return &diffInput{name: name, resp: &compare.Response{
 		Status: resp.StatusCode, Header: resp.Header, Body: body, ContentType: resp.Header.Get("Content-Type"),
 	}}, nil
 }

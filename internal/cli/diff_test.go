@@ -202,3 +202,17 @@ func TestDiffNoColorEnv(t *testing.T) {
 		t.Errorf("no colour on a terminal:\n%q", e.out)
 	}
 }
+
+// TestDiffURLSecretsNotPrinted: a URL's password and secret query values never reach a
+// message, whatever fails.
+func TestDiffURLSecretsNotPrinted(t *testing.T) {
+	dir := t.TempDir()
+	e := writeFile(t, dir, "e.json", `{}`)
+	for _, target := range []string{"http://u:PW-secret@127.0.0.1:1/x?api_key=K-secret", "http://u:PW-secret@[::1:bad/x?api_key=K-secret"} {
+		env := newTestRunEnv(t)
+		code := env.run("diff", target, e)
+		if code != 2 || strings.Contains(env.errOut.String(), "PW-secret") || strings.Contains(env.errOut.String(), "K-secret") {
+			t.Errorf("diff %s: exit %d, stderr %q", target, code, env.errOut.String())
+		}
+	}
+}

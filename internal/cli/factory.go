@@ -4,9 +4,11 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/mockloop/mockloop/internal/iostreams"
 	"github.com/mockloop/mockloop/internal/plugin"
+	"github.com/mockloop/mockloop/internal/spec"
 )
 
 // Factory holds what commands need from the outside world, so tests can replace it.
@@ -26,6 +28,15 @@ type Factory struct {
 
 	// pluginsDirFlag is bound to the persistent --plugins-dir flag.
 	pluginsDirFlag string
+	// allowRefs and fetchTimeout are bound to --allow-ref and --fetch-timeout.
+	allowRefs    []string
+	fetchTimeout time.Duration
+}
+
+// LoadOptions is how commands load specs: stdin, the HTTP client, and the --allow-ref and
+// --fetch-timeout flags (a plugin's allow_refs are added by stack.LoadOptions).
+func (f *Factory) LoadOptions() spec.Options {
+	return spec.Options{Stdin: f.IOStreams.In, Client: f.HTTPClient, AllowRefs: f.allowRefs, FetchTimeout: f.fetchTimeout}
 }
 
 // Stamp is what the release build stamps into main at link time.

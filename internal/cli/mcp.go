@@ -23,6 +23,7 @@ type mcpOptions struct {
 	Store     *plugin.Store
 	LookupEnv func(string) (string, bool)
 	Client    *http.Client
+	Load      spec.Options
 	Version   string
 
 	Plugins    []string
@@ -73,7 +74,8 @@ func newMCPCmd(f *Factory, runF func(*mcpOptions) error) *cobra.Command {
   $ mockloop mcp --plugin github --operations tag:repos --operations 'GET /user'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.IO, opts.Store, opts.LookupEnv, opts.Client, opts.Version = f.IOStreams, f.PluginStore(), f.LookupEnv, f.HTTPClient, resolveBuild(f.Version, f.Commit, f.Date).Version
+			opts.IO, opts.Store, opts.LookupEnv, opts.Client, opts.Load = f.IOStreams, f.PluginStore(), f.LookupEnv, f.HTTPClient, f.LoadOptions()
+			opts.Version = resolveBuild(f.Version, f.Commit, f.Date).Version
 			if _, err := spec.ParseFilter(opts.Operations); err != nil {
 				return usageErrorf("--operations %v", err)
 			}
@@ -140,5 +142,6 @@ func mcpConfig(opts *mcpOptions) mcpserver.Config {
 		Logger:     logger,
 		HTTPClient: opts.Client,
 		LookupEnv:  opts.LookupEnv,
+		Load:       opts.Load,
 	}
 }

@@ -4,14 +4,15 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/mockloop/mockloop/internal/iostreams"
+	"github.com/mockloop/mockloop/internal/plugin"
 	"github.com/mockloop/mockloop/internal/problem"
 	"github.com/mockloop/mockloop/internal/spec"
+	"github.com/mockloop/mockloop/internal/stack"
 )
 
 func newPluginCmd(f *Factory) *cobra.Command {
@@ -49,8 +50,12 @@ const maxWarnings = 20
 
 // loadSpec loads the document at source (stdin from ios, URLs with client), printing its load
 // warnings to ios.ErrOut.
-func loadSpec(ctx context.Context, ios *iostreams.IOStreams, client *http.Client, source string) (*spec.Document, error) {
-	doc, err := spec.Load(ctx, source, spec.Options{Stdin: ios.In, Client: client})
+func loadSpec(ctx context.Context, ios *iostreams.IOStreams, base spec.Options, p *plugin.Plugin) (*spec.Document, error) {
+	load, err := stack.LoadOptions(base, p)
+	if err != nil {
+		return nil, usageErrorf("%v", err)
+	}
+	doc, err := spec.Load(ctx, p.Spec, load)
 	if err != nil {
 		return nil, err
 	}

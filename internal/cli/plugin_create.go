@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -22,9 +21,9 @@ import (
 )
 
 type pluginCreateOptions struct {
-	IO         *iostreams.IOStreams
-	HTTPClient *http.Client
-	Store      *plugin.Store
+	IO    *iostreams.IOStreams
+	Load  spec.Options
+	Store *plugin.Store
 
 	Name         string
 	Spec         string
@@ -92,7 +91,7 @@ $ mockloop plugin create copy --from-file plugin.yaml --force`,
 		Args: cobra.RangeArgs(0, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.IO = f.IOStreams
-			opts.HTTPClient = f.HTTPClient
+			opts.Load = f.LoadOptions()
 			opts.Store = f.PluginStore()
 			if len(args) == 1 {
 				opts.Name = args[0]
@@ -162,8 +161,14 @@ func runPluginCreate(ctx context.Context, opts *pluginCreateOptions) error {
 			return usageErrorf("plugin %q already exists in %s (use --force to replace it)", p.Name, store.Dir())
 		}
 	}
+	// --allow-ref hosts given for this spec are the plugin's from now on.
+	for _, h := range opts.Load.AllowRefs {
+		if !slices.Contains(p.AllowRefs, h) {
+			p.AllowRefs = append(p.AllowRefs, h)
+		}
+	}
 	// The spec is loaded before anything is written: a broken document never becomes a plugin.
-	doc, err := loadSpec(ctx, opts.IO, opts.HTTPClient, p.Spec)
+	doc, err := loadSpec(ctx, opts.IO, opts.Load, p)
 	if err != nil {
 		return err
 	}

@@ -343,7 +343,7 @@ timeout: 10s
 
 func TestPluginCreateWarnings(t *testing.T) {
 	e := newPluginTestEnv(t)
-	opts := &pluginCreateOptions{IO: e.f.IOStreams, HTTPClient: e.f.HTTPClient, Store: plugin.NewStore(e.dir), Name: "w", Output: "text", Set: map[string]bool{}}
+	opts := &pluginCreateOptions{IO: e.f.IOStreams, Load: e.f.LoadOptions(), Store: plugin.NewStore(e.dir), Name: "w", Output: "text", Set: map[string]bool{}}
 	specPath := writePluginFixture(t, t.TempDir(), "w.yaml", `openapi: 3.0.3
 info: {title: W, version: "1"}
 paths:

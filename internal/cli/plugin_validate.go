@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -14,15 +13,16 @@ import (
 	"github.com/mockloop/mockloop/internal/plugin"
 	"github.com/mockloop/mockloop/internal/problem"
 	"github.com/mockloop/mockloop/internal/spec"
+	"github.com/mockloop/mockloop/internal/stack"
 )
 
 type pluginValidateOptions struct {
-	IO         *iostreams.IOStreams
-	HTTPClient *http.Client
-	Store      *plugin.Store
-	Name       string
-	Spec       string
-	Output     string
+	IO     *iostreams.IOStreams
+	Load   spec.Options
+	Store  *plugin.Store
+	Name   string
+	Spec   string
+	Output string
 }
 
 func newPluginValidateCmd(f *Factory, runF func(*pluginValidateOptions) error) *cobra.Command {
@@ -43,7 +43,7 @@ $ mockloop plugin validate --spec https://petstore3.swagger.io/api/v3/openapi.js
 		ValidArgsFunction: completePlugins(f),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.IO = f.IOStreams
-			opts.HTTPClient = f.HTTPClient
+			opts.Load = f.LoadOptions()
 			opts.Store = f.PluginStore()
 			if len(args) == 1 {
 				opts.Name = args[0]
@@ -84,9 +84,10 @@ type validateReport struct {
 
 func runPluginValidate(ctx context.Context, opts *pluginValidateOptions) error {
 	rep := validateReport{Spec: opts.Spec, Problems: []problem.Item{}}
+	var p *plugin.Plugin
 	if opts.Name != "" {
-		p, err := opts.Store.Get(opts.Name)
-		if err != nil {
+		var err error
+		if p, err = opts.Store.Get(opts.Name); err != nil {
 			return err
 		}
 		rep.Plugin = p.Name
@@ -99,7 +100,11 @@ func runPluginValidate(ctx context.Context, opts *pluginValidateOptions) error {
 			rep.PluginProblems = ve.Problems
 		}
 	}
-	doc, err := spec.Load(ctx, rep.Spec, spec.Options{Stdin: opts.IO.In, Client: opts.HTTPClient})
+	load, err := stack.LoadOptions(opts.Load, p)
+	if err != nil {
+		return usageErrorf("%v", err)
+	}
+	doc, err := spec.Load(ctx, rep.Spec, load)
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mockloop/mockloop/internal/iostreams"
+	"github.com/mockloop/mockloop/internal/spec"
 )
 
 // Main runs mockloop with the process's arguments and returns its exit code. SIGINT and
@@ -62,6 +63,12 @@ the same requests to both and prints the differences.`,
 				mode = iostreams.ColorNever
 			}
 			f.IOStreams.SetColorMode(mode)
+			if err := spec.CheckAllowRefs(f.allowRefs); err != nil {
+				return usageErrorf("--allow-ref: %v", err)
+			}
+			if f.fetchTimeout <= 0 {
+				return usageErrorf("--fetch-timeout must be positive")
+			}
 			return nil
 		},
 	}
@@ -73,6 +80,8 @@ the same requests to both and prints the differences.`,
 	})
 	root.PersistentFlags().StringVar(&colorFlag, "color", "auto", "colour output: auto, always or never (NO_COLOR also turns it off)")
 	root.PersistentFlags().BoolVar(&noColor, "no-color", false, "same as --color never")
+	root.PersistentFlags().StringArrayVar(&f.allowRefs, "allow-ref", nil, "a host (glob, optionally :port) that the $refs of a spec loaded from a URL may reach besides its own (repeatable)")
+	root.PersistentFlags().DurationVar(&f.fetchTimeout, "fetch-timeout", spec.DefaultFetchTimeout, "time limit of each URL fetch (specs, $refs, diff inputs)")
 	_ = root.RegisterFlagCompletionFunc("color", cobra.FixedCompletions([]string{"auto", "always", "never"}, cobra.ShellCompDirectiveNoFileComp))
 	root.PersistentFlags().StringVar(&f.pluginsDirFlag, "plugins-dir", "", "plugins directory (default: MOCKLOOP_PLUGINS_DIR, the nearest .mockloop/plugins, $MOCKLOOP_HOME/plugins, the user config directory)")
 	root.Version = resolveBuild(f.Version, f.Commit, f.Date).Version

@@ -27,6 +27,7 @@ type serveOptions struct {
 	Plugins   *plugin.Store
 	LookupEnv func(string) (string, bool)
 	Client    *http.Client
+	Load      spec.Options
 
 	Plugin             string
 	Spec               string
@@ -118,7 +119,7 @@ func newServeCmd(f *Factory, runF func(*serveOptions) error) *cobra.Command {
 		Args:              cobra.MaximumNArgs(1),
 		ValidArgsFunction: completePlugins(f),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.IO, opts.Plugins, opts.LookupEnv, opts.Client = f.IOStreams, f.PluginStore(), f.LookupEnv, f.HTTPClient
+			opts.IO, opts.Plugins, opts.LookupEnv, opts.Client, opts.Load = f.IOStreams, f.PluginStore(), f.LookupEnv, f.HTTPClient, f.LoadOptions()
 			opts.Plugin = pluginArg(args)
 			if err := checkPluginName(opts.Plugin); err != nil {
 				return err
@@ -185,7 +186,11 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 	if err != nil {
 		return usageErrorf("%v", err)
 	}
-	doc, err := spec.Load(ctx, set.Spec, spec.Options{Stdin: opts.IO.In, Client: opts.Client})
+	load, err := stack.LoadOptions(opts.Load, p)
+	if err != nil {
+		return usageErrorf("%v", err)
+	}
+	doc, err := spec.Load(ctx, set.Spec, load)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/mockloop/mockloop/internal/iostreams"
 	"github.com/mockloop/mockloop/internal/server"
+	"github.com/mockloop/mockloop/internal/spec"
 	"github.com/mockloop/mockloop/internal/stack"
 )
 
@@ -34,7 +35,7 @@ func TestServeFlags(t *testing.T) {
 					NoValidateRequests: true, NoSecurity: true, CORS: true, AdminToken: "t", LogFormat: "json", Quiet: true,
 					NoModeOverride: true, ValidateResponses: true, MaxBody: 5, Verbose: true, ShutdownTimeout: 3 * time.Second}
 				got := *o
-				got.Flags, got.IO, got.Plugins, got.LookupEnv, got.Client = stack.Flags{}, nil, nil, nil, nil
+				got.Flags, got.IO, got.Plugins, got.LookupEnv, got.Client, got.Load = stack.Flags{}, nil, nil, nil, nil, spec.Options{}
 				if !reflect.DeepEqual(got, want) {
 					t.Errorf("options\n got %+v\nwant %+v", got, want)
 				}

@@ -18,6 +18,7 @@ type testPlanOptions struct {
 	Plugins   *plugin.Store
 	LookupEnv func(string) (string, bool)
 	Client    *http.Client
+	Load      spec.Options
 
 	Plugin     string
 	Spec       string
@@ -46,7 +47,7 @@ The plan format is documented in docs/test-plans.md; 'mockloop test run --plan F
 		Args:              cobra.MaximumNArgs(1),
 		ValidArgsFunction: completePlugins(f),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.IO, opts.Plugins, opts.LookupEnv, opts.Client = f.IOStreams, f.PluginStore(), f.LookupEnv, f.HTTPClient
+			opts.IO, opts.Plugins, opts.LookupEnv, opts.Client, opts.Load = f.IOStreams, f.PluginStore(), f.LookupEnv, f.HTTPClient, f.LoadOptions()
 			opts.Plugin = pluginArg(args)
 			if err := checkPluginName(opts.Plugin); err != nil {
 				return err
@@ -72,7 +73,7 @@ The plan format is documented in docs/test-plans.md; 'mockloop test run --plan F
 func runTestPlan(ctx context.Context, opts *testPlanOptions) error {
 	// The plan a mock-only test run would run: the same preparation, no case sent.
 	req := testrun.Request{Spec: opts.Spec, Operations: opts.Operations, Mode: string(plugin.ModeMock),
-		Stdin: opts.IO.In, Client: opts.Client, LookupEnv: opts.LookupEnv}
+		Load: opts.Load, Client: opts.Client, LookupEnv: opts.LookupEnv}
 	if opts.Plugin != "" {
 		p, err := opts.Plugins.Get(opts.Plugin)
 		if err != nil {

@@ -28,6 +28,7 @@ type testRunOptions struct {
 	Plugins   *plugin.Store
 	LookupEnv func(string) (string, bool)
 	Client    *http.Client
+	Load      spec.Options
 
 	Plugin     string
 	Spec       string
@@ -115,7 +116,7 @@ func newTestRunCmd(f *Factory, runF func(*testRunOptions) error) *cobra.Command 
 		Args:              cobra.MaximumNArgs(1),
 		ValidArgsFunction: completePlugins(f),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.IO, opts.Plugins, opts.LookupEnv, opts.Client = f.IOStreams, f.PluginStore(), f.LookupEnv, f.HTTPClient
+			opts.IO, opts.Plugins, opts.LookupEnv, opts.Client, opts.Load = f.IOStreams, f.PluginStore(), f.LookupEnv, f.HTTPClient, f.LoadOptions()
 			opts.Plugin = pluginArg(args)
 			layer, err := opts.comparisonFlags.layer(cmd)
 			if err != nil {
@@ -273,7 +274,7 @@ func testRunRequest(opts *testRunOptions) (testrun.Request, error) {
 		Spec: opts.Spec, Server: opts.Server, Live: opts.Live, Operations: opts.Operations,
 		Mode: opts.Mode, Validation: opts.Validation, Comparison: opts.Comparison,
 		Concurrency: opts.Concurrency, Repeat: opts.Repeat, Timeout: opts.Timeout, FailFast: opts.FailFast,
-		Shard: opts.Shard, Stdin: opts.IO.In, Client: opts.Client, LookupEnv: opts.LookupEnv,
+		Shard: opts.Shard, Load: opts.Load, Client: opts.Client, LookupEnv: opts.LookupEnv,
 	}
 	if opts.Plugin != "" {
 		p, err := opts.Plugins.Get(opts.Plugin)

@@ -84,7 +84,7 @@ func TestTestRunFlags(t *testing.T) {
 				Output: "junit", Report: "r.html", Concurrency: 8, Repeat: 3, Timeout: 2 * time.Second, FailFast: true, Shard: "2/3",
 				MonitorPerformance: true, Metrics: []string{"throughput", "error_rate"}}
 			o.comparisonFlags = comparisonFlags{}
-			o.IO, o.Plugins, o.LookupEnv, o.Client = nil, nil, nil, nil
+			o.IO, o.Plugins, o.LookupEnv, o.Client, o.Load = nil, nil, nil, nil, spec.Options{}
 			if !reflect.DeepEqual(*o, want) {
 				t.Errorf("options =\n%+v\nwant\n%+v", *o, want)
 			}
@@ -133,7 +133,7 @@ func TestTestPlanFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := testPlanOptions{Plugin: "pets", Spec: "x.yaml", Operations: []string{"a", "b"}, Output: "json"}
-	got.IO, got.Plugins, got.LookupEnv, got.Client = nil, nil, nil, nil
+	got.IO, got.Plugins, got.LookupEnv, got.Client, got.Load = nil, nil, nil, nil, spec.Options{}
 	if !reflect.DeepEqual(*got, want) {
 		t.Errorf("options = %+v", *got)
 	}

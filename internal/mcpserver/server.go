@@ -46,6 +46,9 @@ type Config struct {
 	HTTPClient *http.Client
 	// LookupEnv resolves ${ENV} references in credentials (for redaction). Nil is os.LookupEnv.
 	LookupEnv func(string) (string, bool)
+	// Load is how specs are loaded (the $ref policy, the fetch timeout); stdin is never read,
+	// it is the MCP channel, and HTTPClient fetches.
+	Load spec.Options
 
 	// NewHandler builds the handler an operation tool calls for plugin p, whose spec is doc.
 	// Nil is what `serve p` runs: stack.Resolve (the plugin, then the container environment
@@ -209,16 +212,27 @@ func (s *Server) loadInitial(ctx context.Context) error {
 // load prepares a plugin: its spec, its handler and its operation tools (not yet named).
 // Failures are kept in the result's err.
 func (s *Server) load(ctx context.Context, p *plugin.Plugin) *loadedPlugin {
-	doc, err := s.loadSpec(ctx, p.Spec)
+	doc, err := s.loadSpec(ctx, p)
 	if err != nil {
 		return &loadedPlugin{p: p, err: fmt.Errorf("plugin %q: %w", p.Name, err)}
 	}
 	return s.loadWith(ctx, p, doc)
 }
 
+// loadOptions are the spec load options of every load this server makes.
+func (s *Server) loadOptions() spec.Options {
+	o := s.cfg.Load
+	o.Client, o.Stdin = s.client, strings.NewReader("") // stdin is the MCP channel
+	return o
+}
+
 // loadSpec loads a spec document; stdin is never read (it is the MCP channel).
-func (s *Server) loadSpec(ctx context.Context, source string) (*spec.Document, error) {
-	return spec.Load(ctx, source, spec.Options{Client: s.client, Stdin: strings.NewReader("")})
+func (s *Server) loadSpec(ctx context.Context, p *plugin.Plugin) (*spec.Document, error) {
+	load, err := stack.LoadOptions(s.loadOptions(), p)
+	if err != nil {
+		return nil, err
+	}
+	return spec.Load(ctx, p.Spec, load)
 }
 
 // loadWith is load for a plugin whose spec is already loaded.

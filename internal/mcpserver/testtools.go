@@ -90,7 +90,7 @@ func (s *Server) executeTestPlan(ctx context.Context, _ *mcp.CallToolRequest, in
 		Concurrency: 4,
 		Repeat:      1,
 		Timeout:     30 * time.Second,
-		Stdin:       strings.NewReader(""), // stdin is the MCP channel
+		Load:        s.loadOptions(),
 		Client:      s.client,
 		LookupEnv:   s.cfg.LookupEnv,
 	}

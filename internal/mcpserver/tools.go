@@ -92,7 +92,7 @@ func (s *Server) createPlugin(ctx context.Context, _ *mcp.CallToolRequest, in cr
 		}
 	}
 	// The spec must load before anything is written, as `plugin create` does.
-	doc, err := s.loadSpec(ctx, p.Spec)
+	doc, err := s.loadSpec(ctx, p)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -27,6 +27,8 @@ type Plugin struct {
 	Comparison compare.Config `yaml:"comparison,omitempty" json:"comparison,omitzero"`
 	Timeout    Duration       `yaml:"timeout,omitempty" json:"timeout,omitempty,omitzero"`
 	RetryCount int            `yaml:"retry_count,omitempty" json:"retry_count,omitempty"`
+	// AllowRefs are the hosts (globs) a URL-loaded spec's external $refs may reach besides its own.
+	AllowRefs []string `yaml:"allow_refs,omitempty" json:"allow_refs,omitempty"`
 }
 
 // Auth is how credentials are injected into live requests. Credentials keys by type:

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/mockloop/mockloop/internal/iostreams"
 	"github.com/mockloop/mockloop/internal/problem"
 	"github.com/mockloop/mockloop/internal/redact"
 )
@@ -190,13 +191,9 @@ func read(ctx context.Context, source string, opts Options) ([]byte, *url.URL, e
 	case source == ExampleSource:
 		return Example(), &url.URL{Path: "/mockloop-example.yaml"}, nil
 	case source == "-":
-		in := opts.Stdin
-		if in == nil {
-			in = os.Stdin
-		}
-		data, err := io.ReadAll(in)
+		data, err := iostreams.ReadInput("-", opts.Stdin, maxFetch)
 		if err != nil {
-			return nil, nil, fmt.Errorf("read stdin: %w", err)
+			return nil, nil, err
 		}
 		return data, cwdBase(), nil
 	case isHTTP(source):

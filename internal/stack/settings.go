@@ -8,6 +8,7 @@ package stack
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -200,4 +201,21 @@ func redactNames(a *plugin.Auth) (headers, query []string) {
 		}
 	}
 	return headers, query
+}
+
+// LoadOptions is how the spec of plugin p is loaded: base (stdin, client, fetch timeout, the
+// command line's --allow-ref hosts) plus the hosts the plugin's allow_refs names. A bad host
+// glob is an error naming where it came from.
+func LoadOptions(base spec.Options, p *plugin.Plugin) (spec.Options, error) {
+	if err := spec.CheckAllowRefs(base.AllowRefs); err != nil {
+		return base, fmt.Errorf("--allow-ref: %w", err)
+	}
+	if p == nil || len(p.AllowRefs) == 0 {
+		return base, nil
+	}
+	if err := spec.CheckAllowRefs(p.AllowRefs); err != nil {
+		return base, fmt.Errorf("plugin %s: allow_refs: %w", p.Name, err)
+	}
+	base.AllowRefs = append(slices.Clip(base.AllowRefs), p.AllowRefs...)
+	return base, nil
 }

@@ -52,10 +52,10 @@ type Request struct {
 	FailFast    bool
 	Shard       string
 
-	// Stdin is read for a spec of "-"; Client fetches specs by URL and asks a running
-	// server for its status; LookupEnv reads the environment (container variables and ${ENV}
-	// references of credentials).
-	Stdin     io.Reader
+	// Load is how the spec is read (stdin for "-", the client, the $ref policy, the fetch
+	// timeout); the plugin's allow_refs are added to it. Client asks a running server for its
+	// status. LookupEnv reads the environment (container variables, ${ENV} references).
+	Load      spec.Options
 	Client    *http.Client
 	LookupEnv func(string) (string, bool)
 }
@@ -151,7 +151,11 @@ func Prepare(ctx context.Context, req Request) (*Prepared, error) {
 		set.Target = ""
 	}
 	set.Mode = plugin.ModeMock // each side says which it wants in X-Mockloop-Mode
-	doc, err := spec.Load(ctx, set.Spec, spec.Options{Stdin: req.Stdin, Client: req.Client})
+	load, err := stack.LoadOptions(req.Load, req.Plugin)
+	if err != nil {
+		return fail(err)
+	}
+	doc, err := spec.Load(ctx, set.Spec, load)
 	if err != nil {
 		return fail(err)
 	}

@@ -34,7 +34,7 @@ import (
 //	mlstop [-INT|-TERM|-KILL|-wait] NAME [EXIT]           signal (-wait: none), wait, check the
 //	                                                      exit code (default 0); its stdout and
 //	                                                      stderr become the script's
-//	mlkill -INT|-TERM NAME                                signal without waiting
+//	mlkill -INT|-TERM|-HUP NAME                           signal without waiting
 //	mlwaitlog NAME REGEXP                                 wait until its stderr matches
 //	http [-H 'K: V']... [-d BODY] [-bg ID] METHOD URL     print "HTTP <status>", sorted headers,
 //	                                                      a blank line and the body
@@ -224,16 +224,19 @@ func cmdMLStop(ts *testscript.TestScript, neg bool, args []string) {
 
 // cmdMLKill sends a signal without waiting: mlkill [-INT|-TERM] NAME.
 func cmdMLKill(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 2 || (args[0] != "-INT" && args[0] != "-TERM") {
-		ts.Fatalf("usage: mlkill -INT|-TERM NAME")
+	if neg || len(args) != 2 || (args[0] != "-INT" && args[0] != "-TERM" && args[0] != "-HUP") {
+		ts.Fatalf("usage: mlkill -INT|-TERM|-HUP NAME")
 	}
 	bg := servers(ts)[args[1]]
 	if bg == nil {
 		ts.Fatalf("mlkill: no server %s", args[1])
 	}
 	sig := os.Signal(os.Interrupt)
-	if args[0] == "-TERM" {
+	switch args[0] {
+	case "-TERM":
 		sig = syscall.SIGTERM
+	case "-HUP":
+		sig = syscall.SIGHUP
 	}
 	ts.Check(bg.cmd.Process.Signal(sig))
 }

@@ -8,6 +8,9 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -45,6 +48,13 @@ type serveOptions struct {
 	MaxBody            int64
 	Verbose            bool
 	ShutdownTimeout    time.Duration
+	Port               int
+	Host               string
+	Dynamic            bool
+	Seed               uint64
+	Errors             bool
+	Watch              bool
+	ReadyFile          string
 
 	// Flags are the precedence-resolved settings given on the command line (nil: not given).
 	Flags stack.Flags
@@ -64,7 +74,8 @@ Settings come from flags, then the environment, then the plugin file, then defau
   --spec         MOCKLOOP_SPEC
   --mode         MOCKLOOP_MODE, PROXY_MODE
   --target       MOCKLOOP_TARGET, API_BASE_URL
-  --addr         MOCKLOOP_ADDR                 (default 127.0.0.1:8000; ":0" picks a free port)
+  --addr         MOCKLOOP_ADDR                 (default 127.0.0.1:8000; ":0" picks a free port;
+                                               or --host H and -p/--port N, as Prism takes them)
   --admin-token  MOCKLOOP_ADMIN_TOKEN
   --log-format   MOCKLOOP_LOG_FORMAT
   --cors         MOCKLOOP_CORS
@@ -77,8 +88,21 @@ The real address is printed on stderr as "listening on http://ADDR (mode M, N op
 followed by one line per request (--log-format text|json, --quiet for none). Problems found
 while loading the spec are printed once before it; response examples that do not match their
 schemas (served only when a Prefer header names them) are reported once, checked in the
-background so a large spec does not delay the first response. SIGINT or SIGTERM stop the server
-after the requests in flight finish (at most --shutdown-timeout).
+background so a large spec does not delay the first response. With --log-format json every line
+is JSON, the start and stop lines and the warnings too. SIGINT or SIGTERM stop the server after
+the requests in flight finish (at most --shutdown-timeout).
+
+Reloading: SIGHUP reloads the spec and the plugin file; with --watch they are reloaded when they
+change. A reload that fails (a broken edit) keeps serving the previous document and says why;
+requests in flight finish on the document they started on. The address cannot change.
+
+Generated data: deterministic per request (the same request gets the same answer); --seed N
+changes it, --dynamic makes every answer fresh (as "Prefer: dynamic=true" does for one request;
+with --seed the sequence is reproducible). Prefer values are case-insensitive.
+
+Live answers: --validate-responses checks them against the spec (counted in metrics, logged,
+and marked with X-Mockloop-Violations: N); --errors turns a violating answer into a 502
+problem+json listing the violations, as Prism's --errors does.
 
 Response headers: X-Mockloop-Mode (mock or proxy: who answered), X-Mockloop-Rule (hybrid: the
 rule that matched; absent when none did), X-Mockloop-Fallback (the live failure the mock
@@ -87,7 +111,9 @@ answered for, when the plugin or the rule says "fallback: mock"). A request head
 it is never forwarded. Request bodies over --max-body get 413.
 
 Admin API (JSON; loopback clients only, or anyone with "Authorization: Bearer TOKEN" when
---admin-token is set):
+--admin-token is set; health and ready answer anyone, for probes):
+  GET  /__mockloop/health    {"status": "ok"}: the process answers (liveness)
+  GET  /__mockloop/ready     {"status": "ok"}: the spec is loaded (readiness)
   GET  /__mockloop/status    {"mode", "plugin", "spec": {"title", "version", "openapi",
                              "source", "operations"}, "target", "live", "mode_override",
                              "started_at", "uptime_seconds", "requests": {"total",
@@ -114,7 +140,8 @@ func newServeCmd(f *Factory, runF func(*serveOptions) error) *cobra.Command {
 		Example: `  $ mockloop serve
   $ mockloop serve --spec petstore.yaml --addr 127.0.0.1:0
   $ mockloop serve petstore --mode hybrid --cors
-  $ mockloop serve --spec api.yaml --mode proxy --target https://api.example.com/v2
+  $ mockloop serve --spec api.yaml --mode proxy --target https://api.example.com/v2 --errors
+  $ mockloop serve --spec api.yaml -p 4010 --watch --seed 7
   $ curl -X PUT 'http://127.0.0.1:8000/__mockloop/mode?mode=mock'`,
 		Args:              cobra.MaximumNArgs(1),
 		ValidArgsFunction: completePlugins(f),
@@ -123,6 +150,12 @@ func newServeCmd(f *Factory, runF func(*serveOptions) error) *cobra.Command {
 			opts.Plugin = pluginArg(args)
 			if err := checkPluginName(opts.Plugin); err != nil {
 				return err
+			}
+			if cmd.Flags().Changed("addr") && (cmd.Flags().Changed("port") || cmd.Flags().Changed("host")) {
+				return usageErrorf("give --addr, or --host and --port, not both")
+			}
+			if opts.Port < 0 || opts.Port > 65535 {
+				return usageErrorf("--port %d: want 0 to 65535", opts.Port)
 			}
 			opts.Flags = serveFlags(cmd, opts)
 			if opts.MaxBody < 0 {
@@ -139,6 +172,13 @@ func newServeCmd(f *Factory, runF func(*serveOptions) error) *cobra.Command {
 	fl.StringVar(&opts.Mode, "mode", "", "mock, proxy or hybrid (default: the plugin's, else mock)")
 	fl.StringVar(&opts.Target, "target", "", "base URL of the live API for proxy and hybrid modes")
 	fl.StringVar(&opts.Addr, "addr", stack.DefaultAddr, "address to listen on (:0 picks a free port)")
+	fl.IntVarP(&opts.Port, "port", "p", 0, "port to listen on, as Prism takes it (with --host; instead of --addr)")
+	fl.StringVar(&opts.Host, "host", "", "host or IP to listen on (with --port; default 127.0.0.1)")
+	fl.BoolVar(&opts.Dynamic, "dynamic", false, "generate every answer afresh, as 'Prefer: dynamic=true' does for one request")
+	fl.Uint64Var(&opts.Seed, "seed", 0, "seed of generated data (reproducible answers, and a reproducible sequence with --dynamic)")
+	fl.BoolVar(&opts.Errors, "errors", false, "live answers that violate the spec become 502 problem+json listing the violations (implies --validate-responses)")
+	fl.BoolVar(&opts.Watch, "watch", false, "reload the spec and the plugin file when they change (SIGHUP always reloads)")
+	fl.StringVar(&opts.ReadyFile, "ready-file", "", "write the listening address to FILE once the server answers (for scripts and CI)")
 	fl.BoolVar(&opts.NoValidateRequests, "no-validate-requests", false, "answer requests that do not match the spec instead of 400/422")
 	fl.BoolVar(&opts.NoSecurity, "no-security", false, "do not require the credentials the spec's security requirements name")
 	fl.BoolVar(&opts.CORS, "cors", false, "answer CORS preflight requests and add permissive CORS headers")
@@ -167,6 +207,17 @@ func serveFlags(cmd *cobra.Command, opts *serveOptions) stack.Flags {
 		Spec: given("spec", &opts.Spec), Mode: given("mode", &opts.Mode), Target: given("target", &opts.Target),
 		Addr: given("addr", &opts.Addr), AdminToken: given("admin-token", &opts.AdminToken), LogFormat: given("log-format", &opts.LogFormat),
 	}
+	if cmd.Flags().Changed("port") || cmd.Flags().Changed("host") {
+		host, port := opts.Host, strconv.Itoa(opts.Port)
+		if host == "" {
+			host = "127.0.0.1"
+		}
+		if !cmd.Flags().Changed("port") {
+			port = "8000"
+		}
+		addr := net.JoinHostPort(host, port)
+		f.Addr = &addr
+	}
 	if cmd.Flags().Changed("cors") {
 		f.CORS = &opts.CORS
 	}
@@ -174,7 +225,7 @@ func serveFlags(cmd *cobra.Command, opts *serveOptions) stack.Flags {
 }
 
 func runServe(ctx context.Context, opts *serveOptions) error {
-	errOut := opts.IO.ErrOut
+	// Settings that cannot change on a reload: the address, the log format.
 	p, err := findPlugin(opts.Plugins, opts.Plugin, opts.LookupEnv)
 	if err != nil {
 		return err
@@ -186,46 +237,125 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 	if err != nil {
 		return usageErrorf("%v", err)
 	}
-	load, err := stack.LoadOptions(opts.Load, p)
-	if err != nil {
-		return usageErrorf("%v", err)
+	var chatter io.Writer = opts.IO.ErrOut
+	if set.LogFormat == server.LogJSON {
+		chatter = &jsonLines{w: opts.IO.ErrOut} // every line JSON, start and stop lines too
 	}
-	doc, err := spec.Load(ctx, set.Spec, load)
+	build := func(ctx context.Context) (*stack.Stack, error) {
+		p, err := findPlugin(opts.Plugins, opts.Plugin, opts.LookupEnv)
+		if err != nil {
+			return nil, err
+		}
+		set, err := stack.Resolve(p, opts.Flags, opts.LookupEnv)
+		if err == nil {
+			err = set.Check()
+		}
+		if err != nil {
+			return nil, usageErrorf("%v", err)
+		}
+		load, err := stack.LoadOptions(opts.Load, p)
+		if err != nil {
+			return nil, usageErrorf("%v", err)
+		}
+		doc, err := spec.Load(ctx, set.Spec, load)
+		if err != nil {
+			return nil, err
+		}
+		printWarnings(chatter, doc, opts.Verbose)
+		st, err := stack.Build(doc, set, serveStackOptions(opts, chatter))
+		if err != nil {
+			return nil, usageErrorf("%v", err)
+		}
+		return st, nil
+	}
+	st, err := build(ctx)
 	if err != nil {
 		return err
 	}
-	printWarnings(errOut, doc, opts.Verbose)
-	so := stack.Options{
-		NoValidateRequests: opts.NoValidateRequests,
-		NoSecurity:         opts.NoSecurity,
-		NoModeOverride:     opts.NoModeOverride,
-		MaxBodyBytes:       opts.MaxBody,
-		Errors:             errOut,
-		ValidateResponses:  opts.ValidateResponses,
-		LookupEnv:          opts.LookupEnv,
-	}
-	if opts.MaxBody == 0 {
-		so.MaxBodyBytes = -1
-	}
-	if !opts.Quiet {
-		so.Log = errOut
-	}
-	st, err := stack.Build(doc, set, so)
-	if err != nil {
-		return usageErrorf("%v", err)
-	}
-	defer st.Close()
+	exampleCtx, stopExamples := context.WithCancel(ctx)
+	defer stopExamples()
+	rl := &reloader{chatter: chatter, build: build,
+		onSwap: func(st *stack.Stack) { go reportExamples(exampleCtx, chatter, st.Mock, opts.Verbose) }}
+	rl.current.Store(st)
+	defer rl.close()
 	defer tuneServeGC(opts.LookupEnv)() // the document is loaded and prepared: see serve_gc.go
 
 	ln, err := net.Listen("tcp", set.Addr)
 	if err != nil {
 		return fmt.Errorf("serve: listen on %s: %w", set.Addr, err)
 	}
-	fmt.Fprintf(errOut, "listening on http://%s (mode %s, %d operations%s)\n", ln.Addr(), st.Handler.Mode(), st.Handler.Operations(), describeTarget(set))
-	exampleCtx, stopExamples := context.WithCancel(ctx)
-	defer stopExamples()
-	go reportExamples(exampleCtx, errOut, st.Mock, opts.Verbose)
-	return serveUntilDone(ctx, ln, st.Handler, errOut, opts.ShutdownTimeout)
+	fmt.Fprintf(chatter, "listening on http://%s (mode %s, %d operations%s)\n", ln.Addr(), st.Handler.Mode(), st.Handler.Operations(), describeTarget(st.Settings))
+	if host, _, err := net.SplitHostPort(ln.Addr().String()); err == nil && !isLoopbackHost(host) {
+		fmt.Fprintf(chatter, "warning: listening on %s, reachable from other hosts: the API answers anyone; the admin API answers loopback clients only%s\n",
+			ln.Addr(), map[bool]string{true: " and holders of the --admin-token", false: " (--admin-token opens it to others)"}[set.AdminToken != ""])
+	}
+	if opts.ReadyFile != "" {
+		if err := writeReadyFile(opts.ReadyFile, ln.Addr().String()); err != nil {
+			ln.Close()
+			return err
+		}
+		defer os.Remove(opts.ReadyFile)
+	}
+	rl.onSwap(st)
+	files := []string{st.Settings.Spec}
+	if p != nil {
+		files = append(files, opts.Plugins.Path(p.Name))
+	}
+	go watchReloads(exampleCtx, rl, opts.Watch, files)
+	return serveUntilDone(ctx, ln, rl, rl.close, chatter, opts.ShutdownTimeout)
+}
+
+// serveStackOptions are the stack options serve's flags set.
+func serveStackOptions(opts *serveOptions, chatter io.Writer) stack.Options {
+	so := stack.Options{
+		NoValidateRequests:  opts.NoValidateRequests,
+		NoSecurity:          opts.NoSecurity,
+		NoModeOverride:      opts.NoModeOverride,
+		Dynamic:             opts.Dynamic,
+		Seed:                opts.Seed,
+		MaxBodyBytes:        opts.MaxBody,
+		Errors:              chatter,
+		ValidateResponses:   opts.ValidateResponses,
+		ViolationsAreErrors: opts.Errors,
+		LookupEnv:           opts.LookupEnv,
+	}
+	if opts.MaxBody == 0 {
+		so.MaxBodyBytes = -1
+	}
+	if !opts.Quiet {
+		so.Log = opts.IO.ErrOut // the request log: text, or JSON by itself
+	}
+	return so
+}
+
+// isLoopbackHost reports whether a listening host is loopback only.
+func isLoopbackHost(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// writeReadyFile writes the address atomically, so a script polling for the file never reads
+// half of it.
+func writeReadyFile(name, addr string) error {
+	tmp, err := os.CreateTemp(filepath.Dir(name), ".mockloop-ready-*")
+	if err != nil {
+		return fmt.Errorf("--ready-file: %w", err)
+	}
+	_, err = tmp.WriteString(addr + "\n")
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), name)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("--ready-file: %w", err)
+	}
+	return nil
 }
 
 // findPlugin reads the named plugin (PLUGIN, else MOCKLOOP_PLUGIN); nil when none is named.
@@ -283,7 +413,7 @@ func reportExamples(ctx context.Context, w io.Writer, engine *mock.Engine, verbo
 
 // serveUntilDone serves on ln until ctx ends (Main cancels it on SIGINT or SIGTERM), then lets
 // in-flight requests finish for at most timeout and flushes the request log.
-func serveUntilDone(ctx context.Context, ln net.Listener, srv *server.Server, errOut io.Writer, timeout time.Duration) error {
+func serveUntilDone(ctx context.Context, ln net.Listener, srv http.Handler, closeSrv func(), errOut io.Writer, timeout time.Duration) error {
 	hs := &http.Server{
 		Handler:           srv,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -296,7 +426,7 @@ func serveUntilDone(ctx context.Context, ln net.Listener, srv *server.Server, er
 
 	select {
 	case err := <-served:
-		srv.Close()
+		closeSrv()
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
@@ -304,7 +434,7 @@ func serveUntilDone(ctx context.Context, ln net.Listener, srv *server.Server, er
 	sctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	err := hs.Shutdown(sctx)
-	srv.Close()
+	closeSrv()
 	if err != nil {
 		hs.Close()
 		if errors.Is(err, context.DeadlineExceeded) {

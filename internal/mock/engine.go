@@ -24,12 +24,18 @@ import (
 	"github.com/mockloop/mockloop/internal/spec"
 )
 
-// Options tune an Engine. `mockloop serve` sets both fields true by default.
+// Options tune an Engine. `mockloop serve` sets ValidateRequests and CheckSecurity by default.
 type Options struct {
 	// ValidateRequests checks parameters and bodies against the operation: 400/422 when invalid.
 	ValidateRequests bool
 	// CheckSecurity answers 401 when a secured operation is called without its credential.
 	CheckSecurity bool
+	// Dynamic generates every answer afresh, as `Prefer: dynamic=true` does for one request.
+	Dynamic bool
+	// Seed varies generated data: answers stay deterministic per request for a given seed, and
+	// with Dynamic the sequence of answers is reproducible. 0 is the built-in seed (and, with
+	// Dynamic, the clock).
+	Seed uint64
 }
 
 // Engine answers operations of one document. It is safe for concurrent use.
@@ -349,6 +355,7 @@ func (e *Engine) Respond(w http.ResponseWriter, r *http.Request, m spec.Match) {
 	// r.Header indexed with canonical names is what Header.Values does, without
 	// canonicalizing the name again on every request.
 	pref := parsePrefer(r.Header["Prefer"])
+	pref.dynamic = pref.dynamic || e.opts.Dynamic
 	resp, status, md, ex, p := od.choose(pref, r.Header["Accept"])
 	if p != nil {
 		problem.Write(w, *p)
@@ -412,7 +419,7 @@ func (od *operation) choose(pref prefer, accept []string) (*response, int, *medi
 				continue
 			}
 			for i := range md.examples {
-				if md.examples[i].name == pref.example {
+				if strings.EqualFold(md.examples[i].name, pref.example) {
 					if status == 0 {
 						status = c.status
 					}
@@ -493,9 +500,13 @@ func (e *Engine) body(od *operation, md *media, r *http.Request, ex *namedExampl
 	}
 	var seed uint64
 	if dynamic {
-		seed = e.dynamic.Add(1)*0x9e3779b97f4a7c15 ^ uint64(time.Now().UnixNano())
+		base := e.opts.Seed
+		if base == 0 {
+			base = uint64(time.Now().UnixNano())
+		}
+		seed = e.dynamic.Add(1)*0x9e3779b97f4a7c15 ^ base
 	} else {
-		seed = seedFrom(od.seedBase, r.URL.Path, r.URL.RawQuery)
+		seed = seedFrom(od.seedBase, r.URL.Path, r.URL.RawQuery) ^ e.opts.Seed*0x9e3779b97f4a7c15
 		if b, ok := md.gen.get(seed); ok {
 			return b
 		}

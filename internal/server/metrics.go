@@ -8,12 +8,14 @@ import (
 	"math/bits"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/mockloop/mockloop/internal/plugin"
+	"github.com/mockloop/mockloop/internal/problem"
 	"github.com/mockloop/mockloop/internal/spec"
 )
 
@@ -257,59 +259,74 @@ func (c *counters) snapshot() Counters {
 // pass through unchecked.
 const MaxValidatedBody = 4 << 20
 
+// HeaderViolations on a live answer counts the ways it violates the spec (with response
+// validation on).
+const HeaderViolations = "X-Mockloop-Violations"
+
 // ValidateResponses returns a ForwardConfig.ModifyResponse hook that checks live answers for spec
-// operations with check (mock.Engine.ValidateResponse) once their body has streamed through to
-// the client unchanged: each violation is counted in m and logged as one line to log.
-func ValidateResponses[P fmt.Stringer](check func(op *spec.Operation, r *http.Request, status int, header http.Header, body []byte) []P, m *Metrics, log io.Writer) func(*http.Response, *spec.Operation) error {
+// operations with check (mock.Engine.ValidateResponse) before they are passed on: the body (up
+// to MaxValidatedBody; larger ones stream through unchecked) is read first, each violation is
+// counted in m and logged as one line to log, and the answer carries HeaderViolations. With
+// errors (Prism's --errors) a violating answer is replaced by a 502 problem+json that lists the
+// violations.
+func ValidateResponses(check func(op *spec.Operation, r *http.Request, status int, header http.Header, body []byte) []problem.Item, m *Metrics, log io.Writer, errors bool) func(*http.Response, *spec.Operation) error {
 	var mu sync.Mutex // one writer of log lines at a time
 	return func(resp *http.Response, op *spec.Operation) error {
-		if op == nil || resp.Body == nil {
+		if op == nil || resp.Body == nil || resp.StatusCode == http.StatusSwitchingProtocols {
 			return nil
 		}
-		req, status, header := resp.Request, resp.StatusCode, resp.Header.Clone()
-		resp.Body = &teeCheck{rc: resp.Body, done: func(body []byte) {
-			problems := check(op, req, status, header, body)
-			if len(problems) == 0 {
-				return
-			}
-			m.AddViolations(op, len(problems))
-			var b strings.Builder
-			for _, p := range problems {
-				fmt.Fprintf(&b, "response violation: %s %d: %s\n", op.Key(), status, p)
-			}
-			mu.Lock()
-			io.WriteString(log, b.String())
-			mu.Unlock()
-		}}
+		body, err := io.ReadAll(io.LimitReader(resp.Body, MaxValidatedBody+1))
+		if err != nil {
+			return err // the upstream broke off: the forwarder reports it
+		}
+		if len(body) > MaxValidatedBody {
+			resp.Body = readCloser{io.MultiReader(bytes.NewReader(body), resp.Body), resp.Body}
+			return nil
+		}
+		resp.Body.Close()
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+		problems := check(op, resp.Request, resp.StatusCode, resp.Header, body)
+		if len(problems) == 0 {
+			return nil
+		}
+		m.AddViolations(op, len(problems))
+		var b strings.Builder
+		for _, p := range problems {
+			fmt.Fprintf(&b, "response violation: %s %d: %s\n", op.Key(), resp.StatusCode, p)
+		}
+		mu.Lock()
+		io.WriteString(log, b.String())
+		mu.Unlock()
+		if !errors {
+			resp.Header.Set(HeaderViolations, strconv.Itoa(len(problems)))
+			return nil
+		}
+		rec := &bufferWriter{header: http.Header{}}
+		problem.Write(rec, problem.Details{Status: http.StatusBadGateway, Title: "Live answer violates the spec",
+			Detail: fmt.Sprintf("the upstream answered %d, which does not conform to %s", resp.StatusCode, op.Key()), Errors: problems})
+		resp.StatusCode, resp.Status = http.StatusBadGateway, "502 Bad Gateway"
+		resp.Header = rec.header
+		resp.Header.Set(HeaderViolations, strconv.Itoa(len(problems)))
+		resp.Body = io.NopCloser(bytes.NewReader(rec.body.Bytes()))
+		resp.ContentLength = int64(rec.body.Len())
 		return nil
 	}
 }
 
-// teeCheck copies what is read into a buffer and hands the whole body to done at EOF, unless it
-// grew past MaxValidatedBody or the reader stopped early.
-type teeCheck struct {
-	rc   io.ReadCloser
-	buf  bytes.Buffer
-	over bool
-	done func([]byte)
+// readCloser reads from one reader and closes another (the original body).
+type readCloser struct {
+	io.Reader
+	c io.Closer
 }
 
-func (t *teeCheck) Read(p []byte) (int, error) {
-	n, err := t.rc.Read(p)
-	if !t.over {
-		if t.buf.Len()+n > MaxValidatedBody {
-			t.over = true
-			t.buf = bytes.Buffer{}
-		} else {
-			t.buf.Write(p[:n])
-		}
-	}
-	if err == io.EOF && !t.over && t.done != nil {
-		done := t.done
-		t.done = nil
-		done(t.buf.Bytes())
-	}
-	return n, err
+func (rc readCloser) Close() error { return rc.c.Close() }
+
+// bufferWriter is a ResponseWriter into memory, for a replacement answer.
+type bufferWriter struct {
+	header http.Header
+	body   bytes.Buffer
 }
 
-func (t *teeCheck) Close() error { return t.rc.Close() }
+func (w *bufferWriter) Header() http.Header         { return w.header }
+func (w *bufferWriter) WriteHeader(int)             {}
+func (w *bufferWriter) Write(p []byte) (int, error) { return w.body.Write(p) }

@@ -7,74 +7,70 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mockloop/mockloop/internal/problem"
 	"github.com/mockloop/mockloop/internal/spec"
 )
-
-type violation string
-
-func (v violation) String() string { return string(v) }
 
 func TestValidateResponses(t *testing.T) {
 	doc := loadFixture(t)
 	op := doc.Operations[0]
-	m := NewMetrics(doc.Operations)
-	var log bytes.Buffer
-	var checked []string
-	check := func(o *spec.Operation, r *http.Request, status int, h http.Header, body []byte) []violation {
-		checked = append(checked, string(body))
+	check := func(o *spec.Operation, r *http.Request, status int, h http.Header, body []byte) []problem.Item {
 		if strings.Contains(string(body), "bad") {
-			return []violation{"body.id: must be an integer", "body.name: required"}
+			return []problem.Item{{Location: "body.id", Message: "must be an integer"}, {Location: "body.name", Message: "required"}}
 		}
 		return nil
 	}
-	hook := ValidateResponses(check, m, &log)
 	tests := []struct {
-		name    string
-		op      *spec.Operation
-		body    string
-		readAll bool
-		checked bool
+		name       string
+		errors     bool
+		op         *spec.Operation
+		body       string
+		wantStatus int
+		wantHeader string
+		wantLogged bool
 	}{
-		{name: "conforming", op: op, body: `{"id":1}`, readAll: true, checked: true},
-		{name: "violations", op: op, body: `{"id":"bad"}`, readAll: true, checked: true},
-		{name: "not in the spec", op: nil, body: `{"id":"bad"}`, readAll: true},
-		{name: "client went away", op: op, body: `{"id":"bad"}`},
-		{name: "too large", op: op, body: strings.Repeat("b", MaxValidatedBody+1), readAll: true},
+		{name: "conforming", op: op, body: `{"id":1}`, wantStatus: 200},
+		{name: "violations: logged, counted, marked", op: op, body: `{"id":"bad"}`, wantStatus: 200, wantHeader: "2", wantLogged: true},
+		{name: "violations with --errors: a 502 listing them", errors: true, op: op, body: `{"id":"bad"}`, wantStatus: 502, wantHeader: "2", wantLogged: true},
+		{name: "not in the spec", op: nil, body: `{"id":"bad"}`, wantStatus: 200},
+		{name: "too large: streamed unchecked", op: op, body: strings.Repeat("b", MaxValidatedBody+1), wantStatus: 200},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			checked = nil
-			resp := &http.Response{StatusCode: 200, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(tt.body))}
+			m := NewMetrics(doc.Operations)
+			var log bytes.Buffer
+			hook := ValidateResponses(check, m, &log, tt.errors)
+			resp := &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}}, Body: io.NopCloser(strings.NewReader(tt.body))}
 			if err := hook(resp, tt.op); err != nil {
 				t.Fatal(err)
 			}
-			var got []byte
-			if tt.readAll {
-				got, _ = io.ReadAll(resp.Body)
-			} else {
-				got = make([]byte, 3)
-				io.ReadFull(resp.Body, got)
-			}
+			got, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
-			if tt.readAll && string(got) != tt.body {
-				t.Errorf("body changed on its way through")
+			if resp.StatusCode != tt.wantStatus || resp.Header.Get(HeaderViolations) != tt.wantHeader {
+				t.Errorf("status %d, %s %q", resp.StatusCode, HeaderViolations, resp.Header.Get(HeaderViolations))
 			}
-			if (len(checked) == 1) != tt.checked || (tt.checked && checked[0] != tt.body) {
-				t.Errorf("checked %d bodies, want the whole body checked: %v", len(checked), tt.checked)
+			switch {
+			case tt.wantStatus == 502:
+				if !strings.Contains(string(got), `{"location":"body.id","message":"must be an integer"}`) || resp.Header.Get("Content-Type") != "application/problem+json" {
+					t.Errorf("502 body %s (%s)", got, resp.Header.Get("Content-Type"))
+				}
+			case string(got) != tt.body:
+				t.Errorf("the body changed on its way through")
+			}
+			if logged := strings.Contains(log.String(), "response violation: GET /pets 200: body.id: must be an integer"); logged != tt.wantLogged {
+				t.Errorf("log %q", log.String())
+			}
+			var v int64
+			for _, row := range m.Snapshot() {
+				v += row.Violations
+			}
+			if (v == 2) != tt.wantLogged {
+				t.Errorf("violations counted: %d", v)
 			}
 		})
 	}
-	snap := m.Snapshot()
-	if len(snap) != 1 || snap[0].Violations != 2 || snap[0].Count != 0 {
-		t.Errorf("metrics = %+v, want 2 violations on %s", snap, op.Key())
-	}
-	if want := "response violation: GET /pets 200: body.id: must be an integer\n"; !strings.Contains(log.String(), want) || strings.Count(log.String(), "\n") != 2 {
-		t.Errorf("log = %q, want two lines like %q", log.String(), want)
-	}
 }
 
-// TestMetricsOperations checks that each operation is counted under its own key, and that an
-// operation NewMetrics was not given counts as other.
 func TestMetricsOperations(t *testing.T) {
 	doc := loadFixture(t)
 	if len(doc.Operations) < 2 {

@@ -24,6 +24,9 @@ type Options struct {
 	NoValidateRequests bool
 	// NoSecurity does not require the credentials the spec's security requirements name.
 	NoSecurity bool
+	// Dynamic and Seed tune generated data (mock.Options): every answer afresh, and the seed.
+	Dynamic bool
+	Seed    uint64
 	// NoModeOverride ignores the X-Mockloop-Mode request header.
 	NoModeOverride bool
 	// NoFallback never answers from the mock when the live call fails, whatever the plugin
@@ -38,9 +41,12 @@ type Options struct {
 	// Errors receives the forwarder's own error lines (secrets redacted) and, with
 	// ValidateResponses, the violations; nil discards them.
 	Errors io.Writer
-	// ValidateResponses checks live answers against the spec as they stream through:
-	// violations are counted in the metrics and written to Errors.
-	ValidateResponses bool
+	// ValidateResponses checks live answers against the spec before they are passed on:
+	// violations are counted in the metrics, written to Errors and counted in the
+	// X-Mockloop-Violations header; with ViolationsAreErrors a violating answer becomes a 502
+	// problem+json listing them (Prism's --errors).
+	ValidateResponses   bool
+	ViolationsAreErrors bool
 	// LookupEnv resolves ${ENV} references in credentials (os.LookupEnv when nil).
 	LookupEnv func(string) (string, bool)
 
@@ -76,7 +82,8 @@ func Build(doc *spec.Document, set Settings, opts Options) (*Stack, error) {
 		return nil, err
 	}
 	st := &Stack{Settings: set, Doc: doc}
-	st.Mock = mock.New(doc, mock.Options{ValidateRequests: !opts.NoValidateRequests, CheckSecurity: !opts.NoSecurity})
+	st.Mock = mock.New(doc, mock.Options{ValidateRequests: !opts.NoValidateRequests, CheckSecurity: !opts.NoSecurity,
+		Dynamic: opts.Dynamic, Seed: opts.Seed})
 	st.Metrics = server.NewMetrics(doc.Operations)
 	fallback := set.Fallback && !opts.NoFallback
 	headers, query := redactNames(set.Auth)
@@ -148,8 +155,8 @@ func (st *Stack) buildLive(set Settings, opts Options, fallback bool) error {
 		LookupEnv:  opts.LookupEnv,
 		ErrorLog:   log.New(errs, "mockloop: proxy: ", 0),
 	}
-	if opts.ValidateResponses {
-		cfg.ModifyResponse = server.ValidateResponses(st.Mock.ValidateResponse, st.Metrics, errs)
+	if opts.ValidateResponses || opts.ViolationsAreErrors {
+		cfg.ModifyResponse = server.ValidateResponses(st.Mock.ValidateResponse, st.Metrics, errs, opts.ViolationsAreErrors)
 	}
 	live, err := upstream.NewForwarder(cfg)
 	if err != nil {

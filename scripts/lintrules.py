@@ -32,6 +32,8 @@ third = [
  ("github.com/expr-lang/expr", ["route"], "rule conditions are compiled by internal/route only"),
  ("github.com/modelcontextprotocol/go-sdk", ["mcpserver", "cli"], "the MCP SDK belongs to internal/mcpserver (and the CLI's transport)"),
  ("golang.org/x/oauth2", ["upstream"], "token requests are internal/upstream's"),
+ ("github.com/prometheus/client_golang", ["server"], "the Prometheus encoding of the server's metrics lives in internal/server"),
+ ("github.com/fsnotify/fsnotify", ["cli"], "watching files for serve --watch is the command's"),
  ("go.yaml.in/yaml/v3", [], "one YAML library: go.yaml.in/yaml/v4"),
  ("gopkg.in/yaml.v3", [], "one YAML library: go.yaml.in/yaml/v4"),
  ("gopkg.in/yaml.v2", [], "one YAML library: go.yaml.in/yaml/v4"),

@@ -129,7 +129,11 @@ Admin API (JSON; loopback clients only, or anyone with "Authorization: Bearer TO
                              "response_headers"}]}, newest first, credentials shown as ***
   GET  /__mockloop/metrics   {"uptime_seconds", "operations": [{"operation", "operation_id",
                              "count", "errors_4xx", "errors_5xx", "response_violations",
-                             "p50_ms", "p95_ms", "p99_ms"}]}`
+                             "p50_ms", "p95_ms", "p99_ms"}]}; with "Accept: text/plain" (what
+                             Prometheus sends), or at /__mockloop/metrics/prometheus, the
+                             Prometheus text format: mockloop_requests_total{operation, side,
+                             class}, mockloop_request_duration_seconds (histogram),
+                             mockloop_response_violations_total, mockloop_fallbacks_total`
 
 func newServeCmd(f *Factory, runF func(*serveOptions) error) *cobra.Command {
 	opts := &serveOptions{}

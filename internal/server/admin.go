@@ -62,7 +62,7 @@ type MetricsBody struct {
 
 // builtinAdmin are the admin endpoints of the server itself, with their methods.
 var builtinAdmin = map[string]string{"status": "GET", "mode": "GET, PUT", "requests": "GET", "metrics": "GET",
-	"health": "GET", "ready": "GET"}
+	"metrics/prometheus": "GET", "health": "GET", "ready": "GET"}
 
 // publicAdmin are the built-in endpoints any client may call: they hold no data, so that
 // Kubernetes probes and Docker's HEALTHCHECK work from any address.
@@ -124,6 +124,8 @@ func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
 		s.putMode(w, r)
 	case name == "requests":
 		s.requests(w, r)
+	case name == "metrics/prometheus" || (name == "metrics" && wantsPrometheus(r.Header.Get("Accept"))):
+		s.prometheusHandler().ServeHTTP(w, r)
 	case name == "metrics":
 		writeJSON(w, http.StatusOK, MetricsBody{UptimeSeconds: s.uptime(), Operations: s.metrics.Snapshot()})
 	}
@@ -184,7 +186,7 @@ func (s *Server) Status() Status {
 		ModeOverride:  !s.cfg.NoModeOverride,
 		StartedAt:     s.started.UTC().Format(time.RFC3339),
 		UptimeSeconds: s.uptime(),
-		Requests:      s.counts.snapshot(),
+		Requests:      s.metrics.Counters(),
 		Rules:         []route.RuleStat{},
 		Spec:          SpecInfo{Source: s.cfg.Doc.Source, OpenAPI: s.cfg.Doc.SourceVersion, Operations: s.opCount},
 	}

@@ -267,3 +267,43 @@ func TestProbes(t *testing.T) {
 		}
 	}
 }
+
+// TestPrometheus: the metrics in the Prometheus text format, by content negotiation and at
+// their own path, with counts by operation, side and class, and a latency histogram.
+func TestPrometheus(t *testing.T) {
+	live := &fakeLive{}
+	s := newTestServer(t, Config{Live: live, Mode: plugin.ModeMock})
+	serve(s, newRequest("GET", "/pets"))
+	serve(s, newRequest("GET", "/pets/missing"))
+	r := newRequest("GET", "/pets")
+	r.Header.Set(HeaderMode, "proxy")
+	serve(s, r)
+	for _, tt := range []struct{ path, accept string }{
+		{"/__mockloop/metrics/prometheus", ""},
+		{"/__mockloop/metrics", "text/plain;version=0.0.4;q=0.5,*/*;q=0.1"},
+	} {
+		r := newRequest("GET", tt.path)
+		r.RemoteAddr = "127.0.0.1:1"
+		r.Header.Set("Accept", tt.accept)
+		w := serve(s, r)
+		body := w.Body.String()
+		for _, want := range []string{
+			`mockloop_requests_total{class="2xx",operation="GET /pets",side="mock"} 1`,
+			`mockloop_requests_total{class="2xx",operation="GET /pets",side="live"} 1`,
+			`mockloop_requests_total{class="4xx",operation="GET /pets/{id}",side="mock"} 1`,
+			`mockloop_request_duration_seconds_bucket{operation="GET /pets",le="+Inf"} 2`,
+			`mockloop_request_duration_seconds_count{operation="GET /pets"} 2`,
+			"# TYPE mockloop_requests_total counter",
+		} {
+			if !strings.Contains(body, want) {
+				t.Errorf("%s (Accept %q): no %q in\n%s", tt.path, tt.accept, want, body)
+			}
+		}
+	}
+	// JSON stays the default.
+	r = newRequest("GET", "/__mockloop/metrics")
+	r.RemoteAddr = "127.0.0.1:1"
+	if w := serve(s, r); !strings.HasPrefix(w.Header().Get("Content-Type"), "application/json") {
+		t.Errorf("default metrics: %s", w.Header().Get("Content-Type"))
+	}
+}

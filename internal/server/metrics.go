@@ -99,18 +99,33 @@ func (h *histogram) summary(qs ...float64) (total int64, out []time.Duration) {
 // the histogram's total: every request is observed there, and one shared counter fewer to
 // increment matters when all cores answer the same operation.
 type opMetrics struct {
-	key                        string // "GET /pets/{id}"; "" for other
-	client, server, violations atomic.Int64
-	hist                       atomic.Pointer[histogram] // allocated on first request
+	key string // "GET /pets/{id}"; "" for other
+	// by counts the answers by side (0 mock, 1 live) and status class (status/100; 0 for
+	// anything odd).
+	by                    [2][6]atomic.Int64
+	violations, fallbacks atomic.Int64
+	hist                  atomic.Pointer[histogram] // allocated on first request
 }
 
-func (m *opMetrics) observe(status int, d time.Duration) {
-	switch {
-	case status >= 500:
-		m.server.Add(1)
-	case status >= 400:
-		m.client.Add(1)
+// sideIndex is the index of a side in opMetrics.by.
+func sideIndex(side plugin.Mode) int {
+	if side == plugin.ModeProxy {
+		return 1
 	}
+	return 0
+}
+
+// classIndex is the index of a status class in opMetrics.by.
+func classIndex(status int) int {
+	cl := status / 100
+	if cl < 1 || cl > 5 {
+		return 0
+	}
+	return cl
+}
+
+func (m *opMetrics) observe(side plugin.Mode, status int, d time.Duration) {
+	m.by[sideIndex(side)][classIndex(status)].Add(1)
 	h := m.hist.Load()
 	if h == nil {
 		h = new(histogram)
@@ -145,17 +160,29 @@ func (m *Metrics) of(op *spec.Operation) *opMetrics {
 	return &m.other
 }
 
-// Observe records one answered request for op (nil: not in the spec).
-func (m *Metrics) Observe(op *spec.Operation, status int, latency time.Duration) {
-	m.of(op).observe(status, latency)
+// Observe records one request for op (nil: not in the spec) answered by side; fallback says
+// the mock answered because the live call failed.
+func (m *Metrics) Observe(op *spec.Operation, side plugin.Mode, status int, latency time.Duration, fallback bool) {
+	m.observe(op, side, status, latency, fallback)
 }
 
 // observe is Observe for the server, which also needs the operation's key for the request
 // log: one table lookup for both. The key is "" for a request in no operation.
-func (m *Metrics) observe(op *spec.Operation, status int, latency time.Duration) (key string) {
+func (m *Metrics) observe(op *spec.Operation, side plugin.Mode, status int, latency time.Duration, fallback bool) (key string) {
 	om := m.of(op)
-	om.observe(status, latency)
+	om.observe(side, status, latency)
+	if fallback {
+		om.fallbacks.Add(1)
+	}
 	return om.key
+}
+
+// each calls f for every operation's counters, the requests in no operation last.
+func (m *Metrics) each(f func(key, id string, om *opMetrics)) {
+	for op, om := range m.ops {
+		f(om.key, op.ID, om)
+	}
+	f("other", "", &m.other)
 }
 
 // AddViolations counts n response-validation violations found on a live answer for op
@@ -194,7 +221,7 @@ func (m *Metrics) Snapshot() []OperationMetrics {
 		}
 		row := OperationMetrics{
 			Operation: key, OperationID: id, Count: c,
-			Errors4xx: om.client.Load(), Errors5xx: om.server.Load(), Violations: v,
+			Errors4xx: om.by[0][4].Load() + om.by[1][4].Load(), Errors5xx: om.by[0][5].Load() + om.by[1][5].Load(), Violations: v,
 		}
 		if c > 0 {
 			row.P50Ms, row.P95Ms, row.P99Ms = ms(q[0]), ms(q[1]), ms(q[2])
@@ -214,24 +241,6 @@ func ms(d time.Duration) float64 {
 	return math.Round(float64(d)/float64(time.Microsecond)) / 1000
 }
 
-// counters are the request counts by side and status class for GET /__mockloop/status.
-type counters struct {
-	// by side (0 mock, 1 proxy) and class (index status/100, 0 for anything odd).
-	by [2][6]atomic.Int64
-}
-
-func (c *counters) add(side plugin.Mode, status int) {
-	s := 0
-	if side == plugin.ModeProxy {
-		s = 1
-	}
-	cl := status / 100
-	if cl < 1 || cl > 5 {
-		cl = 0
-	}
-	c.by[s][cl].Add(1)
-}
-
 // Counters is the "requests" object of GET /__mockloop/status.
 type Counters struct {
 	Total int64            `json:"total"`
@@ -239,16 +248,27 @@ type Counters struct {
 	Proxy map[string]int64 `json:"proxy"` // same for the live side
 }
 
-func (c *counters) snapshot() Counters {
+// classNames name the status classes of opMetrics.by.
+var classNames = [6]string{"other", "1xx", "2xx", "3xx", "4xx", "5xx"}
+
+// Counters sums the answers of every operation by side and status class.
+func (m *Metrics) Counters() Counters {
+	var by [2][6]int64
+	m.each(func(_, _ string, om *opMetrics) {
+		for s := range by {
+			for cl := range by[s] {
+				by[s][cl] += om.by[s][cl].Load()
+			}
+		}
+	})
 	out := Counters{Mock: map[string]int64{}, Proxy: map[string]int64{}}
-	names := [6]string{"other", "1xx", "2xx", "3xx", "4xx", "5xx"}
-	for cl := range names {
-		if n := c.by[0][cl].Load(); n > 0 {
-			out.Mock[names[cl]] = n
+	for cl, name := range classNames {
+		if n := by[0][cl]; n > 0 {
+			out.Mock[name] = n
 			out.Total += n
 		}
-		if n := c.by[1][cl].Load(); n > 0 {
-			out.Proxy[names[cl]] = n
+		if n := by[1][cl]; n > 0 {
+			out.Proxy[name] = n
 			out.Total += n
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mockloop/mockloop/internal/plugin"
 	"github.com/mockloop/mockloop/internal/problem"
 	"github.com/mockloop/mockloop/internal/spec"
 )
@@ -79,12 +80,12 @@ func TestMetricsOperations(t *testing.T) {
 	m := NewMetrics(doc.Operations)
 	for i, op := range doc.Operations {
 		for range i + 1 {
-			m.Observe(op, http.StatusOK, 0)
+			m.Observe(op, plugin.ModeMock, http.StatusOK, 0, false)
 		}
 	}
 	stranger := *doc.Operations[0] // the same method and path, another operation
-	m.Observe(&stranger, http.StatusOK, 0)
-	m.Observe(nil, http.StatusNotFound, 0)
+	m.Observe(&stranger, plugin.ModeMock, http.StatusOK, 0, false)
+	m.Observe(nil, plugin.ModeProxy, http.StatusNotFound, 0, false)
 	got := map[string]int64{}
 	for _, row := range m.Snapshot() {
 		got[row.Operation] = row.Count

@@ -89,12 +89,13 @@ type Server struct {
 	started  time.Time
 	maxBody  int64
 	metrics  *Metrics
-	counts   counters
 	recent   *ring
 	redact   *redact.Policy
 	log      *logger
 	opCount  int
 	recorder sync.Pool
+	promOnce sync.Once
+	prom     http.Handler
 }
 
 // NewServer checks cfg and builds the handler.
@@ -234,8 +235,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reqHeader: r.Header,
 		resHeader: w.Header(),
 	}
-	e.operation = s.metrics.observe(match.Operation, status, e.latency)
-	s.counts.add(e.side, status)
+	e.operation = s.metrics.observe(match.Operation, e.side, status, e.latency, e.fallback != "")
 	s.recent.add(&e) // also queues the request log's line
 	rec.ResponseWriter, rec.cors = nil, nil
 	s.recorder.Put(rec)

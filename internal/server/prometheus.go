@@ -1,0 +1,119 @@
+package server
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// The Prometheus view of the server's metrics, written with prometheus/client_golang: a
+// collector reads the counters the server keeps anyway when it is scraped, so serving costs
+// nothing more for it.
+var (
+	promRequests = prometheus.NewDesc("mockloop_requests_total",
+		"Requests answered, by operation (METHOD /template, or other), side (mock or live) and status class.",
+		[]string{"operation", "side", "class"}, nil)
+	promDuration = prometheus.NewDesc("mockloop_request_duration_seconds",
+		"Time from a request's arrival to its answer, by operation.",
+		[]string{"operation"}, nil)
+	promViolations = prometheus.NewDesc("mockloop_response_violations_total",
+		"Ways live answers violated the spec (with response validation on), by operation.",
+		[]string{"operation"}, nil)
+	promFallbacks = prometheus.NewDesc("mockloop_fallbacks_total",
+		"Requests the mock answered because the live call failed, by operation.",
+		[]string{"operation"}, nil)
+	promUptime = prometheus.NewDesc("mockloop_uptime_seconds", "Seconds since the server started.", nil, nil)
+)
+
+// promBounds are the histogram's upper bounds exported to Prometheus: every doubling from 1µs
+// (1µs, 2µs, 4µs, ... about 18 minutes), which are edges of the internal buckets, so the
+// cumulative counts are exact.
+var promBounds = func() []int {
+	var bs []int
+	for b := 0; b < histBuckets; b += bucketsPerDoubling {
+		bs = append(bs, b)
+	}
+	return bs
+}()
+
+// collector is a prometheus.Collector over a Server.
+type collector struct{ s *Server }
+
+func (c collector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{promRequests, promDuration, promViolations, promFallbacks, promUptime} {
+		ch <- d
+	}
+}
+
+func (c collector) Collect(ch chan<- prometheus.Metric) {
+	sides := [2]string{"mock", "live"}
+	c.s.metrics.each(func(key, _ string, om *opMetrics) {
+		for s, side := range sides {
+			for cl, class := range classNames {
+				if n := om.by[s][cl].Load(); n > 0 {
+					ch <- prometheus.MustNewConstMetric(promRequests, prometheus.CounterValue, float64(n), key, side, class)
+				}
+			}
+		}
+		if h := om.hist.Load(); h != nil {
+			count, buckets := h.cumulative(promBounds)
+			if count > 0 {
+				ch <- prometheus.MustNewConstHistogram(promDuration, count, h.sumSeconds(), buckets, key)
+			}
+		}
+		if n := om.violations.Load(); n > 0 {
+			ch <- prometheus.MustNewConstMetric(promViolations, prometheus.CounterValue, float64(n), key)
+		}
+		if n := om.fallbacks.Load(); n > 0 {
+			ch <- prometheus.MustNewConstMetric(promFallbacks, prometheus.CounterValue, float64(n), key)
+		}
+	})
+	ch <- prometheus.MustNewConstMetric(promUptime, prometheus.GaugeValue, time.Since(c.s.started).Seconds())
+}
+
+// cumulative reads the histogram once: the total count and, for each bound (a bucket index),
+// the count of observations at most its upper edge, keyed by that edge in seconds.
+func (h *histogram) cumulative(bounds []int) (uint64, map[float64]uint64) {
+	out := make(map[float64]uint64, len(bounds))
+	var seen uint64
+	next := 0
+	for b := 0; b < histBuckets; b++ {
+		seen += uint64(h.counts[b].Load())
+		if next < len(bounds) && b == bounds[next] {
+			out[bucketUpper(b).Seconds()] = seen
+			next++
+		}
+	}
+	return seen, out
+}
+
+// sumSeconds estimates the sum of the observations from the buckets' upper edges (the
+// histogram keeps counts, not values): an overestimate by at most one bucket's width (12.5%).
+func (h *histogram) sumSeconds() float64 {
+	var sum float64
+	for b := 0; b < histBuckets; b++ {
+		if n := h.counts[b].Load(); n > 0 {
+			sum += float64(n) * bucketUpper(b).Seconds()
+		}
+	}
+	return sum
+}
+
+// prometheusHandler serves the metrics in the Prometheus text (or OpenMetrics) format.
+func (s *Server) prometheusHandler() http.Handler {
+	s.promOnce.Do(func() {
+		reg := prometheus.NewRegistry()
+		reg.MustRegister(collector{s})
+		s.prom = promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
+	})
+	return s.prom
+}
+
+// wantsPrometheus reports whether an Accept header asks for the Prometheus text format or
+// OpenMetrics rather than JSON (what Prometheus's scraper sends).
+func wantsPrometheus(accept string) bool {
+	return strings.Contains(accept, "text/plain") || strings.Contains(accept, "application/openmetrics-text")
+}

@@ -33,7 +33,8 @@ func newPluginAuthStatusCmd(f *Factory, runF func(*pluginAuthStatusOptions) erro
 		Use:   "auth-status NAME",
 		Short: "Check a plugin's credentials without printing them",
 		Long: `Say what auth a plugin configures and where it goes (header, query or cookie), whether each
-credential resolves (a literal, or an ${ENV} reference whose variable is set), and for oauth2
+credential resolves (a literal, an ${ENV} reference whose variable is set, or a ${file:PATH}
+reference whose file can be read), and for oauth2
 whether a token can be obtained: it makes one real token request to the token_url.
 Secret values are never printed.
 
@@ -111,15 +112,18 @@ func writeAuthStatusText(ios *iostreams.IOStreams, rep authStatusReport) error {
 		tw = tabwriter.NewWriter(ios.Out, 0, 4, 2, ' ', 0)
 		for _, s := range rep.Secrets {
 			source := "literal"
-			if len(s.Vars) > 0 {
-				refs := make([]string, len(s.Vars))
-				for i, v := range s.Vars {
-					refs[i] = "${" + v + "}"
-				}
+			refs := make([]string, 0, len(s.Vars)+len(s.Files))
+			for _, v := range s.Vars {
+				refs = append(refs, "${"+v+"}")
+			}
+			for _, f := range s.Files {
+				refs = append(refs, "${file:"+f+"}")
+			}
+			if len(refs) > 0 {
 				source = strings.Join(refs, " ")
 			}
 			state := "ok"
-			if s.Source == "env" {
+			if s.Source != "literal" {
 				state = "resolves"
 			}
 			if !s.Resolved {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -57,6 +59,12 @@ func TestPluginAuthStatusRun(t *testing.T) {
 	}))
 	defer tokenSrv.Close()
 
+	secretDir := t.TempDir()
+	secretFile := filepath.Join(secretDir, "token")
+	if err := os.WriteFile(secretFile, []byte("file-secret-value\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	missingFile := filepath.Join(secretDir, "missing")
 	env := map[string]string{"GOOD_CS": "cs-good-secret", "BAD_CS": "cs-bad-secret", "API_KEY": "key-value-123"}
 	plugins := []*plugin.Plugin{
 		{Name: "key", Spec: "mockloop:example", Mode: "proxy", TargetURL: "https://api.example.com",
@@ -67,6 +75,10 @@ func TestPluginAuthStatusRun(t *testing.T) {
 			Auth: &plugin.Auth{AuthType: "oauth2", Credentials: map[string]string{"client_id": "cid", "client_secret": "${GOOD_CS}", "token_url": tokenSrv.URL}}},
 		{Name: "oauth-bad", Spec: "mockloop:example", Mode: "proxy", TargetURL: "https://api.example.com",
 			Auth: &plugin.Auth{AuthType: "oauth2", Credentials: map[string]string{"client_id": "cid", "client_secret": "${BAD_CS}", "token_url": tokenSrv.URL}}},
+		{Name: "file", Spec: "mockloop:example", Mode: "proxy", TargetURL: "https://api.example.com",
+			Auth: &plugin.Auth{AuthType: "bearer_token", Credentials: map[string]string{"token": "${file:" + secretFile + "}"}}},
+		{Name: "file-missing", Spec: "mockloop:example", Mode: "proxy", TargetURL: "https://api.example.com",
+			Auth: &plugin.Auth{AuthType: "bearer_token", Credentials: map[string]string{"token": "${file:" + missingFile + "}"}}},
 		{Name: "noauth", Spec: "mockloop:example", Mode: "mock"},
 	}
 	tests := []struct {
@@ -79,6 +91,9 @@ func TestPluginAuthStatusRun(t *testing.T) {
 		{"unset variable", []string{"unset"}, 1, []string{"token  ${NOT_SET_TOKEN}  error: environment variable NOT_SET_TOKEN is not set"}},
 		{"oauth2 token ok", []string{"oauth-ok"}, 0, []string{"client_secret  ${GOOD_CS}  resolves", "token:   ok"}},
 		{"oauth2 token refused", []string{"oauth-bad"}, 1, []string{"token:   error: oauth2 token request to " + tokenSrv.URL + ": token endpoint answered 401: invalid_client"}},
+		{"file reference", []string{"file"}, 0, []string{"token  ${file:" + secretFile + "}  resolves"}},
+		{"missing file", []string{"file-missing"}, 1, []string{"error: credential file " + missingFile + ": no such file or directory"}},
+		{"file json", []string{"file", "-o", "json"}, 0, []string{`"source": "file"`, `"files": [`}},
 		{"no auth", []string{"noauth"}, 0, []string{"auth:    none"}},
 		{"json", []string{"oauth-ok", "-o", "json"}, 0, []string{`"plugin": "oauth-ok"`, `"ok": true`, `"auth_type": "oauth2"`, `"token": {`}},
 		{"not found", []string{"nope"}, 2, nil},
@@ -103,7 +118,7 @@ func TestPluginAuthStatusRun(t *testing.T) {
 					t.Errorf("output does not contain %q:\n%s", w, out)
 				}
 			}
-			for _, secret := range []string{"cs-good-secret", "cs-bad-secret", "key-value-123", "issued-token-value"} {
+			for _, secret := range []string{"cs-good-secret", "cs-bad-secret", "key-value-123", "issued-token-value", "file-secret-value"} {
 				if strings.Contains(out+e.errOut.String(), secret) {
 					t.Errorf("secret printed:\n%s%s", out, e.errOut)
 				}

@@ -1,7 +1,11 @@
-// Package envref expands ${NAME} references to environment variables, the one syntax plugin
-// files, flags and proxy credentials share. "$${" writes a literal "${"; a '$' not followed by
-// '{' is kept as is. Errors name the variable, never the value being expanded: it may be a
-// secret.
+// Package envref expands ${NAME} references to environment variables and ${file:PATH}
+// references to files (Docker and Kubernetes secrets), the one syntax plugin files, flags and
+// proxy credentials share. "$${" writes a literal "${"; a '$' not followed by '{' is kept as is.
+// Errors name the variable or the file, never the value being expanded: it may be a secret.
+//
+// A file is read when the reference is expanded and read again when it has changed since
+// (its modification time or size), so a rotated secret is picked up without a restart; the
+// trailing line break secret files usually end with is dropped.
 package envref
 
 import (
@@ -10,11 +14,24 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
+	"time"
 )
 
-// Expand replaces every ${NAME} in v with lookup(NAME) (os.LookupEnv when lookup is nil). An
-// unset variable, an unterminated "${" or a malformed name is an error.
+// filePrefix starts a file reference: ${file:/run/secrets/api_key}.
+const filePrefix = "file:"
+
+// maxFile bounds a secret file: credentials are short.
+const maxFile = 64 << 10
+
+// Expand replaces every ${NAME} in v with lookup(NAME) (os.LookupEnv when lookup is nil) and
+// every ${file:PATH} with the content of PATH. An unset variable, an unreadable file, an
+// unterminated "${" or a malformed name is an error.
 func Expand(v string, lookup func(string) (string, bool)) (string, error) {
+	return expand(v, lookup, readFile)
+}
+
+func expand(v string, lookup func(string) (string, bool), file func(string) (string, error)) (string, error) {
 	if !strings.Contains(v, "$") {
 		return v, nil
 	}
@@ -33,6 +50,18 @@ func Expand(v string, lookup func(string) (string, bool)) (string, error) {
 				return "", errors.New(`unterminated "${" reference`)
 			}
 			name := v[i+2 : i+2+end]
+			if path, ok := strings.CutPrefix(name, filePrefix); ok {
+				if path == "" {
+					return "", errors.New(`invalid "${file:...}" reference: want ${file:PATH}`)
+				}
+				val, err := file(path)
+				if err != nil {
+					return "", err
+				}
+				b.WriteString(val)
+				i += 2 + end + 1
+				continue
+			}
 			if !validName(name) {
 				// The bad name is not quoted: it may be a mistyped secret.
 				return "", errors.New(`invalid "${...}" reference: want ${NAME} with letters, digits and '_'`)
@@ -74,9 +103,81 @@ func Names(v string) []string {
 	return names
 }
 
-// Check reports a malformed reference in v without resolving anything.
+// Files lists the files v refers to with ${file:PATH}, in order, without duplicates.
+func Files(v string) []string {
+	var files []string
+	for i := 0; i < len(v); {
+		switch {
+		case strings.HasPrefix(v[i:], "$${"):
+			i += 3
+		case strings.HasPrefix(v[i:], "${"):
+			end := strings.IndexByte(v[i+2:], '}')
+			if end < 0 {
+				return files
+			}
+			if path, ok := strings.CutPrefix(v[i+2:i+2+end], filePrefix); ok && path != "" && !slices.Contains(files, path) {
+				files = append(files, path)
+			}
+			i += 2 + end + 1
+		default:
+			i++
+		}
+	}
+	return files
+}
+
+// Check reports a malformed reference in v without resolving anything (no variable is read,
+// no file opened).
 func Check(v string) error {
-	_, err := Expand(v, func(string) (string, bool) { return "", true })
+	_, err := expand(v, func(string) (string, bool) { return "", true }, func(string) (string, error) { return "", nil })
+	return err
+}
+
+// cached is a secret file as last read.
+type cached struct {
+	mod  time.Time
+	size int64
+	val  string
+}
+
+var (
+	filesMu sync.Mutex
+	files   = map[string]cached{}
+)
+
+// readFile returns the content of a secret file, from the cache while the file has not
+// changed.
+func readFile(path string) (string, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return "", fmt.Errorf("credential file %s: %w", path, unwrapPath(err))
+	}
+	filesMu.Lock()
+	c, ok := files[path]
+	filesMu.Unlock()
+	if ok && c.mod.Equal(info.ModTime()) && c.size == info.Size() {
+		return c.val, nil
+	}
+	if info.Size() > maxFile {
+		return "", fmt.Errorf("credential file %s: larger than %d KiB", path, maxFile>>10)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("credential file %s: %w", path, unwrapPath(err))
+	}
+	val := strings.TrimRight(string(data), "\r\n")
+	filesMu.Lock()
+	files[path] = cached{mod: info.ModTime(), size: info.Size(), val: val}
+	filesMu.Unlock()
+	return val, nil
+}
+
+// unwrapPath drops the path an *os.PathError repeats.
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
 	return err
 }
 

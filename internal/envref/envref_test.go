@@ -1,8 +1,12 @@
 package envref
 
 import (
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestExpand(t *testing.T) {
@@ -55,4 +59,41 @@ func FuzzExpand(f *testing.F) {
 		}
 		_ = Names(v)
 	})
+}
+
+func TestFileReferences(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "api_key")
+	if err := os.WriteFile(path, []byte("s3cret-1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Expand("Bearer ${file:"+path+"}", nil)
+	if err != nil || got != "Bearer s3cret-1" {
+		t.Fatalf("Expand = %q, %v", got, err)
+	}
+	// A rotated secret is read again (a new size, or a new modification time).
+	if err := os.WriteFile(path, []byte("s3cret-two\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	later := time.Now().Add(2 * time.Second)
+	os.Chtimes(path, later, later)
+	if got, err := Expand("${file:"+path+"}", nil); err != nil || got != "s3cret-two" {
+		t.Errorf("after rotation: %q, %v", got, err)
+	}
+	if files := Files("${file:/a} and ${file:/b} ${file:/a} ${NAME}"); !slices.Equal(files, []string{"/a", "/b"}) {
+		t.Errorf("Files = %v", files)
+	}
+	if names := Names("${file:/a} ${NAME}"); !slices.Equal(names, []string{"NAME"}) {
+		t.Errorf("Names = %v", names)
+	}
+	_, err = Expand("${file:"+filepath.Join(dir, "missing")+"}", nil)
+	if err == nil || !strings.Contains(err.Error(), "credential file "+filepath.Join(dir, "missing")+": no such file") {
+		t.Errorf("missing file: %v", err)
+	}
+	if err := Check("${file:/does/not/exist}"); err != nil {
+		t.Errorf("Check opens files: %v", err)
+	}
+	if err := Check("${file:}"); err == nil {
+		t.Errorf("empty file reference passes Check")
+	}
 }

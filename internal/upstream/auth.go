@@ -201,10 +201,13 @@ func (in *injector) redact(s string) string {
 // SecretStatus says whether one credential resolves, without its value.
 type SecretStatus struct {
 	Key string `json:"key"`
-	// Source is "literal" or "env".
+	// Source is "literal", "env" (${NAME} references), "file" (${file:PATH} references, read
+	// at use and again when the file changes) or "env+file".
 	Source string `json:"source"`
 	// Vars are the ${NAME} references in the value.
 	Vars []string `json:"vars,omitempty"`
+	// Files are the ${file:PATH} references in the value.
+	Files []string `json:"files,omitempty"`
 	// Resolved is false when a referenced variable is unset.
 	Resolved bool `json:"resolved"`
 	// Error names the unset variable.
@@ -244,8 +247,14 @@ func InspectAuth(ctx context.Context, a *plugin.Auth, lookup func(string) (strin
 	for _, k := range keys {
 		v := a.Credentials[k]
 		s := SecretStatus{Key: k, Source: "literal", Resolved: true}
-		if s.Vars = envref.Names(v); len(s.Vars) > 0 {
+		s.Vars, s.Files = envref.Names(v), envref.Files(v)
+		switch {
+		case len(s.Vars) > 0 && len(s.Files) > 0:
+			s.Source = "env+file"
+		case len(s.Vars) > 0:
 			s.Source = "env"
+		case len(s.Files) > 0:
+			s.Source = "file"
 		}
 		if _, err := envref.Expand(v, lookup); err != nil {
 			s.Resolved, s.Error = false, err.Error()

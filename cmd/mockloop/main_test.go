@@ -45,6 +45,7 @@ func TestScript(t *testing.T) {
 			"mlwaitlog":     cmdMLWaitLog,
 			"validresponse": cmdValidResponse,
 			"upstream":      cmdUpstream,
+			"slowclient":    cmdSlowClient,
 		},
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,

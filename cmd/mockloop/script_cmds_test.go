@@ -280,6 +280,10 @@ func cmdHTTP(ts *testscript.TestScript, neg bool, args []string) {
 	req, err := http.NewRequest(args[0], args[1], body)
 	ts.Check(err)
 	req.Header = header
+	if h := header.Get("Host"); h != "" { // net/http sends req.Host, never a Host header
+		req.Host = h
+		header.Del("Host")
+	}
 	if bgID == "" {
 		text, err := doHTTP(req)
 		ts.Check(err)

@@ -48,6 +48,7 @@ type serveOptions struct {
 	MaxBody            int64
 	Verbose            bool
 	ShutdownTimeout    time.Duration
+	ReadTimeout        time.Duration
 	Port               int
 	Host               string
 	Dynamic            bool
@@ -68,7 +69,8 @@ const serveLong = `Serve an OpenAPI document as a working API.
 In mock mode every request is answered from the spec: examples first, else data generated from
 the schemas, after validating the request. In proxy mode every request is forwarded to the target
 with the plugin's credentials injected. In hybrid mode route rules decide per request; requests no
-rule matches go to the live API. With no plugin and no --spec, the embedded example API is served.
+rule matches go to the live API. With no plugin and no --spec, the embedded example API is served;
+a SPEC argument (a path, a .yaml or .json file, or a URL) is the same as --spec.
 
 Settings come from flags, then the environment, then the plugin file, then defaults:
   --spec         MOCKLOOP_SPEC
@@ -108,10 +110,19 @@ Response headers: X-Mockloop-Mode (mock or proxy: who answered), X-Mockloop-Rule
 rule that matched; absent when none did), X-Mockloop-Fallback (the live failure the mock
 answered for, when the plugin or the rule says "fallback: mock"). A request header
 "X-Mockloop-Mode: mock|proxy" forces the side for that request (--no-mode-override ignores it);
-it is never forwarded. Request bodies over --max-body get 413.
+it is never forwarded.
 
-Admin API (JSON; loopback clients only, or anyone with "Authorization: Bearer TOKEN" when
---admin-token is set; health and ready answer anyone, for probes):
+Limits against clients that hold on: request bodies over --max-body get 413; the mock validates
+at most --max-body bytes of request bodies at once (a decoded JSON body costs about 15 times its
+size), others wait their turn up to 30s, then get 503 with Retry-After; headers must arrive
+within 10s and the whole request within --read-timeout, and a connection whose body read failed
+is closed; idle keep-alive connections close after 2 minutes. The request log keeps at most
+4 KiB of headers and 2 KiB of path and of query per request, cut values marked.
+
+Admin API (JSON; loopback clients asking for an IP address or a localhost name, or anyone with
+"Authorization: Bearer TOKEN" when --admin-token is set; health and ready answer anyone, for
+probes; with --cors, pages on other origins may read it but never with credentials, and without
+a token may not change it):
   GET  /__mockloop/health    {"status": "ok"}: the process answers (liveness)
   GET  /__mockloop/ready     {"status": "ok"}: the spec is loaded (readiness)
   GET  /__mockloop/status    {"mode", "plugin", "spec": {"title", "version", "openapi",
@@ -138,7 +149,7 @@ Admin API (JSON; loopback clients only, or anyone with "Authorization: Bearer TO
 func newServeCmd(f *Factory, runF func(*serveOptions) error) *cobra.Command {
 	opts := &serveOptions{}
 	cmd := &cobra.Command{
-		Use:   "serve [PLUGIN]",
+		Use:   "serve [PLUGIN | SPEC]",
 		Short: "Serve an API in mock, proxy or hybrid mode",
 		Long:  serveLong,
 		Example: `  $ mockloop serve
@@ -151,7 +162,10 @@ func newServeCmd(f *Factory, runF func(*serveOptions) error) *cobra.Command {
 		ValidArgsFunction: completePlugins(f),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.IO, opts.Plugins, opts.LookupEnv, opts.Client, opts.Load = f.IOStreams, f.PluginStore(), f.LookupEnv, f.HTTPClient, f.LoadOptions()
-			opts.Plugin = pluginArg(args)
+			var err error
+			if opts.Plugin, err = pluginArg(cmd, args); err != nil {
+				return err
+			}
 			if err := checkPluginName(opts.Plugin); err != nil {
 				return err
 			}
@@ -164,6 +178,9 @@ func newServeCmd(f *Factory, runF func(*serveOptions) error) *cobra.Command {
 			opts.Flags = serveFlags(cmd, opts)
 			if opts.MaxBody < 0 {
 				return usageErrorf("--max-body must not be negative")
+			}
+			if opts.ReadTimeout < 0 {
+				return usageErrorf("--read-timeout must not be negative")
 			}
 			if runF != nil {
 				return runF(opts)
@@ -194,6 +211,7 @@ func newServeCmd(f *Factory, runF func(*serveOptions) error) *cobra.Command {
 	fl.Int64Var(&opts.MaxBody, "max-body", server.DefaultMaxBodyBytes, "largest request body accepted, in bytes (0: no limit)")
 	fl.BoolVarP(&opts.Verbose, "verbose", "v", false, "print every spec load warning")
 	fl.DurationVar(&opts.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long in-flight requests may take to finish on SIGINT/SIGTERM")
+	fl.DurationVar(&opts.ReadTimeout, "read-timeout", defaultReadTimeout, "how long a client may take to send a whole request, headers and body (its headers: at most 10s); 0: no limit")
 	_ = cmd.RegisterFlagCompletionFunc("mode", cobra.FixedCompletions([]string{"mock", "proxy", "hybrid"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("log-format", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -306,7 +324,7 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 		files = append(files, opts.Plugins.Path(p.Name))
 	}
 	go watchReloads(exampleCtx, rl, opts.Watch, files)
-	return serveUntilDone(ctx, ln, rl, rl.close, chatter, opts.ShutdownTimeout)
+	return serveUntilDone(ctx, ln, rl, rl.close, chatter, opts.ShutdownTimeout, opts.ReadTimeout)
 }
 
 // serveStackOptions are the stack options serve's flags set.
@@ -415,13 +433,27 @@ func reportExamples(ctx context.Context, w io.Writer, engine *mock.Engine, verbo
 	}
 }
 
+// The server's timeouts against clients that hold connections: the request line and headers
+// must arrive within headerTimeout, the whole request within --read-timeout, and an idle
+// keep-alive connection is closed after idleTimeout.
+const (
+	headerTimeout      = 10 * time.Second
+	defaultReadTimeout = 30 * time.Second
+	idleTimeout        = 2 * time.Minute
+)
+
 // serveUntilDone serves on ln until ctx ends (Main cancels it on SIGINT or SIGTERM), then lets
 // in-flight requests finish for at most timeout and flushes the request log.
-func serveUntilDone(ctx context.Context, ln net.Listener, srv http.Handler, closeSrv func(), errOut io.Writer, timeout time.Duration) error {
+func serveUntilDone(ctx context.Context, ln net.Listener, srv http.Handler, closeSrv func(), errOut io.Writer, timeout, readTimeout time.Duration) error {
+	headers := headerTimeout
+	if readTimeout > 0 {
+		headers = min(headers, readTimeout)
+	}
 	hs := &http.Server{
 		Handler:           srv,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		ReadHeaderTimeout: headers,
+		ReadTimeout:       readTimeout,
+		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    1 << 20,
 		ErrorLog:          log.New(errOut, "mockloop: http: ", 0),
 	}

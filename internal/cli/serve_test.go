@@ -33,7 +33,7 @@ func TestServeFlags(t *testing.T) {
 			check: func(t *testing.T, o *serveOptions) {
 				want := serveOptions{Plugin: "shop", Spec: "s.yaml", Mode: "hybrid", Target: "http://x", Addr: ":0",
 					NoValidateRequests: true, NoSecurity: true, CORS: true, AdminToken: "t", LogFormat: "json", Quiet: true,
-					NoModeOverride: true, ValidateResponses: true, MaxBody: 5, Verbose: true, ShutdownTimeout: 3 * time.Second}
+					NoModeOverride: true, ValidateResponses: true, MaxBody: 5, Verbose: true, ShutdownTimeout: 3 * time.Second, ReadTimeout: 30 * time.Second}
 				got := *o
 				got.Flags, got.IO, got.Plugins, got.LookupEnv, got.Client, got.Load = stack.Flags{}, nil, nil, nil, nil, spec.Options{}
 				if !reflect.DeepEqual(got, want) {
@@ -44,6 +44,23 @@ func TestServeFlags(t *testing.T) {
 					t.Errorf("Flags do not report the flags given: %+v", fl)
 				}
 			}},
+		{name: "spec argument", args: []string{"api/openapi.yaml", "--port", "4010"}, check: func(t *testing.T, o *serveOptions) {
+			if o.Plugin != "" || o.Spec != "api/openapi.yaml" || o.Flags.Spec == nil || *o.Flags.Spec != "api/openapi.yaml" {
+				t.Errorf("a spec path as the argument: Plugin %q, Spec %q, Flags.Spec %v", o.Plugin, o.Spec, o.Flags.Spec)
+			}
+		}},
+		{name: "spec URL argument", args: []string{"https://example.com/openapi"}, check: func(t *testing.T, o *serveOptions) {
+			if o.Plugin != "" || o.Spec != "https://example.com/openapi" {
+				t.Errorf("a spec URL as the argument: Plugin %q, Spec %q", o.Plugin, o.Spec)
+			}
+		}},
+		{name: "plugin name is not a spec", args: []string{"petstore"}, check: func(t *testing.T, o *serveOptions) {
+			if o.Plugin != "petstore" || o.Spec != "" {
+				t.Errorf("Plugin %q, Spec %q", o.Plugin, o.Spec)
+			}
+		}},
+		{name: "spec twice", args: []string{"a.yaml", "--spec", "b.yaml"}, wantErr: "a.yaml and --spec b.yaml both name a spec: give one"},
+		{name: "bad plugin name", args: []string{"no good"}, wantErr: `plugin name "no good"`},
 		{name: "two plugins", args: []string{"a", "b"}, wantErr: "accepts at most 1 arg"},
 		{name: "negative body limit", args: []string{"--max-body", "-1"}, wantErr: "--max-body must not be negative"},
 	}

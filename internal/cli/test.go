@@ -1,6 +1,9 @@
 package cli
 
 import (
+	"path/filepath"
+	"strings"
+
 	"github.com/spf13/cobra"
 
 	"github.com/mockloop/mockloop/internal/plugin"
@@ -20,11 +23,33 @@ and live. The plan format is documented in docs/test-plans.md.`,
 }
 
 // pluginArg returns the optional PLUGIN argument.
-func pluginArg(args []string) string {
-	if len(args) > 0 {
-		return args[0]
+// pluginArg is the PLUGIN argument of serve, test plan and test run. An argument that is no
+// plugin name but names a spec (a path, a .yaml or .json file, an http(s) URL, or - for stdin)
+// is taken as --spec, as Prism's "prism mock openapi.yaml" is.
+func pluginArg(cmd *cobra.Command, args []string) (string, error) {
+	if len(args) == 0 {
+		return "", nil
 	}
-	return ""
+	a := args[0]
+	if plugin.ValidName(a) == nil || !looksLikeSpec(a) {
+		return a, nil
+	}
+	if fl := cmd.Flags().Lookup("spec"); fl.Changed {
+		return "", usageErrorf("%s and --spec %s both name a spec: give one", a, fl.Value)
+	}
+	// Set, not assigned: the flag then counts as given, above the environment and the plugin.
+	if err := cmd.Flags().Set("spec", a); err != nil {
+		return "", err
+	}
+	return "", nil
+}
+
+func looksLikeSpec(a string) bool {
+	switch strings.ToLower(filepath.Ext(a)) {
+	case ".yaml", ".yml", ".json":
+		return true
+	}
+	return a == "-" || strings.HasPrefix(a, "http://") || strings.HasPrefix(a, "https://") || strings.ContainsRune(a, filepath.Separator)
 }
 
 // checkPluginName rejects a malformed plugin name before touching the store.

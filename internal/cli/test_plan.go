@@ -29,12 +29,13 @@ type testPlanOptions struct {
 func newTestPlanCmd(f *Factory, runF func(*testPlanOptions) error) *cobra.Command {
 	opts := &testPlanOptions{}
 	cmd := &cobra.Command{
-		Use:   "plan [PLUGIN]",
+		Use:   "plan [PLUGIN | SPEC]",
 		Short: "Write a test plan with one case per operation of a spec",
 		Long: `Write an editable test plan (YAML) to stdout: one case per operation of the spec (the
-plugin's, --spec, or the embedded example), each a request the operation accepts: parameters
-and bodies from the spec's examples, else generated valid values, and for secured operations a
-placeholder credential. Each case expects the status the spec declares for its default answer.
+plugin's, --spec or a SPEC argument, or the embedded example), each a request the operation
+accepts: parameters and bodies from the spec's examples, else generated valid values, and for
+secured operations a placeholder credential. Each case expects the status the spec declares for
+its default answer.
 
 --operations keeps only the operations it matches, and may be repeated: an operationId or a tag,
 tag:NAME, an operationId glob (repos*, *Pet), or a glob over "METHOD /path/template" or
@@ -48,7 +49,10 @@ The plan format is documented in docs/test-plans.md; 'mockloop test run --plan F
 		ValidArgsFunction: completePlugins(f),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.IO, opts.Plugins, opts.LookupEnv, opts.Client, opts.Load = f.IOStreams, f.PluginStore(), f.LookupEnv, f.HTTPClient, f.LoadOptions()
-			opts.Plugin = pluginArg(args)
+			var err error
+			if opts.Plugin, err = pluginArg(cmd, args); err != nil {
+				return err
+			}
 			if err := checkPluginName(opts.Plugin); err != nil {
 				return err
 			}

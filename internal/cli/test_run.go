@@ -59,8 +59,9 @@ type testRunOptions struct {
 const testRunLong = `Send every case of a test plan to the mock and to the live API, check each answer, and report.
 
 The plan is --plan FILE, else generated from the spec (a case per operation, as 'mockloop test
-plan' writes it; --operations filters). The spec is --spec, else the plugin's, else (with
---server) the one the server reports, else the embedded example.
+plan' writes it; --operations filters). The spec is --spec (or a SPEC argument: a path, a .yaml
+or .json file, or a URL), else the plugin's, else (with --server) the one the server reports,
+else the embedded example.
 
 Sides:
   mock   the mock engine in process, answering exactly as 'mockloop serve' does; with --server,
@@ -106,7 +107,7 @@ failure.`
 func newTestRunCmd(f *Factory, runF func(*testRunOptions) error) *cobra.Command {
 	opts := &testRunOptions{}
 	cmd := &cobra.Command{
-		Use:   "run [PLUGIN]",
+		Use:   "run [PLUGIN | SPEC]",
 		Short: "Send the same requests to mock and live and report the differences",
 		Long:  testRunLong,
 		Example: `  $ mockloop test run --spec petstore.yaml --mode mock --validation strict
@@ -117,7 +118,10 @@ func newTestRunCmd(f *Factory, runF func(*testRunOptions) error) *cobra.Command 
 		ValidArgsFunction: completePlugins(f),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.IO, opts.Plugins, opts.LookupEnv, opts.Client, opts.Load = f.IOStreams, f.PluginStore(), f.LookupEnv, f.HTTPClient, f.LoadOptions()
-			opts.Plugin = pluginArg(args)
+			var err error
+			if opts.Plugin, err = pluginArg(cmd, args); err != nil {
+				return err
+			}
 			layer, err := opts.comparisonFlags.layer(cmd)
 			if err != nil {
 				return err

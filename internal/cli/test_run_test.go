@@ -98,7 +98,8 @@ func TestTestRunFlags(t *testing.T) {
 		{"bad concurrency", []string{"--concurrency", "0"}, nil, "--concurrency: 0 is not a positive number"},
 		{"bad repeat", []string{"--repeat", "-1"}, nil, "--repeat: -1 is not a positive number"},
 		{"bad live", []string{"--live", "ftp://x"}, nil, `--live: "ftp://x" is not an absolute http(s) URL`},
-		{"bad plugin name", []string{"../etc"}, nil, `plugin name "../etc"`},
+		{"bad plugin name", []string{"no good"}, nil, `plugin name "no good"`},
+		{"spec argument and --spec", []string{"api.yaml", "--spec", "b.yaml"}, nil, "api.yaml and --spec b.yaml both name a spec"},
 		{"two args", []string{"a", "b"}, nil, "accepts at most 1 arg"},
 		{"two stdins", []string{"--spec", "-", "--plan", "-"}, nil, "--spec and --plan cannot both read stdin"},
 	}

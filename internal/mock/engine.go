@@ -357,6 +357,9 @@ func (e *Engine) Respond(w http.ResponseWriter, r *http.Request, m spec.Match) {
 	pref := parsePrefer(r.Header["Prefer"])
 	pref.dynamic = pref.dynamic || e.opts.Dynamic
 	resp, status, md, ex, p := od.choose(pref, r.Header["Accept"])
+	if p == nil && status < 200 {
+		p = informational(od.key, status)
+	}
 	if p != nil {
 		problem.Write(w, *p)
 		return

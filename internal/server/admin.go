@@ -155,12 +155,32 @@ func (s *Server) adminAllowed(w http.ResponseWriter, r *http.Request) bool {
 			Detail: "the admin API needs Authorization: Bearer <admin token>"})
 		return false
 	}
-	if isLoopback(r.RemoteAddr) {
+	if !isLoopback(r.RemoteAddr) {
+		problem.Write(w, problem.Details{Status: http.StatusForbidden,
+			Detail: "the admin API answers loopback clients only (start serve with --admin-token to open it)"})
+		return false
+	}
+	if !localHost(r.Host) {
+		// DNS rebinding: a page from evil.example whose name now resolves to 127.0.0.1 talks to
+		// this server from the user's browser, a loopback client, with its own name as Host.
+		problem.Write(w, problem.Details{Status: http.StatusForbidden,
+			Detail: fmt.Sprintf("the admin API answers requests for a loopback name or an IP address only, not Host %q (start serve with --admin-token to use other names)", r.Host)})
+		return false
+	}
+	return true
+}
+
+// localHost reports whether a Host header names this machine in a way DNS cannot rebind: an
+// IP address, localhost or a name under .localhost (RFC 6761), with any port.
+func localHost(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.ToLower(strings.Trim(host, "[]")), ".")
+	if _, err := netip.ParseAddr(host); err == nil {
 		return true
 	}
-	problem.Write(w, problem.Details{Status: http.StatusForbidden,
-		Detail: "the admin API answers loopback clients only (start serve with --admin-token to open it)"})
-	return false
+	return host == "localhost" || strings.HasSuffix(host, ".localhost")
 }
 
 func isLoopback(remote string) bool {

@@ -243,7 +243,7 @@ func TestAdminMetrics(t *testing.T) {
 }
 
 func newRequest(method, target string) *http.Request {
-	r, _ := http.NewRequest(method, "http://mockloop.test"+target, nil)
+	r, _ := http.NewRequest(method, "http://mockloop.localhost"+target, nil)
 	return r
 }
 

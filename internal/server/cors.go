@@ -58,3 +58,34 @@ func containsToken(values []string, tok string) bool {
 	}
 	return false
 }
+
+// setAdminCORS lets a page on another origin read admin answers, never with credentials: a
+// browser does not send cookies or HTTP auth to the admin API on a page's behalf, and the
+// Vary keeps caches from mixing origins.
+func setAdminCORS(h http.Header, r *http.Request) {
+	h.Del("Access-Control-Allow-Credentials")
+	if origin := r.Header.Get("Origin"); origin != "" {
+		h.Set("Access-Control-Allow-Origin", origin)
+		h.Add("Vary", "Origin")
+	} else {
+		h.Set("Access-Control-Allow-Origin", "*")
+	}
+}
+
+// writeAdminPreflight answers a preflight for the admin API. Without an admin token the admin
+// API trusts loopback clients, and a page in the user's own browser is one: it may then only
+// read (GET, HEAD), never switch the mode or change state. With a token the token decides, so
+// the methods and the Authorization header are allowed. Credentials are never allowed.
+func writeAdminPreflight(w http.ResponseWriter, r *http.Request, token bool) {
+	h := w.Header()
+	setAdminCORS(h, r)
+	if token {
+		h.Set("Access-Control-Allow-Methods", "GET, HEAD, POST, PUT, PATCH, DELETE")
+		h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
+	} else {
+		h.Set("Access-Control-Allow-Methods", "GET, HEAD")
+	}
+	h.Set("Access-Control-Max-Age", "600")
+	h.Add("Vary", "Access-Control-Request-Method")
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -69,7 +69,7 @@ func TestExtensionPoints(t *testing.T) {
 	do := func(method, target, remote string, body string, h ...string) *httptest.ResponseRecorder {
 		t.Helper()
 		r := httptest.NewRequest(method, target, strings.NewReader(body))
-		r.RemoteAddr = remote
+		r.RemoteAddr, r.Host = remote, "127.0.0.1:8000"
 		for i := 0; i+1 < len(h); i += 2 {
 			r.Header.Set(h[i], h[i+1])
 		}

@@ -312,10 +312,16 @@ func (l *logger) write(e *entry) {
 		b = append(b, ' ')
 		b = append(b, e.method...)
 		b = append(b, ' ')
-		b = append(b, e.path...)
+		b = appendLogSafe(b, e.path)
 		if e.rawQuery != "" {
 			b = append(b, '?')
+			q := len(b)
 			b = l.rd.AppendQuery(b, e.rawQuery, l.seen)
+			// The raw query has no control characters (net/http refuses them) but may have
+			// invalid UTF-8 or format characters: escape in place, rarely needed.
+			if !logSafe(b[q:]) {
+				b = append(b[:q], appendLogSafe(nil, string(b[q:]))...)
+			}
 		}
 		b = append(b, ' ')
 		b = strconv.AppendInt(b, int64(e.status), 10)

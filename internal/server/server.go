@@ -65,6 +65,11 @@ type Config struct {
 	RedactQuery   []string
 
 	MaxBodyBytes  int64 // request body limit; 0 is DefaultMaxBodyBytes, < 0 unlimited
+	// BodyBudget bounds the request body bytes the mock validates at once (bodygate.go); 0 is
+	// the body limit, at least 1 MiB. BodyWait is how long a request waits for room (0 is
+	// DefaultBodyWait) before it is answered 503.
+	BodyBudget int64
+	BodyWait   time.Duration
 	RequestBuffer int   // ring buffer size; 0 is DefaultRequestBuffer
 	// Metrics receives per-operation counts; nil creates one (see Server.Metrics). Pass the same
 	// value to the forwarder so it can count response-validation violations.
@@ -88,6 +93,7 @@ type Server struct {
 	mode     atomic.Value // plugin.Mode
 	started  time.Time
 	maxBody  int64
+	bodies   *bodyGate
 	metrics  *Metrics
 	recent   *ring
 	redact   *redact.Policy
@@ -123,6 +129,7 @@ func NewServer(cfg Config) (*Server, error) {
 	if s.maxBody == 0 {
 		s.maxBody = DefaultMaxBodyBytes
 	}
+	s.bodies = newBodyGate(cfg.BodyBudget, s.maxBody, cfg.BodyWait)
 	size := cfg.RequestBuffer
 	if size <= 0 {
 		size = DefaultRequestBuffer
@@ -193,15 +200,19 @@ var (
 // ServeHTTP routes r to the admin API, a CORS preflight answer, the mock or the live side.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	if s.cfg.CORS && isPreflight(r) {
-		writePreflight(w, r)
-		return
-	}
 	if strings.HasPrefix(r.URL.Path, AdminPrefix) {
 		if s.cfg.CORS {
-			setCORS(w.Header(), r)
+			if isPreflight(r) {
+				writeAdminPreflight(w, r, s.cfg.AdminToken != "")
+				return
+			}
+			setAdminCORS(w.Header(), r)
 		}
 		s.admin(w, r)
+		return
+	}
+	if s.cfg.CORS && isPreflight(r) {
+		writePreflight(w, r)
 		return
 	}
 	rec := s.recorder.Get().(*recorder)
@@ -222,18 +233,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if status == 0 {
 		status = http.StatusOK // the handler wrote nothing: net/http answers 200
 	}
+	path, rawQuery := boundURL(r.URL.Path, r.URL.RawQuery)
 	e := entry{
 		time:      start,
 		method:    r.Method,
-		path:      r.URL.Path,
-		rawQuery:  r.URL.RawQuery,
+		path:      path,
+		rawQuery:  rawQuery,
 		status:    status,
 		latency:   time.Since(start),
 		side:      rec.side,
 		rule:      rec.rule,
 		fallback:  rec.fallback,
-		reqHeader: r.Header,
-		resHeader: w.Header(),
+		reqHeader: boundHeader(r.Header),
+		resHeader: boundHeader(w.Header()),
 	}
 	e.operation = s.metrics.observe(match.Operation, e.side, status, e.latency, e.fallback != "")
 	s.recent.add(&e) // also queues the request log's line
@@ -264,6 +276,9 @@ func (s *Server) answer(w http.ResponseWriter, rec *recorder, r *http.Request, m
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, s.maxBody)
 	}
+	if r.Body != nil && r.Body != http.NoBody {
+		r.Body = &closeOnFailure{ReadCloser: r.Body, w: w}
+	}
 	switch {
 	case rec.status != 0:
 		// Already answered: a bad override header, or a body over the limit.
@@ -282,6 +297,11 @@ func (s *Server) answer(w http.ResponseWriter, rec *recorder, r *http.Request, m
 			s.cfg.Live.Forward(w, r, match.Operation, fb)
 		}
 	default:
+		release, ok := s.bodies.enter(w, r)
+		if !ok {
+			return
+		}
+		defer release()
 		s.respondMock(w, r, match)
 	}
 }

@@ -142,7 +142,7 @@ func do(s http.Handler, method, target string, header map[string]string, body st
 		rd = strings.NewReader(body)
 	}
 	r := httptest.NewRequest(method, target, rd)
-	r.RemoteAddr = "127.0.0.1:40000"
+	r.RemoteAddr, r.Host = "127.0.0.1:40000", "localhost:8000"
 	for k, v := range header {
 		r.Header.Set(k, v)
 	}

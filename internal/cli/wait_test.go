@@ -41,7 +41,7 @@ func TestWait(t *testing.T) {
 	}
 	<-started
 	errOut.Reset()
-	code := Run(t.Context(), f, []string{"wait", "http://" + addr + "/down?token=SECRET", "--timeout", "300ms", "--interval", "50ms"})
+	code := Run(t.Context(), f, []string{"wait", "http://" + addr + "/down?token=SECRET", "--timeout", "3s", "--interval", "50ms"})
 	if code != 2 || !strings.Contains(errOut.String(), "answered 503 Service Unavailable") || strings.Contains(errOut.String(), "SECRET") {
 		t.Errorf("a server that never answers 2xx: exit %d: %q", code, errOut.String())
 	}

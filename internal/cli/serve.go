@@ -306,17 +306,18 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 	if err != nil {
 		return fmt.Errorf("serve: listen on %s: %w", set.Addr, err)
 	}
-	fmt.Fprintf(chatter, "listening on http://%s (mode %s, %d operations%s)\n", ln.Addr(), st.Handler.Mode(), st.Handler.Operations(), describeTarget(st.Settings))
-	if host, _, err := net.SplitHostPort(ln.Addr().String()); err == nil && !isLoopbackHost(host) {
-		fmt.Fprintf(chatter, "warning: listening on %s, reachable from other hosts: the API answers anyone; the admin API answers loopback clients only%s\n",
-			ln.Addr(), map[bool]string{true: " and holders of the --admin-token", false: " (--admin-token opens it to others)"}[set.AdminToken != ""])
-	}
+	// The file before the line: a script that saw either may use both.
 	if opts.ReadyFile != "" {
 		if err := writeReadyFile(opts.ReadyFile, ln.Addr().String()); err != nil {
 			ln.Close()
 			return err
 		}
 		defer os.Remove(opts.ReadyFile)
+	}
+	fmt.Fprintf(chatter, "listening on http://%s (mode %s, %d operations%s)\n", ln.Addr(), st.Handler.Mode(), st.Handler.Operations(), describeTarget(st.Settings))
+	if host, _, err := net.SplitHostPort(ln.Addr().String()); err == nil && !isLoopbackHost(host) {
+		fmt.Fprintf(chatter, "warning: listening on %s, reachable from other hosts: the API answers anyone; the admin API answers loopback clients only%s\n",
+			ln.Addr(), map[bool]string{true: " and holders of the --admin-token", false: " (--admin-token opens it to others)"}[set.AdminToken != ""])
 	}
 	rl.onSwap(st)
 	files := []string{st.Settings.Spec}

@@ -64,13 +64,13 @@ type Config struct {
 	RedactHeaders []string
 	RedactQuery   []string
 
-	MaxBodyBytes  int64 // request body limit; 0 is DefaultMaxBodyBytes, < 0 unlimited
+	MaxBodyBytes int64 // request body limit; 0 is DefaultMaxBodyBytes, < 0 unlimited
 	// BodyBudget bounds the request body bytes the mock validates at once (bodygate.go); 0 is
 	// the body limit, at least 1 MiB. BodyWait is how long a request waits for room (0 is
 	// DefaultBodyWait) before it is answered 503.
-	BodyBudget int64
-	BodyWait   time.Duration
-	RequestBuffer int   // ring buffer size; 0 is DefaultRequestBuffer
+	BodyBudget    int64
+	BodyWait      time.Duration
+	RequestBuffer int // ring buffer size; 0 is DefaultRequestBuffer
 	// Metrics receives per-operation counts; nil creates one (see Server.Metrics). Pass the same
 	// value to the forwarder so it can count response-validation violations.
 	Metrics *Metrics

@@ -416,6 +416,65 @@ func TestSampleRequest(t *testing.T) {
 	}
 }
 
+// TestAddPlaceholderCredentials: a request without an accepted credential gets the one
+// SampleRequest would use, and is then answered; one that carries an accepted credential (any
+// alternative) is left alone.
+func TestAddPlaceholderCredentials(t *testing.T) {
+	doc := rulesDoc(t)
+	e := New(doc, Options{ValidateRequests: true, CheckSecurity: true})
+	find := func(method, path string) *spec.Operation {
+		for _, o := range doc.Operations {
+			if o.Method == method && o.Path == path {
+				return o
+			}
+		}
+		t.Fatalf("no %s %s", method, path)
+		return nil
+	}
+	tests := []struct {
+		name         string
+		method, path string
+		target       string
+		header       map[string]string
+		wantHeader   map[string]string
+		wantQuery    string
+	}{
+		{name: "api key header added", method: "GET", path: "/pets/{petId}", target: "/pets/7",
+			wantHeader: map[string]string{"X-API-Key": Placeholder}},
+		{name: "the other alternative is kept", method: "GET", path: "/pets/{petId}", target: "/pets/7?api_key=mine",
+			wantHeader: map[string]string{"X-API-Key": ""}, wantQuery: "api_key=mine"},
+		{name: "own header kept", method: "GET", path: "/pets/{petId}", target: "/pets/7",
+			header: map[string]string{"X-API-Key": "mine"}, wantHeader: map[string]string{"X-API-Key": "mine"}},
+		{name: "basic", method: "DELETE", path: "/pets/{petId}", target: "/pets/7",
+			wantHeader: map[string]string{"Authorization": "Basic bW9ja2xvb3A6bW9ja2xvb3AtcGxhY2Vob2xkZXI="}},
+		{name: "bearer replaces another scheme", method: "POST", path: "/pets", target: "/pets",
+			header: map[string]string{"Authorization": "Basic eDp5"}, wantHeader: map[string]string{"Authorization": "Bearer " + Placeholder}},
+		{name: "not secured", method: "GET", path: "/pets", target: "/pets",
+			wantHeader: map[string]string{"Authorization": "", "X-API-Key": ""}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			op := find(tt.method, tt.path)
+			r := httptest.NewRequest(tt.method, tt.target, nil)
+			for k, v := range tt.header {
+				r.Header.Set(k, v)
+			}
+			e.AddPlaceholderCredentials(op, r)
+			for k, want := range tt.wantHeader {
+				if got := r.Header.Get(k); got != want {
+					t.Errorf("%s = %q, want %q", k, got, want)
+				}
+			}
+			if r.URL.RawQuery != tt.wantQuery || r.RequestURI != r.URL.RequestURI() {
+				t.Errorf("query %q (request URI %q), want %q", r.URL.RawQuery, r.RequestURI, tt.wantQuery)
+			}
+			if _, ok := e.operation(op).authorized(r); !ok {
+				t.Errorf("still not authorized: %v", r.Header)
+			}
+		})
+	}
+}
+
 func TestParsePrefer(t *testing.T) {
 	tests := []struct {
 		in   []string

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"maps"
 	"mime/multipart"
+	"net/http"
 	"net/textproto"
 	"net/url"
 	"slices"
@@ -61,30 +62,71 @@ func (e *Engine) SampleRequest(op *spec.Operation) Sample {
 	}
 	s.Path = fillPath(op.Path, s.PathParams)
 	e.sampleBody(op, &s, seed)
-	if len(od.security) > 0 {
-		req := od.security[0]
-		for _, alt := range od.security {
-			if len(alt) == 0 {
-				req = alt // anonymous access is allowed: no credential needed
-				break
-			}
-		}
-		for _, c := range req {
-			switch c.kind {
-			case "header":
-				s.Headers[c.name] = Placeholder
-			case "query":
-				s.Query[c.name] = []string{Placeholder}
-			case "cookie":
-				s.Cookies[c.name] = Placeholder
-			case "basic":
-				s.Headers["Authorization"] = "Basic " + base64.StdEncoding.EncodeToString([]byte("mockloop:"+Placeholder))
-			case "bearer", "http":
-				s.Headers["Authorization"] = c.name + " " + Placeholder
-			}
+	for _, c := range placeholderRequirement(od) {
+		switch where, name, value := c.placeholder(); where {
+		case "header":
+			s.Headers[name] = value
+		case "query":
+			s.Query[name] = []string{value}
+		case "cookie":
+			s.Cookies[name] = value
 		}
 	}
 	return s
+}
+
+// AddPlaceholderCredentials gives r the placeholder credential SampleRequest would put in a
+// sample of op, when op is secured and r carries the credentials of none of the alternatives
+// it accepts; otherwise r is left alone. It is for requests built elsewhere that the mock is
+// to answer (an MCP operation tool in mock mode): the mock checks credentials for presence.
+func (e *Engine) AddPlaceholderCredentials(op *spec.Operation, r *http.Request) {
+	od := e.operation(op)
+	if _, ok := od.authorized(r); ok {
+		return
+	}
+	for _, c := range placeholderRequirement(od) {
+		switch where, name, value := c.placeholder(); where {
+		case "header":
+			r.Header.Set(name, value)
+		case "query":
+			q := r.URL.Query()
+			q.Set(name, value)
+			r.URL.RawQuery = q.Encode()
+			if r.RequestURI != "" {
+				r.RequestURI = r.URL.RequestURI()
+			}
+		case "cookie":
+			r.AddCookie(&http.Cookie{Name: name, Value: value})
+		}
+	}
+}
+
+// placeholderRequirement is the security alternative placeholder credentials are made for:
+// the first one, or none when the operation is not secured or allows anonymous access.
+func placeholderRequirement(od *operation) requirement {
+	for _, alt := range od.security {
+		if len(alt) == 0 {
+			return nil
+		}
+	}
+	if len(od.security) == 0 {
+		return nil
+	}
+	return od.security[0]
+}
+
+// placeholder is where c goes (header, query or cookie; "" for a scheme the mock does not
+// check), its name there and a placeholder value of the right kind.
+func (c *credential) placeholder() (where, name, value string) {
+	switch c.kind {
+	case "header", "query", "cookie":
+		return c.kind, c.name, Placeholder
+	case "basic":
+		return "header", "Authorization", "Basic " + base64.StdEncoding.EncodeToString([]byte("mockloop:"+Placeholder))
+	case "bearer", "http":
+		return "header", "Authorization", c.name + " " + Placeholder
+	}
+	return "", "", ""
 }
 
 // paramValue is the parameter's example when it conforms to its schema, else a generated value.

@@ -10,10 +10,13 @@ import (
 )
 
 // Schema conversion limits: a tool's input schema is read by a language model, so it is kept
-// to what helps it fill the arguments. Deeper or larger parts become {} (any value).
+// to what helps it fill the arguments. Deeper or larger parts become {} (any value). Response
+// shapes (Responses) are only there to show what comes back, so they are cut shorter.
 const (
-	maxSchemaDepth = 8
-	maxSchemaNodes = 1500
+	maxSchemaDepth   = 8
+	maxSchemaNodes   = 1500
+	maxResponseDepth = 4
+	maxResponseNodes = 400
 )
 
 // Param is one parameter of an operation, its schema as plain JSON Schema.
@@ -41,7 +44,7 @@ type Body struct {
 // recursion becomes {} where it recurs, and depth and size are bounded so that one huge
 // operation stays readable (by a language model filling a tool's arguments, for one).
 func (o *Operation) Inputs() ([]Param, *Body) {
-	c := &schemaConverter{}
+	c := &schemaConverter{maxDepth: maxSchemaDepth, maxNodes: maxSchemaNodes, view: inputView}
 	var params []Param
 	for _, pr := range o.Parameters {
 		if pr == nil || pr.Value == nil {
@@ -59,9 +62,71 @@ func (o *Operation) Inputs() ([]Param, *Body) {
 	var media *openapi3.MediaType
 	b.MediaType, media = bodyMediaType(rb.Content)
 	if media != nil && media.Schema != nil {
-		b.Schema = c.convert(media.Schema, 0, map[*openapi3.Schema]bool{}, true)
+		b.Schema = c.convert(media.Schema, 0, map[*openapi3.Schema]bool{})
 	}
 	return params, b
+}
+
+// Response is one response an operation declares, as a client receives it.
+type Response struct {
+	// Status is the key in the document: "200", "2XX" or "default".
+	Status      string
+	Description string
+	// MediaType is the content a client gets by default (a JSON media type when the response
+	// has one, else the first by name); "" when the response has no content.
+	MediaType string
+	// Schema is the content's JSON Schema in the output view (writeOnly properties left out),
+	// nil when there is no content or no schema.
+	Schema map[string]any
+}
+
+// Responses are op's declared responses in status order (numeric codes, then ranges, then
+// default). Schemas are plain JSON Schema, cut shorter than Inputs' (depth and size shared by
+// all responses, the success ones first), since they only show the shape of an answer.
+func (o *Operation) Responses() []Response {
+	if o.Op == nil || o.Op.Responses == nil {
+		return nil
+	}
+	keys := o.Op.Responses.Keys()
+	slices.SortFunc(keys, func(a, b string) int { return strings.Compare(statusOrder(a), statusOrder(b)) })
+	out := make([]Response, 0, len(keys))
+	for _, k := range keys {
+		ref := o.Op.Responses.Value(k)
+		if ref == nil || ref.Value == nil {
+			continue
+		}
+		r := Response{Status: k}
+		if ref.Value.Description != nil {
+			r.Description = *ref.Value.Description
+		}
+		out = append(out, r)
+	}
+	// Success answers get the budget first: they are what a caller mostly wants to see.
+	c := &schemaConverter{maxDepth: maxResponseDepth, maxNodes: maxResponseNodes, view: outputView}
+	for _, success := range []bool{true, false} {
+		for i := range out {
+			if strings.HasPrefix(out[i].Status, "2") != success {
+				continue
+			}
+			var media *openapi3.MediaType
+			out[i].MediaType, media = bodyMediaType(o.Op.Responses.Value(out[i].Status).Value.Content)
+			if media != nil && media.Schema != nil {
+				out[i].Schema = c.convert(media.Schema, 0, map[*openapi3.Schema]bool{})
+			}
+		}
+	}
+	return out
+}
+
+// statusOrder sorts response keys: codes ("200"), then ranges ("2XX"), then "default".
+func statusOrder(k string) string {
+	switch {
+	case k == "default":
+		return "2" + k
+	case strings.ContainsAny(k, "xX"):
+		return "1" + strings.ToUpper(k)
+	}
+	return "0" + k
 }
 
 // bodyMediaType picks the media type an operation tool sends its body as: a JSON one when the
@@ -93,34 +158,55 @@ func IsJSONMediaType(v string) bool {
 	return mt == "application/json" || strings.HasSuffix(mt, "+json") || mt == "*/*"
 }
 
+// schemaView says which side of an exchange a schema describes: a client does not send
+// readOnly properties and does not receive writeOnly ones.
+type schemaView int
+
+const (
+	inputView schemaView = iota
+	outputView
+)
+
 // schemaConverter turns OpenAPI schemas into plain JSON Schema values, counting nodes so one
 // huge operation cannot produce a huge tool list.
 type schemaConverter struct {
-	nodes int
+	nodes              int
+	maxDepth, maxNodes int
+	view               schemaView
 }
 
 func (c *schemaConverter) paramSchema(p *openapi3.Parameter) map[string]any {
 	if p.Schema != nil {
-		return c.convert(p.Schema, 0, map[*openapi3.Schema]bool{}, true)
+		return c.convert(p.Schema, 0, map[*openapi3.Schema]bool{})
 	}
 	for _, mt := range p.Content {
 		if mt != nil && mt.Schema != nil {
-			return c.convert(mt.Schema, 0, map[*openapi3.Schema]bool{}, true)
+			return c.convert(mt.Schema, 0, map[*openapi3.Schema]bool{})
 		}
 	}
 	return map[string]any{}
 }
 
+// hidden reports whether a property is left out of the converter's view.
+func (c *schemaConverter) hidden(p *openapi3.SchemaRef) bool {
+	if p == nil || p.Value == nil {
+		return false
+	}
+	if c.view == inputView {
+		return p.Value.ReadOnly
+	}
+	return p.Value.WriteOnly
+}
+
 // convert maps ref to JSON Schema. onPath holds the schemas being converted above this one:
-// a recursive schema becomes {} where it recurs. input drops readOnly properties, which a
-// client does not send.
-func (c *schemaConverter) convert(ref *openapi3.SchemaRef, depth int, onPath map[*openapi3.Schema]bool, input bool) map[string]any {
+// a recursive schema becomes {} where it recurs. Properties outside the view are dropped.
+func (c *schemaConverter) convert(ref *openapi3.SchemaRef, depth int, onPath map[*openapi3.Schema]bool) map[string]any {
 	if ref == nil || ref.Value == nil {
 		return map[string]any{}
 	}
 	s := ref.Value
 	c.nodes++
-	if depth > maxSchemaDepth || c.nodes > maxSchemaNodes || onPath[s] {
+	if depth > c.maxDepth || c.nodes > c.maxNodes || onPath[s] {
 		return map[string]any{}
 	}
 	if s.Always != nil {
@@ -175,15 +261,15 @@ func (c *schemaConverter) convert(ref *openapi3.SchemaRef, depth int, onPath map
 		out["maxItems"] = *s.MaxItems
 	}
 	if s.Items != nil {
-		out["items"] = c.convert(s.Items, depth+1, onPath, input)
+		out["items"] = c.convert(s.Items, depth+1, onPath)
 	}
 	if len(s.Properties) > 0 {
 		props := map[string]any{}
 		for name, p := range s.Properties {
-			if input && p != nil && p.Value != nil && p.Value.ReadOnly {
+			if c.hidden(p) {
 				continue
 			}
-			props[name] = c.convert(p, depth+1, onPath, input)
+			props[name] = c.convert(p, depth+1, onPath)
 		}
 		out["properties"] = props
 		var req []string
@@ -198,7 +284,7 @@ func (c *schemaConverter) convert(ref *openapi3.SchemaRef, depth int, onPath map
 	}
 	switch ap := s.AdditionalProperties; {
 	case ap.Schema != nil:
-		out["additionalProperties"] = c.convert(ap.Schema, depth+1, onPath, input)
+		out["additionalProperties"] = c.convert(ap.Schema, depth+1, onPath)
 	case ap.Has != nil:
 		out["additionalProperties"] = *ap.Has
 	}
@@ -208,7 +294,7 @@ func (c *schemaConverter) convert(ref *openapi3.SchemaRef, depth int, onPath map
 		}
 		subs := make([]any, 0, len(list))
 		for _, sub := range list {
-			subs = append(subs, c.convert(sub, depth+1, onPath, input))
+			subs = append(subs, c.convert(sub, depth+1, onPath))
 		}
 		out[key] = subs
 	}

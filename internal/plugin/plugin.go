@@ -29,6 +29,13 @@ type Plugin struct {
 	RetryCount int            `yaml:"retry_count,omitempty" json:"retry_count,omitempty"`
 	// AllowRefs are the hosts (globs) a URL-loaded spec's external $refs may reach besides its own.
 	AllowRefs []string `yaml:"allow_refs,omitempty" json:"allow_refs,omitempty"`
+	// Operations keeps only the matching operations as MCP tools (the --operations grammar of
+	// test run and mcp: operationIds, tags, tag:NAME, globs, "METHOD /path"); empty keeps all.
+	// The grammar is spec's, so it is checked where specs are known (plugin create, validate, mcp).
+	Operations []string `yaml:"operations,omitempty" json:"operations,omitempty"`
+	// MCPTools is how `mockloop mcp` exposes the operations: auto (the default), operations
+	// or discovery.
+	MCPTools MCPTools `yaml:"mcp_tools,omitempty" json:"mcp_tools,omitempty"`
 }
 
 // Auth is how credentials are injected into live requests. Credentials keys by type:
@@ -111,6 +118,7 @@ func (p *Plugin) clone() *Plugin {
 	}
 	c.Endpoints = append([]Endpoint(nil), p.Endpoints...)
 	c.RouteRules = append([]RouteRule(nil), p.RouteRules...)
+	c.Operations = append([]string(nil), p.Operations...)
 	c.Comparison = compare.Merge(p.Comparison) // a deep copy
 	return &c
 }

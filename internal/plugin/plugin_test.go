@@ -43,6 +43,8 @@ comparison:
   array_keys: {"$.items": id}
 timeout: 30s
 retry_count: 3
+operations: [tag:pets, 'GET /store/*']
+mcp_tools: discovery
 `
 
 func TestParseFull(t *testing.T) {
@@ -72,6 +74,8 @@ func TestParseFull(t *testing.T) {
 		{"array keys", p.Comparison.ArrayKeys["$.items"], "id"},
 		{"timeout", p.Timeout.Duration, 30 * time.Second},
 		{"retry", p.RetryCount, 3},
+		{"operations", strings.Join(p.Operations, ","), "tag:pets,GET /store/*"},
+		{"mcp tools", p.MCPTools, MCPToolsDiscovery},
 	}
 	for _, c := range checks {
 		t.Run(c.name, func(t *testing.T) {
@@ -114,7 +118,7 @@ func TestRoundTrip(t *testing.T) {
 		if string(again) != string(data) {
 			t.Errorf("not stable:\n%s\n---\n%s", data, again)
 		}
-		for _, key := range []string{`"target_url"`, `"auth_type"`, `"route_rules"`, `"retry_count"`, `"timeout":"30s"`, `"ignore_fields"`, `"strict_arrays"`} {
+		for _, key := range []string{`"target_url"`, `"auth_type"`, `"route_rules"`, `"retry_count"`, `"timeout":"30s"`, `"ignore_fields"`, `"strict_arrays"`, `"operations":["tag:pets"`, `"mcp_tools":"discovery"`} {
 			if !strings.Contains(string(data), key) {
 				t.Errorf("json lacks %s: %s", key, data)
 			}
@@ -296,5 +300,27 @@ func TestResolveValue(t *testing.T) {
 	}
 	if refs := References("${A}:${B}-${A} $${C}"); strings.Join(refs, ",") != "A,B" {
 		t.Errorf("References = %v", refs)
+	}
+}
+
+func TestParseMCPTools(t *testing.T) {
+	tests := []struct {
+		in   string
+		want MCPTools
+		ok   bool
+	}{
+		{"auto", MCPToolsAuto, true},
+		{" Discovery ", MCPToolsDiscovery, true},
+		{"OPERATIONS", MCPToolsOperations, true},
+		{"", "", false},
+		{"all", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := ParseMCPTools(tt.in)
+			if got != tt.want || (err == nil) != tt.ok {
+				t.Errorf("ParseMCPTools(%q) = %q, %v", tt.in, got, err)
+			}
+		})
 	}
 }

@@ -145,6 +145,14 @@ func (p *Plugin) Validate() error {
 			add(where, "proxy rule needs target_url")
 		}
 	}
+	if p.MCPTools != "" && !slices.Contains(MCPToolModes, p.MCPTools) {
+		add("", "mcp_tools %q: want auto, operations or discovery", p.MCPTools)
+	}
+	for i, o := range p.Operations {
+		if strings.TrimSpace(o) == "" {
+			add(fmt.Sprintf("operations[%d]", i), "empty filter")
+		}
+	}
 	if err := p.Comparison.Validate(); err != nil {
 		add("comparison", "%v", err)
 	}

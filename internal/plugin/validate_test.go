@@ -58,6 +58,10 @@ func TestValidate(t *testing.T) {
 		{"target not http", func(p *Plugin) { p.TargetURL = "ftp://x" }, "want an http:// or https:// URL"},
 		{"target relative", func(p *Plugin) { p.TargetURL = "api.example.com" }, "want an http:// or https:// URL"},
 		{"bad fallback", func(p *Plugin) { p.Fallback = "proxy" }, `fallback "proxy"`},
+		{"mcp tools", func(p *Plugin) { p.MCPTools = MCPToolsDiscovery }, ""},
+		{"bad mcp tools", func(p *Plugin) { p.MCPTools = "some" }, `mcp_tools "some": want auto, operations or discovery`},
+		{"operations", func(p *Plugin) { p.Operations = []string{"tag:pets", "GET /pets/*"} }, ""},
+		{"empty operation filter", func(p *Plugin) { p.Operations = []string{"listPets", " "} }, "operations[1]: empty filter"},
 		{"retries", func(p *Plugin) { p.RetryCount = -1 }, "retry_count -1"},
 		{"too many retries", func(p *Plugin) { p.RetryCount = 11 }, "retry_count 11"},
 		{"api key ok", func(p *Plugin) {

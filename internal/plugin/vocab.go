@@ -29,6 +29,36 @@ func ParseMode(s string) (Mode, error) {
 	return "", fmt.Errorf("invalid mode %q (want mock, proxy or hybrid)", s)
 }
 
+// MCPTools is how `mockloop mcp` exposes a plugin's operations to an assistant.
+type MCPTools string
+
+// The MCP tool modes.
+const (
+	// MCPToolsAuto is MCPToolsOperations up to MCPAutoLimit operations, MCPToolsDiscovery above.
+	MCPToolsAuto MCPTools = "auto"
+	// MCPToolsOperations is one tool per operation.
+	MCPToolsOperations MCPTools = "operations"
+	// MCPToolsDiscovery is search_operations, describe_operation and call_operation instead, so
+	// that a large API does not flood the assistant's context.
+	MCPToolsDiscovery MCPTools = "discovery"
+)
+
+// MCPAutoLimit is the most operations MCPToolsAuto exposes as one tool each.
+const MCPAutoLimit = 60
+
+// MCPToolModes lists the MCP tool modes in the order help texts name them.
+var MCPToolModes = []MCPTools{MCPToolsAuto, MCPToolsOperations, MCPToolsDiscovery}
+
+// ParseMCPTools accepts "auto", "operations" or "discovery", in any case, surrounding space
+// ignored.
+func ParseMCPTools(s string) (MCPTools, error) {
+	m := MCPTools(strings.ToLower(strings.TrimSpace(s)))
+	if slices.Contains(MCPToolModes, m) {
+		return m, nil
+	}
+	return "", fmt.Errorf("invalid MCP tool mode %q (want auto, operations or discovery)", s)
+}
+
 // Auth types accepted in auth.auth_type.
 const (
 	AuthAPIKey      = "api_key"

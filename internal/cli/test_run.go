@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -153,7 +152,7 @@ func newTestRunCmd(f *Factory, runF func(*testRunOptions) error) *cobra.Command 
 	fl.BoolVar(&opts.FailFast, "fail-fast", false, "stop after the first failing case")
 	fl.StringVar(&opts.Shard, "shard", "", "run part i of n of the cases (i/n), for CI matrices")
 	fl.BoolVar(&opts.MonitorPerformance, "monitor-performance", false, "print latency, throughput and error-rate metrics per operation and side")
-	fl.StringSliceVar(&opts.Metrics, "metrics", render.AllMetrics, "metrics shown with --monitor-performance: "+strings.Join(render.AllMetrics, ","))
+	fl.StringSliceVar(&opts.Metrics, "metrics", render.AllMetrics, "metrics shown with --monitor-performance: "+strings.Join(render.AllMetrics, ",")+" (latency is a synonym of response_time)")
 	_ = cmd.RegisterFlagCompletionFunc("mode", cobra.FixedCompletions([]string{"auto", "mock", "proxy", "hybrid"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("validation", cobra.FixedCompletions([]string{"strict", "soft", "off"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -208,10 +207,12 @@ func checkTestRunOptions(opts *testRunOptions) error {
 			return usageErrorf("--shard: %v", err)
 		}
 	}
-	for _, m := range opts.Metrics {
-		if !slices.Contains(render.AllMetrics, m) {
-			return usageErrorf("--metrics: unknown metric %q (want %s)", m, strings.Join(render.AllMetrics, ", "))
+	for i, m := range opts.Metrics {
+		g, err := testrun.ParseMetric(m)
+		if err != nil {
+			return usageErrorf("--metrics: %v", err)
 		}
+		opts.Metrics[i] = g.Name
 	}
 	return nil
 }

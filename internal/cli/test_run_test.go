@@ -94,7 +94,12 @@ func TestTestRunFlags(t *testing.T) {
 		{"bad output", []string{"-o", "yaml"}, nil, `invalid --output "yaml"`},
 		{"bad shard", []string{"--shard", "3/2"}, nil, `--shard: invalid shard "3/2"`},
 		{"bad report", []string{"--report", "out.txt"}, nil, `--report "out.txt": want a .json, .xml or .html file`},
-		{"bad metric", []string{"--metrics", "latency"}, nil, `--metrics: unknown metric "latency"`},
+		{"bad metric", []string{"--metrics", "speed"}, nil, `--metrics: unknown metric "speed" (want response_time (or latency), throughput, error_rate, count)`},
+		{"metric synonyms", []string{"--metrics", "latency,Throughput"}, func(t *testing.T, o *testRunOptions) {
+			if !reflect.DeepEqual(o.Metrics, []string{"response_time", "throughput"}) {
+				t.Errorf("metrics = %v", o.Metrics)
+			}
+		}, ""},
 		{"bad concurrency", []string{"--concurrency", "0"}, nil, "--concurrency: 0 is not a positive number"},
 		{"bad repeat", []string{"--repeat", "-1"}, nil, "--repeat: -1 is not a positive number"},
 		{"bad live", []string{"--live", "ftp://x"}, nil, `--live: "ftp://x" is not an absolute http(s) URL`},

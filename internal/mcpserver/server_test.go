@@ -356,7 +356,7 @@ func TestToolErrors(t *testing.T) {
 		{"execute_test_plan", map[string]any{"plugin_name": "nobody"}, "not found"},
 		{"get_performance_metrics", map[string]any{}, "no test run yet"},
 		{"get_performance_metrics", map[string]any{"run_id": "99"}, "not found"},
-		{"get_performance_metrics", map[string]any{"metric_types": []string{"speed"}}, "unknown \"speed\""},
+		{"get_performance_metrics", map[string]any{"metric_types": []string{"speed"}}, "unknown metric \"speed\""},
 		{"diff_responses", map[string]any{"left": 1}, "right"},
 		{"diff_responses", map[string]any{"left": 1, "right": 2, "comparison_config": map[string]any{"ignore_fields": []string{"$[bad"}}}, "$[bad"},
 	}
@@ -400,12 +400,16 @@ func TestTestPlanAndMetrics(t *testing.T) {
 	}
 
 	var m metricsOutput
-	res = fx.call(t, "get_performance_metrics", map[string]any{"run_id": "1", "metric_types": []string{"latency"}}, &m)
-	if res.IsError {
-		t.Fatalf("metrics: %s", errorText(res))
-	}
-	if m.Mock["p50_ms"] != 1.5 || m.Mock["count"] != nil || len(m.Operations) != 1 || m.Live != nil {
-		t.Errorf("metrics = %+v", m)
+	// The CLI's name (response_time) and the guide's (latency) select the same figures.
+	for _, name := range []string{"latency", "response_time"} {
+		m = metricsOutput{}
+		res = fx.call(t, "get_performance_metrics", map[string]any{"run_id": "1", "metric_types": []string{name}}, &m)
+		if res.IsError {
+			t.Fatalf("metrics %s: %s", name, errorText(res))
+		}
+		if m.Mock["p50_ms"] != 1.5 || m.Mock["count"] != nil || len(m.Operations) != 1 || m.Live != nil {
+			t.Errorf("metrics %s = %+v", name, m)
+		}
 	}
 	// Inline result instead of a run id.
 	report, _ := json.Marshal(map[string]any{"metrics": map[string]any{"mock": map[string]any{"count": 7, "throughput_rps": 9}}})

@@ -139,15 +139,7 @@ func (s *Server) executeTestPlan(ctx context.Context, _ *mcp.CallToolRequest, in
 type metricsInput struct {
 	RunID       string   `json:"run_id,omitempty" jsonschema:"the run_id an execute_test_plan call returned (default: the latest run)"`
 	Result      any      `json:"result,omitempty" jsonschema:"a run report (test run -o json) given inline, instead of run_id"`
-	MetricTypes []string `json:"metric_types,omitempty" jsonschema:"any of latency, throughput, error_rate, count (default all)"`
-}
-
-// metricTypes maps a metric_types value to the Stats JSON fields it selects.
-var metricTypes = map[string][]string{
-	"latency":    {"min_ms", "p50_ms", "p95_ms", "p99_ms", "max_ms"},
-	"throughput": {"throughput_rps"},
-	"error_rate": {"error_rate", "errors"},
-	"count":      {"count"},
+	MetricTypes []string `json:"metric_types,omitempty" jsonschema:"any of response_time (or latency), throughput, error_rate, count: the names of test run --metrics (default all)"`
 }
 
 type metricsOutput struct {
@@ -160,11 +152,11 @@ type metricsOutput struct {
 func (s *Server) performanceMetrics(ctx context.Context, _ *mcp.CallToolRequest, in metricsInput) (*mcp.CallToolResult, any, error) {
 	var fields []string
 	for _, t := range in.MetricTypes {
-		f, ok := metricTypes[strings.ToLower(strings.TrimSpace(t))]
-		if !ok {
-			return nil, nil, fmt.Errorf("metric_types: unknown %q (want latency, throughput, error_rate or count)", t)
+		g, err := testrun.ParseMetric(t)
+		if err != nil {
+			return nil, nil, fmt.Errorf("metric_types: %w", err)
 		}
-		fields = append(fields, f...)
+		fields = append(fields, g.Fields...)
 	}
 	var (
 		rep *TestResult

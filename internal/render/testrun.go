@@ -12,15 +12,17 @@ import (
 	"github.com/mockloop/mockloop/internal/testrun"
 )
 
-// Metric names accepted by --metrics.
+// Metric names accepted by --metrics: testrun.MetricGroups is their one table. The metrics
+// table always has the request count, so MetricCount adds no column.
 const (
-	MetricResponseTime = "response_time"
-	MetricThroughput   = "throughput"
-	MetricErrorRate    = "error_rate"
+	MetricResponseTime = testrun.MetricResponseTime
+	MetricThroughput   = testrun.MetricThroughput
+	MetricErrorRate    = testrun.MetricErrorRate
+	MetricCount        = testrun.MetricCount
 )
 
 // AllMetrics are the metric groups in display order.
-var AllMetrics = []string{MetricResponseTime, MetricThroughput, MetricErrorRate}
+var AllMetrics = testrun.MetricNames()
 
 // TestRunOptions tune the table output of a run.
 type TestRunOptions struct {

@@ -1,10 +1,69 @@
 package testrun
 
 import (
+	"fmt"
 	"math"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 )
+
+// The metric groups of a run's figures: the names `test run --metrics` and MCP's
+// get_performance_metrics accept (see MetricGroups for their synonyms).
+const (
+	MetricResponseTime = "response_time"
+	MetricThroughput   = "throughput"
+	MetricErrorRate    = "error_rate"
+	MetricCount        = "count"
+)
+
+// MetricGroup is one group of the figures in Stats, by the name users give it.
+type MetricGroup struct {
+	Name string
+	// Synonyms are accepted for Name (MCP clients written for the original guide say latency).
+	Synonyms []string
+	// Fields are the JSON fields of Stats the group is made of.
+	Fields []string
+}
+
+// MetricGroups is every metric group in display order: the one table the command line and MCP
+// read.
+var MetricGroups = []MetricGroup{
+	{Name: MetricResponseTime, Synonyms: []string{"latency"}, Fields: []string{"min_ms", "p50_ms", "p95_ms", "p99_ms", "max_ms"}},
+	{Name: MetricThroughput, Fields: []string{"throughput_rps"}},
+	{Name: MetricErrorRate, Fields: []string{"error_rate", "errors"}},
+	{Name: MetricCount, Fields: []string{"count"}},
+}
+
+// MetricNames are the groups' names in display order.
+func MetricNames() []string {
+	names := make([]string, len(MetricGroups))
+	for i, g := range MetricGroups {
+		names[i] = g.Name
+	}
+	return names
+}
+
+// ParseMetric returns the group called name or one of its synonyms (case-insensitive,
+// surrounding space ignored).
+func ParseMetric(name string) (MetricGroup, error) {
+	n := strings.ToLower(strings.TrimSpace(name))
+	for _, g := range MetricGroups {
+		if n == g.Name || slices.Contains(g.Synonyms, n) {
+			return g, nil
+		}
+	}
+	var want []string
+	for _, g := range MetricGroups {
+		w := g.Name
+		if len(g.Synonyms) > 0 {
+			w += " (or " + strings.Join(g.Synonyms, ", ") + ")"
+		}
+		want = append(want, w)
+	}
+	return MetricGroup{}, fmt.Errorf("unknown metric %q (want %s)", name, strings.Join(want, ", "))
+}
 
 // Metrics are a run's performance figures: per operation and side, and per side overall.
 type Metrics struct {

@@ -1,6 +1,8 @@
 package testrun
 
 import (
+	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 )
@@ -66,5 +68,37 @@ func TestComputeMetrics(t *testing.T) {
 	}
 	if m.Mock.Count != 11 || m.Live.Count != 10 {
 		t.Errorf("totals mock %d live %d", m.Mock.Count, m.Live.Count)
+	}
+}
+
+func TestParseMetric(t *testing.T) {
+	tests := []struct {
+		in, want string
+		ok       bool
+	}{
+		{"response_time", MetricResponseTime, true},
+		{" Latency ", MetricResponseTime, true},
+		{"throughput", MetricThroughput, true},
+		{"error_rate", MetricErrorRate, true},
+		{"count", MetricCount, true},
+		{"speed", "", false},
+		{"", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			g, err := ParseMetric(tt.in)
+			if g.Name != tt.want || (err == nil) != tt.ok {
+				t.Errorf("ParseMetric(%q) = %q, %v", tt.in, g.Name, err)
+			}
+		})
+	}
+	// Every field a group names is a field of Stats' JSON form.
+	data, _ := json.Marshal(Stats{})
+	for _, g := range MetricGroups {
+		for _, f := range g.Fields {
+			if !strings.Contains(string(data), `"`+f+`":`) {
+				t.Errorf("group %s: %q is not a Stats field (%s)", g.Name, f, data)
+			}
+		}
 	}
 }

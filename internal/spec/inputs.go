@@ -15,8 +15,8 @@ import (
 const (
 	maxSchemaDepth   = 8
 	maxSchemaNodes   = 1500
-	maxResponseDepth = 4
-	maxResponseNodes = 400
+	maxResponseDepth = 3
+	maxResponseNodes = 150
 )
 
 // Param is one parameter of an operation, its schema as plain JSON Schema.
@@ -67,7 +67,8 @@ func (o *Operation) Inputs() ([]Param, *Body) {
 	return params, b
 }
 
-// Response is one response an operation declares, as a client receives it.
+// Response is one response an operation declares, as a client receives it. Its schema shows
+// the shape only: types, formats, enums and properties, no descriptions or bounds.
 type Response struct {
 	// Status is the key in the document: "200", "2XX" or "default".
 	Status      string
@@ -229,36 +230,15 @@ func (c *schemaConverter) convert(ref *openapi3.SchemaRef, depth int, onPath map
 			out["type"] = types
 		}
 	}
-	setString(out, "title", s.Title)
-	setString(out, "description", s.Description)
 	setString(out, "format", s.Format)
-	setString(out, "pattern", s.Pattern)
 	if len(s.Enum) > 0 {
 		out["enum"] = s.Enum
 	}
 	if s.Const != nil {
 		out["const"] = s.Const
 	}
-	if s.Default != nil {
-		out["default"] = s.Default
-	}
-	if s.Min != nil {
-		out["minimum"] = *s.Min
-	}
-	if s.Max != nil {
-		out["maximum"] = *s.Max
-	}
-	if s.MinLength > 0 {
-		out["minLength"] = s.MinLength
-	}
-	if s.MaxLength != nil {
-		out["maxLength"] = *s.MaxLength
-	}
-	if s.MinItems > 0 {
-		out["minItems"] = s.MinItems
-	}
-	if s.MaxItems != nil {
-		out["maxItems"] = *s.MaxItems
+	if c.view == inputView {
+		c.constraints(out, s)
 	}
 	if s.Items != nil {
 		out["items"] = c.convert(s.Items, depth+1, onPath)
@@ -298,12 +278,44 @@ func (c *schemaConverter) convert(ref *openapi3.SchemaRef, depth int, onPath map
 		}
 		out[key] = subs
 	}
-	if s.Example != nil {
-		out["examples"] = []any{s.Example}
-	} else if len(s.Examples) > 0 {
-		out["examples"] = s.Examples
+	if c.view == inputView {
+		if s.Example != nil {
+			out["examples"] = []any{s.Example}
+		} else if len(s.Examples) > 0 {
+			out["examples"] = s.Examples
+		}
 	}
 	return out
+}
+
+// constraints adds what helps a client fill a value in: title, description, pattern, const,
+// default and bounds. Answers are shown by their shape alone (types, formats, enums,
+// properties), which keeps a large response readable.
+func (c *schemaConverter) constraints(out map[string]any, s *openapi3.Schema) {
+	setString(out, "title", s.Title)
+	setString(out, "description", s.Description)
+	setString(out, "pattern", s.Pattern)
+	if s.Default != nil {
+		out["default"] = s.Default
+	}
+	if s.Min != nil {
+		out["minimum"] = *s.Min
+	}
+	if s.Max != nil {
+		out["maximum"] = *s.Max
+	}
+	if s.MinLength > 0 {
+		out["minLength"] = s.MinLength
+	}
+	if s.MaxLength != nil {
+		out["maxLength"] = *s.MaxLength
+	}
+	if s.MinItems > 0 {
+		out["minItems"] = s.MinItems
+	}
+	if s.MaxItems != nil {
+		out["maxItems"] = *s.MaxItems
+	}
 }
 
 func setString(m map[string]any, key, v string) {

@@ -53,6 +53,7 @@ type testRunOptions struct {
 
 	MonitorPerformance bool
 	Metrics            []string
+	CollectLogs        bool
 }
 
 const testRunLong = `Send every case of a test plan to the mock and to the live API, check each answer, and report.
@@ -92,12 +93,17 @@ The JSON report (schema "mockloop.testrun/v1"):
               "failures": [...], "warnings": [...],
               "mock": {"status", "latency_ms", "error", "problems": [{"location", "message"}]},
               "live": {...},
-              "differences": [{"location", "kind", "mock", "live"}]}],
+              "differences": [{"location", "kind", "mock", "live"}],
+              "logs": [REQUEST]}],
    "metrics": {"operations": [{"operation", "mock": STATS, "live": STATS, "latency_ratio"}],
-               "mock": STATS, "live": STATS}}
+               "mock": STATS, "live": STATS},
+   "logs_error"}
   STATS: {"count", "errors", "error_rate", "min_ms", "p50_ms", "p95_ms", "p99_ms", "max_ms",
           "throughput_rps"}; latency_ratio is live p50 / mock p50; an error is a request with no
           answer or a status >= 400.
+  REQUEST (--collect-logs): the server's GET /__mockloop/requests entry of each request the case
+          sent it (method, path, status, side, request and response headers...), oldest first,
+          secrets redacted by the server; logs_error says why some are missing.
 
 Exit status: 0 every case passed, 1 a case failed (or was skipped by --fail-fast), 2 the run
 could not start (bad spec, plan or flags, unreachable server) or was interrupted before any
@@ -152,6 +158,7 @@ func newTestRunCmd(f *Factory, runF func(*testRunOptions) error) *cobra.Command 
 	fl.BoolVar(&opts.FailFast, "fail-fast", false, "stop after the first failing case")
 	fl.StringVar(&opts.Shard, "shard", "", "run part i of n of the cases (i/n), for CI matrices")
 	fl.BoolVar(&opts.MonitorPerformance, "monitor-performance", false, "print latency, throughput and error-rate metrics per operation and side")
+	fl.BoolVar(&opts.CollectLogs, "collect-logs", false, "attach the --server's request-log entries of each case's requests to the case")
 	fl.StringSliceVar(&opts.Metrics, "metrics", render.AllMetrics, "metrics shown with --monitor-performance: "+strings.Join(render.AllMetrics, ",")+" (latency is a synonym of response_time)")
 	_ = cmd.RegisterFlagCompletionFunc("mode", cobra.FixedCompletions([]string{"auto", "mock", "proxy", "hybrid"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("validation", cobra.FixedCompletions([]string{"strict", "soft", "off"}, cobra.ShellCompDirectiveNoFileComp))
@@ -184,6 +191,9 @@ func checkTestRunOptions(opts *testRunOptions) error {
 	}
 	if _, err := spec.ParseFilter(opts.Operations); err != nil {
 		return usageErrorf("--operations %v", err)
+	}
+	if opts.CollectLogs && opts.Server == "" {
+		return usageErrorf("--collect-logs needs --server: the request log is a running server's")
 	}
 	if opts.Spec == "-" && opts.PlanFile == "-" {
 		return usageErrorf("--spec and --plan cannot both read stdin")
@@ -279,7 +289,7 @@ func testRunRequest(opts *testRunOptions) (testrun.Request, error) {
 		Spec: opts.Spec, Server: opts.Server, Live: opts.Live, Operations: opts.Operations,
 		Mode: opts.Mode, Validation: opts.Validation, Comparison: opts.Comparison,
 		Concurrency: opts.Concurrency, Repeat: opts.Repeat, Timeout: opts.Timeout, FailFast: opts.FailFast,
-		Shard: opts.Shard, Load: opts.Load, Client: opts.Client, LookupEnv: opts.LookupEnv,
+		Shard: opts.Shard, CollectLogs: opts.CollectLogs, Load: opts.Load, Client: opts.Client, LookupEnv: opts.LookupEnv,
 	}
 	if opts.Plugin != "" {
 		p, err := opts.Plugins.Get(opts.Plugin)

@@ -100,6 +100,12 @@ func TestTestRunFlags(t *testing.T) {
 				t.Errorf("metrics = %v", o.Metrics)
 			}
 		}, ""},
+		{"collect logs", []string{"--server", "http://127.0.0.1:1", "--collect-logs"}, func(t *testing.T, o *testRunOptions) {
+			if !o.CollectLogs {
+				t.Errorf("options = %+v", o)
+			}
+		}, ""},
+		{"collect logs without a server", []string{"--collect-logs"}, nil, "--collect-logs needs --server"},
 		{"bad concurrency", []string{"--concurrency", "0"}, nil, "--concurrency: 0 is not a positive number"},
 		{"bad repeat", []string{"--repeat", "-1"}, nil, "--repeat: -1 is not a positive number"},
 		{"bad live", []string{"--live", "ftp://x"}, nil, `--live: "ftp://x" is not an absolute http(s) URL`},

@@ -51,6 +51,9 @@ type Request struct {
 	Timeout     time.Duration
 	FailFast    bool
 	Shard       string
+	// CollectLogs attaches to each case the running server's request-log entries of its
+	// requests (GET /__mockloop/requests); it needs Server, and a side that goes through it.
+	CollectLogs bool
 
 	// Load is how the spec is read (stdin for "-", the client, the $ref policy, the fetch
 	// timeout); the plugin's allow_refs are added to it. Client asks a running server for its
@@ -72,6 +75,9 @@ type Prepared struct {
 	req   Request
 	stack *stack.Stack
 	http  *http.Client
+	// logs is where CollectLogs gets the request log from (nil: not collecting), and which
+	// sides go through it.
+	logs *logSource
 }
 
 // Prepare resolves everything a run needs, before any case is sent: the settings (flags >
@@ -110,6 +116,9 @@ func Prepare(ctx context.Context, req Request) (*Prepared, error) {
 	// A running server first: auto mode and the spec may come from it.
 	var srv *url.URL
 	var status *server.Status
+	if req.CollectLogs && req.Server == "" {
+		return fail(errors.New("collect logs: the request log is a running server's: give a server"))
+	}
 	if req.Server != "" {
 		if srv, err = ParseBaseURL(req.Server); err != nil {
 			return fail(fmt.Errorf("server: %w", err))
@@ -199,6 +208,15 @@ func Prepare(ctx context.Context, req Request) (*Prepared, error) {
 		case srv != nil:
 			pr.Options.Live = &HTTPSide{Label: SideLive, Base: srv, Client: pr.http, Header: http.Header{server.HeaderMode: {string(plugin.ModeProxy)}}}
 		}
+	}
+	if req.CollectLogs {
+		mockTagged := tagServerSide(pr.Options.Mock, srv)
+		liveTagged := tagServerSide(pr.Options.Live, srv)
+		if !mockTagged && !liveTagged {
+			return fail(fmt.Errorf("collect logs: no side of this %s run goes through the server %s", mode, redact.URL(srv.String())))
+		}
+		pr.logs = &logSource{server: srv, mock: mockTagged, live: liveTagged}
+		pr.Options.Tag = newRunTag()
 	}
 	// Bad comparison patterns stop the run before it starts, naming where they are.
 	if pr.Options.Mock != nil && pr.Options.Live != nil {
@@ -299,6 +317,9 @@ func (pr *Prepared) Run(ctx context.Context, progress func()) *Report {
 	rep.Shard = pr.req.Shard
 	if pr.req.Plugin != nil {
 		rep.Plugin = pr.req.Plugin.Name
+	}
+	if pr.logs != nil {
+		pr.logs.attach(ctx, pr.http, opts.Tag, rep)
 	}
 	return rep
 }

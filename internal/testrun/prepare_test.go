@@ -2,6 +2,7 @@ package testrun
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/mockloop/mockloop/internal/plugin"
 	"github.com/mockloop/mockloop/internal/server"
+	"github.com/mockloop/mockloop/internal/spec"
 	"github.com/mockloop/mockloop/internal/stack"
 )
 
@@ -126,4 +128,77 @@ func TestPrepareErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCollectLogs runs through a running server and attaches its request-log entries of the
+// run's requests to their cases, credentials redacted by the server; another run's requests
+// and other traffic are left out.
+func TestCollectLogs(t *testing.T) {
+	doc, err := spec.Load(context.Background(), spec.ExampleSource, spec.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := stack.Build(doc, stack.Settings{Mode: plugin.ModeMock}, stack.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	srv := httptest.NewServer(st)
+	defer srv.Close()
+	run := func(t *testing.T, req Request) *Report {
+		t.Helper()
+		pr, err := Prepare(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer pr.Close()
+		return pr.Run(context.Background(), nil)
+	}
+	// Traffic that is not the run's.
+	if resp, err := http.Get(srv.URL + "/books"); err == nil {
+		resp.Body.Close()
+	}
+	first := run(t, Request{Server: srv.URL, Mode: "mock", Operations: []string{"listBooks", "getAccount"}, CollectLogs: true, Concurrency: 2, Repeat: 2})
+	second := run(t, Request{Server: srv.URL, Mode: "mock", Operations: []string{"getBook"}, CollectLogs: true})
+	for _, rep := range []*Report{first, second} {
+		if rep.LogsError != "" {
+			t.Errorf("logs error: %s", rep.LogsError)
+		}
+		for _, c := range rep.Cases {
+			if len(c.Logs) != 1 {
+				t.Errorf("case %s: %d log entries, want 1: %+v", c.DisplayName(), len(c.Logs), c.Logs)
+				continue
+			}
+			l := c.Logs[0]
+			if l.Path != c.Path || l.Method != c.Method || l.Side != plugin.ModeMock || l.Status != c.Mock.Status || l.RequestHeaders[HeaderCase] == "" {
+				t.Errorf("case %s (%s %s, %d): log %+v", c.DisplayName(), c.Method, c.Path, c.Mock.Status, l)
+			}
+		}
+	}
+	if len(first.Cases) != 4 || first.Cases[0].Logs[0].RequestHeaders[HeaderCase] == first.Cases[2].Logs[0].RequestHeaders[HeaderCase] {
+		t.Errorf("repeated runs share a log entry: %+v", first.Cases)
+	}
+	data, _ := json.Marshal(first)
+	if strings.Contains(string(data), "mockloop-placeholder") || !strings.Contains(string(data), `"Authorization":"***"`) {
+		t.Errorf("the credential is not redacted in the logs: %s", data)
+	}
+	t.Run("without collecting, no header and no logs", func(t *testing.T) {
+		rep := run(t, Request{Server: srv.URL, Mode: "mock", Operations: []string{"getBook"}})
+		if rep.Cases[0].Logs != nil || rep.LogsError != "" {
+			t.Errorf("report = %+v", rep)
+		}
+	})
+	t.Run("errors", func(t *testing.T) {
+		for _, tt := range []struct {
+			req  Request
+			want string
+		}{
+			{Request{Mode: "mock", CollectLogs: true}, "collect logs: the request log is a running server's"},
+			{Request{Server: srv.URL, Live: srv.URL, Mode: "proxy", CollectLogs: true}, "collect logs: no side of this proxy run goes through the server"},
+		} {
+			if _, err := Prepare(context.Background(), tt.req); err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v, want %q", err, tt.want)
+			}
+		}
+	})
 }

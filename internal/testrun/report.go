@@ -7,6 +7,7 @@ import (
 
 	"github.com/mockloop/mockloop/internal/compare"
 	"github.com/mockloop/mockloop/internal/problem"
+	"github.com/mockloop/mockloop/internal/server"
 )
 
 // SchemaVersion names the JSON report schema; it changes only when a field changes meaning
@@ -29,6 +30,9 @@ type Report struct {
 	// Cases are in plan order, repeated runs after the first pass.
 	Cases   []CaseResult `json:"cases"`
 	Metrics *Metrics     `json:"metrics,omitempty"`
+	// LogsError says why the running server's request log could not be attached to every
+	// case (with CollectLogs): unreachable, or some entries already gone from its buffer.
+	LogsError string `json:"logs_error,omitempty"`
 }
 
 // Summary counts the case runs by outcome.
@@ -85,6 +89,9 @@ type CaseResult struct {
 	Mock        *SideResult          `json:"mock,omitempty"`
 	Live        *SideResult          `json:"live,omitempty"`
 	Differences []compare.Difference `json:"differences,omitempty"`
+	// Logs are the running server's request-log entries of this case run's requests, oldest
+	// first (with CollectLogs; secrets redacted by the server).
+	Logs []server.RequestRecord `json:"logs,omitempty"`
 }
 
 // DisplayName is the name with the iteration for repeated runs: "getPet #2".

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -64,6 +65,23 @@ type Options struct {
 
 	// Progress, when set, is called after each case run finishes (from any goroutine).
 	Progress func()
+
+	// Tag, when set, names the run in the X-Mockloop-Case header the HTTP sides with Tag set
+	// send: "<Tag>-<n>" for the n-th case run (1-based, in Report.Cases order), so that a
+	// running server's request log can be matched to the cases.
+	Tag string
+}
+
+// HeaderCase is the request header that names the case run a request belongs to (see
+// Options.Tag); a running server's request log records it.
+const HeaderCase = "X-Mockloop-Case"
+
+// caseID is the X-Mockloop-Case value of the case run at index i, "" without a tag.
+func caseID(tag string, i int) string {
+	if tag == "" {
+		return ""
+	}
+	return tag + "-" + strconv.Itoa(i+1)
 }
 
 // Run sends each case of plan (already bound to its spec) to the sides, checks the answers
@@ -97,7 +115,7 @@ func Run(ctx context.Context, plan *Plan, opts Options) *Report {
 	for range min(conc, max(len(jobs), 1)) {
 		wg.Go(func() {
 			for j := range next {
-				res, smp := safeCase(runCtx, plan, j.c, j.iter, repeat, opts, cmps)
+				res, smp := safeCase(runCtx, plan, j.c, j.iter, repeat, opts, cmps, caseID(opts.Tag, j.idx))
 				results[j.idx], samples[j.idx] = res, smp
 				if opts.FailFast && res.Outcome == OutcomeFail {
 					failFast.Do(cancel)
@@ -175,7 +193,7 @@ var placeholderBase = &url.URL{Scheme: "http", Host: "mockloop.test"}
 
 // safeCase is runCase with a panic (in a validator, a comparer, a side) turned into the case's
 // failure, naming the operation: one case never takes the run down.
-func safeCase(ctx context.Context, plan *Plan, c *Case, iter, repeat int, opts Options, cmps *comparers) (res CaseResult, smp []Sample) {
+func safeCase(ctx context.Context, plan *Plan, c *Case, iter, repeat int, opts Options, cmps *comparers, id string) (res CaseResult, smp []Sample) {
 	defer func() {
 		if v := recover(); v != nil {
 			res = newResult(c, iter, repeat)
@@ -184,10 +202,10 @@ func safeCase(ctx context.Context, plan *Plan, c *Case, iter, repeat int, opts O
 			smp = nil
 		}
 	}()
-	return runCase(ctx, plan, c, iter, repeat, opts, cmps)
+	return runCase(ctx, plan, c, iter, repeat, opts, cmps, id)
 }
 
-func runCase(ctx context.Context, plan *Plan, c *Case, iter, repeat int, opts Options, cmps *comparers) (CaseResult, []Sample) {
+func runCase(ctx context.Context, plan *Plan, c *Case, iter, repeat int, opts Options, cmps *comparers, id string) (CaseResult, []Sample) {
 	res := newResult(c, iter, repeat)
 	start := time.Now()
 	var samples []Sample
@@ -200,7 +218,7 @@ func runCase(ctx context.Context, plan *Plan, c *Case, iter, repeat int, opts Op
 			res.Outcome = OutcomeSkip
 			return res, nil
 		}
-		sr, resp, smp := callSide(ctx, c, side, opts)
+		sr, resp, smp := callSide(ctx, c, side, opts, id)
 		if sr == nil { // cancelled mid-request
 			res.Outcome = OutcomeSkip
 			return res, nil
@@ -241,7 +259,7 @@ func runCase(ctx context.Context, plan *Plan, c *Case, iter, repeat int, opts Op
 
 // callSide sends the case to one side and checks its answer. A nil SideResult means the run
 // was cancelled while the request was in flight.
-func callSide(ctx context.Context, c *Case, side Side, opts Options) (*SideResult, *Response, Sample) {
+func callSide(ctx context.Context, c *Case, side Side, opts Options, id string) (*SideResult, *Response, Sample) {
 	name := side.Name()
 	sr := &SideResult{}
 	smp := Sample{Side: name}
@@ -254,6 +272,9 @@ func callSide(ctx context.Context, c *Case, side Side, opts Options) (*SideResul
 		sr.failures = append(sr.failures, fmt.Sprintf("%s: %v", name, err))
 		smp.Failed = true
 		return sr, nil, smp
+	}
+	if hs, ok := side.(*HTTPSide); ok && hs.Tag && id != "" {
+		req.Header.Set(HeaderCase, id)
 	}
 	reqCtx := ctx
 	if opts.Timeout > 0 {

@@ -43,6 +43,9 @@ type HTTPSide struct {
 	Base   *url.URL
 	Client *http.Client
 	Header http.Header
+	// Tag sends each request's X-Mockloop-Case (see Options.Tag): for a running server only,
+	// never a live API.
+	Tag bool
 }
 
 // Name is the side's label.

@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
+	"strconv"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/spf13/cobra"
@@ -28,50 +31,86 @@ type mcpOptions struct {
 
 	Plugins    []string
 	Operations []string
+	Tools      string
+	HTTP       string
+	HTTPToken  string
 	Verbose    bool
 }
 
-const mcpLong = `Run a Model Context Protocol server on stdin/stdout, so an AI assistant can drive mockloop.
+// mcpTokenEnv holds the --http-token when the flag is not given (a token on the command line
+// is visible to every user of the machine).
+const mcpTokenEnv = "MOCKLOOP_MCP_TOKEN"
+
+const mcpLong = `Run a Model Context Protocol server, so an AI assistant can drive mockloop: on stdin/stdout
+(the default), or with --http ADDR over the Streamable HTTP transport at http://ADDR/mcp.
 
 Tools:
-  create_mcp_plugin        create a plugin as 'mockloop plugin create' does, and add its operation tools
-  list_plugins             the saved plugins, their mode and their tools
+  create_mcp_plugin        create a plugin as 'mockloop plugin create' does, and expose its operations
+  list_plugins             the saved plugins, their mode, tool mode and tools
   delete_plugin            delete a plugin and remove its tools
-  execute_test_plan        what 'mockloop test run -o json' reports, with a run_id
-  diff_responses           compare two JSON values or two URLs' responses
-  get_performance_metrics  latency, throughput and error rate of a run
+  execute_test_plan        what 'mockloop test run -o json' reports, with a run_id (collect_logs: true
+                           attaches a running server's request log to each case)
+  compare_operation        call one operation on the mock and on the live API and compare the answers
+                           (the same JSON as 'mockloop diff -o json')
+  diff_responses           compare two JSON values or two URLs' responses ('mockloop diff -o json')
+  get_performance_metrics  latency, throughput and error rate of a run (the names of test run --metrics)
   switch_mode              change a plugin's mode, or a running server's (PUT /__mockloop/mode)
-  <plugin>_<operationId>   one per API operation of every loaded plugin: sends the request through
+  <plugin>_<operationId>   one per API operation (tool mode operations): sends the request through
                            the plugin's mode (mock, proxy with its credentials, hybrid rules) in
                            process, exactly as 'mockloop serve PLUGIN' answers, and returns status,
                            headers and body (credentials never appear in results)
+  search_operations        (tool mode discovery) find operations by words of their operationId,
+                           path, summary or tags
+  describe_operation       (discovery) one operation's arguments and response shapes
+  call_operation           (discovery) call one operation with its arguments
 
-Operation tools take {"path": {...}, "query": {...}, "header": {...}, "cookie": {...}, "body": ...}.
-Their names are sanitised to [a-zA-Z0-9_-] (at most 64 characters); an operation without an
-operationId is named from its method and path (pets_get_pets_petId); clashes get _2, _3.
+Tool modes (--tools, else the plugin's mcp_tools key, else auto): operations gives every
+operation its own tool; discovery gives the three discovery tools instead, so that a large API
+does not flood the assistant's context; auto is operations up to 60 operations and discovery
+above.
+
+Arguments are flat: an operation takes its path, query, header and cookie parameters by name,
+and its request body's properties by name when the body is an object (else the whole body as
+"body"). Names are made of [a-zA-Z0-9_.-] (other characters become '_', at most 64). When two
+inputs share a name, body properties keep it and parameters get the suffix of their location:
+_path, _query, _header or _cookie (id in the path and in the query: id_path and id_query); a
+name still taken gets _2, _3. In mock mode a secured operation gets a placeholder credential
+when none is given (the mock checks presence); live calls get the plugin's credentials.
+
+Operation tool names are sanitised to [a-zA-Z0-9_-] (at most 64 characters); an operation
+without an operationId is named from its method and path (pets_get_pets_petId); clashes get
+_2, _3.
 
 --plugin loads only the named plugins (default: every plugin in the plugins directory; one that
-fails to load is skipped with a warning). --operations keeps only matching operations, so a large API does not flood the assistant: the
-filters of 'test run --operations' (an operationId or tag, tag:NAME, an operationId glob such as
-repos*, or a '/path' or 'METHOD /path' glob where * matches anything: 'GET /repos/*'); repeat it
-to keep more.
+fails to load is skipped with a warning). --operations keeps only matching operations (instead
+of the plugins' own operations key): the filters of 'test run --operations' (an operationId or
+tag, tag:NAME, an operationId glob such as repos*, or a '/path' or 'METHOD /path' glob where *
+matches anything: 'GET /repos/*'); repeat it to keep more.
+
+--http serves every client that connects (one session each) until interrupted; the address is
+printed on stderr as "listening on http://ADDR/mcp". It listens on loopback unless told
+otherwise; any other address needs --http-token (or MOCKLOOP_MCP_TOKEN), which clients then
+send as "Authorization: Bearer TOKEN".
 
 Resources: mockloop://plugins/<name>/spec (the loaded document) and mockloop://runs/<id> (the
 reports of the last 20 runs).
 
-stdout carries only the protocol; warnings (and with --verbose a line per operation call) go to
-stderr. As with serve, MOCKLOOP_MODE/PROXY_MODE, MOCKLOOP_TARGET/API_BASE_URL and AUTH_TYPE
-override the plugin files' values.`
+stdout carries only the protocol (with --http, nothing); warnings (and with --verbose a line
+per operation call) go to stderr. As with serve, MOCKLOOP_MODE/PROXY_MODE,
+MOCKLOOP_TARGET/API_BASE_URL and AUTH_TYPE override the plugin files' values.`
 
 func newMCPCmd(f *Factory, runF func(*mcpOptions) error) *cobra.Command {
 	opts := &mcpOptions{}
 	cmd := &cobra.Command{
 		Use:   "mcp",
-		Short: "Run a Model Context Protocol server on stdio",
+		Short: "Run a Model Context Protocol server on stdio or Streamable HTTP",
 		Long:  mcpLong,
 		Example: `  $ mockloop mcp
   $ mockloop mcp --plugins-dir ~/.mockloop/plugins --plugin petstore
-  $ mockloop mcp --plugin github --operations tag:repos --operations 'GET /user'`,
+  $ mockloop mcp --plugin github --operations tag:repos --operations 'GET /user'
+  $ mockloop mcp --plugin github --tools discovery
+  $ mockloop mcp --http 127.0.0.1:7000
+  $ MOCKLOOP_MCP_TOKEN=s3cret mockloop mcp --http 0.0.0.0:7000`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.IO, opts.Store, opts.LookupEnv, opts.Client, opts.Load = f.IOStreams, f.PluginStore(), f.LookupEnv, f.HTTPClient, f.LoadOptions()
@@ -84,6 +123,19 @@ func newMCPCmd(f *Factory, runF func(*mcpOptions) error) *cobra.Command {
 					return usageErrorf("--plugin: %v", err)
 				}
 			}
+			if opts.Tools != "" {
+				m, err := plugin.ParseMCPTools(opts.Tools)
+				if err != nil {
+					return usageErrorf("--tools: %v", err)
+				}
+				opts.Tools = string(m)
+			}
+			if !cmd.Flags().Changed("http-token") {
+				opts.HTTPToken, _ = f.LookupEnv(mcpTokenEnv)
+			}
+			if err := checkMCPHTTP(cmd, opts); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -93,8 +145,44 @@ func newMCPCmd(f *Factory, runF func(*mcpOptions) error) *cobra.Command {
 	fl := cmd.Flags()
 	fl.StringArrayVar(&opts.Plugins, "plugin", nil, "load only this plugin (repeatable; default: all)")
 	fl.StringArrayVar(&opts.Operations, "operations", nil, operationsUsage)
+	fl.StringVar(&opts.Tools, "tools", "", "how operations become tools: auto, operations or discovery (default: each plugin's mcp_tools, else auto)")
+	fl.StringVar(&opts.HTTP, "http", "", "serve the Streamable HTTP transport on ADDR (host:port) at /mcp instead of stdio")
+	fl.StringVar(&opts.HTTPToken, "http-token", "", "with --http, require \"Authorization: Bearer TOKEN\" (needed off loopback; default $"+mcpTokenEnv+")")
 	fl.BoolVarP(&opts.Verbose, "verbose", "v", false, "log every tool call on stderr")
+	_ = cmd.RegisterFlagCompletionFunc("tools", cobra.FixedCompletions([]string{"auto", "operations", "discovery"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
+}
+
+// checkMCPHTTP checks --http and --http-token: an address to listen on, and a token unless it
+// is a loopback one.
+func checkMCPHTTP(cmd *cobra.Command, opts *mcpOptions) error {
+	if opts.HTTP == "" {
+		if cmd.Flags().Changed("http-token") {
+			return usageErrorf("--http-token needs --http")
+		}
+		return nil
+	}
+	host, port, err := net.SplitHostPort(opts.HTTP)
+	if err != nil {
+		return usageErrorf("--http %q: want host:port, e.g. 127.0.0.1:7000", opts.HTTP)
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return usageErrorf("--http %q: port %q is not a number from 0 to 65535", opts.HTTP, port)
+	}
+	if !loopbackHost(host) && opts.HTTPToken == "" {
+		return usageErrorf("--http %s: listening beyond loopback needs --http-token (or %s), so that only clients holding it are served", opts.HTTP, mcpTokenEnv)
+	}
+	return nil
+}
+
+// loopbackHost reports whether host ("localhost", 127.0.0.1, ::1) reaches this machine only;
+// "" (every interface) does not.
+func loopbackHost(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }
 
 func runMCP(ctx context.Context, opts *mcpOptions) error {
@@ -105,11 +193,30 @@ func runMCP(ctx context.Context, opts *mcpOptions) error {
 		}
 		return fmt.Errorf("mcp: %w", err)
 	}
+	if opts.HTTP != "" {
+		ln, err := net.Listen("tcp", opts.HTTP)
+		if err != nil {
+			srv.Close()
+			return fmt.Errorf("mcp: listen on %s: %w", opts.HTTP, err)
+		}
+		fmt.Fprintf(opts.IO.ErrOut, "listening on http://%s%s (Streamable HTTP%s)\n", ln.Addr(), mcpserver.HTTPPath, tokenNote(opts.HTTPToken))
+		if err := srv.ServeHTTP(ctx, ln, opts.HTTPToken); err != nil {
+			return fmt.Errorf("mcp: %w", err)
+		}
+		return nil
+	}
 	t := &mcp.IOTransport{Reader: io.NopCloser(opts.IO.In), Writer: nopWriteCloser{opts.IO.Out}}
 	if err := srv.Run(ctx, t); err != nil && ctx.Err() == nil && !errors.Is(err, io.EOF) {
 		return fmt.Errorf("mcp: %w", err)
 	}
 	return nil
+}
+
+func tokenNote(token string) string {
+	if token == "" {
+		return ""
+	}
+	return ", bearer token required"
 }
 
 type nopWriteCloser struct{ io.Writer }
@@ -138,6 +245,7 @@ func mcpConfig(opts *mcpOptions) mcpserver.Config {
 		Store:      opts.Store,
 		Plugins:    opts.Plugins,
 		Operations: opts.Operations,
+		Tools:      plugin.MCPTools(opts.Tools),
 		Version:    opts.Version,
 		Logger:     logger,
 		HTTPClient: opts.Client,

@@ -31,6 +31,16 @@ func TestNewMCPCmd(t *testing.T) {
 	}{
 		{"", mcpOptions{}, ""},
 		{"--plugin a --plugin b --operations tag:pets --operations 'GET /x'", mcpOptions{Plugins: []string{"a", "b"}, Operations: []string{"tag:pets", "GET /x"}}, ""},
+		{"--tools Discovery --http 127.0.0.1:0", mcpOptions{Tools: "discovery", HTTP: "127.0.0.1:0"}, ""},
+		{"--http localhost:7000", mcpOptions{HTTP: "localhost:7000"}, ""},
+		{"--http [::1]:7000", mcpOptions{HTTP: "[::1]:7000"}, ""},
+		{"--http 0.0.0.0:7000 --http-token t", mcpOptions{HTTP: "0.0.0.0:7000", HTTPToken: "t"}, ""},
+		{"--http :7000", mcpOptions{}, "--http :7000: listening beyond loopback needs --http-token"},
+		{"--http 192.0.2.1:7000", mcpOptions{}, "needs --http-token"},
+		{"--http 7000", mcpOptions{}, `--http "7000": want host:port`},
+		{"--http 127.0.0.1:99999", mcpOptions{}, `port "99999"`},
+		{"--http-token t", mcpOptions{}, "--http-token needs --http"},
+		{"--tools all", mcpOptions{}, `--tools: invalid MCP tool mode "all"`},
 		{"--plugin 'bad name'", mcpOptions{}, "--plugin"},
 		{"extra", mcpOptions{}, "unknown command"},
 	}
@@ -53,7 +63,8 @@ func TestNewMCPCmd(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !slices.Equal(got.Plugins, tt.want.Plugins) || !slices.Equal(got.Operations, tt.want.Operations) {
+			if !slices.Equal(got.Plugins, tt.want.Plugins) || !slices.Equal(got.Operations, tt.want.Operations) ||
+				got.Tools != tt.want.Tools || got.HTTP != tt.want.HTTP || got.HTTPToken != tt.want.HTTPToken {
 				t.Errorf("options = %+v, want %+v", got, tt.want)
 			}
 		})
@@ -198,13 +209,14 @@ func TestMCPOperationToolModes(t *testing.T) {
 		if got, _ := json.Marshal(out.Body); string(got) != `[{"id":1,"name":"Rex"}]` {
 			t.Errorf("mock body = %s", got)
 		}
-		// The mock checks security like serve does: no credential, 401 (an answer, not a tool error).
-		res, raw = callTool(t, cs, "mocked_delete_pets_petId", map[string]any{"path": map[string]any{"petId": 3}}, &out)
-		if res.IsError || out.Status != http.StatusUnauthorized {
+		// A secured operation: the tool sends a placeholder credential, which the mock accepts
+		// (serve's mock would say 401 to a client without one).
+		res, raw = callTool(t, cs, "mocked_delete_pets_petId", map[string]any{"petId": 3}, &out)
+		if res.IsError || out.Status != http.StatusNoContent {
 			t.Errorf("secured mock call: %s", raw)
 		}
 		// Invalid parameters are the mock's 400, as serve answers.
-		res, raw = callTool(t, cs, "mocked_get_pet_by-id", map[string]any{"path": map[string]any{"petId": "abc"}}, &out)
+		res, raw = callTool(t, cs, "mocked_get_pet_by-id", map[string]any{"petId": "abc"}, &out)
 		if res.IsError || out.Status != http.StatusBadRequest {
 			t.Errorf("invalid mock call: %s", raw)
 		}
@@ -216,9 +228,7 @@ func TestMCPOperationToolModes(t *testing.T) {
 	t.Run("proxy", func(t *testing.T) {
 		create(t, "live", "proxy", nil)
 		var out opResult
-		res, raw := callTool(t, cs, "live_get_pet_by-id", map[string]any{
-			"path": map[string]any{"petId": 7}, "header": map[string]any{"Authorization": "Bearer client-own"},
-		}, &out)
+		res, raw := callTool(t, cs, "live_get_pet_by-id", map[string]any{"petId": 7}, &out)
 		if res.IsError || out.Status != 200 || out.Mode != "proxy" {
 			t.Fatalf("proxy call: %s", raw)
 		}
@@ -249,7 +259,7 @@ func TestMCPOperationToolModes(t *testing.T) {
 		if out.Mode != "mock" || out.Status != 200 {
 			t.Errorf("rule-matched call: %+v", out)
 		}
-		callTool(t, cs, "mixed_get_pet_by-id", map[string]any{"path": map[string]any{"petId": 7}}, &out)
+		callTool(t, cs, "mixed_get_pet_by-id", map[string]any{"petId": 7}, &out)
 		if out.Mode != "proxy" || out.Status != 200 {
 			t.Errorf("unmatched call: %+v", out)
 		}
@@ -423,5 +433,75 @@ func TestMCPTestRunRedactsLikeTheCLI(t *testing.T) {
 	}
 	if viaMCP.Spec != viaCLI.Spec || !strings.Contains(viaMCP.Spec, "token=***") {
 		t.Errorf("spec via MCP %q, via the CLI %q: want the same, with token=***", viaMCP.Spec, viaCLI.Spec)
+	}
+}
+
+// TestMCPTokenFromEnv: MOCKLOOP_MCP_TOKEN stands for --http-token, which wins when given.
+func TestMCPTokenFromEnv(t *testing.T) {
+	for _, tt := range []struct {
+		args, want string
+	}{
+		{"--http 0.0.0.0:7000", "from-env"},
+		{"--http 0.0.0.0:7000 --http-token from-flag", "from-flag"},
+	} {
+		t.Run(tt.args, func(t *testing.T) {
+			ios, _, _, _ := iostreams.Test()
+			f := &Factory{IOStreams: ios, LookupEnv: func(k string) (string, bool) {
+				if k == "MOCKLOOP_MCP_TOKEN" {
+					return "from-env", true
+				}
+				return "", false
+			}}
+			var got *mcpOptions
+			cmd := newMCPCmd(f, func(o *mcpOptions) error { got = o; return nil })
+			cmd.SetArgs(splitArgs(tt.args))
+			cmd.SetOut(io.Discard)
+			cmd.SetErr(io.Discard)
+			if err := cmd.Execute(); err != nil {
+				t.Fatal(err)
+			}
+			if got.HTTPToken != tt.want {
+				t.Errorf("token = %q, want %q", got.HTTPToken, tt.want)
+			}
+		})
+	}
+}
+
+// TestMCPCollectLogs: execute_test_plan with collect_logs through a running server attaches
+// the server's request-log entries to each case, as test run --collect-logs does.
+func TestMCPCollectLogs(t *testing.T) {
+	doc, err := spec.Load(context.Background(), petsSpec, spec.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := stack.Build(doc, stack.Settings{Mode: plugin.ModeMock}, stack.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := httptest.NewServer(h)
+	defer served.Close()
+	defer h.Close()
+
+	cs, _ := mcpSession(t, nil, nil)
+	var rep testrun.Report
+	res, raw := callTool(t, cs, "execute_test_plan", map[string]any{"openapi_spec": petsSpec, "server_url": served.URL, "mode": "mock",
+		"operations": []string{"listPets", "DELETE /pets/*"}, "collect_logs": true}, &rep)
+	if res.IsError {
+		t.Fatalf("execute_test_plan: %s", raw)
+	}
+	if len(rep.Cases) != 2 || rep.LogsError != "" {
+		t.Fatalf("report: %s", raw)
+	}
+	for _, c := range rep.Cases {
+		if len(c.Logs) != 1 || c.Logs[0].Path != c.Path || c.Logs[0].Side != plugin.ModeMock {
+			t.Errorf("case %s: logs %+v", c.Name, c.Logs)
+		}
+	}
+	if !strings.Contains(raw, `"X-Api-Key":"***"`) || strings.Contains(raw, "mockloop-placeholder") {
+		t.Errorf("the logged credential is not redacted: %s", raw)
+	}
+	res, raw = callTool(t, cs, "execute_test_plan", map[string]any{"openapi_spec": petsSpec, "collect_logs": true}, nil)
+	if !res.IsError || !strings.Contains(raw, "collect_logs needs server_url") {
+		t.Errorf("without a server: %s", raw)
 	}
 }

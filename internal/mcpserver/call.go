@@ -13,6 +13,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/mockloop/mockloop/internal/compare"
 	"github.com/mockloop/mockloop/internal/spec"
 	"github.com/mockloop/mockloop/internal/testrun"
 )
@@ -21,57 +22,16 @@ import (
 // the result says so.
 const maxResultBody = 1 << 20
 
-// operationArgs are the arguments of an operation tool (see operationInputSchema).
+// operationArgs are an operation call's inputs by where they go (binding.parse fills them
+// from the flat arguments).
 type operationArgs struct {
-	Path   map[string]any `json:"path"`
-	Query  map[string]any `json:"query"`
-	Header map[string]any `json:"header"`
-	Cookie map[string]any `json:"cookie"`
-	Body   any            `json:"body"`
-	// hasBody tells an explicit null body from no body.
+	Path   map[string]any
+	Query  map[string]any
+	Header map[string]any
+	Cookie map[string]any
+	Body   any
+	// hasBody tells a body to send from none.
 	hasBody bool
-}
-
-// parseOperationArgs decodes raw tool arguments. Unknown top-level keys are errors, so a
-// misplaced parameter ("petId" instead of "path": {"petId": ...}) is reported, not ignored.
-func parseOperationArgs(raw json.RawMessage) (operationArgs, error) {
-	var a operationArgs
-	if len(bytes.TrimSpace(raw)) == 0 || string(bytes.TrimSpace(raw)) == "null" {
-		return a, nil
-	}
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &top); err != nil {
-		return a, fmt.Errorf("arguments: want a JSON object: %w", err)
-	}
-	for k, v := range top {
-		var dst *map[string]any
-		switch k {
-		case "path":
-			dst = &a.Path
-		case "query":
-			dst = &a.Query
-		case "header":
-			dst = &a.Header
-		case "cookie":
-			dst = &a.Cookie
-		case "body":
-			dec := json.NewDecoder(bytes.NewReader(v))
-			dec.UseNumber()
-			if err := dec.Decode(&a.Body); err != nil {
-				return a, fmt.Errorf("arguments.body: %w", err)
-			}
-			a.hasBody = true
-			continue
-		default:
-			return a, fmt.Errorf("arguments: unknown key %q (want path, query, header, cookie or body)", k)
-		}
-		dec := json.NewDecoder(bytes.NewReader(v))
-		dec.UseNumber()
-		if err := dec.Decode(dst); err != nil {
-			return a, fmt.Errorf("arguments.%s: want an object of parameter values: %w", k, err)
-		}
-	}
-	return a, nil
 }
 
 // buildRequest turns an operation tool call into the HTTP request the plugin's handler gets.
@@ -96,7 +56,7 @@ func buildRequest(ctx context.Context, op *spec.Operation, a operationArgs) (*ht
 		name := rest[i+1 : i+j]
 		v, ok := a.Path[name]
 		if !ok {
-			return nil, fmt.Errorf("missing path parameter %q (pass it as {\"path\": {%q: ...}})", name, name)
+			return nil, fmt.Errorf("missing path parameter %q", name)
 		}
 		s, err := scalarString(v)
 		if err != nil {
@@ -281,6 +241,9 @@ type OperationResult struct {
 	Truncated bool `json:"truncated,omitempty"`
 	// Mode is the side that answered (X-Mockloop-Mode), when the handler says.
 	Mode string `json:"mode,omitempty"`
+
+	request string           // the method and the path with its query, as sent (secrets hidden)
+	answer  compare.Response // the whole answer as the comparison engine takes it (secrets hidden)
 }
 
 // result turns the recorded answer into an OperationResult, with every string in redact

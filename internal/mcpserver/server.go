@@ -9,6 +9,7 @@ package mcpserver
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,9 +18,11 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/mockloop/mockloop/internal/compare"
 	"github.com/mockloop/mockloop/internal/plugin"
 	"github.com/mockloop/mockloop/internal/spec"
 	"github.com/mockloop/mockloop/internal/stack"
@@ -36,7 +39,12 @@ type Config struct {
 	// A named plugin that cannot be loaded fails New; an unnamed one is skipped with a warning.
 	Plugins []string
 	// Operations filters the operation tools (--operations): see the filter syntax in README.
+	// When set it replaces the plugins' own operations key.
 	Operations []string
+	// Tools is how operations become tools (--tools): operations (one tool each), discovery
+	// (search_operations, describe_operation and call_operation) or auto (operations up to
+	// plugin.MCPAutoLimit operations, discovery above). "" is each plugin's mcp_tools, else auto.
+	Tools plugin.MCPTools
 	// Version is reported to clients as the server version.
 	Version string
 	// Logger receives warnings and call logs; it must not write to stdout. Nil discards.
@@ -69,30 +77,64 @@ type Server struct {
 	client  *http.Client
 	runs    *runStore
 
-	mu      sync.Mutex
-	plugins map[string]*loadedPlugin // by plugin name
-	owners  map[string]string        // operation tool name → plugin name
+	mu        sync.Mutex
+	plugins   map[string]*loadedPlugin // by plugin name
+	owners    map[string]string        // operation tool name → plugin name
+	discovery bool                     // the discovery tools are registered
 }
 
-// loadedPlugin is a plugin whose operations are tools. It is never modified once loaded:
-// a reload replaces it.
+// loadedPlugin is a plugin whose operations are tools. It is never modified once loaded
+// (but for its cache of bindings): a reload replaces it.
 type loadedPlugin struct {
 	p       *plugin.Plugin
 	doc     *spec.Document
 	handler http.Handler
-	tools   []opTool
-	ops     map[string]*spec.Operation // by Operation.Key()
-	redact  func(string) string        // hides the plugin's secrets in results
-	err     error                      // load failure: the plugin is listed but has no tools
+	// toolMode is operations (tools holds one tool per selected operation) or discovery
+	// (no tools: the discovery tools reach the selected operations).
+	toolMode plugin.MCPTools
+	tools    []opTool
+	selected []*spec.Operation          // the operations the filter keeps, in document order
+	ops      map[string]*spec.Operation // every operation, by Operation.Key()
+	redact   func(string) string        // hides the plugin's secrets in results
+	// mode is the side that answers when a call does not force one (mock, proxy, hybrid).
+	mode plugin.Mode
+	// live is set when the handler has a live side (X-Mockloop-Mode: proxy reaches it).
+	live bool
+	// placeholder gives a request for the mock a placeholder credential when it has none (the
+	// stack's mock engine); nil when the handler is not a stack.
+	placeholder func(*spec.Operation, *http.Request)
+	bindings    sync.Map // Operation.Key() → *binding
+	err         error    // load failure: the plugin is listed but has no tools
 }
 
-// opTool is one operation tool.
+// binding returns op's flat arguments, computed once.
+func (lp *loadedPlugin) binding(op *spec.Operation) *binding {
+	if b, ok := lp.bindings.Load(op.Key()); ok {
+		return b.(*binding)
+	}
+	b, _ := lp.bindings.LoadOrStore(op.Key(), bind(op))
+	return b.(*binding)
+}
+
+// opTool is one operation tool (Name set), or one operation reached by call_operation in
+// discovery mode (Name empty).
 type opTool struct {
-	Name    string `json:"name"`
-	Method  string `json:"method"`
-	Path    string `json:"path"`
-	Summary string `json:"summary,omitempty"`
-	op      *spec.Operation
+	Name string `json:"name,omitempty"`
+	// Operation is how call_operation and describe_operation name it: the operationId, else
+	// "METHOD /path".
+	Operation string `json:"operation"`
+	Method    string `json:"method"`
+	Path      string `json:"path"`
+	Summary   string `json:"summary,omitempty"`
+	op        *spec.Operation
+}
+
+// operationRef is how the discovery tools name op: its operationId, else "METHOD /path".
+func operationRef(op *spec.Operation) string {
+	if op.ID != "" {
+		return op.ID
+	}
+	return op.Key()
 }
 
 // New builds the server: the fixed tools, then the operation tools of every plugin to load.
@@ -103,6 +145,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	filters, err := spec.ParseFilter(cfg.Operations)
 	if err != nil {
 		return nil, fmt.Errorf("--operations %w", err)
+	}
+	if cfg.Tools != "" {
+		if _, err := plugin.ParseMCPTools(string(cfg.Tools)); err != nil {
+			return nil, fmt.Errorf("--tools: %w", err)
+		}
 	}
 	s := &Server{
 		cfg:     cfg,
@@ -148,10 +195,13 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 }
 
 const instructions = `mockloop turns OpenAPI documents into working APIs. A plugin is a saved configuration
-(spec, mode mock|proxy|hybrid, live target, credentials, route rules). Every operation of every
-loaded plugin is a tool named <plugin>_<operationId> that calls the operation through the
-plugin's mode and returns status, headers and body. Use create_mcp_plugin to add a plugin,
-execute_test_plan to compare mock and live, diff_responses to compare two JSON documents.`
+(spec, mode mock|proxy|hybrid, live target, credentials, route rules). A small API's operations
+are tools named <plugin>_<operationId>; a large one's are reached with search_operations,
+describe_operation and call_operation. Either way an operation takes flat arguments (its
+parameters and body fields by name), is called through the plugin's mode and returns status,
+headers and body; in mock mode secured operations get a placeholder credential. Use
+create_mcp_plugin to add a plugin, compare_operation to compare one call on mock and live,
+execute_test_plan to test every operation, diff_responses to compare two JSON documents.`
 
 // MCP returns the underlying SDK server (for Connect with another transport).
 func (s *Server) MCP() *mcp.Server { return s.mcp }
@@ -237,7 +287,12 @@ func (s *Server) loadSpec(ctx context.Context, p *plugin.Plugin) (*spec.Document
 
 // loadWith is load for a plugin whose spec is already loaded.
 func (s *Server) loadWith(ctx context.Context, p *plugin.Plugin, doc *spec.Document) *loadedPlugin {
-	lp := &loadedPlugin{p: p, doc: doc}
+	lp := &loadedPlugin{p: p, doc: doc, mode: p.Mode, live: p.TargetURL != ""}
+	filter, err := s.filterOf(p)
+	if err != nil {
+		lp.err = err
+		return lp
+	}
 	h, err := s.cfg.NewHandler(ctx, p, doc)
 	if err != nil {
 		lp.err = fmt.Errorf("plugin %q: %w", p.Name, err)
@@ -249,19 +304,57 @@ func (s *Server) loadWith(ctx context.Context, p *plugin.Plugin, doc *spec.Docum
 	} else {
 		lp.redact = upstream.SecretsOf(p.Auth, s.cfg.LookupEnv).Replace
 	}
+	if st, ok := h.(*stack.Stack); ok {
+		lp.mode, lp.live, lp.placeholder = st.Settings.Mode, st.Live != nil, st.Mock.AddPlaceholderCredentials
+	}
 	lp.ops = make(map[string]*spec.Operation, len(doc.Operations))
 	for _, op := range doc.Operations {
 		lp.ops[op.Key()] = op
-		if !s.filters.Match(op) {
-			continue
+	}
+	lp.selected = filter.Select(doc)
+	lp.toolMode = s.toolMode(p, len(lp.selected))
+	if lp.toolMode == plugin.MCPToolsOperations {
+		for _, op := range lp.selected {
+			lp.tools = append(lp.tools, newOpTool(op))
 		}
-		t := opTool{Method: op.Method, Path: op.Path, op: op}
-		if op.Op != nil {
-			t.Summary = op.Op.Summary
-		}
-		lp.tools = append(lp.tools, t)
 	}
 	return lp
+}
+
+func newOpTool(op *spec.Operation) opTool {
+	t := opTool{Operation: operationRef(op), Method: op.Method, Path: op.Path, op: op}
+	if op.Op != nil {
+		t.Summary = op.Op.Summary
+	}
+	return t
+}
+
+// filterOf is the operations filter for p: --operations when given, else the plugin's own.
+func (s *Server) filterOf(p *plugin.Plugin) (spec.Filter, error) {
+	if !s.filters.Empty() || len(p.Operations) == 0 {
+		return s.filters, nil
+	}
+	f, err := spec.ParseFilter(p.Operations)
+	if err != nil {
+		return spec.Filter{}, fmt.Errorf("plugin %q: operations %w", p.Name, err)
+	}
+	return f, nil
+}
+
+// toolMode resolves how p's n selected operations become tools: --tools, else the plugin's
+// mcp_tools, else auto; auto is operations up to plugin.MCPAutoLimit operations.
+func (s *Server) toolMode(p *plugin.Plugin, n int) plugin.MCPTools {
+	m := s.cfg.Tools
+	if m == "" {
+		m = p.MCPTools
+	}
+	if m == "" || m == plugin.MCPToolsAuto {
+		m = plugin.MCPToolsOperations
+		if n > plugin.MCPAutoLimit {
+			m = plugin.MCPToolsDiscovery
+		}
+	}
+	return m
 }
 
 // install names lp's tools (deterministically: operations in document order, a suffix on
@@ -286,6 +379,7 @@ func (s *Server) install(lp *loadedPlugin) {
 	if lp.doc != nil {
 		s.addSpecResource(lp)
 	}
+	s.syncDiscoveryLocked()
 }
 
 // uninstall removes a plugin's tools and resources.
@@ -295,6 +389,7 @@ func (s *Server) uninstall(name string) *loadedPlugin {
 	lp := s.plugins[name]
 	if lp != nil {
 		s.uninstallLocked(lp)
+		s.syncDiscoveryLocked()
 	}
 	return lp
 }
@@ -329,31 +424,26 @@ func (s *Server) operationTool(lp *loadedPlugin, t *opTool) *mcp.Tool {
 		desc.WriteString("\n\n")
 	}
 	if op.Op != nil && op.Op.Description != "" && op.Op.Description != op.Op.Summary {
-		d := op.Op.Description
-		if len(d) > 800 {
-			d = d[:800] + "..."
-		}
-		desc.WriteString(d)
+		desc.WriteString(truncate(op.Op.Description, 800))
 		desc.WriteString("\n\n")
 	}
 	fmt.Fprintf(&desc, "Calls %s %s of plugin %q (mode %s) and returns status, headers and body.",
-		op.Method, op.Path, lp.p.Name, lp.p.Mode)
+		op.Method, op.Path, lp.p.Name, lp.mode)
 	if hint := lp.doc.CredentialHint(op); hint != "" {
-		fmt.Fprintf(&desc, " Requires credentials: %s (pass them in \"header\"/\"query\"/\"cookie\"; the mock accepts any value, "+
-			"and live calls get the plugin's own credentials instead).", hint)
+		fmt.Fprintf(&desc, " Secured (%s): %s", hint, credentialNote)
 	}
-	readOnly := op.Method == http.MethodGet || op.Method == http.MethodHead || op.Method == http.MethodOptions
-	idempotent := readOnly || op.Method == http.MethodPut || op.Method == http.MethodDelete
-	openWorld := lp.p.Mode != plugin.ModeMock
-	destructive := !readOnly
+	ro := readOnly(op.Method)
+	idempotent := ro || op.Method == http.MethodPut || op.Method == http.MethodDelete
+	openWorld := lp.mode != plugin.ModeMock
+	destructive := !ro
 	return &mcp.Tool{
 		Name:        t.Name,
 		Title:       op.Method + " " + op.Path,
 		Description: desc.String(),
-		InputSchema: operationInputSchema(op),
+		InputSchema: lp.binding(op).schema(),
 		Annotations: &mcp.ToolAnnotations{
 			Title:           op.Method + " " + op.Path,
-			ReadOnlyHint:    readOnly,
+			ReadOnlyHint:    ro,
 			IdempotentHint:  idempotent,
 			DestructiveHint: &destructive,
 			OpenWorldHint:   &openWorld,
@@ -361,36 +451,81 @@ func (s *Server) operationTool(lp *loadedPlugin, t *opTool) *mcp.Tool {
 	}
 }
 
+// credentialNote says how a secured operation gets its credentials.
+const credentialNote = "mockloop sends a placeholder credential when the mock answers and the plugin's own " +
+	"credentials on live calls, so none is passed as an argument."
+
+// truncate cuts s to at most n bytes (on a rune boundary), marking the cut.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "..."
+}
+
 // operationHandler calls the operation through the plugin's current handler. The plugin is
 // looked up at call time, so a switch_mode or reload takes effect on the next call.
 func (s *Server) operationHandler(pluginName, tool string, op *spec.Operation) mcp.ToolHandler {
-	method, path := op.Method, op.Path
+	key := op.Key()
 	return func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		lp := s.plugin(pluginName)
 		if lp == nil || lp.handler == nil {
 			return toolError(fmt.Errorf("%s: plugin %q is no longer loaded", tool, pluginName)), nil
 		}
 		// The current document's operation: a reload may have replaced it.
-		cur := lp.ops[method+" "+path]
+		cur := lp.ops[key]
 		if cur == nil {
-			return toolError(fmt.Errorf("%s: %s %s is no longer in plugin %q", tool, method, path, pluginName)), nil
+			return toolError(fmt.Errorf("%s: %s is no longer in plugin %q", tool, key, pluginName)), nil
 		}
-		args, err := parseOperationArgs(req.Params.Arguments)
+		res, err := s.callOperation(ctx, lp, cur, req.Params.Arguments, "")
 		if err != nil {
 			return toolError(fmt.Errorf("%s: %w", tool, err)), nil
 		}
-		r, err := buildRequest(ctx, cur, args)
-		if err != nil {
-			return toolError(fmt.Errorf("%s: %w", tool, err)), nil
-		}
-		rec, err := testrun.ServeInProcess(lp.handler, r, maxResultBody)
-		if err != nil {
-			return toolError(fmt.Errorf("%s: %w", tool, err)), nil
-		}
-		res := result(rec, lp.redact)
-		s.log.Info("operation tool", "tool", tool, "method", method, "path", r.URL.Path, "status", res.Status, "mode", res.Mode)
 		return structured(res)
 	}
+}
+
+// headerMode is the request header that forces the side that answers (server.HeaderMode: the
+// handler is a stack's server, which this package reaches only through stack).
+const headerMode = "X-Mockloop-Mode"
+
+// callOperation sends op with the flat arguments raw through lp's handler, in process, and
+// returns the answer with lp's secrets hidden. side forces the side that answers (mock or
+// proxy, with X-Mockloop-Mode); "" leaves it to the plugin's mode. A request the mock answers
+// gets a placeholder credential when it has none (the mock checks presence only); a live one
+// gets the plugin's credentials from the forwarder.
+func (s *Server) callOperation(ctx context.Context, lp *loadedPlugin, op *spec.Operation, raw json.RawMessage, side plugin.Mode) (OperationResult, error) {
+	args, err := lp.binding(op).parse(raw)
+	if err != nil {
+		return OperationResult{}, err
+	}
+	r, err := buildRequest(ctx, op, args)
+	if err != nil {
+		return OperationResult{}, err
+	}
+	if side != "" {
+		r.Header.Set(headerMode, string(side))
+	}
+	if lp.placeholder != nil && (side == plugin.ModeMock || side == "" && lp.mode == plugin.ModeMock) {
+		lp.placeholder(op, r)
+	}
+	rec, err := testrun.ServeInProcess(lp.handler, r, maxResultBody)
+	if err != nil {
+		return OperationResult{}, err
+	}
+	res := result(rec, lp.redact)
+	res.request = op.Method + " " + lp.redact(r.URL.RequestURI())
+	res.answer = compare.Response{Status: rec.Status, Header: http.Header{}, Body: []byte(lp.redact(rec.Body.String()))}
+	for k, vs := range rec.HeaderMap {
+		for _, v := range vs {
+			res.answer.Header.Add(k, lp.redact(v))
+		}
+	}
+	s.log.Info("operation call", "plugin", lp.p.Name, "operation", operationRef(op), "method", op.Method, "path", r.URL.Path, "status", res.Status, "mode", res.Mode)
+	return res, nil
 }
 
 // stackHandler is the handler `mockloop serve` runs for p (the same settings precedence,

@@ -184,7 +184,7 @@ func petsPath(t *testing.T) string {
 
 func TestFixedTools(t *testing.T) {
 	fx := newFixture(t, nil)
-	want := []string{"create_mcp_plugin", "delete_plugin", "diff_responses", "execute_test_plan", "get_performance_metrics", "list_plugins", "switch_mode"}
+	want := []string{"compare_operation", "create_mcp_plugin", "delete_plugin", "diff_responses", "execute_test_plan", "get_performance_metrics", "list_plugins", "switch_mode"}
 	if got := fx.toolNames(t); !slices.Equal(got, want) {
 		t.Fatalf("tools = %q, want %q", got, want)
 	}
@@ -244,10 +244,7 @@ func TestCreateCallDeletePlugin(t *testing.T) {
 
 	t.Run("operation tool", func(t *testing.T) {
 		var out OperationResult
-		res := fx.call(t, "pets_listPets", map[string]any{
-			"query":  map[string]any{"limit": 5, "tag": []any{"a", "b"}},
-			"header": map[string]any{"X-Request-Id": "r1"},
-		}, &out)
+		res := fx.call(t, "pets_listPets", map[string]any{"limit": 5, "tag": []any{"a", "b"}, "X-Request-Id": "r1"}, &out)
 		if res.IsError {
 			t.Fatalf("call: %s", errorText(res))
 		}
@@ -263,27 +260,31 @@ func TestCreateCallDeletePlugin(t *testing.T) {
 	})
 	t.Run("path and body", func(t *testing.T) {
 		var out OperationResult
-		res := fx.call(t, "pets_get_pet_by-id", map[string]any{"path": map[string]any{"petId": 42}}, &out)
+		res := fx.call(t, "pets_get_pet_by-id", map[string]any{"petId": 42}, &out)
 		if res.IsError || out.Body.(map[string]any)["path"] != "/pets/42" {
 			t.Fatalf("get: %s %+v", errorText(res), out)
 		}
-		res = fx.call(t, "pets_createPet", map[string]any{"body": map[string]any{"name": "Rex", "big": json.RawMessage("12345678901234567890")}}, &out)
+		res = fx.call(t, "pets_createPet", map[string]any{"name": "Rex", "parent": map[string]any{"name": "P", "id": json.RawMessage("12345678901234567890")}}, &out)
 		b := out.Body.(map[string]any)
-		if res.IsError || b["method"] != "POST" || b["body"] != `{"big":12345678901234567890,"name":"Rex"}` || b["content_type"] != "application/json" {
+		if res.IsError || b["method"] != "POST" || b["body"] != `{"name":"Rex","parent":{"id":12345678901234567890,"name":"P"}}` || b["content_type"] != "application/json" {
 			t.Fatalf("create pet: %s %+v", errorText(res), out)
 		}
 	})
 	t.Run("bad arguments are tool errors", func(t *testing.T) {
-		for name, args := range map[string]map[string]any{
-			"missing path param": {},
-			"unknown key":        {"path": map[string]any{"petId": 1}, "petId": 1},
-			"object as param":    {"path": map[string]any{"petId": map[string]any{}}},
-			"header injection":   {"path": map[string]any{"petId": 1}, "header": map[string]any{"X-A": "b\r\nX-B: c"}},
-			"bad header name":    {"path": map[string]any{"petId": 1}, "header": map[string]any{"X A": "b"}},
+		for _, tt := range []struct {
+			name, tool string
+			args       map[string]any
+			want       string
+		}{
+			{"missing path param", "pets_get_pet_by-id", map[string]any{}, `missing argument "petId"`},
+			{"unknown argument", "pets_get_pet_by-id", map[string]any{"petId": 1, "id": 1}, `unknown argument "id" for GET /pets/{petId} (want petId)`},
+			{"the old grouped form", "pets_get_pet_by-id", map[string]any{"path": map[string]any{"petId": 1}}, `unknown argument "path"`},
+			{"object as param", "pets_get_pet_by-id", map[string]any{"petId": map[string]any{}}, `path parameter "petId"`},
+			{"header injection", "pets_listPets", map[string]any{"X-Request-Id": "b\r\nX-B: c"}, "line breaks"},
 		} {
-			res := fx.call(t, "pets_get_pet_by-id", args, nil)
-			if !res.IsError || errorText(res) == "" {
-				t.Errorf("%s: want a tool error, got %+v", name, res)
+			res := fx.call(t, tt.tool, tt.args, nil)
+			if !res.IsError || !strings.Contains(errorText(res), tt.want) {
+				t.Errorf("%s: want a tool error with %q, got %+v", tt.name, tt.want, res)
 			}
 		}
 	})

@@ -29,6 +29,7 @@ func (s *Server) addTestTools() {
 		InputSchema: inputSchema[testPlanInput](),
 		Description: "Run a test plan generated from a plugin's (or a spec's) operations exactly as `mockloop test run -o json`: " +
 			"each case goes to the mock and/or the live side, answers are validated against the spec and compared. " +
+			"With server_url and collect_logs, each case carries that server's request-log entries of its requests. " +
 			"Returns the run report with a run_id for get_performance_metrics and the resource mockloop://runs/<run_id>.",
 		Annotations: &mcp.ToolAnnotations{OpenWorldHint: boolPtr(true)},
 	}, s.executeTestPlan)
@@ -60,6 +61,7 @@ type testPlanInput struct {
 	Operations         []string        `json:"operations,omitempty" jsonschema:"only these operations: operationIds, tags, or \"/path\" or \"METHOD /path\" globs where * matches anything (as test run --operations)"`
 	Repeat             int             `json:"repeat,omitempty" jsonschema:"run each case this many times (for metrics)"`
 	Concurrency        int             `json:"concurrency,omitempty" jsonschema:"cases in parallel"`
+	CollectLogs        bool            `json:"collect_logs,omitempty" jsonschema:"attach the running server's request-log entries (server_url; secrets redacted) of each case's requests to the case"`
 }
 
 type testPlanOutput struct {
@@ -70,6 +72,9 @@ type testPlanOutput struct {
 func (s *Server) executeTestPlan(ctx context.Context, _ *mcp.CallToolRequest, in testPlanInput) (*mcp.CallToolResult, any, error) {
 	if in.PluginName == "" && in.OpenAPISpec == "" {
 		return nil, nil, errors.New("execute_test_plan: give plugin_name or openapi_spec")
+	}
+	if in.CollectLogs && in.ServerURL == "" {
+		return nil, nil, errors.New("execute_test_plan: collect_logs needs server_url: the request log is a running server's")
 	}
 	if in.OpenAPISpec == "-" {
 		return nil, nil, errors.New("openapi_spec: '-' (stdin) is the MCP channel: give a file path or URL")
@@ -87,6 +92,7 @@ func (s *Server) executeTestPlan(ctx context.Context, _ *mcp.CallToolRequest, in
 		Mode:        strings.ToLower(in.Mode),
 		Validation:  strings.ToLower(in.ValidationMode),
 		Operations:  in.Operations,
+		CollectLogs: in.CollectLogs,
 		Concurrency: 4,
 		Repeat:      1,
 		Timeout:     30 * time.Second,

@@ -20,27 +20,37 @@ import (
 	"github.com/mockloop/mockloop/internal/spec"
 )
 
-// fixedTools are the names of the tools that are always there; operation tools never take them.
+// fixedTools are the names of mockloop's own tools (the discovery tools come and go with the
+// plugins in discovery mode); operation tools never take them.
 var fixedTools = map[string]bool{
 	"create_mcp_plugin":       true,
 	"list_plugins":            true,
 	"delete_plugin":           true,
 	"execute_test_plan":       true,
 	"diff_responses":          true,
+	"compare_operation":       true,
 	"get_performance_metrics": true,
 	"switch_mode":             true,
+	"search_operations":       true,
+	"describe_operation":      true,
+	"call_operation":          true,
 }
+
+// createSummaryTools is how many operations create_mcp_plugin's result lists.
+const createSummaryTools = 10
 
 func (s *Server) addFixedTools() {
 	addTool(s.mcp, &mcp.Tool{
 		Name:        "create_mcp_plugin",
 		InputSchema: inputSchema[createInput](),
 		Description: "Create a plugin from an OpenAPI document (file path or URL) exactly as `mockloop plugin create` " +
-			"does, save it, and add one tool per API operation. Returns the plugin (secrets masked) and the tools added.",
+			"does, save it, and expose its operations: one tool each, or (above 60 operations, or with mcp_tools " +
+			"discovery) through search_operations, describe_operation and call_operation. Returns a summary: the " +
+			"plugin (secrets masked), the tool mode, the counts and the first few operations.",
 	}, s.createPlugin)
 	addTool(s.mcp, &mcp.Tool{
 		Name:        "list_plugins",
-		Description: "List the saved plugins with their mode, spec, target and operation tools.",
+		Description: "List the saved plugins with their mode, spec, target, tool mode and operation tools.",
 		Annotations: &mcp.ToolAnnotations{ReadOnlyHint: true},
 	}, s.listPlugins)
 	addTool(s.mcp, &mcp.Tool{
@@ -55,6 +65,7 @@ func (s *Server) addFixedTools() {
 		Annotations: &mcp.ToolAnnotations{IdempotentHint: true},
 	}, s.switchMode)
 	s.addTestTools()
+	s.addCompareTool()
 }
 
 // createInput is create_mcp_plugin's input: the guide's keys.
@@ -67,16 +78,31 @@ type createInput struct {
 	RouteRules       []plugin.RouteRule `json:"route_rules,omitempty" jsonschema:"hybrid mode rules: the first matching rule (highest priority first) decides mock or proxy"`
 	ComparisonConfig *compare.Config    `json:"comparison_config,omitempty" jsonschema:"default comparison settings for test runs"`
 	FallbackToMock   bool               `json:"fallback_to_mock,omitempty" jsonschema:"answer from the mock when a live call fails"`
+	Operations       []string           `json:"operations,omitempty" jsonschema:"keep only these operations as tools (saved in the plugin): operationIds, tags, tag:NAME, or \"/path\" or \"METHOD /path\" globs where * matches anything (as test run --operations)"`
+	MCPTools         string             `json:"mcp_tools,omitempty" jsonschema:"how the operations become tools: auto (default: one tool each up to 60 operations, discovery above), operations or discovery"`
 	Force            bool               `json:"force,omitempty" jsonschema:"overwrite an existing plugin of that name"`
 }
 
-// createOutput is what create_mcp_plugin returns.
+// createOutput is what create_mcp_plugin returns: a summary, whatever the size of the API.
 type createOutput struct {
-	Plugin   *plugin.Plugin `json:"plugin"`
-	File     string         `json:"file"`
-	Tools    []opTool       `json:"tools"`
-	Warnings []string       `json:"warnings,omitempty"`
+	Plugin *plugin.Plugin `json:"plugin"`
+	File   string         `json:"file"`
+	// ToolMode is operations (one tool each) or discovery (search_operations and the others).
+	ToolMode string `json:"tool_mode"`
+	// Operations is how many operations the spec has; Selected how many the filter keeps.
+	Operations int `json:"operations"`
+	Selected   int `json:"selected"`
+	// ToolCount is how many operation tools were added (none in discovery mode).
+	ToolCount int `json:"tool_count"`
+	// Tools are the first few operations (with their tool names in operations mode).
+	Tools        []opTool `json:"tools"`
+	Next         string   `json:"next"`
+	Warnings     []string `json:"warnings,omitempty"`
+	WarningCount int      `json:"warning_count,omitempty"`
 }
+
+// maxCreateWarnings is how many load warnings create_mcp_plugin's result shows.
+const maxCreateWarnings = 5
 
 func (s *Server) createPlugin(ctx context.Context, _ *mcp.CallToolRequest, in createInput) (*mcp.CallToolResult, any, error) {
 	p, err := in.plugin()
@@ -91,10 +117,17 @@ func (s *Server) createPlugin(ctx context.Context, _ *mcp.CallToolRequest, in cr
 			return nil, nil, fmt.Errorf("plugin %q already exists in %s (pass force: true to replace it)", p.Name, s.cfg.Store.Dir())
 		}
 	}
+	filter, err := spec.ParseFilter(p.Operations)
+	if err != nil {
+		return nil, nil, fmt.Errorf("operations %w", err)
+	}
 	// The spec must load before anything is written, as `plugin create` does.
 	doc, err := s.loadSpec(ctx, p)
 	if err != nil {
 		return nil, nil, err
+	}
+	if len(filter.Select(doc)) == 0 {
+		return nil, nil, fmt.Errorf("operations: no operation of %s matches %s", doc.Source, filter)
 	}
 	if err := s.cfg.Store.Save(p, in.Force); err != nil {
 		if errors.Is(err, plugin.ErrExists) {
@@ -107,16 +140,20 @@ func (s *Server) createPlugin(ctx context.Context, _ *mcp.CallToolRequest, in cr
 		return nil, nil, fmt.Errorf("plugin %q saved to %s but not loaded: %w", p.Name, s.cfg.Store.Path(p.Name), lp.err)
 	}
 	s.install(lp)
-	out := createOutput{Plugin: p.Masked(), File: s.cfg.Store.Path(p.Name), Tools: lp.tools}
-	for i, w := range doc.Warnings {
-		if i == 20 {
-			out.Warnings = append(out.Warnings, fmt.Sprintf("... and %d more", len(doc.Warnings)-20))
-			break
+	out := createOutput{Plugin: p.Masked(), File: s.cfg.Store.Path(p.Name), ToolMode: string(lp.toolMode),
+		Operations: len(doc.Operations), Selected: len(lp.selected), ToolCount: len(lp.tools), Tools: []opTool{},
+		WarningCount: len(doc.Warnings)}
+	if lp.toolMode == plugin.MCPToolsOperations {
+		out.Tools = append(out.Tools, lp.tools[:min(len(lp.tools), createSummaryTools)]...)
+		out.Next = fmt.Sprintf("call the operation tools %s_*; list_plugins lists them all", sanitizeName(p.Name))
+	} else {
+		for _, op := range lp.selected[:min(len(lp.selected), createSummaryTools)] {
+			out.Tools = append(out.Tools, newOpTool(op))
 		}
-		out.Warnings = append(out.Warnings, w.String())
+		out.Next = fmt.Sprintf("search_operations finds operations (plugin_name %q), describe_operation shows one's arguments, call_operation calls it", p.Name)
 	}
-	if out.Tools == nil {
-		out.Tools = []opTool{}
+	for _, w := range doc.Warnings[:min(len(doc.Warnings), maxCreateWarnings)] {
+		out.Warnings = append(out.Warnings, w.String())
 	}
 	return nil, out, nil
 }
@@ -150,6 +187,14 @@ func (in createInput) plugin() (*plugin.Plugin, error) {
 	}
 	p.Auth = in.AuthConfig
 	p.RouteRules = in.RouteRules
+	p.Operations = in.Operations
+	if in.MCPTools != "" {
+		m, err := plugin.ParseMCPTools(in.MCPTools)
+		if err != nil {
+			return nil, fmt.Errorf("mcp_tools: %w", err)
+		}
+		p.MCPTools = m
+	}
 	if in.ComparisonConfig != nil {
 		p.Comparison = *in.ComparisonConfig
 	}
@@ -164,14 +209,17 @@ func isURL(s string) bool {
 type listInput struct{}
 
 type pluginSummary struct {
-	Name      string   `json:"name"`
-	Mode      string   `json:"mode"`
-	Spec      string   `json:"spec"`
-	TargetURL string   `json:"target_url,omitempty"`
-	AuthType  string   `json:"auth_type,omitempty"`
-	Loaded    bool     `json:"loaded"`
-	Error     string   `json:"error,omitempty"`
-	Tools     []string `json:"tools"`
+	Name      string `json:"name"`
+	Mode      string `json:"mode"`
+	Spec      string `json:"spec"`
+	TargetURL string `json:"target_url,omitempty"`
+	AuthType  string `json:"auth_type,omitempty"`
+	Loaded    bool   `json:"loaded"`
+	Error     string `json:"error,omitempty"`
+	// ToolMode is operations or discovery; Operations how many operations the tools reach.
+	ToolMode   string   `json:"tool_mode,omitempty"`
+	Operations int      `json:"operations"`
+	Tools      []string `json:"tools"`
 }
 
 type listOutput struct {
@@ -195,6 +243,8 @@ func (s *Server) listPlugins(ctx context.Context, _ *mcp.CallToolRequest, _ list
 			sum.Loaded = lp.err == nil
 			if lp.err != nil {
 				sum.Error = lp.err.Error()
+			} else {
+				sum.ToolMode, sum.Operations = string(lp.toolMode), len(lp.selected)
 			}
 			for _, t := range lp.tools {
 				sum.Tools = append(sum.Tools, t.Name)

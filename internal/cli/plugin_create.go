@@ -34,6 +34,7 @@ type pluginCreateOptions struct {
 	AuthName     string
 	Credentials  []string
 	Rules        []string
+	Operations   []string
 	Fallback     string
 	Timeout      string
 	RetryCount   int
@@ -76,6 +77,9 @@ as ***.
 one segment, '**' any), method, mode (mock or proxy), priority (higher first), fallback
 (mock) and condition. condition must come last: it takes the rest of the rule, commas and
 quotes included.
+
+--operations keeps only the matching operations as 'mockloop mcp' tools (saved as the plugin's
+operations key): the filters of 'test run --operations'; repeat it to keep more.
 
 --from-file reads a plugin YAML file; flags given on the command line override its values,
 and NAME overrides its name. A relative spec path in the file is relative to the file.`,
@@ -129,6 +133,7 @@ $ mockloop plugin create copy --from-file plugin.yaml --force`,
 	fl.StringVar(&opts.AuthName, "auth-name", "", "header, query or cookie name of the api_key")
 	fl.StringArrayVar(&opts.Credentials, "credential", nil, "credential `key=value` (value may be ${ENV}); repeatable")
 	fl.StringArrayVar(&opts.Rules, "rule", nil, "route rule 'pattern=/api/*,method=POST,mode=proxy,priority=10,condition=...'; repeatable")
+	fl.StringArrayVar(&opts.Operations, "operations", nil, "keep only these operations as MCP tools, saved in the plugin: the filters of test run --operations (repeatable)")
 	fl.StringVar(&opts.Fallback, "fallback", "", "answer from the mock when the live API fails: mock")
 	fl.StringVar(&opts.Timeout, "timeout", "", "live request timeout, e.g. 30s")
 	fl.IntVar(&opts.RetryCount, "retry-count", 0, "retries for idempotent live requests on connect errors, timeouts and 502/503/504")
@@ -148,6 +153,8 @@ type pluginCreateResult struct {
 	File       string         `json:"file" yaml:"file"`
 	SpecTitle  string         `json:"spec_title" yaml:"spec_title"`
 	Operations int            `json:"operations" yaml:"operations"`
+	// Selected is how many operations the plugin's operations filter keeps (all without one).
+	Selected int `json:"selected" yaml:"selected"`
 }
 
 func runPluginCreate(ctx context.Context, opts *pluginCreateOptions) error {
@@ -172,6 +179,11 @@ func runPluginCreate(ctx context.Context, opts *pluginCreateOptions) error {
 	if err != nil {
 		return err
 	}
+	filter, _ := spec.ParseFilter(p.Operations) // checked by buildPlugin
+	selected := len(filter.Select(doc))
+	if selected == 0 {
+		return usageErrorf("--operations: no operation of %s matches %s", doc.Source, filter)
+	}
 	if err := store.Save(p, opts.Force); err != nil {
 		if errors.Is(err, plugin.ErrExists) {
 			return usageErrorf("%v (use --force to replace it)", err)
@@ -182,7 +194,7 @@ func runPluginCreate(ctx context.Context, opts *pluginCreateOptions) error {
 	if abs, err := filepath.Abs(file); err == nil {
 		file = abs
 	}
-	res := pluginCreateResult{Plugin: p.Masked(), File: file, SpecTitle: doc.Title(), Operations: len(doc.Operations)}
+	res := pluginCreateResult{Plugin: p.Masked(), File: file, SpecTitle: doc.Title(), Operations: len(doc.Operations), Selected: selected}
 	switch opts.Output {
 	case "json":
 		return writeJSON(opts.IO.Out, res)
@@ -229,6 +241,9 @@ func printCreateSummary(w io.Writer, r pluginCreateResult) error {
 	}
 	if n := len(p.RouteRules); n > 0 {
 		fmt.Fprintf(&b, "  rules:  %d\n", n)
+	}
+	if len(p.Operations) > 0 {
+		fmt.Fprintf(&b, "  operations: %s (%d of %d)\n", strings.Join(p.Operations, ", "), r.Selected, r.Operations)
 	}
 	fmt.Fprintf(&b, "  file:   %s\n", r.File)
 	_, err := io.WriteString(w, b.String())
@@ -321,9 +336,15 @@ func buildPlugin(opts *pluginCreateOptions) (*plugin.Plugin, error) {
 	if opts.Set["retry-count"] {
 		p.RetryCount = opts.RetryCount
 	}
+	if opts.Set["operations"] {
+		p.Operations = opts.Operations
+	}
 	p.Comparison = compare.Merge(p.Comparison, opts.Comparison)
 	if err := p.Validate(); err != nil {
 		return nil, usageErrorf("%v", err)
+	}
+	if _, err := spec.ParseFilter(p.Operations); err != nil {
+		return nil, usageErrorf("operations %v", err)
 	}
 	return p, nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -212,6 +213,21 @@ func TestPluginCreateRun(t *testing.T) {
 			t.Errorf("got %+v", res)
 		}
 	})
+	t.Run("operations saved", func(t *testing.T) {
+		if code := e.run("plugin", "create", "ops", "--spec", specPath, "--operations", "GET /pets*", "--operations", "POST /pets"); code != 0 {
+			t.Fatalf("exit %d: %s", code, e.errOut)
+		}
+		p, err := plugin.NewStore(e.dir).Get("ops")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(p.Operations, []string{"GET /pets*", "POST /pets"}) {
+			t.Errorf("operations = %q", p.Operations)
+		}
+		if !strings.Contains(e.out.String(), "operations: GET /pets*, POST /pets (3 of 3)") {
+			t.Errorf("summary:\n%s", e.out)
+		}
+	})
 	t.Run("relative spec stored absolute", func(t *testing.T) {
 		wd, _ := os.Getwd()
 		t.Cleanup(func() { os.Chdir(wd) })
@@ -260,6 +276,8 @@ func TestPluginCreateRun(t *testing.T) {
 		{"stdin spec", []string{"x", "--spec", "-"}, "cannot read its spec from stdin"},
 		{"missing spec", []string{"x", "--spec", "nope.yaml"}, `nope.yaml`},
 		{"missing from-file", []string{"x", "--from-file", "nope.yaml"}, "--from-file"},
+		{"bad operations", []string{"x", "--spec", specPath, "--operations", "GET pets"}, `operations "GET pets": want "METHOD /path"`},
+		{"operations matching nothing", []string{"x", "--spec", specPath, "--operations", "tag:none"}, "--operations: no operation of"},
 	}
 	for _, tt := range usage {
 		t.Run(tt.name, func(t *testing.T) {

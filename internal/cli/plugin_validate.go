@@ -85,6 +85,7 @@ type validateReport struct {
 func runPluginValidate(ctx context.Context, opts *pluginValidateOptions) error {
 	rep := validateReport{Spec: opts.Spec, Problems: []problem.Item{}}
 	var p *plugin.Plugin
+	var filter spec.Filter
 	if opts.Name != "" {
 		var err error
 		if p, err = opts.Store.Get(opts.Name); err != nil {
@@ -99,6 +100,12 @@ func runPluginValidate(ctx context.Context, opts *pluginValidateOptions) error {
 			}
 			rep.PluginProblems = ve.Problems
 		}
+		// The operations filter's grammar is spec's, so plugin cannot check it.
+		if f, err := spec.ParseFilter(p.Operations); err != nil {
+			rep.PluginProblems = append(rep.PluginProblems, problem.Item{Location: "operations", Message: err.Error()})
+		} else {
+			filter = f
+		}
 	}
 	load, err := stack.LoadOptions(opts.Load, p)
 	if err != nil {
@@ -111,6 +118,9 @@ func runPluginValidate(ctx context.Context, opts *pluginValidateOptions) error {
 	rep.SpecVersion = doc.SourceVersion
 	rep.Title = doc.Title()
 	rep.Operations = len(doc.Operations)
+	if !filter.Empty() && len(filter.Select(doc)) == 0 {
+		rep.PluginProblems = append(rep.PluginProblems, problem.Item{Location: "operations", Message: fmt.Sprintf("no operation of the spec matches %s", filter)})
+	}
 	rep.Problems = append(rep.Problems, doc.Validate(ctx)...)
 	rep.Valid = len(rep.Problems) == 0 && len(rep.PluginProblems) == 0
 	if opts.Output == "json" {

@@ -52,6 +52,8 @@ func TestPluginValidateRun(t *testing.T) {
 	}
 	// A hand-edited plugin that no longer validates (Save would refuse it).
 	writePluginFixture(t, e.dir, "bad.yaml", "name: bad\nspec: "+good+"\nmode: proxy\n")
+	writePluginFixture(t, e.dir, "badops.yaml", "name: badops\nspec: "+good+"\nmode: mock\noperations: ['GET pets']\n")
+	writePluginFixture(t, e.dir, "noops.yaml", "name: noops\nspec: "+good+"\nmode: mock\noperations: [tag:none]\n")
 
 	t.Run("clean spec", func(t *testing.T) {
 		if code := e.run("plugin", "validate", "--spec", good); code != 0 {
@@ -82,6 +84,19 @@ func TestPluginValidateRun(t *testing.T) {
 		}
 		if e.errOut.Len() != 0 {
 			t.Errorf("stderr %q", e.errOut)
+		}
+	})
+	t.Run("operations filters", func(t *testing.T) {
+		for name, want := range map[string]string{
+			"badops": "plugin badops: 1 problem\n  operations: \"GET pets\": want \"METHOD /path\"",
+			"noops":  "plugin noops: 1 problem\n  operations: no operation of the spec matches tag:none",
+		} {
+			if code := e.run("plugin", "validate", name); code != 1 {
+				t.Fatalf("%s: exit %d: %s%s", name, code, e.out, e.errOut)
+			}
+			if !strings.Contains(e.out.String(), want) {
+				t.Errorf("%s: stdout %q, want %q", name, e.out, want)
+			}
 		}
 	})
 	t.Run("unloadable spec exit 2", func(t *testing.T) {

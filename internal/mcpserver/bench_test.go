@@ -34,7 +34,7 @@ func BenchmarkOperationTool(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer func() { cs.Close(); ss.Wait() }()
-	params := &mcp.CallToolParams{Name: "pets_get_pet_by-id", Arguments: map[string]any{"path": map[string]any{"petId": 7}}}
+	params := &mcp.CallToolParams{Name: "pets_get_pet_by-id", Arguments: map[string]any{"petId": 7}}
 	b.ReportAllocs()
 	for b.Loop() {
 		res, err := cs.CallTool(ctx, params)

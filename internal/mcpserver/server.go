@@ -1,10 +1,11 @@
 // Package mcpserver is `mockloop mcp`: a Model Context Protocol server (over the official Go
-// SDK) that lets an AI assistant create and delete plugins, run test plans, diff responses,
-// read performance metrics and switch modes, and that exposes every operation of every loaded
-// plugin as a tool. Operation tools send their request in-process through the same
-// http.Handler `serve` runs, so they answer exactly as the served API would (mock, proxy with
-// injected credentials, or hybrid rules). The engines come in through Config: this package
-// never imports internal/cli.
+// SDK, on stdio or Streamable HTTP) that lets an AI assistant create and delete plugins, run
+// test plans, compare one operation or two responses, read performance metrics and switch
+// modes, and that exposes the operations of every loaded plugin: one tool each, or for a
+// large API the discovery tools (search, describe, call), always with flat arguments.
+// Operations are sent in-process through the same http.Handler `serve` runs, so they answer
+// exactly as the served API would (mock, proxy with injected credentials, or hybrid rules).
+// The engines come in through Config: this package never imports internal/cli.
 package mcpserver
 
 import (

@@ -12,7 +12,7 @@ import (
 	"github.com/mockloop/mockloop/internal/plugin"
 )
 
-// Size limits on GitHub's REST API (about 1,100 operations): what an assistant's context pays
+// Size limits on GitHub's REST API (1,230 operations): what an assistant's context pays
 // for the tool list in auto mode, and for create_mcp_plugin's answer.
 const (
 	maxGitHubToolsList = 30 << 10

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,15 +23,27 @@ func TestMain(m *testing.M) {
 // loopback servers, the output and exit codes a user sees.
 func TestScript(t *testing.T) {
 	specs, _ := filepath.Abs("../../../shared/specs")
+	realworld, _ := filepath.Abs("../../internal/spec/testdata/realworld")
+	_, statErr := os.Stat(filepath.Join(specs, "api.github.com.json"))
+	hasGitHub := statErr == nil
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("NO_COLOR", "")
 			env.Setenv("MOCKLOOP_HOME", filepath.Join(env.WorkDir, ".mlhome"))
+			env.Setenv("REALWORLD", realworld) // real-world specs kept in the repo
 			if _, err := os.Stat(specs); err == nil {
 				env.Setenv("SHARED_SPECS", specs)
 			}
 			return nil
+		},
+		// [sharedgithub]: GitHub's spec is in ../../../shared/specs (scripts that need it say
+		// sharedspecs in their name and skip with a reason when it is absent).
+		Condition: func(cond string) (bool, error) {
+			if cond == "sharedgithub" {
+				return hasGitHub, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"exitcode":      cmdExitCode,
@@ -46,6 +59,10 @@ func TestScript(t *testing.T) {
 			"validresponse": cmdValidResponse,
 			"upstream":      cmdUpstream,
 			"slowclient":    cmdSlowClient,
+			"mcpconnect":    cmdMCPConnect,
+			"mcptools":      cmdMCPTools,
+			"mcpcall":       cmdMCPCall,
+			"mcpclose":      cmdMCPClose,
 		},
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,

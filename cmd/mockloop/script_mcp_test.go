@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/rogpeppe/go-internal/testscript"
@@ -29,6 +30,10 @@ import (
 //	mcpclose NAME                           close the session (and wait for a stdio server);
 //	                                        a stdio server's stderr becomes the script's
 
+// mcpConnectWait bounds connecting: a stdio server answers initialize once its plugins are
+// loaded, which for GitHub's spec under the race detector on a busy machine is slow.
+const mcpConnectWait = 3 * time.Minute
+
 type mcpConn struct {
 	session *mcp.ClientSession
 	cmd     *exec.Cmd // stdio only
@@ -44,7 +49,7 @@ func cmdMCPConnect(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: mcpconnect NAME program [args...] | mcpconnect NAME URL [TOKEN]")
 	}
 	name := args[0]
-	ctx, cancel := context.WithTimeout(context.Background(), scriptWait)
+	ctx, cancel := context.WithTimeout(context.Background(), mcpConnectWait)
 	defer cancel()
 	client := mcp.NewClient(&mcp.Implementation{Name: "testscript", Version: "1"}, nil)
 	conn := &mcpConn{}

@@ -2,6 +2,7 @@ package spec
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -15,6 +16,39 @@ import (
 
 // newDocument indexes a resolved document and collects its load warnings.
 func newDocument(source, version string, t *openapi3.T, raw []byte, isJSON bool) (*Document, error) {
+	d, err := indexDocument(source, version, t, raw, isJSON)
+	if err != nil {
+		return nil, err
+	}
+	w := &walker{doc: t, seenPattern: map[*openapi3.Schema]bool{}}
+	w.run()
+	d.Warnings = append(d.Warnings, w.warnings...)
+	for _, c := range d.router.Conflicts() {
+		d.Warnings = append(d.Warnings, problem.Item{
+			Location: "/paths/" + escapePointer(c.Path) + "/" + strings.ToLower(c.Method),
+			Message:  fmt.Sprintf("path %s conflicts with %s (same shape): %s requests are routed to %s", c.Path, c.Winner, c.Method, c.Winner),
+		})
+	}
+	d.Warnings = append(d.Warnings, unusedComponents(t, referencedComponents(raw))...)
+	return d, nil
+}
+
+// documentFromSnapshot is the document a cached snapshot holds, indexed; its warnings are the
+// ones computed when the snapshot was written.
+func documentFromSnapshot(source string, raw []byte, s *snapshot) (*Document, error) {
+	if s.T == nil {
+		return nil, errors.New("snapshot without a document")
+	}
+	d, err := indexDocument(source, s.Version, s.T, raw, s.IsJSON)
+	if err != nil {
+		return nil, err
+	}
+	d.Warnings = s.Warnings
+	return d, nil
+}
+
+// indexDocument lists the operations of a resolved document and builds its router.
+func indexDocument(source, version string, t *openapi3.T, raw []byte, isJSON bool) (*Document, error) {
 	d := &Document{T: t, Source: source, SourceVersion: version, raw: raw, isJSON: isJSON}
 	if t.Paths != nil {
 		for _, path := range t.Paths.Keys() {
@@ -44,17 +78,6 @@ func newDocument(source, version string, t *openapi3.T, raw []byte, isJSON bool)
 	}
 	d.router = r
 	d.BasePath = basePath(t.Servers)
-
-	w := &walker{doc: t, seenPattern: map[*openapi3.Schema]bool{}}
-	w.run()
-	d.Warnings = append(d.Warnings, w.warnings...)
-	for _, c := range r.Conflicts() {
-		d.Warnings = append(d.Warnings, problem.Item{
-			Location: "/paths/" + escapePointer(c.Path) + "/" + strings.ToLower(c.Method),
-			Message:  fmt.Sprintf("path %s conflicts with %s (same shape): %s requests are routed to %s", c.Path, c.Winner, c.Method, c.Winner),
-		})
-	}
-	d.Warnings = append(d.Warnings, unusedComponents(t, referencedComponents(raw))...)
 	return d, nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/mockloop/mockloop/internal/yamldoc"
 
@@ -38,12 +39,26 @@ func LoadData(ctx context.Context, source string, base *url.URL, data []byte, op
 	if base == nil {
 		base = cwdBase()
 	}
+	cache := cacheFor(opts, len(data))
+	var key string
+	if cache != nil {
+		key = cache.key(data, base)
+		if s, ok := cache.get(key); ok {
+			if d, err := documentFromSnapshot(source, data, s); err == nil {
+				return d, nil
+			}
+		}
+	}
 	p := &parser{ctx: ctx, source: source, base: base, data: data, opts: opts}
 	t, version, err := p.parse()
 	if err != nil {
 		return nil, err
 	}
-	return newDocument(source, version, t, data, p.isJSON)
+	d, err := newDocument(source, version, t, data, p.isJSON)
+	if err == nil && cache != nil && !p.external.Load() {
+		cache.put(key, &snapshot{Version: version, IsJSON: p.isJSON, T: t, Warnings: d.Warnings})
+	}
+	return d, err
 }
 
 type parser struct {
@@ -56,6 +71,9 @@ type parser struct {
 	top    map[string]json.RawMessage // a JSON document's top-level members
 	// numericSwagger is set for `swagger: 2.0` written as a number, which is read as "2.0".
 	numericSwagger bool
+	// external is set once the loader asks for an external $ref: such a document is not
+	// cached, since the files it refers to may change while it does not.
+	external atomic.Bool
 }
 
 func isSwaggerNumber(s string) bool { return s == "2" || s == "2.0" }
@@ -292,6 +310,7 @@ func (p *parser) loader() *openapi3.Loader {
 // readRef reads an external $ref target: a file, or an http(s) URL with the configured client,
 // the load's context and the URL policy of Options.AllowRefs.
 func (p *parser) readRef(_ *openapi3.Loader, u *url.URL) ([]byte, error) {
+	p.external.Store(true)
 	if p.opts.offline {
 		return nil, fmt.Errorf("cannot read $ref %q: external references are disabled", u.String())
 	}

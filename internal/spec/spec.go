@@ -39,6 +39,8 @@ const ExampleSource = "mockloop:example"
 type Options struct {
 	Stdin  io.Reader    // read when the source is "-"
 	Client *http.Client // fetches http(s) sources and their external $refs
+	// NoCache turns the load cache off (cache.go); so does MOCKLOOP_NO_CACHE=1.
+	NoCache bool
 
 	// AllowRefs are the hosts, besides its own, that the external $refs of a document loaded
 	// from a URL may reach (including through redirects). Without them such a document may
@@ -54,8 +56,10 @@ type Options struct {
 	// to the last byte of the body; 0 or less means DefaultFetchTimeout.
 	FetchTimeout time.Duration
 
-	offline  bool  // refuse external $refs (the fuzz target must not touch disk or network)
-	maxFetch int64 // the size cap of one fetch, when not maxFetch (tests)
+	offline  bool   // refuse external $refs and skip the cache (the fuzz target must not touch disk or network)
+	maxFetch int64  // the size cap of one fetch, when not maxFetch (tests)
+	cacheDir string // tests: the cache directory instead of the user's
+	cacheAll bool   // tests: cache documents of every size
 }
 
 // DefaultFetchTimeout bounds each URL fetch the loader makes when Options.FetchTimeout is 0.

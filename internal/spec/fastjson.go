@@ -21,7 +21,7 @@ import (
 // document root, paths and components, which hold everything, would be decoded generically
 // three times over, and Paths even re-encodes every path item. Here those top levels are split
 // by hand and each path item and component decodes on its own, spread over the CPUs.
-func decodeJSON(top map[string]json.RawMessage) (*openapi3.T, error) {
+func decodeJSON(top map[string]string) (*openapi3.T, error) {
 	t := &openapi3.T{}
 	var jobs []job
 	exts := map[string]*any{}
@@ -79,7 +79,7 @@ func decodeJSON(top map[string]json.RawMessage) (*openapi3.T, error) {
 // job decodes one subtree into its destination.
 type job struct {
 	at   string // JSON pointer, for errors
-	raw  json.RawMessage
+	raw  string // the subtree's JSON text, a slice of the document
 	dest any
 }
 
@@ -138,14 +138,20 @@ func decodeJob(j job) (err error) {
 	}()
 	// kin-openapi's YAML decoding (one pass over a node tree, UnmarshalYAML) costs half the CPU
 	// of its UnmarshalJSON methods; on one subtree at a time, the tree stays small. JSON is
-	// YAML, and kin-openapi's own loader reads JSON documents the same way.
-	yerr := yamlv4.Unmarshal(j.raw, j.dest)
+	// YAML, and kin-openapi's own loader reads JSON documents the same way. The node tree is
+	// built from the JSON directly (jsonscan.go), which is what YAML's parser would build.
+	var yerr error
+	if n, ok := jsonNodes(j.raw); ok {
+		yerr = n.Decode(j.dest)
+	} else {
+		yerr = yamlv4.Unmarshal([]byte(j.raw), j.dest)
+	}
 	if yerr == nil {
 		return nil
 	}
 	// YAML refuses a few things JSON allows (duplicate keys); kin-openapi then reads JSON.
 	reflect.ValueOf(j.dest).Elem().SetZero()
-	if err := json.Unmarshal(j.raw, j.dest); err != nil {
+	if err := json.Unmarshal([]byte(j.raw), j.dest); err != nil {
 		// The YAML decoder's error says where inside the subtree; the JSON one does not.
 		if ptr, text, _, ok := splitYAMLError(yerr.Error()); ok {
 			return &decodeError{at: j.at + ptr, err: errors.New(text)}
@@ -155,9 +161,9 @@ func decodeJob(j job) (err error) {
 	return nil
 }
 
-func splitPaths(raw json.RawMessage) (*openapi3.Paths, []job, error) {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &m); err != nil {
+func splitPaths(raw string) (*openapi3.Paths, []job, error) {
+	m, err := objectOf(raw)
+	if err != nil {
 		return nil, nil, err
 	}
 	paths := openapi3.NewPaths()
@@ -165,7 +171,7 @@ func splitPaths(raw json.RawMessage) (*openapi3.Paths, []job, error) {
 	for key, v := range m {
 		if strings.HasPrefix(key, "x-") {
 			var x any
-			if err := json.Unmarshal(v, &x); err != nil {
+			if err := json.Unmarshal([]byte(v), &x); err != nil {
 				return nil, nil, err
 			}
 			if paths.Extensions == nil {
@@ -185,9 +191,9 @@ func splitPaths(raw json.RawMessage) (*openapi3.Paths, []job, error) {
 	return paths, jobs, nil
 }
 
-func splitComponents(raw json.RawMessage) (*openapi3.Components, []job, error) {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &m); err != nil {
+func splitComponents(raw string) (*openapi3.Components, []job, error) {
+	m, err := objectOf(raw)
+	if err != nil {
 		return nil, nil, err
 	}
 	c := &openapi3.Components{}
@@ -216,7 +222,7 @@ func splitComponents(raw json.RawMessage) (*openapi3.Components, []job, error) {
 			c.Callbacks, err = splitMap[openapi3.CallbackRef](at, v, &jobs)
 		default:
 			var x any
-			err = json.Unmarshal(v, &x)
+			err = json.Unmarshal([]byte(v), &x)
 			if c.Extensions == nil {
 				c.Extensions = map[string]any{}
 			}
@@ -230,13 +236,13 @@ func splitComponents(raw json.RawMessage) (*openapi3.Components, []job, error) {
 }
 
 // splitMap allocates one V per member of the object raw and queues its decoding.
-func splitMap[V any](at string, raw json.RawMessage, jobs *[]job) (map[string]*V, error) {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, err
-	}
-	if m == nil {
+func splitMap[V any](at string, raw string, jobs *[]job) (map[string]*V, error) {
+	if isNull(raw) {
 		return nil, nil
+	}
+	m, err := objectOf(raw)
+	if err != nil {
+		return nil, err
 	}
 	out := make(map[string]*V, len(m))
 	for name, v := range m {
@@ -251,7 +257,23 @@ func splitMap[V any](at string, raw json.RawMessage, jobs *[]job) (map[string]*V
 	return out, nil
 }
 
-func isNull(raw json.RawMessage) bool { return string(raw) == "null" }
+func isNull(raw string) bool { return raw == "null" }
+
+// objectOf is the members of the JSON object raw, the last of duplicate keys winning; "null" is
+// no members. Anything else is the error encoding/json gives for it.
+func objectOf(raw string) (map[string]string, error) {
+	if isNull(raw) {
+		return nil, nil
+	}
+	if m, ok := lastMembers(raw); ok {
+		return m, nil
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(raw), &m); err != nil {
+		return nil, err
+	}
+	return nil, errors.New("not a JSON object") // unreachable: the scanner takes every object
+}
 
 // decodeError is a decoding failure at a JSON pointer.
 type decodeError struct {

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/mockloop/mockloop/internal/yamldoc"
 
@@ -25,8 +26,9 @@ import (
 // location external $refs resolve against (nil: the current directory). Every failure is an
 // *Error; LoadData never panics.
 //
-// JSON documents take a fast path: encoding/json splits the top levels, each path item and
-// component is decoded on its own (spread over the CPUs), then kin-openapi resolves the $refs.
+// JSON documents take a fast path: a JSON scanner splits the top levels, each path item and
+// component is decoded on its own (spread over the CPUs) from a node tree built straight from
+// its text (jsonscan.go), then kin-openapi resolves the $refs.
 // kin-openapi's loader instead parses the whole document into one YAML node tree first; on
 // GitHub's 13 MB spec the fast path peaks at well under half its memory. YAML documents go
 // through kin-openapi's loader.
@@ -68,7 +70,7 @@ type parser struct {
 	data   []byte
 	opts   Options
 	isJSON bool
-	top    map[string]json.RawMessage // a JSON document's top-level members
+	top    map[string]string // a JSON document's top-level members (slices of its text)
 	// numericSwagger is set for `swagger: 2.0` written as a number, which is read as "2.0".
 	numericSwagger bool
 	// external is set once the loader asks for an external $ref: such a document is not
@@ -201,18 +203,28 @@ func scanYAMLHead(data []byte) (head, bool) {
 }
 
 func (p *parser) jsonHead() (head, error) {
-	// The top level split once serves both the version check and the fast decode.
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(p.data, &top); err != nil {
+	// The top level split once serves both the version check and the fast decode. The text
+	// is the data, not a copy (LoadData's contract: the data does not change).
+	top, ok := lastMembers(unsafe.String(unsafe.SliceData(p.data), len(p.data)))
+	if !ok {
+		// Invalid JSON, or not an object: encoding/json says what and where.
+		var m map[string]json.RawMessage
+		err := json.Unmarshal(p.data, &m)
 		var syn *json.SyntaxError
-		if errors.As(err, &syn) {
+		switch {
+		case errors.As(err, &syn):
 			line, col := lineCol(p.data, syn.Offset-1) // Offset counts the bad byte as read
 			return head{}, p.fail(fmt.Sprintf("line %d, column %d", line, col), fmt.Errorf("invalid JSON: %s", strings.TrimPrefix(syn.Error(), "json: ")))
+		case err != nil || m == nil:
+			return head{}, p.fail("", errors.New("not an OpenAPI document: the top level is not an object"))
 		}
-		return head{}, p.fail("", errors.New("not an OpenAPI document: the top level is not an object"))
+		top = make(map[string]string, len(m)) // a document the scanner missed: go on with these
+		for k, v := range m {
+			top[k] = string(v)
+		}
 	}
 	p.top = top
-	v := struct{ OpenAPI, Swagger json.RawMessage }{top["openapi"], top["swagger"]}
+	v := struct{ OpenAPI, Swagger json.RawMessage }{rawOf(top, "openapi"), rawOf(top, "swagger")}
 	pick := func(key string, raw json.RawMessage) (head, error) {
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {
@@ -231,6 +243,15 @@ func (p *parser) jsonHead() (head, error) {
 		return pick("swagger", v.Swagger)
 	}
 	return head{}, p.fail("", errors.New(`not an OpenAPI document: no "openapi" or "swagger" version field`))
+}
+
+// rawOf is the text of a member, nil when absent.
+func rawOf(top map[string]string, key string) json.RawMessage {
+	raw, ok := top[key]
+	if !ok {
+		return nil
+	}
+	return json.RawMessage(raw)
 }
 
 // jsonLineOf is the line of a top-level key, found cheaply (it is near the top in practice).

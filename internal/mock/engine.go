@@ -43,7 +43,10 @@ type Engine struct {
 	doc     *spec.Document
 	opts    Options
 	schemas *schemas
-	ops     map[*spec.Operation]*operation
+	// ops holds each operation of doc prepared, by Operation.Index, filled on first use: a
+	// server answers its first request without preparing the thousands of operations of a
+	// large document first.
+	ops     []atomic.Pointer[operation]
 	filter  *openapi3filter.Options
 	dynamic atomic.Uint64
 	// cachedBytes is the size of all generated bodies cached, bounded by maxCacheBytes.
@@ -140,13 +143,14 @@ type namedExample struct {
 // media type caches at most cacheSlots of them).
 const maxCacheBytes = 64 << 20
 
-// New prepares every operation of doc. The document must not change afterwards.
+// New returns the engine for doc; each operation is prepared when it is first answered,
+// validated or sampled. The document must not change afterwards.
 func New(doc *spec.Document, opts Options) *Engine {
 	e := &Engine{
 		doc:     doc,
 		opts:    opts,
 		schemas: &schemas{v31: doc.T.IsOpenAPI31OrLater()},
-		ops:     make(map[*spec.Operation]*operation, len(doc.Operations)),
+		ops:     make([]atomic.Pointer[operation], len(doc.Operations)),
 	}
 	e.filter = &openapi3filter.Options{
 		MultiError:                 true,
@@ -156,18 +160,26 @@ func New(doc *spec.Document, opts Options) *Engine {
 		ExcludeReadOnlyValidations: false,
 		SchemaValidationOptions:    schemaOptions(),
 	}
-	for _, op := range doc.Operations {
-		e.ops[op] = e.prepare(op)
-	}
 	return e
 }
 
+// operation is op prepared: once for an operation of the engine's document (when two requests
+// race to prepare it, one result is kept: preparing only reads the document), every time for an
+// operation from another document rather than fail.
 func (e *Engine) operation(op *spec.Operation) *operation {
-	if od := e.ops[op]; od != nil {
+	i := op.Index()
+	if i < 0 || i >= len(e.ops) || e.doc.Operations[i] != op {
+		return e.prepare(op)
+	}
+	slot := &e.ops[i]
+	if od := slot.Load(); od != nil {
 		return od
 	}
-	// An operation from another document: prepare it now rather than fail.
-	return e.prepare(op)
+	od := e.prepare(op)
+	if slot.CompareAndSwap(nil, od) {
+		return od
+	}
+	return slot.Load()
 }
 
 func (e *Engine) prepare(op *spec.Operation) *operation {

@@ -19,10 +19,7 @@ func (e *Engine) ExampleProblems(ctx context.Context) []problem.Item {
 		if ctx.Err() != nil {
 			return out
 		}
-		od := e.ops[op]
-		if od == nil {
-			continue
-		}
+		od := e.operation(op)
 		for _, resp := range od.responses {
 			for _, md := range resp.media {
 				if md.kind != kindJSON || md.schema == nil || md.schema.Value == nil {

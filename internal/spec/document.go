@@ -68,6 +68,7 @@ func indexDocument(source, version string, t *openapi3.T, raw []byte, isJSON boo
 					Op:         op,
 					PathItem:   item,
 					Parameters: mergeParams(item.Parameters, op.Parameters),
+					index:      len(d.Operations),
 				})
 			}
 		}

@@ -98,10 +98,16 @@ type Operation struct {
 	PathItem *openapi3.PathItem
 	// Parameters are the path item's and the operation's parameters merged (operation wins).
 	Parameters openapi3.Parameters
+
+	index int // position in its Document's Operations
 }
 
 // Key is "METHOD /path/template", unique within a document.
 func (o *Operation) Key() string { return o.Method + " " + o.Path }
+
+// Index is the operation's position in the Operations of the Document that Load made it for
+// (0 for an Operation made otherwise): engines keep per-operation state in a slice by it.
+func (o *Operation) Index() int { return o.index }
 
 // Error is a load failure that names the source and the location in it. Its message is one
 // line: load spec "SOURCE": LOCATION: what is wrong. A URL source is shown without its query

@@ -53,10 +53,13 @@ go build -o "$work/kinload" ./bench/kinload
 go build -o "$work/coldstart" ./bench/coldstart
 go build -o "$work/genspec" ./bench/genspec
 
-# median: the median of the numbers on stdin, one a line, rounded to an integer.
+# median: the median of the numbers on stdin, one a line.
 median() {
-	sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) exit 1; m = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.0f\n", m }'
+	sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) exit 1; m = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.2f\n", m }'
 }
+
+# mb KB: kilobytes as whole megabytes.
+mb() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
 
 # ratio A B: A/B with three decimals.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
@@ -89,10 +92,10 @@ cold_start() {
 	kt=$(cut -d' ' -f1 <"$work/kin" | median); kr=$(cut -d' ' -f2 <"$work/kin" | median)
 	wt=$(cut -d' ' -f1 <"$work/warm" | median); wr=$(cut -d' ' -f2 <"$work/warm" | median)
 	ot=$(cut -d' ' -f1 <"$work/off" | median); or=$(cut -d' ' -f2 <"$work/off" | median)
-	printf "%-16s kin-openapi LoadFromFile  %6d ms  peak RSS %5d MB   (median of %d)\n" "$label" "$kt" $((kr / 1024)) "$runs"
-	printf "%-16s serve, cache warm         %6d ms  peak RSS %5d MB   ratio %sx  (GET %s -> %s)\n" "$label" "$wt" $((wr / 1024)) "$(ratio "$wt" "$kt")" "$path" "$status"
-	printf "%-16s serve, cache off          %6d ms  peak RSS %5d MB   ratio %sx\n" "$label" "$ot" $((or / 1024)) "$(ratio "$ot" "$kt")"
-	printf "%-16s serve, first ever start   %6d ms  peak RSS %5d MB   (writes the cache entry)\n" "$label" "$(cut -d' ' -f1 <<<"$first")" $(($(cut -d' ' -f2 <<<"$first") / 1024))
+	printf "%-16s kin-openapi LoadFromFile  %6.0f ms  peak RSS %5s MB   (median of %d)\n" "$label" "$kt" "$(mb "$kr")" "$runs"
+	printf "%-16s serve, cache warm         %6.0f ms  peak RSS %5s MB   ratio %sx  (GET %s -> %s)\n" "$label" "$wt" "$(mb "$wr")" "$(ratio "$wt" "$kt")" "$path" "$status"
+	printf "%-16s serve, cache off          %6.0f ms  peak RSS %5s MB   ratio %sx\n" "$label" "$ot" "$(mb "$or")" "$(ratio "$ot" "$kt")"
+	printf "%-16s serve, first ever start   %6.0f ms  peak RSS %5s MB   (writes the cache entry)\n" "$label" "$(cut -d' ' -f1 <<<"$first")" "$(mb "$(cut -d' ' -f2 <<<"$first")")"
 }
 
 part_cold_github() {
@@ -193,21 +196,26 @@ part_flat() {
 	sleep 1 # let serve's background example check finish before measuring memory
 	local srss0 brss0
 	srss0=$(rss_kb "$spid"); brss0=$(rss_kb "$bpid")
-	: >"$work/small" && : >"$work/big"
+	: >"$work/small" && : >"$work/big" && : >"$work/bigsame"
 	for r in $(seq 1 "$ROUNDS"); do
 		load "$spid" "$saddr" "$work/gen-$small.lua" >>"$work/small"
 		load "$bpid" "$baddr" "$work/gen-$big.lua" >>"$work/big"
-		echo "  round $r: $small ops $(tail -1 "$work/small" | cut -d' ' -f1) req/s | $big ops $(tail -1 "$work/big" | cut -d' ' -f1) req/s" >&2
+		load "$bpid" "$baddr" "$work/gen-$small.lua" >>"$work/bigsame"
+		echo "  round $r: $small ops $(tail -1 "$work/small" | cut -d' ' -f1) req/s | $big ops $(tail -1 "$work/big" | cut -d' ' -f1) req/s | $big ops, the $small-op paths $(tail -1 "$work/bigsame" | cut -d' ' -f1) req/s" >&2
 	done
 	local srss1 brss1
 	srss1=$(rss_kb "$spid"); brss1=$(rss_kb "$bpid")
-	local sr sc br bc
+	local sr sc br bc qr qc
 	sr=$(cut -d' ' -f1 <"$work/small" | median); sc=$(cut -d' ' -f2 <"$work/small" | median)
 	br=$(cut -d' ' -f1 <"$work/big" | median); bc=$(cut -d' ' -f2 <"$work/big" | median)
-	printf "flat   %4d ops  %9.0f req/s  %6.2f us server CPU/request  RSS %4d MB loaded, %4d MB after the runs (%d GET paths)\n" \
-		$small "$sr" "$sc" $((srss0 / 1024)) $((srss1 / 1024)) "$(wc -l <"$work/gen-$small.paths")"
-	printf "flat   %4d ops  %9.0f req/s  %6.2f us server CPU/request  RSS %4d MB loaded, %4d MB after the runs (%d GET paths)\n" \
-		$big "$br" "$bc" $((brss0 / 1024)) $((brss1 / 1024)) "$(wc -l <"$work/gen-$big.paths")"
+	qr=$(cut -d' ' -f1 <"$work/bigsame" | median); qc=$(cut -d' ' -f2 <"$work/bigsame" | median)
+	printf "flat   %4d ops  %9.0f req/s  %6.2f us server CPU/request  RSS %4s MB loaded, %4s MB after the runs (%d GET paths)\n" \
+		$small "$sr" "$sc" "$(mb "$srss0")" "$(mb "$srss1")" "$(wc -l <"$work/gen-$small.paths")"
+	printf "flat   %4d ops  %9.0f req/s  %6.2f us server CPU/request  RSS %4s MB loaded, %4s MB after the runs (%d GET paths)\n" \
+		$big "$br" "$bc" "$(mb "$brss0")" "$(mb "$brss1")" "$(wc -l <"$work/gen-$big.paths")"
+	printf "flat   %4d ops  %9.0f req/s  %6.2f us server CPU/request  (only the %d GET paths of the %d-operation spec: the size alone)\n" \
+		$big "$qr" "$qc" "$(wc -l <"$work/gen-$small.paths")" $small
+	printf "flat   ratio %sx throughput over the same paths (size alone), CPU/request %sx\n" "$(ratio "$qr" "$sr")" "$(ratio "$qc" "$sc")"
 	printf "flat   ratio %sx throughput (%d ops / %d ops), CPU/request %sx; memory per operation %s KB loaded, %s KB after the runs\n" \
 		"$(ratio "$br" "$sr")" $big $small "$(ratio "$bc" "$sc")" \
 		"$(awk -v a="$brss0" -v b="$srss0" -v n=$((big - small)) 'BEGIN { printf "%.1f", (a - b) / n }')" \

@@ -73,3 +73,39 @@ func TestKinLoadGitHubOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// BenchmarkSnapshotGitHub is the load cache's own work on GitHub's spec: encoding the loaded
+// document (what the first load adds) and decoding it (most of a cached load).
+func BenchmarkSnapshotGitHub(b *testing.B) {
+	if _, err := os.Stat(githubSpec); err != nil {
+		b.Skip("no shared GitHub spec")
+	}
+	d, err := Load(context.Background(), githubSpec, Options{NoCache: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := &snapshot{Version: d.SourceVersion, IsJSON: d.isJSON, T: d.T, Warnings: d.Warnings}
+	enc, err := encodeSnapshot(s, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("encode", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(enc)))
+		for b.Loop() {
+			if _, err := encodeSnapshot(s, 0); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("decode", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(enc)))
+		text := string(enc)
+		for b.Loop() {
+			if _, err := decodeSnapshot(text); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

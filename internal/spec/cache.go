@@ -144,23 +144,29 @@ func checkEntry(data []byte) ([]byte, bool) {
 
 // entry is the bytes of a cache entry holding payload.
 func entry(payload []byte) []byte {
-	fp := layoutFingerprint()
-	out := make([]byte, 0, cacheHeaderLen+len(payload))
-	out = append(out, cacheMagic...)
-	out = append(out, fp[:]...)
-	out = binary.LittleEndian.AppendUint32(out, crc32.Checksum(payload, crcTable))
-	out = binary.LittleEndian.AppendUint64(out, uint64(len(payload)))
-	return append(out, payload...)
+	return seal(append(make([]byte, cacheHeaderLen, cacheHeaderLen+len(payload)), payload...))
 }
 
-// put stores s under key, then prunes old entries. Failures are ignored: the cache is an
-// optimization.
-func (c *loadCache) put(key string, s *snapshot) {
-	payload, err := encodeSnapshot(s)
+// seal fills in the header of an entry whose payload follows cacheHeaderLen reserved bytes.
+func seal(e []byte) []byte {
+	fp := layoutFingerprint()
+	payload := e[cacheHeaderLen:]
+	h := append(e[:0], cacheMagic...)
+	h = append(h, fp[:]...)
+	h = binary.LittleEndian.AppendUint32(h, crc32.Checksum(payload, crcTable))
+	binary.LittleEndian.AppendUint64(h, uint64(len(payload)))
+	return e
+}
+
+// put stores s, loaded from size bytes of source, under key, then prunes old entries.
+// Failures are ignored: the cache is an optimization.
+func (c *loadCache) put(key string, s *snapshot, size int) {
+	// A snapshot is about the size of its JSON source: reserve that much, and the header.
+	e, err := appendSnapshot(make([]byte, cacheHeaderLen, cacheHeaderLen+size+size/8), s)
 	if err != nil {
 		return
 	}
-	_ = c.write(key, entry(payload))
+	_ = c.write(key, seal(e))
 	c.prune(key)
 }
 

@@ -82,11 +82,11 @@ func testCacheLoads(t *testing.T, files []string) {
 					t.Errorf("%s load: index differs", name)
 				}
 			}
-			want, err := encodeSnapshot(&snapshot{Version: fresh.SourceVersion, IsJSON: fresh.isJSON, T: fresh.T, Warnings: fresh.Warnings})
+			want, err := encodeSnapshot(&snapshot{Version: fresh.SourceVersion, IsJSON: fresh.isJSON, T: fresh.T, Warnings: fresh.Warnings}, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := encodeSnapshot(s)
+			got, err := encodeSnapshot(s, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -151,7 +151,7 @@ func TestCacheBadEntries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	payload, err := encodeSnapshot(&snapshot{Version: fresh.SourceVersion, IsJSON: fresh.isJSON, T: fresh.T, Warnings: fresh.Warnings})
+	payload, err := encodeSnapshot(&snapshot{Version: fresh.SourceVersion, IsJSON: fresh.isJSON, T: fresh.T, Warnings: fresh.Warnings}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,7 +273,7 @@ func FuzzDecodeSnapshot(f *testing.F) {
 		if err != nil {
 			f.Fatal(err)
 		}
-		b, err := encodeSnapshot(&snapshot{Version: d.SourceVersion, IsJSON: d.isJSON, T: d.T, Warnings: d.Warnings})
+		b, err := encodeSnapshot(&snapshot{Version: d.SourceVersion, IsJSON: d.isJSON, T: d.T, Warnings: d.Warnings}, 0)
 		if err != nil {
 			f.Fatal(err)
 		}

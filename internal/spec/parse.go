@@ -58,7 +58,7 @@ func LoadData(ctx context.Context, source string, base *url.URL, data []byte, op
 	}
 	d, err := newDocument(source, version, t, data, p.isJSON)
 	if err == nil && cache != nil && !p.external.Load() {
-		cache.put(key, &snapshot{Version: version, IsJSON: p.isJSON, T: t, Warnings: d.Warnings})
+		cache.put(key, &snapshot{Version: version, IsJSON: p.isJSON, T: t, Warnings: d.Warnings}, len(data))
 	}
 	return d, err
 }

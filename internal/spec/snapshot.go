@@ -204,12 +204,10 @@ func (b *codecBuilder) pointer(c *typeCodec) {
 			e.uvarint(0)
 			return
 		}
-		k := objKey{q, elemT}
-		if id, ok := e.ids[k]; ok {
+		if id, ok := e.id(q, elemT); ok {
 			e.uvarint(id + 2)
 			return
 		}
-		e.ids[k] = uint64(len(e.ids))
 		e.uvarint(1)
 		e.enter()
 		elem.enc(e, q)
@@ -421,9 +419,38 @@ const (
 )
 
 type encoder struct {
-	buf   []byte
-	ids   map[objKey]uint64
+	buf []byte
+	// ids numbers the objects encoded so far by address; types[id] is the type each was
+	// encoded as. An address met again with another type (a struct and its first field) is
+	// numbered in more, keyed by both.
+	ids   map[unsafe.Pointer]uint64
+	types []reflect.Type
+	more  map[objKey]uint64
 	depth int
+}
+
+// id returns the number of the object of type t at p if it was encoded already; otherwise it
+// numbers it and returns false.
+func (e *encoder) id(p unsafe.Pointer, t reflect.Type) (uint64, bool) {
+	next := uint64(len(e.types))
+	id, ok := e.ids[p]
+	switch {
+	case !ok:
+		e.ids[p] = next
+	case e.types[id] == t:
+		return id, true
+	default:
+		k := objKey{p, t}
+		if id, ok := e.more[k]; ok {
+			return id, true
+		}
+		if e.more == nil {
+			e.more = map[objKey]uint64{}
+		}
+		e.more[k] = next
+	}
+	e.types = append(e.types, t)
+	return 0, false
 }
 
 // encodeError carries an encoding failure up through the recursion.
@@ -535,11 +562,17 @@ func mapKeys(m map[string]any) func(func(string) bool) {
 	}
 }
 
-// encodeSnapshot encodes s; the error wraps errUncacheable when the graph holds something the
+// encodeSnapshot encodes s (sizeHint: the expected size, the source's is close); the error wraps
+// errUncacheable when the graph holds something the
 // encoding cannot represent.
-func encodeSnapshot(s *snapshot) (out []byte, err error) {
+func encodeSnapshot(s *snapshot, sizeHint int) ([]byte, error) {
+	return appendSnapshot(make([]byte, 0, max(sizeHint, 1<<16)), s)
+}
+
+// appendSnapshot is encodeSnapshot appending to buf.
+func appendSnapshot(buf []byte, s *snapshot) (out []byte, err error) {
 	c := snapshotCodec()
-	e := &encoder{ids: map[objKey]uint64{}, buf: make([]byte, 0, 1<<20)}
+	e := &encoder{ids: map[unsafe.Pointer]uint64{}, buf: buf}
 	defer func() {
 		if r := recover(); r != nil {
 			ee, ok := r.(encodeError)

@@ -161,23 +161,27 @@ func seal(e []byte) []byte {
 // put stores s, loaded from size bytes of source, under key, then prunes old entries.
 // Failures are ignored: the cache is an optimization.
 func (c *loadCache) put(key string, s *snapshot, size int) {
-	// A snapshot is about the size of its JSON source: reserve that much, and the header.
-	e, err := appendSnapshot(make([]byte, cacheHeaderLen, cacheHeaderLen+size+size/8), s)
-	if err != nil {
-		return
-	}
-	_ = c.write(key, seal(e))
-	c.prune(key)
-}
-
-func (c *loadCache) write(key string, data []byte) error {
+	// The temporary file first: where it cannot be written, encoding would be wasted.
 	if err := os.MkdirAll(c.dir, 0o700); err != nil {
-		return err
+		return
 	}
 	f, err := os.CreateTemp(c.dir, ".tmp-*") // 0600: a spec may be private
 	if err != nil {
-		return err
+		return
 	}
+	// A snapshot is about the size of its JSON source: reserve that much, and the header.
+	e, err := appendSnapshot(make([]byte, cacheHeaderLen, cacheHeaderLen+size+size/8), s)
+	if err != nil {
+		f.Close()
+		_ = os.Remove(f.Name())
+		return
+	}
+	_ = c.write(f, key, seal(e))
+	c.prune(key)
+}
+
+// write fills the temporary file f with data and renames it to the entry for key.
+func (c *loadCache) write(f *os.File, key string, data []byte) error {
 	_, werr := f.Write(data)
 	cerr := f.Close()
 	if err := errors.Join(werr, cerr); err != nil {

@@ -295,3 +295,20 @@ func FuzzDecodeSnapshot(f *testing.F) {
 		}
 	})
 }
+
+// TestCacheUnwritable: a cache directory that cannot be created is no error, and the load
+// still returns the document.
+func TestCacheUnwritable(t *testing.T) {
+	clearCacheEnv(t)
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d, err := Load(context.Background(), "testdata/bookings-3.1.json", Options{cacheDir: filepath.Join(file, "cache"), cacheAll: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Operations) == 0 {
+		t.Error("no operations")
+	}
+}

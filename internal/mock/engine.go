@@ -140,7 +140,7 @@ type namedExample struct {
 }
 
 // maxCacheBytes bounds the size of all of an engine's cached generated bodies together (each
-// media type caches at most cacheSlots of them).
+// media type caches at most inlineSlots+cacheSlots of them).
 const maxCacheBytes = 64 << 20
 
 // New returns the engine for doc; each operation is prepared when it is first answered,

@@ -58,6 +58,12 @@ median() {
 	sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) exit 1; m = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.2f\n", m }'
 }
 
+# paired_ratio FILE_A FILE_B COLUMN: the median over rounds of A/B, each round's A against the
+# same round's B (steadier than the ratio of the medians while the machine's load drifts).
+paired_ratio() {
+	paste -d' ' <(cut -d' ' -f"$3" "$1") <(cut -d' ' -f"$3" "$2") | awk '{ printf "%.4f\n", $1 / $2 }' | median | awk '{ printf "%.3f", $1 }'
+}
+
 # mb KB: kilobytes as whole megabytes.
 mb() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
 
@@ -215,9 +221,11 @@ part_flat() {
 		$big "$br" "$bc" "$(mb "$brss0")" "$(mb "$brss1")" "$(wc -l <"$work/gen-$big.paths")"
 	printf "flat   %4d ops  %9.0f req/s  %6.2f us server CPU/request  (only the %d GET paths of the %d-operation spec: the size alone)\n" \
 		$big "$qr" "$qc" "$(wc -l <"$work/gen-$small.paths")" $small
-	printf "flat   ratio %sx throughput over the same paths (size alone), CPU/request %sx\n" "$(ratio "$qr" "$sr")" "$(ratio "$qc" "$sc")"
+	# Ratios: medians of the per-round ratios.
+	printf "flat   ratio %sx throughput over the same paths (size alone), CPU/request %sx\n" \
+		"$(paired_ratio "$work/bigsame" "$work/small" 1)" "$(paired_ratio "$work/bigsame" "$work/small" 2)"
 	printf "flat   ratio %sx throughput (%d ops / %d ops), CPU/request %sx; memory per operation %s KB loaded, %s KB after the runs\n" \
-		"$(ratio "$br" "$sr")" $big $small "$(ratio "$bc" "$sc")" \
+		"$(paired_ratio "$work/big" "$work/small" 1)" $big $small "$(paired_ratio "$work/big" "$work/small" 2)" \
 		"$(awk -v a="$brss0" -v b="$srss0" -v n=$((big - small)) 'BEGIN { printf "%.1f", (a - b) / n }')" \
 		"$(awk -v a="$brss1" -v b="$srss1" -v n=$((big - small)) 'BEGIN { printf "%.1f", (a - b) / n }')"
 	kill -INT "$spid" "$bpid" 2>/dev/null || true

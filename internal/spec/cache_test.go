@@ -77,6 +77,11 @@ func testCacheLoads(t *testing.T, files []string) {
 				if !reflect.DeepEqual(fresh.Warnings, d.Warnings) {
 					t.Errorf("%s load: warnings %v, want %v", name, d.Warnings, fresh.Warnings)
 				}
+				if len(data) < 1<<20 { // kin-openapi's validation of GitHub's spec takes seconds
+					if got, want := d.Validate(context.Background()), fresh.Validate(context.Background()); !reflect.DeepEqual(got, want) {
+						t.Errorf("%s load: Validate = %v, want %v", name, got, want)
+					}
+				}
 				if strings.Join(opKeys(fresh), ",") != strings.Join(opKeys(d), ",") ||
 					fresh.SourceVersion != d.SourceVersion || fresh.BasePath != d.BasePath || fresh.isJSON != d.isJSON {
 					t.Errorf("%s load: index differs", name)

@@ -593,7 +593,7 @@ type decoder struct {
 	depth int
 }
 
-// decodeError carries a decoding failure up through the recursion.
+// decodeFailure carries a decoding failure up through the recursion.
 type decodeFailure struct{ msg string }
 
 func (d *decoder) fail(format string, args ...any) {

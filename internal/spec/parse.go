@@ -24,7 +24,11 @@ import (
 
 // LoadData is Load for bytes already in memory. source names them in messages; base is the
 // location external $refs resolve against (nil: the current directory). Every failure is an
-// *Error; LoadData never panics.
+// *Error; LoadData never panics. The document keeps data (its strings share it): data must not
+// change afterwards.
+//
+// A document loaded before comes from the load cache (cache.go) unless opts.NoCache or
+// MOCKLOOP_NO_CACHE says otherwise; it is the document a fresh load returns.
 //
 // JSON documents take a fast path: a JSON scanner splits the top levels, each path item and
 // component is decoded on its own (spread over the CPUs) from a node tree built straight from

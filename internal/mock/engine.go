@@ -354,6 +354,20 @@ func (e *Engine) Respond(w http.ResponseWriter, r *http.Request, m spec.Match) {
 		return
 	}
 	od := e.operation(m.Operation)
+	if e.refuse(w, r, od, m.PathParams) {
+		return
+	}
+	// r.Header indexed with canonical names is what Header.Values does, without
+	// canonicalizing the name again on every request.
+	pref := ParsePrefer(r.Header["Prefer"])
+	pref.Dynamic = pref.Dynamic || e.opts.Dynamic
+	e.write(w, r, od, pref, false)
+}
+
+// refuse answers a request the engine does not accept: 401 without the credentials the
+// operation requires, 400/422 when it does not match the operation (as the options say). It
+// reports whether it answered.
+func (e *Engine) refuse(w http.ResponseWriter, r *http.Request, od *operation, pathParams map[string]string) bool {
 	if e.opts.CheckSecurity {
 		if challenge, ok := od.authorized(r); !ok {
 			w.Header().Set("WWW-Authenticate", challenge)
@@ -361,41 +375,46 @@ func (e *Engine) Respond(w http.ResponseWriter, r *http.Request, m spec.Match) {
 				Status: http.StatusUnauthorized,
 				Detail: "this operation requires credentials: " + od.securityText(),
 			})
-			return
+			return true
 		}
 	}
 	if e.opts.ValidateRequests {
-		if status, items := e.validateRequest(r, od, m.PathParams); status != 0 {
+		if status, items := e.validateRequest(r, od, pathParams); status != 0 {
 			problem.Write(w, problem.Details{
 				Status: status,
 				Title:  "Invalid request",
 				Detail: "the request does not match " + od.key,
 				Errors: items,
 			})
-			return
+			return true
 		}
 	}
-	// r.Header indexed with canonical names is what Header.Values does, without
-	// canonicalizing the name again on every request.
-	pref := parsePrefer(r.Header["Prefer"])
-	pref.dynamic = pref.dynamic || e.opts.Dynamic
+	return false
+}
+
+// write answers with the response pref chooses. A Prefer the operation cannot honour (a code
+// or example it does not declare) is a 422, or, with soft, writes nothing and returns false.
+func (e *Engine) write(w http.ResponseWriter, r *http.Request, od *operation, pref Prefer, soft bool) bool {
 	resp, status, md, ex, p := od.choose(pref, r.Header["Accept"])
 	if p == nil && status < 200 {
 		p = informational(od.key, status)
 	}
 	if p != nil {
+		if soft && p.Status == http.StatusUnprocessableEntity {
+			return false
+		}
 		problem.Write(w, *p)
-		return
+		return true
 	}
 	h := w.Header()
-	for name, vals := range resp.headerValues(e, pref.dynamic) {
+	for name, vals := range resp.headerValues(e, pref.Dynamic) {
 		h[name] = vals
 	}
 	if md == nil || !bodyAllowed(status) {
 		w.WriteHeader(status)
-		return
+		return true
 	}
-	body := e.body(od, md, r, ex, pref.dynamic)
+	body := e.body(od, md, r, ex, pref.Dynamic)
 	// Shared, never mutated header values: Set and Add on them replace or copy.
 	h["Content-Type"] = md.ctHeader
 	h["Content-Length"] = md.contentLength(len(body))
@@ -403,6 +422,7 @@ func (e *Engine) Respond(w http.ResponseWriter, r *http.Request, m spec.Match) {
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(body)
 	}
+	return true
 }
 
 // bodyAllowed reports whether a response with status may carry a body (RFC 9110: not 1xx,
@@ -413,25 +433,25 @@ func bodyAllowed(status int) bool {
 
 // choose picks the response, status, media type and named example for a request. A non-nil
 // problem is the answer instead (406, or 422 for a Prefer the operation cannot honour).
-func (od *operation) choose(pref prefer, accept []string) (*response, int, *media, *namedExample, *problem.Details) {
+func (od *operation) choose(pref Prefer, accept []string) (*response, int, *media, *namedExample, *problem.Details) {
 	resp := od.preferred
 	status := 0
-	if pref.code != "" {
-		resp = od.byCode(pref.code)
+	if pref.Code != "" {
+		resp = od.byCode(pref.Code)
 		if resp == nil {
 			return nil, 0, nil, nil, &problem.Details{
 				Status: http.StatusUnprocessableEntity,
 				Title:  "Unknown response code in Prefer",
-				Detail: "Prefer asks for code=" + pref.code + "; " + od.key + " declares: " + od.codes,
+				Detail: "Prefer asks for code=" + pref.Code + "; " + od.key + " declares: " + od.codes,
 			}
 		}
-		status, _ = strconv.Atoi(pref.code)
+		status, _ = strconv.Atoi(pref.Code)
 	}
 	var buf [8]acceptRange
 	ranges := parseAccept(buf[:0], accept)
-	if pref.example != "" {
+	if pref.Example != "" {
 		candidates := []*response{resp}
-		if pref.code == "" {
+		if pref.Code == "" {
 			for _, r := range od.responses {
 				if r != resp {
 					candidates = append(candidates, r)
@@ -445,7 +465,7 @@ func (od *operation) choose(pref prefer, accept []string) (*response, int, *medi
 				continue
 			}
 			for i := range md.examples {
-				if strings.EqualFold(md.examples[i].name, pref.example) {
+				if strings.EqualFold(md.examples[i].name, pref.Example) {
 					if status == 0 {
 						status = c.status
 					}
@@ -456,7 +476,7 @@ func (od *operation) choose(pref prefer, accept []string) (*response, int, *medi
 				}
 			}
 		}
-		detail := "Prefer asks for example=" + pref.example + "; " + od.key + " has no such example"
+		detail := "Prefer asks for example=" + pref.Example + "; " + od.key + " has no such example"
 		if len(names) > 0 {
 			detail += " (examples: " + strings.Join(names, ", ") + ")"
 		} else {
@@ -642,32 +662,6 @@ func (e *Engine) makeHeaders(resp *response, seed uint64) http.Header {
 		out[http.CanonicalHeaderKey(rh.name)] = []string{scalarString(v)}
 	}
 	return out
-}
-
-// prefer is a parsed Prefer header (Prism's convention).
-type prefer struct {
-	code    string
-	example string
-	dynamic bool
-}
-
-func parsePrefer(values []string) prefer {
-	var p prefer
-	for _, v := range values {
-		for _, part := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ';' }) {
-			k, val, _ := strings.Cut(strings.TrimSpace(part), "=")
-			val = strings.Trim(strings.TrimSpace(val), `"`)
-			switch strings.ToLower(strings.TrimSpace(k)) {
-			case "code":
-				p.code = val
-			case "example":
-				p.example = val
-			case "dynamic":
-				p.dynamic = val == "" || strings.EqualFold(val, "true")
-			}
-		}
-	}
-	return p
 }
 
 // acceptRange is one entry of an Accept header.

@@ -478,17 +478,17 @@ func TestAddPlaceholderCredentials(t *testing.T) {
 func TestParsePrefer(t *testing.T) {
 	tests := []struct {
 		in   []string
-		want prefer
+		want Prefer
 	}{
-		{[]string{"code=404, example=notFound, dynamic=true"}, prefer{code: "404", example: "notFound", dynamic: true}},
-		{[]string{`code="201"; dynamic`}, prefer{code: "201", dynamic: true}},
-		{[]string{"code=200", "example=a"}, prefer{code: "200", example: "a"}},
-		{[]string{"respond-async, dynamic=false"}, prefer{}},
-		{nil, prefer{}},
+		{[]string{"code=404, example=notFound, dynamic=true"}, Prefer{Code: "404", Example: "notFound", Dynamic: true}},
+		{[]string{`code="201"; dynamic`}, Prefer{Code: "201", Dynamic: true}},
+		{[]string{"code=200", "example=a"}, Prefer{Code: "200", Example: "a"}},
+		{[]string{"respond-async, dynamic=false"}, Prefer{}},
+		{nil, Prefer{}},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.in, "|"), func(t *testing.T) {
-			if got := parsePrefer(tt.in); got != tt.want {
+			if got := ParsePrefer(tt.in); got != tt.want {
 				t.Errorf("got %+v, want %+v", got, tt.want)
 			}
 		})
@@ -560,7 +560,7 @@ func FuzzHeaders(f *testing.F) {
 		{typ: "*", sub: "*", kind: kindJSON},
 	}
 	f.Fuzz(func(t *testing.T, accept, pref string) {
-		_ = parsePrefer([]string{pref})
+		_ = ParsePrefer([]string{pref})
 		got := negotiate(offered, parseAccept(nil, []string{accept}))
 		if got != nil && got != offered[0] && got != offered[1] && got != offered[2] {
 			t.Fatalf("negotiate returned a media type it was not offered")

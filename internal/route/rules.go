@@ -47,11 +47,9 @@ type RuleSet struct {
 
 type compiledRule struct {
 	plugin.RouteRule
-	label    string
-	segments []string
-	methods  []string // upper-case; nil = any
-	cond     *Condition
-	hits     atomic.Int64
+	label string
+	match *Matcher
+	hits  atomic.Int64
 }
 
 // Compile checks and compiles a plugin's route rules once: patterns, methods, modes and
@@ -74,23 +72,18 @@ func Compile(rules []plugin.RouteRule, defaultMode plugin.Mode, defaultFallback 
 			return nil, fmt.Errorf("%s: mode %q must be mock or proxy", where, r.Mode)
 		}
 		c.Mode = mode
-		if c.segments, err = compilePattern(r.Pattern); err != nil {
-			return nil, fmt.Errorf("%s: pattern: %w", where, err)
+		if strings.TrimSpace(r.Pattern) == "" {
+			return nil, fmt.Errorf("%s: pattern: empty pattern", where)
 		}
-		if c.methods, err = compileMethods(r.Method); err != nil {
+		if c.match, err = CompileMatcher(MatchSpec{Pattern: r.Pattern, Method: r.Method, Condition: r.Condition}); err != nil {
 			return nil, fmt.Errorf("%s: %w", where, err)
 		}
-		if strings.TrimSpace(r.Condition) != "" {
-			if c.cond, err = CompileCondition(r.Condition); err != nil {
-				return nil, fmt.Errorf("%s: condition %q: %w", where, r.Condition, err)
-			}
-			rs.anyCondition = true
-		}
+		rs.anyCondition = rs.anyCondition || c.match.cond != nil
 		c.label = r.Name
 		if c.label == "" {
 			c.label = fmt.Sprintf("#%d ", i+1)
-			if c.methods != nil {
-				c.label += strings.Join(c.methods, ",") + " "
+			if methods := c.match.Methods(); methods != nil {
+				c.label += strings.Join(methods, ",") + " "
 			}
 			c.label += r.Pattern
 		}
@@ -103,27 +96,10 @@ func Compile(rules []plugin.RouteRule, defaultMode plugin.Mode, defaultFallback 
 // Decide returns the first matching rule's mode, or the default. A condition that fails at run
 // time (for example an index out of range) does not match.
 func (rs *RuleSet) Decide(r *http.Request, op *spec.Operation) Decision {
-	reqSegs := splitSegments(r.URL.Path)
-	var opSegs []string
-	if op != nil {
-		opSegs = splitSegments(op.Path)
-	}
-	var env ConditionEnv
-	envReady := false
+	req := NewRequest(r, op)
 	for _, c := range rs.rules {
-		if c.methods != nil && !containsFold(c.methods, r.Method) {
+		if !c.match.Match(&req) {
 			continue
-		}
-		if !matchSegments(c.segments, reqSegs) && (op == nil || !matchSegments(c.segments, opSegs)) {
-			continue
-		}
-		if c.cond != nil {
-			if !envReady {
-				env, envReady = NewConditionEnv(r), true
-			}
-			if ok, err := c.cond.Eval(env); err != nil || !ok {
-				continue
-			}
 		}
 		c.hits.Add(1)
 		return Decision{Mode: c.Mode, Rule: c.label, Fallback: c.Fallback == plugin.ModeMock || rs.defaultFallback}
@@ -138,7 +114,7 @@ func (rs *RuleSet) Stats() []RuleStat {
 		out = append(out, RuleStat{
 			Rule:      c.label,
 			Pattern:   c.Pattern,
-			Method:    strings.Join(c.methods, ","),
+			Method:    strings.Join(c.match.Methods(), ","),
 			Condition: c.Condition,
 			Mode:      c.Mode,
 			Priority:  c.Priority,

@@ -31,6 +31,8 @@ type Status struct {
 	UptimeSeconds float64          `json:"uptime_seconds"`
 	Requests      Counters         `json:"requests"`
 	Rules         []route.RuleStat `json:"rules"`
+	// Features are the admin routes' own status (Config.Admin's Status), by route name.
+	Features map[string]any `json:"features,omitempty"`
 }
 
 // SpecInfo describes the served document.
@@ -216,6 +218,14 @@ func (s *Server) Status() Status {
 	if s.cfg.Decider != nil {
 		if rules := s.cfg.Decider.Stats(); rules != nil {
 			st.Rules = rules
+		}
+	}
+	for _, a := range s.cfg.Admin {
+		if a.Status != nil {
+			if st.Features == nil {
+				st.Features = map[string]any{}
+			}
+			st.Features[a.Name] = a.Status()
 		}
 	}
 	return st

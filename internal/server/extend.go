@@ -48,7 +48,10 @@ type LiveObserver interface {
 
 // A Step runs around the answering of every request outside the admin API (latency, faults):
 // it calls next to have the request answered, or answers it (or drops the connection) itself.
-// Steps run in Config.Steps order, the first outermost. m is the request's route.
+// Steps run in Config.Steps order, the first outermost. m is the request's route. A request
+// whose connection a step hijacks is logged and counted with status 0. A Step that also has a
+// Drain() method is told when the server starts shutting down (see Server.Drain), so that a
+// request it holds lets go.
 type Step interface {
 	Around(w http.ResponseWriter, r *http.Request, m spec.Match, next func(http.ResponseWriter, *http.Request))
 }
@@ -62,6 +65,25 @@ type AdminRoute struct {
 	Methods string
 	Public  bool
 	Handler http.Handler
+	// Status, when set, is shown by GET /__mockloop/status under "features" and Name (counts,
+	// what is configured). It must be safe for concurrent use and cheap.
+	Status func() any
+}
+
+// HeaderSimulation lists on an answer what a simulation feature applied to it: a delay, a
+// fault, a runtime override, a stateful resource ("delay=300ms", "fault=status 503",
+// "override=getPet 1/2", "state=created /pets/3"), one item per value.
+const HeaderSimulation = "X-Mockloop-Simulation"
+
+// Drain tells the steps that hold requests (a simulated timeout) that the server is shutting
+// down: they let them go at once rather than keep the shutdown waiting. Register it with
+// http.Server.RegisterOnShutdown.
+func (s *Server) Drain() {
+	for _, st := range s.cfg.Steps {
+		if d, ok := st.(interface{ Drain() }); ok {
+			d.Drain()
+		}
+	}
 }
 
 // DefaultObserveBody bounds the bodies an Exchange carries when Config.ObserveBody is 0.

@@ -40,7 +40,7 @@ type RequestRecord struct {
 	Method          string            `json:"method"`
 	Path            string            `json:"path"`
 	Query           string            `json:"query,omitempty"`
-	Status          int               `json:"status"`
+	Status          int               `json:"status"` // 0: no answer was sent (the connection was dropped or taken over, or the client left first)
 	LatencyMs       float64           `json:"latency_ms"`
 	Side            plugin.Mode       `json:"side"`                // mock or proxy: who answered
 	Rule            string            `json:"rule,omitempty"`      // hybrid: the rule that decided

@@ -1,9 +1,11 @@
 package server
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -217,6 +219,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rec := s.recorder.Get().(*recorder)
 	rec.ResponseWriter, rec.status, rec.side, rec.rule, rec.fallback = w, 0, plugin.ModeMock, "", ""
+	rec.hijacked = false
 	rec.cors = nil
 	if s.cfg.CORS {
 		rec.cors = r
@@ -230,7 +233,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	status := rec.status
-	if status == 0 {
+	if status == 0 && !rec.hijacked && r.Context().Err() == nil {
 		status = http.StatusOK // the handler wrote nothing: net/http answers 200
 	}
 	path, rawQuery := boundURL(r.URL.Path, r.URL.RawQuery)
@@ -380,6 +383,7 @@ func (s *Server) respondMock(w http.ResponseWriter, r *http.Request, m spec.Matc
 type recorder struct {
 	http.ResponseWriter
 	status   int
+	hijacked bool // a step took the connection over: no status was sent
 	side     plugin.Mode
 	rule     string
 	fallback string
@@ -422,6 +426,16 @@ func (w *recorder) Write(b []byte) (int, error) {
 
 // Unwrap lets http.ResponseController reach the connection (flushing streamed bodies).
 func (w *recorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// Hijack hands the connection over (a simulated fault drops it) and remembers that no status
+// was sent.
+func (w *recorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, rw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	if err == nil {
+		w.hijacked = true
+	}
+	return conn, rw, err
+}
 
 // Flush supports streaming through code that type-asserts http.Flusher.
 func (w *recorder) Flush() {

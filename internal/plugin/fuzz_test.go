@@ -10,6 +10,7 @@ import (
 // it accepts must validate, mask and encode without panicking and parse again after encoding.
 func FuzzParse(f *testing.F) {
 	f.Add([]byte(fullFile))
+	f.Add([]byte(simulationFile))
 	f.Add([]byte("name: a\nspec: s\nmode: mock\n"))
 	f.Add([]byte("comparison:\n  tolerance: {default: 0.1, \"$.a\": 1}\n"))
 	f.Add([]byte("timeout: 1e400\n"))

@@ -36,6 +36,10 @@ type Plugin struct {
 	// MCPTools is how `mockloop mcp` exposes the operations: auto (the default), operations
 	// or discovery.
 	MCPTools MCPTools `yaml:"mcp_tools,omitempty" json:"mcp_tools,omitempty"`
+	// Simulation, Stateful and Overrides are what `serve` simulates (see simulation.go).
+	Simulation *Simulation         `yaml:"simulation,omitempty" json:"simulation,omitempty"`
+	Stateful   *Stateful           `yaml:"stateful,omitempty" json:"stateful,omitempty"`
+	Overrides  map[string]Override `yaml:"overrides,omitempty" json:"overrides,omitempty"` // by operationId
 }
 
 // Auth is how credentials are injected into live requests. Credentials keys by type:

@@ -56,8 +56,9 @@ const maxRetries = 10
 // Validate checks p and returns a *ValidationError listing every problem, or nil: a valid
 // name, a spec, the mode, an http(s) target for proxy and hybrid, the auth type, location and
 // the credential keys it needs, endpoint paths and methods, rule modes and priorities, and
-// non-negative timeouts, retries and tolerances. Credential values are checked for ${ENV}
-// syntax only; they are never part of a message.
+// non-negative timeouts, retries and tolerances, and the simulation, stateful and overrides
+// keys (conditions are compiled where the stack is built). Credential values are checked for
+// ${ENV} syntax only; they are never part of a message.
 func (p *Plugin) Validate() error {
 	var probs []problem.Item
 	add := func(where, format string, args ...any) {
@@ -156,6 +157,7 @@ func (p *Plugin) Validate() error {
 	if err := p.Comparison.Validate(); err != nil {
 		add("comparison", "%v", err)
 	}
+	p.checkSimulation(add)
 	if len(probs) == 0 {
 		return nil
 	}

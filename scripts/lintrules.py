@@ -13,6 +13,7 @@ arrows = {
  "testrun": "compare mock plugin problem redact server spec stack yamldoc",
  "stack": "mock plugin redact route server spec upstream",
  "simulate": "mock plugin problem route server spec",
+ "override": "mock plugin problem server spec",
  "server": "plugin problem redact route spec",
  "upstream": "envref plugin problem redact route spec",
  "route": "plugin spec",

@@ -480,8 +480,8 @@ func (o Override) Check() []string {
 		if len(o.Responses) > 0 {
 			where = fmt.Sprintf("responses[%d]: ", i)
 		}
-		if r.Status != 0 && (r.Status < 100 || r.Status > 599) {
-			out = append(out, fmt.Sprintf("%sstatus %d: want 100 to 599", where, r.Status))
+		if r.Status != 0 && (r.Status < 200 || r.Status > 599) {
+			out = append(out, fmt.Sprintf("%sstatus %d: want 200 to 599", where, r.Status))
 		}
 		if r.Example != "" && r.Body != nil {
 			out = append(out, where+"give a body or an example, not both")

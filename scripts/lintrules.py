@@ -14,6 +14,7 @@ arrows = {
  "stack": "mock plugin redact route server spec upstream",
  "simulate": "mock plugin problem route server spec",
  "override": "mock plugin problem server spec",
+ "state": "mock problem server spec",
  "server": "plugin problem redact route spec",
  "upstream": "envref plugin problem redact route spec",
  "route": "plugin spec",

@@ -11,7 +11,7 @@ arrows = {
  "mcpserver": "compare plugin spec stack testrun upstream redact problem",
  "render": "compare testrun problem",
  "testrun": "compare mock plugin problem redact server spec stack yamldoc",
- "stack": "mock plugin redact route server spec upstream",
+ "stack": "mock override plugin problem redact route server simulate spec state upstream",
  "simulate": "mock plugin problem route server spec",
  "override": "mock plugin problem server spec",
  "state": "mock problem server spec",

@@ -8,11 +8,14 @@ import (
 	"net/http"
 
 	"github.com/mockloop/mockloop/internal/mock"
+	"github.com/mockloop/mockloop/internal/override"
 	"github.com/mockloop/mockloop/internal/plugin"
 	"github.com/mockloop/mockloop/internal/redact"
 	"github.com/mockloop/mockloop/internal/route"
 	"github.com/mockloop/mockloop/internal/server"
+	"github.com/mockloop/mockloop/internal/simulate"
 	"github.com/mockloop/mockloop/internal/spec"
+	"github.com/mockloop/mockloop/internal/state"
 	"github.com/mockloop/mockloop/internal/upstream"
 )
 
@@ -49,6 +52,9 @@ type Options struct {
 	ViolationsAreErrors bool
 	// LookupEnv resolves ${ENV} references in credentials (os.LookupEnv when nil).
 	LookupEnv func(string) (string, bool)
+	// Simulation, when set, turns on latency and faults, runtime overrides and (as the
+	// plugin or the flags say) stateful resources: see Simulation. Nil: none (test run).
+	Simulation *Simulation
 
 	// The server's extension points (see server.Answerer and the rest): the features that
 	// change how requests are answered are built by their own packages and plugged in here.
@@ -71,6 +77,11 @@ type Stack struct {
 	Metrics *server.Metrics
 	// Handler is the http.Handler `mockloop serve` listens with.
 	Handler *server.Server
+	// Simulator, Overrides and State are the simulation's parts (Options.Simulation); nil
+	// when off. State is nil unless stateful resources are on.
+	Simulator *simulate.Simulator
+	Overrides *override.Store
+	State     *state.Store
 
 	secrets *redact.Secrets // without a live side: the plugin's, resolved at Build
 }
@@ -117,6 +128,12 @@ func Build(doc *spec.Document, set Settings, opts Options) (*Stack, error) {
 	}
 	if st.Live == nil {
 		st.secrets = upstream.SecretsOf(set.Auth, opts.LookupEnv)
+	}
+	if opts.Simulation != nil {
+		if err := st.buildSimulation(set.Plugin, *opts.Simulation, &cfg); err != nil {
+			st.Close()
+			return nil, err
+		}
 	}
 	h, err := server.NewServer(cfg)
 	if err != nil {

@@ -63,6 +63,7 @@ func TestScript(t *testing.T) {
 			"mcptools":      cmdMCPTools,
 			"mcpcall":       cmdMCPCall,
 			"mcpclose":      cmdMCPClose,
+			"httpmin":       cmdHTTPMin,
 		},
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,

@@ -56,6 +56,12 @@ type serveOptions struct {
 	Errors             bool
 	Watch              bool
 	ReadyFile          string
+	Latency            string
+	FaultRate          string
+	Stateful           bool
+	StatefulSeed       bool
+	// Simulation is what the simulation flags say (serve_simulation.go).
+	Simulation *stack.Simulation
 
 	// Flags are the precedence-resolved settings given on the command line (nil: not given).
 	Flags stack.Flags
@@ -119,6 +125,15 @@ within 10s and the whole request within --read-timeout, and a connection whose b
 is closed; idle keep-alive connections close after 2 minutes. The request log keeps at most
 4 KiB of headers and 2 KiB of path and of query per request, cut values marked.
 
+Simulation (docs/simulation.md): --latency and --fault-rate, or the plugin's simulation: block
+(rules by path, operationId, method and condition), delay and break answers, mock and live
+alike; "Prefer: delay=300" or "Prefer: fault=KIND" (reset, empty, malformed, timeout, status,
+or a status code) does it for one request; --seed makes the draws repeatable. Runtime
+overrides (the plugin's overrides:, the admin API, MCP's set_override) and --stateful resources
+answer on the mock side before the spec does. X-Mockloop-Simulation lists what was applied
+("delay=300ms", "fault=status 503", "override=getPet 1/2", "state=created /pets/3"); a dropped
+connection is logged with status 0.
+
 Admin API (JSON; loopback clients asking for an IP address or a localhost name, or anyone with
 "Authorization: Bearer TOKEN" when --admin-token is set; health and ready answer anyone, for
 probes; with --cors, pages on other origins may read it but never with credentials, and without
@@ -129,7 +144,10 @@ a token may not change it):
                              "source", "operations"}, "target", "live", "mode_override",
                              "started_at", "uptime_seconds", "requests": {"total",
                              "mock": {"2xx": n, ...}, "proxy": {...}}, "rules": [{"rule",
-                             "pattern", "method", "condition", "mode", "priority", "hits"}]}
+                             "pattern", "method", "condition", "mode", "priority", "hits"}],
+                             "features": {"simulation": {"delayed", "faults"}, "overrides":
+                             {"active", "answered", "schema_violations"}, "state":
+                             {"collections", "resources", "evicted"}}}
   GET  /__mockloop/mode      {"mode"}
   PUT  /__mockloop/mode      body {"mode": "proxy"} or ?mode=proxy -> {"mode", "previous"};
                              400 for a bad mode, 409 when proxy/hybrid has no target
@@ -144,7 +162,15 @@ a token may not change it):
                              Prometheus sends), or at /__mockloop/metrics/prometheus, the
                              Prometheus text format: mockloop_requests_total{operation, side,
                              class}, mockloop_request_duration_seconds (histogram),
-                             mockloop_response_violations_total, mockloop_fallbacks_total`
+                             mockloop_response_violations_total, mockloop_fallbacks_total
+  GET  /__mockloop/simulation  {"seed", "latency", "fault", "rules": [{"rule", ..., "hits"}],
+                             "delayed", "faults": {"reset": n, ...}}
+  GET, PUT, DELETE /__mockloop/overrides[/{operationId}]
+                             PUT {"status", "headers", "body"} | {"example"} | {"responses":
+                             [...], "cycle", "times"} -> the override with "warnings" where it
+                             violates the spec; GET lists or shows; DELETE removes one or all
+  GET  /__mockloop/state     (--stateful) the collections and their resources
+  POST /__mockloop/state/reset  empty them (seed again with --stateful-seed)`
 
 func newServeCmd(f *Factory, runF func(*serveOptions) error) *cobra.Command {
 	opts := &serveOptions{}
@@ -157,7 +183,8 @@ func newServeCmd(f *Factory, runF func(*serveOptions) error) *cobra.Command {
   $ mockloop serve petstore --mode hybrid --cors
   $ mockloop serve --spec api.yaml --mode proxy --target https://api.example.com/v2 --errors
   $ mockloop serve --spec api.yaml -p 4010 --watch --seed 7
-  $ curl -X PUT 'http://127.0.0.1:8000/__mockloop/mode?mode=mock'`,
+  $ curl -X PUT 'http://127.0.0.1:8000/__mockloop/mode?mode=mock'
+  $ mockloop serve --spec petstore.yaml --stateful --latency uniform:20ms,80ms --fault-rate 0.05:reset --seed 7`,
 		Args:              cobra.MaximumNArgs(1),
 		ValidArgsFunction: completePlugins(f),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -182,6 +209,9 @@ func newServeCmd(f *Factory, runF func(*serveOptions) error) *cobra.Command {
 			if opts.ReadTimeout < 0 {
 				return usageErrorf("--read-timeout must not be negative")
 			}
+			if opts.Simulation, err = serveSimulation(cmd, opts); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -196,7 +226,7 @@ func newServeCmd(f *Factory, runF func(*serveOptions) error) *cobra.Command {
 	fl.IntVarP(&opts.Port, "port", "p", 0, "port to listen on, as Prism takes it (with --host; instead of --addr)")
 	fl.StringVar(&opts.Host, "host", "", "host or IP to listen on (with --port; default 127.0.0.1)")
 	fl.BoolVar(&opts.Dynamic, "dynamic", false, "generate every answer afresh, as 'Prefer: dynamic=true' does for one request")
-	fl.Uint64Var(&opts.Seed, "seed", 0, "seed of generated data (reproducible answers, and a reproducible sequence with --dynamic)")
+	fl.Uint64Var(&opts.Seed, "seed", 0, "seed of generated data, simulated latency and faults, and stateful ids (reproducible answers, and a reproducible sequence with --dynamic)")
 	fl.BoolVar(&opts.Errors, "errors", false, "live answers that violate the spec become 502 problem+json listing the violations (implies --validate-responses)")
 	fl.BoolVar(&opts.Watch, "watch", false, "reload the spec and the plugin file when they change (SIGHUP always reloads)")
 	fl.StringVar(&opts.ReadyFile, "ready-file", "", "write the listening address to FILE once the server answers (for scripts and CI)")
@@ -212,6 +242,10 @@ func newServeCmd(f *Factory, runF func(*serveOptions) error) *cobra.Command {
 	fl.BoolVarP(&opts.Verbose, "verbose", "v", false, "print every spec load warning")
 	fl.DurationVar(&opts.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long in-flight requests may take to finish on SIGINT/SIGTERM")
 	fl.DurationVar(&opts.ReadTimeout, "read-timeout", defaultReadTimeout, "how long a client may take to send a whole request, headers and body (its headers: at most 10s); 0: no limit")
+	fl.StringVar(&opts.Latency, "latency", "", "delay every answer: 200ms, uniform:100ms,300ms or lognormal:80ms,0.4 (median, sigma)")
+	fl.StringVar(&opts.FaultRate, "fault-rate", "", "fail a share of the answers: RATE[:KIND], KIND reset, empty, malformed, timeout, status or a status code (default 503)")
+	fl.BoolVar(&opts.Stateful, "stateful", false, "keep the resources POST, PUT and PATCH send, and answer GET and DELETE from them")
+	fl.BoolVar(&opts.StatefulSeed, "stateful-seed", false, "start the stateful resources from the spec's examples (implies --stateful)")
 	_ = cmd.RegisterFlagCompletionFunc("mode", cobra.FixedCompletions([]string{"mock", "proxy", "hybrid"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("log-format", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -341,6 +375,7 @@ func serveStackOptions(opts *serveOptions, chatter io.Writer) stack.Options {
 		ValidateResponses:   opts.ValidateResponses,
 		ViolationsAreErrors: opts.Errors,
 		LookupEnv:           opts.LookupEnv,
+		Simulation:          opts.Simulation,
 	}
 	if opts.MaxBody == 0 {
 		so.MaxBodyBytes = -1
@@ -457,6 +492,9 @@ func serveUntilDone(ctx context.Context, ln net.Listener, srv http.Handler, clos
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    1 << 20,
 		ErrorLog:          log.New(errOut, "mockloop: http: ", 0),
+	}
+	if d, ok := srv.(interface{ Drain() }); ok {
+		hs.RegisterOnShutdown(d.Drain) // requests a simulated timeout holds let go
 	}
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()

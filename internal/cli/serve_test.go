@@ -35,7 +35,7 @@ func TestServeFlags(t *testing.T) {
 					NoValidateRequests: true, NoSecurity: true, CORS: true, AdminToken: "t", LogFormat: "json", Quiet: true,
 					NoModeOverride: true, ValidateResponses: true, MaxBody: 5, Verbose: true, ShutdownTimeout: 3 * time.Second, ReadTimeout: 30 * time.Second}
 				got := *o
-				got.Flags, got.IO, got.Plugins, got.LookupEnv, got.Client, got.Load = stack.Flags{}, nil, nil, nil, nil, spec.Options{}
+				got.Flags, got.IO, got.Plugins, got.LookupEnv, got.Client, got.Load, got.Simulation = stack.Flags{}, nil, nil, nil, nil, spec.Options{}, nil
 				if !reflect.DeepEqual(got, want) {
 					t.Errorf("options\n got %+v\nwant %+v", got, want)
 				}

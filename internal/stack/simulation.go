@@ -124,3 +124,10 @@ func (st *Stack) DeleteOverride(operation string) (int, error) {
 	}
 	return 1, nil
 }
+
+// Drain lets the requests the simulation holds go (the server is shutting down).
+func (st *Stack) Drain() {
+	if st.Handler != nil {
+		st.Handler.Drain()
+	}
+}

@@ -55,6 +55,8 @@ Tools:
   diff_responses           compare two JSON values or two URLs' responses ('mockloop diff -o json')
   get_performance_metrics  latency, throughput and error rate of a run (the names of test run --metrics)
   switch_mode              change a plugin's mode, or a running server's (PUT /__mockloop/mode)
+  set_override             change what an operation answers: a fixed answer, an example or a
+                           sequence (a plugin's tools, or a running server's /__mockloop/overrides)
   <plugin>_<operationId>   one per API operation (tool mode operations): sends the request through
                            the plugin's mode (mock, proxy with its credentials, hybrid rules) in
                            process, exactly as 'mockloop serve PLUGIN' answers, and returns status,

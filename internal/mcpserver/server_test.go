@@ -184,7 +184,7 @@ func petsPath(t *testing.T) string {
 
 func TestFixedTools(t *testing.T) {
 	fx := newFixture(t, nil)
-	want := []string{"compare_operation", "create_mcp_plugin", "delete_plugin", "diff_responses", "execute_test_plan", "get_performance_metrics", "list_plugins", "switch_mode"}
+	want := []string{"compare_operation", "create_mcp_plugin", "delete_plugin", "diff_responses", "execute_test_plan", "get_performance_metrics", "list_plugins", "set_override", "switch_mode"}
 	if got := fx.toolNames(t); !slices.Equal(got, want) {
 		t.Fatalf("tools = %q, want %q", got, want)
 	}

@@ -34,6 +34,7 @@ var fixedTools = map[string]bool{
 	"search_operations":       true,
 	"describe_operation":      true,
 	"call_operation":          true,
+	"set_override":            true,
 }
 
 // createSummaryTools is how many operations create_mcp_plugin's result lists.
@@ -66,6 +67,7 @@ func (s *Server) addFixedTools() {
 	}, s.switchMode)
 	s.addTestTools()
 	s.addCompareTool()
+	s.addOverrideTool()
 }
 
 // createInput is create_mcp_plugin's input: the guide's keys.

@@ -47,7 +47,8 @@ type LiveObserver interface {
 }
 
 // A Step runs around the answering of every request outside the admin API (latency, faults):
-// it calls next to have the request answered, or answers it (or drops the connection) itself.
+// it calls next (before Around returns) to have the request answered, or answers it (or drops
+// the connection) itself.
 // Steps run in Config.Steps order, the first outermost. m is the request's route. A request
 // whose connection a step hijacks is logged and counted with status 0. A Step that also has a
 // Drain() method is told when the server starts shutting down (see Server.Drain), so that a

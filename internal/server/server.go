@@ -252,20 +252,26 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	e.operation = s.metrics.observe(match.Operation, e.side, status, e.latency, e.fallback != "")
 	s.recent.add(&e) // also queues the request log's line
-	rec.ResponseWriter, rec.cors = nil, nil
+	rec.ResponseWriter, rec.cors, rec.match = nil, nil, spec.Match{}
 	s.recorder.Put(rec)
 }
 
 // around runs step i of the steps around the answer, the answer itself after the last. w is
-// rec, or a step's wrapper of it.
+// rec, or a step's wrapper of it. The next functions are made once per pooled recorder (they
+// read the route from it), so a request through the steps allocates nothing for them.
 func (s *Server) around(i int, w http.ResponseWriter, rec *recorder, r *http.Request, m spec.Match) {
 	if i == len(s.cfg.Steps) {
 		s.answer(w, rec, r, m)
 		return
 	}
-	s.cfg.Steps[i].Around(w, r, m, func(w http.ResponseWriter, r *http.Request) {
-		s.around(i+1, w, rec, r, m)
-	})
+	if rec.next == nil {
+		rec.next = make([]func(http.ResponseWriter, *http.Request), len(s.cfg.Steps))
+		for j := range rec.next {
+			rec.next[j] = func(w http.ResponseWriter, r *http.Request) { s.around(j+1, w, rec, r, rec.match) }
+		}
+	}
+	rec.match = m
+	s.cfg.Steps[i].Around(w, r, m, rec.next[i])
 }
 
 // answer decides the side for r and has it answered into w (rec, or a step's wrapper of it);
@@ -384,6 +390,8 @@ type recorder struct {
 	http.ResponseWriter
 	status   int
 	hijacked bool // a step took the connection over: no status was sent
+	match    spec.Match
+	next     []func(http.ResponseWriter, *http.Request) // the steps' next, by step
 	side     plugin.Mode
 	rule     string
 	fallback string

@@ -1,6 +1,7 @@
 package stack
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/mockloop/mockloop/internal/plugin"
 	"github.com/mockloop/mockloop/internal/server"
+	"github.com/mockloop/mockloop/internal/spec"
 )
 
 func call(t *testing.T, h http.Handler, method, target, body string, header ...string) *httptest.ResponseRecorder {
@@ -136,3 +138,47 @@ func TestBuildSimulationErrors(t *testing.T) {
 		})
 	}
 }
+
+// nopWriter is a ResponseWriter that keeps nothing, so the benchmark measures the handler.
+type nopWriter struct{ h http.Header }
+
+func (w *nopWriter) Header() http.Header         { return w.h }
+func (w *nopWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (w *nopWriter) WriteHeader(int)             {}
+
+// BenchmarkServeSimulation is what serve pays for the simulation on a request it has nothing
+// to simulate for (no latency, fault, override or state configured): the step and the
+// overrides' answerer, against the same stack without them.
+func BenchmarkServeSimulation(b *testing.B) {
+	doc, err := spec.Load(context.Background(), "testdata/pets.yaml", spec.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	set, err := Resolve(nil, Flags{}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	set.Spec = "testdata/pets.yaml"
+	for _, c := range []struct {
+		name string
+		sim  *Simulation
+	}{{"off", nil}, {"idle", &Simulation{}}, {"stateful", &Simulation{Stateful: ptr(true)}}} {
+		st, err := Build(doc, set, Options{Simulation: c.sim})
+		if err != nil {
+			b.Fatal(err)
+		}
+		r := httptest.NewRequest("GET", "/v1/pets", nil)
+		r.RemoteAddr = "127.0.0.1:1"
+		w := &nopWriter{h: http.Header{}}
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				clear(w.h)
+				st.ServeHTTP(w, r)
+			}
+		})
+		st.Close()
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

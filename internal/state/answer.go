@@ -211,18 +211,18 @@ func (a *answering) list() {
 	case body.Type() == "array":
 		out = capItems(items, body)
 	case listProperty(body) != "":
+		// The list, its counts, and generated values for the wrapper's other required
+		// properties only: an optional next_cursor or next link would promise a page that
+		// is not there.
 		prop := listProperty(body)
-		wrapper, _ := mustNormalize(body.Generate(a.s.seedFor(c.key, "list"))).(map[string]any)
-		if wrapper == nil {
-			wrapper = map[string]any{}
-		}
-		wrapper[prop] = capItems(items, body.Property(prop))
+		wrapper := map[string]any{prop: capItems(items, body.Property(prop))}
 		for _, p := range body.Properties() {
 			if body.Property(p).Type() == "integer" && contains(countNames, strings.ToLower(p)) {
 				wrapper[p] = total
 			}
 		}
-		out = wrapper
+		body.Complete(wrapper, a.s.seedFor(c.key, "list"))
+		out = mustNormalize(wrapper)
 	default:
 		a.s.engine.RespondAs(a.w, a.r, a.m, 0, "") // a list shape mockloop does not know
 		return

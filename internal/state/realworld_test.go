@@ -95,7 +95,7 @@ func TestRealWorldSpecsStateful(t *testing.T) {
 	if len(paths) == 0 {
 		t.Fatal("no real-world specs in internal/spec/testdata/realworld")
 	}
-	for _, p := range paths {
+	for _, p := range append(paths, spec.ExampleSource) {
 		t.Run(filepath.Base(p), func(t *testing.T) { checkSpec(t, p) })
 	}
 }

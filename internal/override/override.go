@@ -107,7 +107,10 @@ func (s *Store) Set(id string, o plugin.Override) ([]problem.Item, error) {
 		}
 		ans, warns, err := s.prepare(op, r, where)
 		if err != nil {
-			return nil, fmt.Errorf("%w for %s: %s%v", ErrInvalid, name(op), where, err)
+			if where != "" {
+				err = fmt.Errorf("%s: %w", strings.TrimSuffix(where, "."), err)
+			}
+			return nil, fmt.Errorf("%w for %s: %v", ErrInvalid, name(op), err)
 		}
 		a.seq = append(a.seq, ans)
 		a.warnings = append(a.warnings, warns...)

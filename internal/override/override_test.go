@@ -145,7 +145,7 @@ func TestSetErrors(t *testing.T) {
 		{"unknown example", "getPet", plugin.Override{OverrideResponse: plugin.OverrideResponse{Example: "felix"}}, ErrInvalid, `GET /pets/{id} declares no example "felix"`},
 		{"example under another status", "getPet", plugin.Override{OverrideResponse: plugin.OverrideResponse{Status: 404, Example: "rex"}}, ErrInvalid, "for status 404"},
 		{"checks of the plugin file", "getPet", plugin.Override{Cycle: true}, ErrInvalid, "cycle applies to responses only"},
-		{"in a sequence", "getPet", plugin.Override{Responses: []plugin.OverrideResponse{{}, {Example: "x"}}}, ErrInvalid, `responses[1].`},
+		{"in a sequence", "getPet", plugin.Override{Responses: []plugin.OverrideResponse{{}, {Example: "x"}}}, ErrInvalid, `for getPet: responses[1]: GET /pets/{id} declares no example "x"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

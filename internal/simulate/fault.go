@@ -19,7 +19,7 @@ func (s *Simulator) fail(w http.ResponseWriter, r *http.Request, f *fault, rng *
 	switch f.kind {
 	case plugin.FaultStatus:
 		problem.Write(w, problem.Details{Status: f.status, Title: "Simulated fault",
-			Detail: "mockloop answered " + strconv.Itoa(f.status) + " instead of the API: a simulated fault (" + plugin.FaultStatus + ")"})
+			Detail: "a simulated fault: status " + strconv.Itoa(f.status) + " in place of the answer"})
 		return
 	case plugin.FaultTimeout:
 		t := time.NewTimer(f.hold)

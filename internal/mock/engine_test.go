@@ -551,7 +551,7 @@ func TestRespond31(t *testing.T) {
 // FuzzHeaders feeds arbitrary Accept and Prefer headers through the parsers and the
 // negotiation: no panic, and the choice is one of the offered media types or none.
 func FuzzHeaders(f *testing.F) {
-	for _, s := range []string{"application/json;q=0.5, */*;q=0.1", "text/*;q=abc,", ";;,,*/", "code=404, example=x, dynamic", `code="2"; example=`, "*"} {
+	for _, s := range []string{"application/json;q=0.5, */*;q=0.1", "text/*;q=abc,", ";;,,*/", "code=404, example=x, dynamic", `code="2"; example=`, "*", "delay=1e400; fault=RESET", "delay=-0, delay=NaN"} {
 		f.Add(s, s)
 	}
 	offered := []*media{

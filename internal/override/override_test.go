@@ -43,7 +43,7 @@ func newFixture(t *testing.T) *fixture {
 func (f *fixture) do(t *testing.T, method, target, body string) *httptest.ResponseRecorder {
 	t.Helper()
 	r := httptest.NewRequest(method, target, strings.NewReader(body))
-	r.RemoteAddr = "127.0.0.1:1"
+	r.RemoteAddr, r.Host = "127.0.0.1:1", "localhost"
 	if body != "" {
 		r.Header.Set("Content-Type", "application/json")
 	}

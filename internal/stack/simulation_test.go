@@ -16,7 +16,7 @@ import (
 func call(t *testing.T, h http.Handler, method, target, body string, header ...string) *httptest.ResponseRecorder {
 	t.Helper()
 	r := httptest.NewRequest(method, target, strings.NewReader(body))
-	r.RemoteAddr = "127.0.0.1:1"
+	r.RemoteAddr, r.Host = "127.0.0.1:1", "localhost"
 	if body != "" {
 		r.Header.Set("Content-Type", "application/json")
 	}
@@ -168,7 +168,7 @@ func BenchmarkServeSimulation(b *testing.B) {
 			b.Fatal(err)
 		}
 		r := httptest.NewRequest("GET", "/v1/pets", nil)
-		r.RemoteAddr = "127.0.0.1:1"
+		r.RemoteAddr, r.Host = "127.0.0.1:1", "localhost"
 		w := &nopWriter{h: http.Header{}}
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()

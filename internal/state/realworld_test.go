@@ -30,7 +30,7 @@ func sampleRequest(f *fixture, op *spec.Operation, path string) *http.Request {
 	if s.Body == nil {
 		r.Body, r.ContentLength = http.NoBody, 0
 	}
-	r.RemoteAddr = "127.0.0.1:1"
+	r.RemoteAddr, r.Host = "127.0.0.1:1", "localhost"
 	for k, v := range s.Headers {
 		r.Header.Set(k, v)
 	}

@@ -67,7 +67,7 @@ func (f *fixture) run(t *testing.T, steps []step) {
 		t.Run(st.name, func(t *testing.T) {
 			target := expand(st.target)
 			r := httptest.NewRequest(st.method, target, strings.NewReader(expand(st.body)))
-			r.RemoteAddr = "127.0.0.1:1"
+			r.RemoteAddr, r.Host = "127.0.0.1:1", "localhost"
 			if st.body != "" {
 				r.Header.Set("Content-Type", "application/json")
 			}

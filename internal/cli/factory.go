@@ -31,12 +31,13 @@ type Factory struct {
 	// allowRefs and fetchTimeout are bound to --allow-ref and --fetch-timeout.
 	allowRefs    []string
 	fetchTimeout time.Duration
+	noCache      bool // --no-cache
 }
 
 // LoadOptions is how commands load specs: stdin, the HTTP client, and the --allow-ref and
-// --fetch-timeout flags (a plugin's allow_refs are added by stack.LoadOptions).
+// --fetch-timeout flags (a plugin's allow_refs are added by stack.LoadOptions), and --no-cache.
 func (f *Factory) LoadOptions() spec.Options {
-	return spec.Options{Stdin: f.IOStreams.In, Client: f.HTTPClient, AllowRefs: f.allowRefs, FetchTimeout: f.fetchTimeout}
+	return spec.Options{Stdin: f.IOStreams.In, Client: f.HTTPClient, AllowRefs: f.allowRefs, FetchTimeout: f.fetchTimeout, NoCache: f.noCache}
 }
 
 // Stamp is what the release build stamps into main at link time.

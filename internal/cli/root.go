@@ -82,6 +82,7 @@ the same requests to both and prints the differences.`,
 	root.PersistentFlags().BoolVar(&noColor, "no-color", false, "same as --color never")
 	root.PersistentFlags().StringArrayVar(&f.allowRefs, "allow-ref", nil, "a host (glob, optionally :port) that the $refs of a spec loaded from a URL may reach besides its own (repeatable)")
 	root.PersistentFlags().DurationVar(&f.fetchTimeout, "fetch-timeout", spec.DefaultFetchTimeout, "time limit of each URL fetch (specs, $refs, diff inputs)")
+	root.PersistentFlags().BoolVar(&f.noCache, "no-cache", false, "neither read nor write the spec load cache (also MOCKLOOP_NO_CACHE=1; it keeps large specs, resolved, in the user cache directory under mockloop/specs)")
 	_ = root.RegisterFlagCompletionFunc("color", cobra.FixedCompletions([]string{"auto", "always", "never"}, cobra.ShellCompDirectiveNoFileComp))
 	root.PersistentFlags().StringVar(&f.pluginsDirFlag, "plugins-dir", "", "plugins directory (default: MOCKLOOP_PLUGINS_DIR, the nearest .mockloop/plugins, $MOCKLOOP_HOME/plugins, the user config directory)")
 	root.Version = resolveBuild(f.Version, f.Commit, f.Date).Version

@@ -49,6 +49,7 @@ type serveOptions struct {
 	Verbose            bool
 	ShutdownTimeout    time.Duration
 	ReadTimeout        time.Duration
+	DemoLive           bool
 	Port               int
 	Host               string
 	Dynamic            bool
@@ -209,6 +210,9 @@ func newServeCmd(f *Factory, runF func(*serveOptions) error) *cobra.Command {
 			if opts.ReadTimeout < 0 {
 				return usageErrorf("--read-timeout must not be negative")
 			}
+			if opts.DemoLive && (opts.Plugin != "" || opts.Flags.Spec != nil || opts.Flags.Mode != nil || opts.Flags.Target != nil) {
+				return usageErrorf("--demo-live serves the demo's live bookshop: it takes no PLUGIN, SPEC, --spec, --mode or --target")
+			}
 			if opts.Simulation, err = serveSimulation(cmd, opts); err != nil {
 				return err
 			}
@@ -241,6 +245,7 @@ func newServeCmd(f *Factory, runF func(*serveOptions) error) *cobra.Command {
 	fl.Int64Var(&opts.MaxBody, "max-body", server.DefaultMaxBodyBytes, "largest request body accepted, in bytes (0: no limit)")
 	fl.BoolVarP(&opts.Verbose, "verbose", "v", false, "print every spec load warning")
 	fl.DurationVar(&opts.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long in-flight requests may take to finish on SIGINT/SIGTERM")
+	fl.BoolVar(&opts.DemoLive, "demo-live", false, "serve the demo's live bookshop instead (the embedded example API as a real server would answer it, drifting from its spec; default address 127.0.0.1:9000)")
 	fl.DurationVar(&opts.ReadTimeout, "read-timeout", defaultReadTimeout, "how long a client may take to send a whole request, headers and body (its headers: at most 10s); 0: no limit")
 	fl.StringVar(&opts.Latency, "latency", "", "delay every answer: 200ms, uniform:100ms,300ms or lognormal:80ms,0.4 (median, sigma)")
 	fl.StringVar(&opts.FaultRate, "fault-rate", "", "fail a share of the answers: RATE[:KIND], KIND reset, empty, malformed, timeout, status or a status code (default 503)")
@@ -281,6 +286,9 @@ func serveFlags(cmd *cobra.Command, opts *serveOptions) stack.Flags {
 }
 
 func runServe(ctx context.Context, opts *serveOptions) error {
+	if opts.DemoLive {
+		return runDemoLive(ctx, opts)
+	}
 	// Settings that cannot change on a reload: the address, the log format.
 	p, err := findPlugin(opts.Plugins, opts.Plugin, opts.LookupEnv)
 	if err != nil {

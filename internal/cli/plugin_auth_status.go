@@ -12,6 +12,7 @@ import (
 
 	"github.com/mockloop/mockloop/internal/iostreams"
 	"github.com/mockloop/mockloop/internal/plugin"
+	"github.com/mockloop/mockloop/internal/spec"
 	"github.com/mockloop/mockloop/internal/upstream"
 )
 
@@ -25,6 +26,7 @@ type pluginAuthStatusOptions struct {
 	HTTPClient *http.Client
 	Name       string
 	Output     string
+	Refresh    bool
 }
 
 func newPluginAuthStatusCmd(f *Factory, runF func(*pluginAuthStatusOptions) error) *cobra.Command {
@@ -32,16 +34,21 @@ func newPluginAuthStatusCmd(f *Factory, runF func(*pluginAuthStatusOptions) erro
 	cmd := &cobra.Command{
 		Use:   "auth-status NAME",
 		Short: "Check a plugin's credentials without printing them",
-		Long: `Say what auth a plugin configures and where it goes (header, query or cookie), whether each
+		Long: `Say what auth a plugin configures and where it goes (header, query or cookie), and whether each
 credential resolves (a literal, an ${ENV} reference whose variable is set, or a ${file:PATH}
-reference whose file can be read), and for oauth2
-whether a token can be obtained: it makes one real token request to the token_url.
-Secret values are never printed.
+reference whose file can be read). Secret values are never printed.
+
+For oauth2 it says whether the access token can be refreshed, with which grant and at which
+token URL: the plugin's token_url, else the tokenUrl of the spec's OAuth2 security scheme (the
+spec is loaded for that), and if not, why. With client credentials it makes one real token
+request. A refresh_token grant is tried only with --refresh, because servers that rotate refresh
+tokens invalidate the old one on use.
 
 Exit status 0 when everything resolves (and the token request succeeds), 1 when something does
-not, 2 when the plugin cannot be read.`,
+not (or the plugin has a refresh_token or client credentials it cannot use for want of a token
+URL), 2 when the plugin cannot be read.`,
 		Example: `$ mockloop plugin auth-status github
-$ mockloop plugin auth-status github -o json`,
+$ mockloop plugin auth-status github --refresh -o json`,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: completePlugins(f),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -63,6 +70,7 @@ $ mockloop plugin auth-status github -o json`,
 		},
 	}
 	addOutputFlag(cmd, &opts.Output, "text", "json")
+	cmd.Flags().BoolVar(&opts.Refresh, "refresh", false, "oauth2: try the refresh_token grant (spends the refresh token where the server rotates it)")
 	return cmd
 }
 
@@ -70,6 +78,8 @@ $ mockloop plugin auth-status github -o json`,
 type authStatusReport struct {
 	Plugin string `json:"plugin"`
 	OK     bool   `json:"ok"`
+	// SpecProblem says why the spec (where a token URL may come from) could not be read.
+	SpecProblem string `json:"spec_problem,omitempty"`
 	upstream.AuthStatus
 }
 
@@ -80,8 +90,19 @@ func runPluginAuthStatus(ctx context.Context, opts *pluginAuthStatusOptions) err
 	}
 	ctx, cancel := context.WithTimeout(ctx, authStatusTimeout)
 	defer cancel()
-	st := upstream.InspectAuth(ctx, p.Auth, opts.LookupEnv, opts.HTTPClient)
-	rep := authStatusReport{Plugin: p.Name, OK: st.Problem == "" && (st.Token == nil || st.Token.OK), AuthStatus: st}
+	inspect := upstream.InspectOptions{Target: p.TargetURL, Refresh: opts.Refresh, Client: opts.HTTPClient}
+	var specProblem string
+	if p.Auth != nil && p.Auth.AuthType == plugin.AuthOAuth2 && p.Auth.Credentials["token_url"] == "" {
+		// The token URL may be the spec's: its OAuth2 security scheme's tokenUrl.
+		doc, err := spec.Load(ctx, p.Spec, spec.Options{Client: opts.HTTPClient})
+		if err != nil {
+			specProblem = err.Error()
+		} else {
+			inspect.Flows = doc.OAuth2Flows()
+		}
+	}
+	st := upstream.InspectAuth(ctx, p.Auth, opts.LookupEnv, inspect)
+	rep := authStatusReport{Plugin: p.Name, OK: st.OK(), SpecProblem: specProblem, AuthStatus: st}
 	if opts.Output == "json" {
 		if err := writeJSON(opts.IO.Out, rep); err != nil {
 			return err
@@ -138,12 +159,23 @@ func writeAuthStatusText(ios *iostreams.IOStreams, rep authStatusReport) error {
 	if rep.Problem != "" {
 		fmt.Fprintf(ios.Out, "problem: %s\n", rep.Problem)
 	}
-	if rep.Token != nil {
-		if rep.Token.OK {
-			fmt.Fprintln(ios.Out, "token:   ok (a token request to the token_url succeeded)")
+	if rep.SpecProblem != "" {
+		fmt.Fprintf(ios.Out, "spec:    not read (%s)\n", rep.SpecProblem)
+	}
+	if r := rep.Refresh; r != nil {
+		if r.Possible {
+			fmt.Fprintf(ios.Out, "refresh: possible: %s grant at %s (%s)\n", r.Grant, r.TokenURL, r.From)
 		} else {
-			fmt.Fprintf(ios.Out, "token:   error: %s\n", rep.Token.Error)
+			fmt.Fprintf(ios.Out, "refresh: impossible: %s\n", r.Problem)
 		}
+	}
+	switch {
+	case rep.Token != nil && rep.Token.OK:
+		fmt.Fprintln(ios.Out, "token:   ok (a token request succeeded)")
+	case rep.Token != nil:
+		fmt.Fprintf(ios.Out, "token:   error: %s\n", rep.Token.Error)
+	case rep.TokenSkipped != "":
+		fmt.Fprintf(ios.Out, "token:   not requested (%s)\n", rep.TokenSkipped)
 	}
 	return nil
 }

@@ -65,7 +65,25 @@ func TestPluginAuthStatusRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	missingFile := filepath.Join(secretDir, "missing")
-	env := map[string]string{"GOOD_CS": "cs-good-secret", "BAD_CS": "cs-bad-secret", "API_KEY": "key-value-123"}
+	env := map[string]string{"GOOD_CS": "cs-good-secret", "BAD_CS": "cs-bad-secret", "API_KEY": "key-value-123", "RT": "rt-value-456"}
+	oauthSpec := filepath.Join(t.TempDir(), "oauth.yaml")
+	if err := os.WriteFile(oauthSpec, []byte(`openapi: 3.0.3
+info: {title: OAuth API, version: "1"}
+paths: {}
+components:
+  securitySchemes:
+    oauth:
+      type: oauth2
+      flows:
+        authorizationCode:
+          authorizationUrl: https://auth.example.com/authorize
+          tokenUrl: `+tokenSrv.URL+`/token
+          scopes: {}
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// The guide's OAuth2 form: no token URL in the credentials.
+	guide := map[string]string{"access_token": "your-access-token", "refresh_token": "${RT}", "client_id": "cid", "client_secret": "${GOOD_CS}"}
 	plugins := []*plugin.Plugin{
 		{Name: "key", Spec: "mockloop:example", Mode: "proxy", TargetURL: "https://api.example.com",
 			Auth: &plugin.Auth{AuthType: "api_key", Location: "query", Name: "apikey", Credentials: map[string]string{"api_key": "${API_KEY}"}}},
@@ -80,6 +98,10 @@ func TestPluginAuthStatusRun(t *testing.T) {
 		{Name: "file-missing", Spec: "mockloop:example", Mode: "proxy", TargetURL: "https://api.example.com",
 			Auth: &plugin.Auth{AuthType: "bearer_token", Credentials: map[string]string{"token": "${file:" + missingFile + "}"}}},
 		{Name: "noauth", Spec: "mockloop:example", Mode: "mock"},
+		{Name: "guide-nourl", Spec: "mockloop:example", Mode: "proxy", TargetURL: "https://api.example.com",
+			Auth: &plugin.Auth{AuthType: "oauth2", Credentials: guide}},
+		{Name: "guide-spec", Spec: oauthSpec, Mode: "proxy", TargetURL: "https://api.example.com",
+			Auth: &plugin.Auth{AuthType: "oauth2", Credentials: guide}},
 	}
 	tests := []struct {
 		name     string
@@ -97,6 +119,11 @@ func TestPluginAuthStatusRun(t *testing.T) {
 		{"no auth", []string{"noauth"}, 0, []string{"auth:    none"}},
 		{"json", []string{"oauth-ok", "-o", "json"}, 0, []string{`"plugin": "oauth-ok"`, `"ok": true`, `"auth_type": "oauth2"`, `"token": {`}},
 		{"not found", []string{"nope"}, 2, nil},
+		{"guide form, no token URL anywhere", []string{"guide-nourl"}, 1, []string{"refresh: impossible: no token URL: the plugin has no token_url and the spec has no OAuth2 security scheme with a tokenUrl"}},
+		{"guide form, token URL from the spec, refresh token kept", []string{"guide-spec"}, 0, []string{
+			"refresh: possible: refresh_token grant at " + tokenSrv.URL + `/token (the spec's security scheme "oauth" (authorizationCode flow))`,
+			"token:   not requested (a refresh_token grant spends the refresh token"}},
+		{"guide form, --refresh", []string{"guide-spec", "--refresh"}, 0, []string{"token:   ok"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -118,7 +145,7 @@ func TestPluginAuthStatusRun(t *testing.T) {
 					t.Errorf("output does not contain %q:\n%s", w, out)
 				}
 			}
-			for _, secret := range []string{"cs-good-secret", "cs-bad-secret", "key-value-123", "issued-token-value", "file-secret-value"} {
+			for _, secret := range []string{"cs-good-secret", "cs-bad-secret", "key-value-123", "issued-token-value", "file-secret-value", "rt-value-456", "your-access-token"} {
 				if strings.Contains(out+e.errOut.String(), secret) {
 					t.Errorf("secret printed:\n%s%s", out, e.errOut)
 				}
@@ -131,7 +158,7 @@ func TestPluginAuthStatusRun(t *testing.T) {
 			}
 		})
 	}
-	if tokenCalls != 3 {
-		t.Errorf("token requests = %d, want 3 (one per oauth2 run)", tokenCalls)
+	if tokenCalls != 4 {
+		t.Errorf("token requests = %d, want 4 (one per client_credentials run, one for --refresh)", tokenCalls)
 	}
 }

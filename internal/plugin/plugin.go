@@ -8,6 +8,7 @@ package plugin
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/mockloop/mockloop/internal/compare"
 	"github.com/mockloop/mockloop/internal/redact"
@@ -40,6 +41,27 @@ type Plugin struct {
 	Simulation *Simulation         `yaml:"simulation,omitempty" json:"simulation,omitempty"`
 	Stateful   *Stateful           `yaml:"stateful,omitempty" json:"stateful,omitempty"`
 	Overrides  map[string]Override `yaml:"overrides,omitempty" json:"overrides,omitempty"` // by operationId
+	// UpstreamProxy is the egress proxy live requests go through: an http(s) or socks5 URL
+	// (credentials as ${ENV} references), or "none"; "" follows HTTPS_PROXY, HTTP_PROXY and
+	// NO_PROXY. It never chooses the destination, only the way to the target.
+	UpstreamProxy string `yaml:"upstream_proxy,omitempty" json:"upstream_proxy,omitempty"`
+	// TLS configures the connections to the live API (a private CA, a client certificate).
+	TLS *TLS `yaml:"tls,omitempty" json:"tls,omitempty"`
+}
+
+// TLS configures the TLS connections to a live API. File values are paths, ${ENV} references
+// to paths, or ${ENV} references to PEM text.
+type TLS struct {
+	// CAFile holds PEM certificates trusted in addition to the system roots (a private CA).
+	CAFile string `yaml:"ca_file,omitempty" json:"ca_file,omitempty"`
+	// ClientCert and ClientKey are the client certificate and its key, for mutual TLS.
+	ClientCert string `yaml:"client_cert,omitempty" json:"client_cert,omitempty"`
+	ClientKey  string `yaml:"client_key,omitempty" json:"client_key,omitempty"`
+	// InsecureSkipVerify accepts any server certificate: warned at start and shown in status.
+	InsecureSkipVerify bool `yaml:"insecure_skip_verify,omitempty" json:"insecure_skip_verify,omitempty"`
+	// ServerName is the name the server certificate is checked against (and sent as SNI), when
+	// it is not the target's host.
+	ServerName string `yaml:"server_name,omitempty" json:"server_name,omitempty"`
 }
 
 // Auth is how credentials are injected into live requests. Credentials keys by type:
@@ -63,6 +85,8 @@ type Endpoint struct {
 	// Retryable allows retries of a non-idempotent method (POST, PATCH) when its body can be
 	// sent again.
 	Retryable bool `yaml:"retryable,omitempty" json:"retryable,omitempty"`
+	// TLS replaces the plugin's tls block for this endpoint.
+	TLS *TLS `yaml:"tls,omitempty" json:"tls,omitempty"`
 }
 
 // RouteRule sends matching requests to mock or proxy in hybrid mode. Higher priority is tried
@@ -76,6 +100,25 @@ type RouteRule struct {
 	Mode      Mode   `yaml:"mode" json:"mode" jsonschema:"mock or proxy"`
 	Priority  int    `yaml:"priority,omitempty" json:"priority,omitempty" jsonschema:"higher is tried first"`
 	Fallback  Mode   `yaml:"fallback,omitempty" json:"fallback,omitempty" jsonschema:"mock: answer from the mock when the live call fails"`
+	// Percent sends only that share of the matching requests (0 < percent <= 100) to Mode and
+	// the rest to the other side: A/B routing. Omitted: all of them. Weight is another name.
+	Percent *float64 `yaml:"percent,omitempty" json:"percent,omitempty" jsonschema:"A/B routing: the share (0-100) of matching requests sent to mode; the rest go to the other side"`
+	Weight  *float64 `yaml:"weight,omitempty" json:"weight,omitempty" jsonschema:"another name for percent"`
+	// Key names the request header whose value decides a percent split, so that one client
+	// always lands on the same side (X-User-Id); without it, or without the header, the side is
+	// drawn at random per request.
+	Key string `yaml:"key,omitempty" json:"key,omitempty" jsonschema:"A/B routing: the request header whose value picks the side stably (e.g. X-User-Id)"`
+}
+
+// Share is the rule's percent (or weight), and whether it has one.
+func (r RouteRule) Share() (float64, bool) {
+	switch {
+	case r.Percent != nil:
+		return *r.Percent, true
+	case r.Weight != nil:
+		return *r.Weight, true
+	}
+	return 0, false
 }
 
 // Parse decodes a plugin file strictly: unknown keys, wrong types and trailing documents are
@@ -101,10 +144,30 @@ func (p *Plugin) Masked() *Plugin {
 		}
 	}
 	c.TargetURL = redact.URL(c.TargetURL)
+	if c.UpstreamProxy != "" && c.UpstreamProxy != NoUpstreamProxy {
+		c.UpstreamProxy = redact.URL(c.UpstreamProxy)
+	}
+	c.TLS = c.TLS.masked()
 	for i := range c.Endpoints {
 		c.Endpoints[i].ProxyURL = redact.URL(c.Endpoints[i].ProxyURL)
+		c.Endpoints[i].TLS = c.Endpoints[i].TLS.masked()
 	}
 	return c
+}
+
+// NoUpstreamProxy is the upstream_proxy value that connects directly, whatever HTTPS_PROXY says.
+const NoUpstreamProxy = "none"
+
+// masked is a copy of t with a key written inline (PEM text, not a path) hidden.
+func (t *TLS) masked() *TLS {
+	if t == nil {
+		return nil
+	}
+	c := *t
+	if strings.Contains(c.ClientKey, "PRIVATE KEY") {
+		c.ClientKey = redact.Mask
+	}
+	return &c
 }
 
 // clone returns a deep copy of p.
@@ -123,6 +186,10 @@ func (p *Plugin) clone() *Plugin {
 	c.Endpoints = append([]Endpoint(nil), p.Endpoints...)
 	c.RouteRules = append([]RouteRule(nil), p.RouteRules...)
 	c.Operations = append([]string(nil), p.Operations...)
+	if p.TLS != nil {
+		t := *p.TLS
+		c.TLS = &t
+	}
 	c.Comparison = compare.Merge(p.Comparison) // a deep copy
 	return &c
 }

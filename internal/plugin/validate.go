@@ -3,6 +3,7 @@ package plugin
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"slices"
 	"strings"
@@ -108,9 +109,14 @@ func (p *Plugin) Validate() error {
 			add(where, "method %q: want one of %s", e.Method, strings.Join(httpMethods, ", "))
 		}
 		if e.ProxyURL != "" {
-			if err := checkURL(e.ProxyURL); err != nil {
+			if msg := checkTemplate(e.ProxyURL, e.Path); msg != "" {
+				add(where, "proxy_url: %s", msg)
+			} else if err := checkURL(strings.NewReplacer("{", "", "}", "").Replace(e.ProxyURL)); err != nil {
 				add(where, "proxy_url: %v", err)
 			}
+		}
+		for _, msg := range e.TLS.check() {
+			add(where, "tls: %s", msg)
 		}
 		if e.Timeout.Duration < 0 {
 			add(where, "timeout must not be negative")
@@ -145,6 +151,17 @@ func (p *Plugin) Validate() error {
 		if r.Mode == ModeProxy && p.TargetURL == "" && p.Mode == ModeMock {
 			add(where, "proxy rule needs target_url")
 		}
+		for _, msg := range r.checkShare() {
+			add(where, "%s", msg)
+		}
+	}
+	if p.UpstreamProxy != "" {
+		if err := CheckUpstreamProxy(p.UpstreamProxy); err != nil {
+			add("", "upstream_proxy: %v", err)
+		}
+	}
+	for _, msg := range p.TLS.check() {
+		add("tls", "%s", msg)
 	}
 	if p.MCPTools != "" && !slices.Contains(MCPToolModes, p.MCPTools) {
 		add("", "mcp_tools %q: want auto, operations or discovery", p.MCPTools)
@@ -182,4 +199,129 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// checkShare checks a rule's A/B split: percent (or weight) in (0, 100], key only with one.
+func (r RouteRule) checkShare() []string {
+	var probs []string
+	if r.Percent != nil && r.Weight != nil {
+		probs = append(probs, "percent and weight are the same setting: give one")
+	}
+	share, ok := r.Share()
+	if ok && (math.IsNaN(share) || share <= 0 || share > 100) {
+		probs = append(probs, fmt.Sprintf("percent %v: want more than 0 and at most 100", share))
+	}
+	if r.Key != "" {
+		if !ok {
+			probs = append(probs, "key applies to a percent split: give percent too")
+		}
+		if !validHeaderName(r.Key) {
+			probs = append(probs, fmt.Sprintf("key %q is not a header name", r.Key))
+		}
+	}
+	return probs
+}
+
+// TemplateParams lists the {name} placeholders of a proxy_url, in order; nil when it is a
+// base URL. A "{" without its "}" is not a placeholder.
+func TemplateParams(proxyURL string) []string {
+	var names []string
+	s := proxyURL
+	for {
+		open := strings.IndexByte(s, '{')
+		if open < 0 {
+			return names
+		}
+		end := strings.IndexByte(s[open:], '}')
+		if end < 0 {
+			return names
+		}
+		names = append(names, s[open+1:open+end])
+		s = s[open+end+1:]
+	}
+}
+
+// checkTemplate checks a proxy_url template against its endpoint's path: every {name} is a
+// parameter of the path, and placeholders are in the URL's path only.
+func checkTemplate(proxyURL, path string) string {
+	names := TemplateParams(proxyURL)
+	if len(names) == 0 {
+		return ""
+	}
+	rest := proxyURL
+	if _, after, ok := strings.Cut(rest, "://"); ok {
+		rest = after
+	}
+	authority, _, _ := strings.Cut(rest, "/")
+	_, query, _ := strings.Cut(rest, "?")
+	if strings.ContainsAny(authority, "{}") || strings.ContainsAny(query, "{}") {
+		return "{name} placeholders may appear in the URL's path only"
+	}
+	have := TemplateParams(path)
+	for _, n := range names {
+		if n == "" || !slices.Contains(have, n) {
+			return fmt.Sprintf("{%s} is not a parameter of the endpoint's path %q", n, path)
+		}
+	}
+	return ""
+}
+
+// CheckUpstreamProxy checks an upstream_proxy value: "none", or an http, https or socks5 URL
+// with a host (user info may be ${ENV} references). Messages never quote the user info.
+func CheckUpstreamProxy(v string) error {
+	if v == NoUpstreamProxy {
+		return nil
+	}
+	if err := checkRefs(v); err != nil {
+		return err
+	}
+	u, err := url.Parse(refPlaceholder(v))
+	if err != nil {
+		return errors.New("not a valid URL")
+	}
+	switch u.Scheme {
+	case "http", "https", "socks5", "socks5h":
+	default:
+		return fmt.Errorf("%q: want none, or an http://, https:// or socks5:// URL", redact.URL(refPlaceholder(v)))
+	}
+	if u.Host == "" {
+		return errors.New("the URL has no host")
+	}
+	if u.Path != "" && u.Path != "/" || u.RawQuery != "" {
+		return errors.New("a proxy URL has no path or query")
+	}
+	return nil
+}
+
+// refPlaceholder replaces each ${NAME} reference with "x", so that the rest can be parsed.
+func refPlaceholder(v string) string {
+	for {
+		i := strings.Index(v, "${")
+		if i < 0 {
+			return v
+		}
+		j := strings.IndexByte(v[i:], '}')
+		if j < 0 {
+			return v
+		}
+		v = v[:i] + "x" + v[i+j+1:]
+	}
+}
+
+// check lists what is wrong with a tls block (nil is fine): both halves of a client
+// certificate, and ${ENV} syntax.
+func (t *TLS) check() []string {
+	if t == nil {
+		return nil
+	}
+	var probs []string
+	if (t.ClientCert == "") != (t.ClientKey == "") {
+		probs = append(probs, "client_cert and client_key go together")
+	}
+	for _, f := range []struct{ key, v string }{{"ca_file", t.CAFile}, {"client_cert", t.ClientCert}, {"client_key", t.ClientKey}, {"server_name", t.ServerName}} {
+		if err := checkRefs(f.v); err != nil {
+			probs = append(probs, fmt.Sprintf("%s: %v", f.key, err))
+		}
+	}
+	return probs
 }

@@ -130,6 +130,38 @@ func TestValidate(t *testing.T) {
 		{"rule method", func(p *Plugin) { p.RouteRules = []RouteRule{{Pattern: "/a", Mode: ModeMock, Method: "X"}} }, `method "X"`},
 		{"rule fallback", func(p *Plugin) { p.RouteRules = []RouteRule{{Pattern: "/a", Mode: ModeMock, Fallback: "x"}} }, `fallback "x"`},
 		{"proxy rule without target", func(p *Plugin) { p.RouteRules = []RouteRule{{Pattern: "/a", Mode: ModeProxy}} }, "proxy rule needs target_url"},
+		{"proxy_url template ok", func(p *Plugin) {
+			p.Endpoints = []Endpoint{{Path: "/users/{id}", Method: "GET", ProxyURL: "https://api.example.com/users/{id}"}}
+		}, ""},
+		{"proxy_url template unknown name", func(p *Plugin) {
+			p.Endpoints = []Endpoint{{Path: "/users/{id}", ProxyURL: "https://api.example.com/users/{userId}"}}
+		}, `endpoints[0]: proxy_url: {userId} is not a parameter of the endpoint's path "/users/{id}"`},
+		{"proxy_url template in the host", func(p *Plugin) {
+			p.Endpoints = []Endpoint{{Path: "/t/{tenant}", ProxyURL: "https://{tenant}.example.com/x"}}
+		}, "placeholders may appear in the URL's path only"},
+		{"endpoint tls half a pair", func(p *Plugin) {
+			p.Endpoints = []Endpoint{{Path: "/a", TLS: &TLS{ClientCert: "c.pem"}}}
+		}, "endpoints[0]: tls: client_cert and client_key go together"},
+		{"tls ok", func(p *Plugin) {
+			p.TLS = &TLS{CAFile: "${CA_FILE}", ClientCert: "c.pem", ClientKey: "${KEY_PEM}", ServerName: "api.internal"}
+		}, ""},
+		{"tls bad reference", func(p *Plugin) { p.TLS = &TLS{CAFile: "${CA"} }, "tls: ca_file: unterminated"},
+		{"upstream proxy ok", func(p *Plugin) { p.UpstreamProxy = "http://proxy-user:${PROXY_PASS}@proxy.corp:3128" }, ""},
+		{"upstream proxy none", func(p *Plugin) { p.UpstreamProxy = "none" }, ""},
+		{"upstream proxy socks", func(p *Plugin) { p.UpstreamProxy = "socks5://127.0.0.1:1080" }, ""},
+		{"upstream proxy scheme", func(p *Plugin) { p.UpstreamProxy = "ftp://proxy:21" }, "upstream_proxy: \"ftp://proxy:21\": want none"},
+		{"upstream proxy path", func(p *Plugin) { p.UpstreamProxy = "http://proxy:3128/x" }, "upstream_proxy: a proxy URL has no path"},
+		{"rule percent ok", func(p *Plugin) {
+			p.RouteRules = []RouteRule{{Pattern: "/a", Mode: ModeMock, Percent: ptr(12.5), Key: "X-User-Id"}}
+		}, ""},
+		{"rule percent range", func(p *Plugin) { p.RouteRules = []RouteRule{{Pattern: "/a", Mode: ModeMock, Weight: ptr(0.0)}} }, "route_rules[0]: percent 0: want more than 0"},
+		{"rule percent and weight", func(p *Plugin) {
+			p.RouteRules = []RouteRule{{Pattern: "/a", Mode: ModeMock, Percent: ptr(1.0), Weight: ptr(1.0)}}
+		}, "percent and weight are the same setting"},
+		{"rule key alone", func(p *Plugin) { p.RouteRules = []RouteRule{{Pattern: "/a", Mode: ModeMock, Key: "X-User-Id"}} }, "key applies to a percent split"},
+		{"rule key not a header", func(p *Plugin) {
+			p.RouteRules = []RouteRule{{Pattern: "/a", Mode: ModeMock, Percent: ptr(5.0), Key: "X User"}}
+		}, `key "X User" is not a header name`},
 		{"negative tolerance", func(p *Plugin) { p.Comparison.Tolerance = compare.Tolerance{Paths: map[string]float64{"$.a": -1}} }, `tolerance "$.a"`},
 	}
 	for _, tt := range tests {
@@ -169,5 +201,19 @@ func TestValidateNeverPrintsSecrets(t *testing.T) {
 		if strings.Contains(err.Error(), s) {
 			t.Errorf("error contains %q: %v", s, err)
 		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func TestValidateUpstreamProxyHidesCredentials(t *testing.T) {
+	p := validPlugin()
+	p.UpstreamProxy = "ftp://user:pw-secret@proxy:21"
+	err := p.Validate()
+	if err == nil || strings.Contains(err.Error(), "pw-secret") {
+		t.Errorf("err = %v", err)
+	}
+	if m := p.Masked(); strings.Contains(m.UpstreamProxy, "pw-secret") {
+		t.Errorf("masked upstream_proxy %q", m.UpstreamProxy)
 	}
 }

@@ -179,8 +179,10 @@ func (a *Auth) Check() []string {
 	}
 	switch a.AuthType {
 	case AuthOAuth2:
-		if !has("access_token") && !(has("token_url") && (has("refresh_token") || has("client_id") && has("client_secret"))) {
-			add("oauth2 needs access_token, or token_url with refresh_token or client_id and client_secret")
+		// The token URL may also come from the spec's OAuth2 security scheme: whether one
+		// exists is known where the spec is (see upstream.OAuth2Refresh).
+		if !has("access_token") && !has("refresh_token") && !(has("client_id") && has("client_secret")) {
+			add("oauth2 needs access_token, refresh_token, or client_id and client_secret")
 		}
 		if u := a.Credentials["token_url"]; u != "" && !strings.Contains(u, "${") {
 			if err := checkURL(u); err != nil {

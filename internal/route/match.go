@@ -76,11 +76,19 @@ func NewRequest(r *http.Request, op *spec.Operation) Request {
 // its operation's template matches the pattern, its operation has the operationId, and the
 // condition holds. A condition that fails at run time (an index out of range) does not hold.
 func (m *Matcher) Match(req *Request) bool {
+	ok, _, _ := m.Test(req)
+	return ok
+}
+
+// Test is Match that also says why a request did not pass on its condition: condFalse when
+// everything else matched and the condition was false or failed, and the condition's runtime
+// error (such as a conversion of a value that is not a number), if any.
+func (m *Matcher) Test(req *Request) (ok, condFalse bool, err error) {
 	if m.methods != nil && !containsFold(m.methods, req.r.Method) {
-		return false
+		return false, false, nil
 	}
 	if m.operation != "" && (req.op == nil || req.op.ID != m.operation) {
-		return false
+		return false, false, nil
 	}
 	if m.segments != nil {
 		if !req.split {
@@ -91,16 +99,17 @@ func (m *Matcher) Match(req *Request) bool {
 			req.split = true
 		}
 		if !matchSegments(m.segments, req.reqSegs) && (req.op == nil || !matchSegments(m.segments, req.opSegs)) {
-			return false
+			return false, false, nil
 		}
 	}
 	if m.cond != nil {
 		if !req.envReady {
 			req.env, req.envReady = NewConditionEnv(req.r), true
 		}
-		if ok, err := m.cond.Eval(req.env); err != nil || !ok {
-			return false
+		holds, err := m.cond.Eval(req.env)
+		if err != nil || !holds {
+			return false, true, err
 		}
 	}
-	return true
+	return true, false, nil
 }

@@ -4,11 +4,18 @@
 package route
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
+	"math"
+	"math/rand/v2"
 	"net/http"
+	"net/textproto"
 	"path"
+	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/mockloop/mockloop/internal/plugin"
@@ -34,7 +41,16 @@ type RuleStat struct {
 	Condition string      `json:"condition,omitempty"`
 	Mode      plugin.Mode `json:"mode"`
 	Priority  int         `json:"priority"`
-	Hits      int64       `json:"hits"`
+	// Percent and Key are the rule's A/B split, when it has one.
+	Percent *float64 `json:"percent,omitempty"`
+	Key     string   `json:"key,omitempty"`
+	// Hits counts the requests the rule decided; Sides splits them by the side they went to.
+	Hits  int64                 `json:"hits"`
+	Sides map[plugin.Mode]int64 `json:"sides"`
+	// ConditionErrors counts the requests whose condition failed at run time (a type error, a
+	// bad conversion): the rule did not match them. LastConditionError is the latest message.
+	ConditionErrors    int64  `json:"condition_errors"`
+	LastConditionError string `json:"last_condition_error,omitempty"`
 }
 
 // RuleSet is a compiled list of rules; it implements Decider and is safe for concurrent use.
@@ -43,13 +59,29 @@ type RuleSet struct {
 	defaultMode     plugin.Mode
 	defaultFallback bool
 	anyCondition    bool
+	log             *slog.Logger // nil: no log lines
 }
+
+// shareScale is the resolution of a percent split: hundredths of a percent.
+const shareScale = 10000
+
+// maxErrorKinds bounds the distinct runtime errors remembered (and logged) per rule.
+const maxErrorKinds = 32
 
 type compiledRule struct {
 	plugin.RouteRule
-	label string
-	match *Matcher
-	hits  atomic.Int64
+	label    string
+	match    *Matcher
+	split    bool   // a percent split
+	share    uint64 // out of shareScale, when split
+	key      string // canonical header name deciding the split; "" for random
+	hits     atomic.Int64
+	sides    [2]atomic.Int64 // requests sent to mock, to proxy
+	errCount atomic.Int64
+	lastErr  atomic.Pointer[string]
+
+	mu    sync.Mutex
+	kinds map[string]bool // runtime error messages already logged
 }
 
 // Compile checks and compiles a plugin's route rules once: patterns, methods, modes and
@@ -79,6 +111,17 @@ func Compile(rules []plugin.RouteRule, defaultMode plugin.Mode, defaultFallback 
 			return nil, fmt.Errorf("%s: %w", where, err)
 		}
 		rs.anyCondition = rs.anyCondition || c.match.cond != nil
+		if share, ok := r.Share(); ok {
+			if math.IsNaN(share) || share <= 0 || share > 100 {
+				return nil, fmt.Errorf("%s: percent %v: want more than 0 and at most 100", where, share)
+			}
+			c.split, c.share = true, uint64(math.Round(share*shareScale/100))
+		} else if r.Key != "" {
+			return nil, fmt.Errorf("%s: key applies to a percent split: give percent too", where)
+		}
+		if r.Key != "" {
+			c.key = textproto.CanonicalMIMEHeaderKey(strings.TrimSpace(r.Key))
+		}
 		c.label = r.Name
 		if c.label == "" {
 			c.label = fmt.Sprintf("#%d ", i+1)
@@ -93,33 +136,191 @@ func Compile(rules []plugin.RouteRule, defaultMode plugin.Mode, defaultFallback 
 	return rs, nil
 }
 
-// Decide returns the first matching rule's mode, or the default. A condition that fails at run
-// time (for example an index out of range) does not match.
+// SetLogger has the rule set write its lines to l: at debug one per decision (the rule, its
+// condition, the side, the split), at warn each new kind of runtime condition error per rule.
+// Call it before the first Decide.
+func (rs *RuleSet) SetLogger(l *slog.Logger) { rs.log = l }
+
+// Decide returns the first matching rule's mode (or, for a percent split, the side the
+// request's share falls on), or the default. A condition that fails at run time (for example
+// a conversion of a value that is not a number) does not match; the failure is counted in
+// the rule's stats and logged once per rule and kind of error.
 func (rs *RuleSet) Decide(r *http.Request, op *spec.Operation) Decision {
 	req := NewRequest(r, op)
+	debug := rs.log != nil && rs.log.Enabled(r.Context(), slog.LevelDebug)
+	skipped := 0 // rules whose pattern matched and whose condition did not
 	for _, c := range rs.rules {
-		if !c.match.Match(&req) {
+		ok, condFalse, err := c.match.Test(&req)
+		if err != nil {
+			rs.conditionFailed(r.Context(), c, err)
+		}
+		if condFalse {
+			skipped++
+		}
+		if !ok {
 			continue
 		}
+		mode, bucket := c.Mode, -1
+		if c.split {
+			var in bool
+			in, bucket = c.inShare(r)
+			if !in {
+				mode = other(mode)
+			}
+		}
 		c.hits.Add(1)
-		return Decision{Mode: c.Mode, Rule: c.label, Fallback: c.Fallback == plugin.ModeMock || rs.defaultFallback}
+		c.sides[sideIndex(mode)].Add(1)
+		d := Decision{Mode: mode, Rule: c.label, Fallback: c.Fallback == plugin.ModeMock || rs.defaultFallback}
+		if debug {
+			attrs := []any{"method", r.Method, "path", r.URL.Path, "rule", c.label, "condition", conditionResult(c), "side", mode}
+			if c.split {
+				attrs = append(attrs, "split", splitText(c, bucket))
+			}
+			if skipped > 0 {
+				attrs = append(attrs, "conditions_false", skipped)
+			}
+			rs.log.Debug("route", attrs...)
+		}
+		return d
+	}
+	if debug {
+		attrs := []any{"method", r.Method, "path", r.URL.Path, "rule", "(none)", "side", rs.defaultMode}
+		if skipped > 0 {
+			attrs = append(attrs, "conditions_false", skipped)
+		}
+		rs.log.Debug("route", attrs...)
 	}
 	return Decision{Mode: rs.defaultMode, Fallback: rs.defaultFallback}
+}
+
+// inShare reports whether r falls in the rule's share, and the bucket (out of shareScale) it
+// drew: from a stable hash of the key header's value when there is one, else at random.
+func (c *compiledRule) inShare(r *http.Request) (bool, int) {
+	var b uint64
+	if v := headerValue(r, c.key); v != "" {
+		b = fnv1a(v) % shareScale
+	} else {
+		b = rand.Uint64N(shareScale)
+	}
+	return b < c.share, int(b)
+}
+
+// fnv1a is the 64-bit FNV-1a hash of s (hash/fnv's, without its allocations).
+func fnv1a(s string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return h
+}
+
+// headerValue is the first value of the canonical header name; "" for none.
+func headerValue(r *http.Request, name string) string {
+	if name == "" {
+		return ""
+	}
+	if vs := r.Header[name]; len(vs) > 0 {
+		return vs[0]
+	}
+	for k, vs := range r.Header { // a header map filled by hand, not canonicalised
+		if len(vs) > 0 && strings.EqualFold(k, name) {
+			return vs[0]
+		}
+	}
+	return ""
+}
+
+func other(m plugin.Mode) plugin.Mode {
+	if m == plugin.ModeMock {
+		return plugin.ModeProxy
+	}
+	return plugin.ModeMock
+}
+
+func sideIndex(m plugin.Mode) int {
+	if m == plugin.ModeProxy {
+		return 1
+	}
+	return 0
+}
+
+func conditionResult(c *compiledRule) string {
+	if c.match.cond == nil {
+		return "none"
+	}
+	return "true"
+}
+
+func splitText(c *compiledRule, bucket int) string {
+	by := "random"
+	if c.key != "" {
+		by = "by " + c.key
+	}
+	return fmt.Sprintf("%.2f%% to %s, drew %.2f (%s)", float64(c.share)*100/shareScale, c.Mode, float64(bucket)*100/shareScale, by)
+}
+
+// errorKind is a runtime error message without the values it quotes: "invalid operation:
+// int(abc)" is "invalid operation: int(…)". Values come from the request (a header may hold a
+// credential) and would make every request a new kind.
+func errorKind(msg string) string {
+	return quotedValues.ReplaceAllString(parenValues.ReplaceAllString(msg, "(…)"), "…")
+}
+
+var (
+	parenValues  = regexp.MustCompile(`\([^()]*\)`)
+	quotedValues = regexp.MustCompile(`"[^"]*"|'[^']*'|` + "`[^`]*`")
+)
+
+// conditionFailed counts a runtime condition error and logs it the first time this rule
+// fails this way.
+func (rs *RuleSet) conditionFailed(ctx context.Context, c *compiledRule, err error) {
+	c.errCount.Add(1)
+	msg := errorKind(err.Error())
+	if last := c.lastErr.Load(); last == nil || *last != msg {
+		c.lastErr.Store(&msg)
+	}
+	if rs.log == nil {
+		return
+	}
+	c.mu.Lock()
+	if c.kinds == nil {
+		c.kinds = map[string]bool{}
+	}
+	first := !c.kinds[msg] && len(c.kinds) < maxErrorKinds
+	if first {
+		c.kinds[msg] = true
+	}
+	c.mu.Unlock()
+	if first {
+		rs.log.WarnContext(ctx, "route rule condition failed at run time; the rule does not match such requests",
+			"rule", c.label, "condition", c.Condition, "error", msg)
+	}
 }
 
 // Stats reports each rule with its hit count, in evaluation order.
 func (rs *RuleSet) Stats() []RuleStat {
 	out := make([]RuleStat, 0, len(rs.rules))
 	for _, c := range rs.rules {
-		out = append(out, RuleStat{
-			Rule:      c.label,
-			Pattern:   c.Pattern,
-			Method:    strings.Join(c.match.Methods(), ","),
-			Condition: c.Condition,
-			Mode:      c.Mode,
-			Priority:  c.Priority,
-			Hits:      c.hits.Load(),
-		})
+		st := RuleStat{
+			Rule:            c.label,
+			Pattern:         c.Pattern,
+			Method:          strings.Join(c.match.Methods(), ","),
+			Condition:       c.Condition,
+			Mode:            c.Mode,
+			Priority:        c.Priority,
+			Key:             c.key,
+			Hits:            c.hits.Load(),
+			Sides:           map[plugin.Mode]int64{plugin.ModeMock: c.sides[0].Load(), plugin.ModeProxy: c.sides[1].Load()},
+			ConditionErrors: c.errCount.Load(),
+		}
+		if share, ok := c.Share(); ok {
+			st.Percent = &share
+		}
+		if last := c.lastErr.Load(); last != nil {
+			st.LastConditionError = *last
+		}
+		out = append(out, st)
 	}
 	return out
 }

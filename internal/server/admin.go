@@ -33,6 +33,9 @@ type Status struct {
 	Rules         []route.RuleStat `json:"rules"`
 	// Features are the admin routes' own status (Config.Admin's Status), by route name.
 	Features map[string]any `json:"features,omitempty"`
+	// InsecureTLS lists the live origins whose TLS certificates are not verified
+	// (insecure_skip_verify).
+	InsecureTLS []string `json:"insecure_tls,omitempty"`
 }
 
 // SpecInfo describes the served document.
@@ -211,6 +214,7 @@ func (s *Server) Status() Status {
 		Requests:      s.metrics.Counters(),
 		Rules:         []route.RuleStat{},
 		Spec:          SpecInfo{Source: s.cfg.Doc.Source, OpenAPI: s.cfg.Doc.SourceVersion, Operations: s.opCount},
+		InsecureTLS:   s.cfg.InsecureTLS,
 	}
 	if t := s.cfg.Doc.T; t != nil && t.Info != nil {
 		st.Spec.Title, st.Spec.Version = t.Info.Title, t.Info.Version

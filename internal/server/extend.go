@@ -141,7 +141,7 @@ func (t *teeBody) Read(p []byte) (int, error) {
 }
 
 // forwardObserved is the live answer with the exchange captured for the observers.
-func (s *Server) forwardObserved(w http.ResponseWriter, rec *recorder, r *http.Request, m spec.Match, fb func(string)) {
+func (s *Server) forwardObserved(w http.ResponseWriter, rec *recorder, r *http.Request, m spec.Match, fb func(string)) error {
 	limit := s.cfg.ObserveBody
 	if limit <= 0 {
 		limit = DefaultObserveBody
@@ -153,9 +153,9 @@ func (s *Server) forwardObserved(w http.ResponseWriter, rec *recorder, r *http.R
 		r.Body = tee
 	}
 	c := &capture{ResponseWriter: w, limit: limit}
-	s.cfg.Live.Forward(c, r, m.Operation, fb)
-	if rec.side != plugin.ModeProxy || c.status == 0 {
-		return // the mock answered (fallback), or nothing was sent
+	err := s.cfg.Live.Forward(c, r, m, fb)
+	if err != nil || rec.side != plugin.ModeProxy || c.status == 0 {
+		return err // a broken answer, the mock answered (fallback), or nothing was sent
 	}
 	x := &Exchange{Operation: m.Operation, Request: r, Status: c.status, Header: w.Header().Clone(),
 		Body: bytes.Clone(c.body.Bytes()), Truncated: c.truncated, Started: start, Latency: time.Since(start)}
@@ -166,4 +166,5 @@ func (s *Server) forwardObserved(w http.ResponseWriter, rec *recorder, r *http.R
 	for _, o := range s.cfg.LiveObservers {
 		o.ObserveLive(x)
 	}
+	return nil
 }

@@ -104,6 +104,7 @@ type opMetrics struct {
 	// anything odd).
 	by                    [2][6]atomic.Int64
 	violations, fallbacks atomic.Int64
+	broken                atomic.Int64              // live answers cut after their status was sent
 	hist                  atomic.Pointer[histogram] // allocated on first request
 }
 
@@ -185,6 +186,9 @@ func (m *Metrics) each(f func(key, id string, om *opMetrics)) {
 	f("other", "", &m.other)
 }
 
+// aborted counts a live answer for op that broke after its status was sent.
+func (m *Metrics) aborted(op *spec.Operation) { m.of(op).broken.Add(1) }
+
 // AddViolations counts n response-validation violations found on a live answer for op
 // (nil: not in the spec). Used by the forwarder with --validate-responses.
 func (m *Metrics) AddViolations(op *spec.Operation, n int) {
@@ -201,6 +205,7 @@ type OperationMetrics struct {
 	Errors4xx   int64   `json:"errors_4xx"`
 	Errors5xx   int64   `json:"errors_5xx"`
 	Violations  int64   `json:"response_violations"`
+	Aborted     int64   `json:"aborted"` // live answers cut after their status was sent
 	P50Ms       float64 `json:"p50_ms"`
 	P95Ms       float64 `json:"p95_ms"`
 	P99Ms       float64 `json:"p99_ms"`
@@ -222,6 +227,7 @@ func (m *Metrics) Snapshot() []OperationMetrics {
 		row := OperationMetrics{
 			Operation: key, OperationID: id, Count: c,
 			Errors4xx: om.by[0][4].Load() + om.by[1][4].Load(), Errors5xx: om.by[0][5].Load() + om.by[1][5].Load(), Violations: v,
+			Aborted: om.broken.Load(),
 		}
 		if c > 0 {
 			row.P50Ms, row.P95Ms, row.P99Ms = ms(q[0]), ms(q[1]), ms(q[2])
@@ -246,6 +252,9 @@ type Counters struct {
 	Total int64            `json:"total"`
 	Mock  map[string]int64 `json:"mock"`  // "2xx": n, ... (only classes seen)
 	Proxy map[string]int64 `json:"proxy"` // same for the live side
+	// Aborted counts live answers that broke after their status was sent (a reset or a stall
+	// mid-body): counted above by the status they were sent with.
+	Aborted int64 `json:"aborted"`
 }
 
 // classNames name the status classes of opMetrics.by.
@@ -254,14 +263,16 @@ var classNames = [6]string{"other", "1xx", "2xx", "3xx", "4xx", "5xx"}
 // Counters sums the answers of every operation by side and status class.
 func (m *Metrics) Counters() Counters {
 	var by [2][6]int64
+	var aborted int64
 	m.each(func(_, _ string, om *opMetrics) {
 		for s := range by {
 			for cl := range by[s] {
 				by[s][cl] += om.by[s][cl].Load()
 			}
 		}
+		aborted += om.broken.Load()
 	})
-	out := Counters{Mock: map[string]int64{}, Proxy: map[string]int64{}}
+	out := Counters{Mock: map[string]int64{}, Proxy: map[string]int64{}, Aborted: aborted}
 	for cl, name := range classNames {
 		if n := by[0][cl]; n > 0 {
 			out.Mock[name] = n

@@ -18,9 +18,13 @@ type Decider interface {
 // Live is the forwarding side: the proxy engine.
 type Live interface {
 	// Forward sends r upstream (auth injected, endpoint config applied) and writes the answer to w.
-	// When fallback is non-nil and the live call fails (connect error, timeout, reset, or 502/503/504
-	// after retries) it writes nothing and calls fallback(cause) instead.
-	Forward(w http.ResponseWriter, r *http.Request, op *spec.Operation, fallback func(cause string))
+	// m is the request's route (its operation and path parameters; empty for a path outside the
+	// spec). When fallback is non-nil and the live call fails (connect error, timeout, reset,
+	// 502/503/504 after retries, or an answer that breaks before it reached the client) it writes
+	// nothing and calls fallback(cause) instead. A non-nil error is an answer that broke after it
+	// began reaching the client: its status is sent, its body cut; the server logs and counts it,
+	// then aborts the response.
+	Forward(w http.ResponseWriter, r *http.Request, m spec.Match, fallback func(cause string)) error
 }
 
 // Mocker is the mock side: mock.Engine satisfies it.

@@ -31,6 +31,7 @@ type entry struct {
 	operation string
 	reqHeader http.Header
 	resHeader http.Header
+	err       string // the answer broke after it started (status sent, body cut)
 }
 
 // RequestRecord is one request as reported by GET /__mockloop/requests and by the JSON request
@@ -46,6 +47,7 @@ type RequestRecord struct {
 	Rule            string            `json:"rule,omitempty"`      // hybrid: the rule that decided
 	Fallback        string            `json:"fallback,omitempty"`  // the live failure that made the mock answer
 	Operation       string            `json:"operation,omitempty"` // "GET /pets/{id}"; empty when not in the spec
+	Error           string            `json:"error,omitempty"`     // the answer broke after its status was sent: why
 	RequestHeaders  map[string]string `json:"request_headers,omitempty"`
 	ResponseHeaders map[string]string `json:"response_headers,omitempty"`
 }
@@ -63,6 +65,7 @@ func record(rd *redact.Policy, e *entry, withHeaders bool) RequestRecord {
 		Rule:      e.rule,
 		Fallback:  e.fallback,
 		Operation: e.operation,
+		Error:     e.err,
 	}
 	if withHeaders {
 		rec.RequestHeaders = rd.Headers(e.reqHeader)
@@ -336,6 +339,10 @@ func (l *logger) write(e *entry) {
 		if e.fallback != "" {
 			b = append(b, " fallback="...)
 			b = strconv.AppendQuote(b, e.fallback)
+		}
+		if e.err != "" {
+			b = append(b, " error="...)
+			b = strconv.AppendQuote(b, e.err)
 		}
 	}
 	b = append(b, '\n')

@@ -76,6 +76,8 @@ type Config struct {
 	// Metrics receives per-operation counts; nil creates one (see Server.Metrics). Pass the same
 	// value to the forwarder so it can count response-validation violations.
 	Metrics *Metrics
+	// InsecureTLS lists the live origins whose certificates are not verified, for the status.
+	InsecureTLS []string
 
 	// The extension points (extend.go): answerers before the mock engine, observers of live
 	// answers (with bodies bounded by ObserveBody, 0 is DefaultObserveBody), steps around
@@ -218,7 +220,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rec := s.recorder.Get().(*recorder)
-	rec.ResponseWriter, rec.status, rec.side, rec.rule, rec.fallback = w, 0, plugin.ModeMock, "", ""
+	rec.ResponseWriter, rec.status, rec.side, rec.rule, rec.fallback, rec.broken = w, 0, plugin.ModeMock, "", "", ""
 	rec.hijacked = false
 	rec.cors = nil
 	if s.cfg.CORS {
@@ -249,11 +251,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fallback:  rec.fallback,
 		reqHeader: boundHeader(r.Header),
 		resHeader: boundHeader(w.Header()),
+		err:       rec.broken,
 	}
 	e.operation = s.metrics.observe(match.Operation, e.side, status, e.latency, e.fallback != "")
+	broken := rec.broken != ""
+	if broken {
+		s.metrics.aborted(match.Operation)
+	}
 	s.recent.add(&e) // also queues the request log's line
 	rec.ResponseWriter, rec.cors, rec.match = nil, nil, spec.Match{}
 	s.recorder.Put(rec)
+	if broken {
+		// The answer's status is out and its body is cut: abort the response, so that the
+		// client sees an incomplete answer rather than a complete short one.
+		panic(http.ErrAbortHandler)
+	}
 }
 
 // around runs step i of the steps around the answer, the answer itself after the last. w is
@@ -300,10 +312,17 @@ func (s *Server) answer(w http.ResponseWriter, rec *recorder, r *http.Request, m
 				s.respondMock(w, r, match)
 			}
 		}
+		var err error
 		if len(s.cfg.LiveObservers) > 0 {
-			s.forwardObserved(w, rec, r, match, fb)
+			err = s.forwardObserved(w, rec, r, match, fb)
 		} else {
-			s.cfg.Live.Forward(w, r, match.Operation, fb)
+			err = s.cfg.Live.Forward(w, r, match, fb)
+		}
+		if err != nil {
+			rec.broken = err.Error()
+			if rec.broken == "" {
+				rec.broken = "the answer broke off"
+			}
 		}
 	default:
 		release, ok := s.bodies.enter(w, r)
@@ -395,6 +414,7 @@ type recorder struct {
 	side     plugin.Mode
 	rule     string
 	fallback string
+	broken   string        // the live answer broke after it started: why
 	cors     *http.Request // with --cors: the request whose origin the answer allows
 }
 

@@ -84,25 +84,32 @@ type fakeLive struct {
 	headers []http.Header
 	ops     []*spec.Operation
 	fail    string // cause passed to fallback
+	midBody string // the answer breaks after its first bytes: the error returned
 }
 
-func (l *fakeLive) Forward(w http.ResponseWriter, r *http.Request, op *spec.Operation, fallback func(string)) {
+func (l *fakeLive) Forward(w http.ResponseWriter, r *http.Request, m spec.Match, fallback func(string)) error {
 	l.mu.Lock()
 	l.headers = append(l.headers, r.Header.Clone())
-	l.ops = append(l.ops, op)
+	l.ops = append(l.ops, m.Operation)
 	l.mu.Unlock()
 	if l.fail != "" {
 		if fallback != nil {
 			fallback(l.fail)
-			return
+			return nil
 		}
 		w.WriteHeader(http.StatusBadGateway)
-		return
+		return nil
 	}
 	// What an upstream might send under mockloop's own names must not survive.
 	w.Header().Set(HeaderMode, "upstream")
 	w.Header().Set("Content-Type", "application/json")
+	if l.midBody != "" {
+		w.Header().Set("Content-Length", "1000")
+		io.WriteString(w, `{"live":`)
+		return errors.New(l.midBody)
+	}
 	io.WriteString(w, `{"live":"`+r.URL.Path+`"}`)
+	return nil
 }
 
 // fakeDecider sends POST to the mock under rule "writes-mock", everything else live with
@@ -563,8 +570,9 @@ func TestRequestLogKeepsUp(t *testing.T) {
 // corsLive is an upstream with its own, stricter CORS headers.
 type corsLive struct{}
 
-func (corsLive) Forward(w http.ResponseWriter, r *http.Request, op *spec.Operation, fallback func(string)) {
+func (corsLive) Forward(w http.ResponseWriter, r *http.Request, m spec.Match, fallback func(string)) error {
 	w.Header().Set("Access-Control-Allow-Origin", "https://only.example")
 	w.Header().Set("Vary", "Origin")
 	w.WriteHeader(http.StatusOK)
+	return nil
 }

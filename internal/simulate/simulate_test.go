@@ -204,9 +204,10 @@ func (answerMock) Respond(w http.ResponseWriter, r *http.Request, m spec.Match) 
 // answerLive is a live side answering 200 {"live": true}.
 type answerLive struct{}
 
-func (answerLive) Forward(w http.ResponseWriter, r *http.Request, op *spec.Operation, _ func(string)) {
+func (answerLive) Forward(w http.ResponseWriter, r *http.Request, _ spec.Match, _ func(string)) error {
 	w.Header().Set("Content-Type", "application/json")
 	io.WriteString(w, `{"live":true}`)
+	return nil
 }
 
 type harness struct {

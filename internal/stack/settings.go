@@ -7,6 +7,7 @@ package stack
 
 import (
 	"fmt"
+	"log/slog"
 	"net/url"
 	"slices"
 	"strconv"
@@ -21,7 +22,7 @@ import (
 // Env lists the environment variables read for each setting, in the order they are tried
 // (MOCKLOOP_* first, then the names of the original MockLoop guide's container).
 var Env = struct {
-	Plugin, Spec, Mode, Target, Addr, AdminToken, LogFormat, CORS, AuthType []string
+	Plugin, Spec, Mode, Target, Addr, AdminToken, LogFormat, LogLevel, CORS, AuthType, UpstreamProxy []string
 }{
 	Plugin:     []string{"MOCKLOOP_PLUGIN"},
 	Spec:       []string{"MOCKLOOP_SPEC"},
@@ -30,8 +31,11 @@ var Env = struct {
 	Addr:       []string{"MOCKLOOP_ADDR"},
 	AdminToken: []string{"MOCKLOOP_ADMIN_TOKEN"},
 	LogFormat:  []string{"MOCKLOOP_LOG_FORMAT"},
+	LogLevel:   []string{"MOCKLOOP_LOG_LEVEL"},
 	CORS:       []string{"MOCKLOOP_CORS"},
 	AuthType:   []string{"MOCKLOOP_AUTH_TYPE", "AUTH_TYPE"},
+	// UpstreamProxy overrides HTTPS_PROXY/HTTP_PROXY (which Go's transport reads itself).
+	UpstreamProxy: []string{"MOCKLOOP_UPSTREAM_PROXY"},
 }
 
 // DefaultAddr is where serve listens unless told otherwise: loopback only.
@@ -40,8 +44,8 @@ const DefaultAddr = "127.0.0.1:8000"
 // Flags are the settings a command line gave; nil means the flag was not given (so the
 // environment, the plugin or the default decides).
 type Flags struct {
-	Spec, Mode, Target, Addr, AdminToken, LogFormat *string
-	CORS                                            *bool
+	Spec, Mode, Target, Addr, AdminToken, LogFormat, UpstreamProxy *string
+	CORS                                                           *bool
 }
 
 // Settings is one run's configuration after precedence: flags > environment > plugin file >
@@ -60,6 +64,9 @@ type Settings struct {
 	Auth *plugin.Auth
 	// Fallback answers from the mock when the live call fails (the plugin's `fallback: mock`).
 	Fallback bool
+	// UpstreamProxy is the egress proxy for live requests: "" follows HTTPS_PROXY, HTTP_PROXY
+	// and NO_PROXY; "none" connects directly; else the proxy's URL (${ENV} references kept).
+	UpstreamProxy string
 }
 
 // PluginName is the plugin's name, "" when there is none.
@@ -142,6 +149,13 @@ func Resolve(p *plugin.Plugin, f Flags, lookup func(string) (string, bool)) (Set
 		return s, fmt.Errorf("%s: want true or false, got %q", from, cors)
 	}
 
+	s.UpstreamProxy, from = pick("upstream-proxy", f.UpstreamProxy, Env.UpstreamProxy, p.UpstreamProxy, "")
+	if s.UpstreamProxy != "" {
+		if err := plugin.CheckUpstreamProxy(s.UpstreamProxy); err != nil {
+			return s, fmt.Errorf("%s: upstream proxy: %v", orDefault(from, "upstream proxy"), err)
+		}
+	}
+
 	s.Fallback = p.Fallback == plugin.ModeMock
 	if p.Auth != nil {
 		a := *p.Auth
@@ -169,6 +183,39 @@ func (s Settings) Check() error {
 		return fmt.Errorf("mode %s needs a target URL (--target, MOCKLOOP_TARGET or API_BASE_URL, or the plugin's target_url)", s.Mode)
 	}
 	return nil
+}
+
+// LogLevels are the values of --log-level and MOCKLOOP_LOG_LEVEL.
+var LogLevels = []string{"debug", "info", "warn", "error"}
+
+// LogLevel is the log level a command runs with: the flag (nil when not given), else
+// MOCKLOOP_LOG_LEVEL, else def. Errors name where the bad value came from.
+func LogLevel(flag *string, lookup func(string) (string, bool), def slog.Level) (slog.Level, error) {
+	v, from := "", ""
+	if flag != nil {
+		v, from = *flag, "--log-level"
+	} else if lookup != nil {
+		for _, name := range Env.LogLevel {
+			if e, ok := lookup(name); ok && strings.TrimSpace(e) != "" {
+				v, from = strings.TrimSpace(e), name
+				break
+			}
+		}
+	}
+	if from == "" {
+		return def, nil
+	}
+	switch strings.ToLower(v) {
+	case "debug":
+		return slog.LevelDebug, nil
+	case "info":
+		return slog.LevelInfo, nil
+	case "warn", "warning":
+		return slog.LevelWarn, nil
+	case "error":
+		return slog.LevelError, nil
+	}
+	return def, fmt.Errorf("%s: invalid log level %q (want debug, info, warn or error)", from, v)
 }
 
 func orDefault(s, def string) string {

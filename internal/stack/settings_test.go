@@ -1,6 +1,7 @@
 package stack
 
 import (
+	"log/slog"
 	"reflect"
 	"slices"
 	"strings"
@@ -54,6 +55,13 @@ func TestResolve(t *testing.T) {
 		{name: "bad log format", env: map[string]string{"MOCKLOOP_LOG_FORMAT": "xml"}, wantErr: `MOCKLOOP_LOG_FORMAT: invalid log format "xml"`},
 		{name: "bad cors", env: map[string]string{"MOCKLOOP_CORS": "sometimes"}, wantErr: `MOCKLOOP_CORS: want true or false`},
 		{name: "unknown AUTH_TYPE", env: map[string]string{"AUTH_TYPE": "magic"}, wantErr: "AUTH_TYPE=magic"},
+		{name: "upstream proxy from the plugin", plugin: &plugin.Plugin{Name: "p", UpstreamProxy: "http://proxy.corp:3128"},
+			want: Settings{Spec: spec.ExampleSource, Mode: plugin.ModeMock, Addr: DefaultAddr, LogFormat: server.LogText, UpstreamProxy: "http://proxy.corp:3128"}},
+		{name: "upstream proxy: env beats plugin, flag beats env", plugin: &plugin.Plugin{Name: "p", UpstreamProxy: "http://proxy.corp:3128"},
+			env: map[string]string{"MOCKLOOP_UPSTREAM_PROXY": "http://env-proxy:3128"}, flags: map[string]string{"upstream-proxy": "none"},
+			want: Settings{Spec: spec.ExampleSource, Mode: plugin.ModeMock, Addr: DefaultAddr, LogFormat: server.LogText, UpstreamProxy: "none"}},
+		{name: "bad upstream proxy names where", env: map[string]string{"MOCKLOOP_UPSTREAM_PROXY": "ftp://u:pw@proxy"},
+			wantErr: `MOCKLOOP_UPSTREAM_PROXY: upstream proxy: "ftp://u:***@proxy": want none`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -69,6 +77,8 @@ func TestResolve(t *testing.T) {
 					f.Spec = &v
 				case "addr":
 					f.Addr = &v
+				case "upstream-proxy":
+					f.UpstreamProxy = &v
 				case "cors":
 					b := v == "true"
 					f.CORS = &b
@@ -133,6 +143,39 @@ func TestRedactNames(t *testing.T) {
 			slices.Sort(q)
 			if !slices.Equal(h, tt.headers) || !slices.Equal(q, tt.query) {
 				t.Errorf("redactNames = %v %v, want %v %v", h, q, tt.headers, tt.query)
+			}
+		})
+	}
+}
+
+func TestLogLevel(t *testing.T) {
+	str := func(s string) *string { return &s }
+	tests := []struct {
+		name    string
+		flag    *string
+		env     string
+		want    slog.Level
+		wantErr string
+	}{
+		{"default", nil, "", slog.LevelInfo, ""},
+		{"environment", nil, "debug", slog.LevelDebug, ""},
+		{"flag beats environment", str("error"), "debug", slog.LevelError, ""},
+		{"any case", str("WARN"), "", slog.LevelWarn, ""},
+		{"bad flag", str("loud"), "", 0, `--log-level: invalid log level "loud"`},
+		{"bad environment", nil, "verbose", 0, `MOCKLOOP_LOG_LEVEL: invalid log level "verbose"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lookup := func(k string) (string, bool) { return tt.env, k == "MOCKLOOP_LOG_LEVEL" && tt.env != "" }
+			got, err := LogLevel(tt.flag, lookup, slog.LevelInfo)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Errorf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Errorf("= %v, %v; want %v", got, err, tt.want)
 			}
 		})
 	}

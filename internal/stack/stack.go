@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"log/slog"
 	"net/http"
 
 	"github.com/mockloop/mockloop/internal/mock"
@@ -55,6 +56,10 @@ type Options struct {
 	// Simulation, when set, turns on latency and faults, runtime overrides and (as the
 	// plugin or the flags say) stateful resources: see Simulation. Nil: none (test run).
 	Simulation *Simulation
+	// Logger receives the live side's lines: route decisions and upstream attempts at debug,
+	// retries, token requests and fallbacks at info, failures and insecure TLS at warn; every
+	// secret removed. Nil keeps none.
+	Logger *slog.Logger
 
 	// The server's extension points (see server.Answerer and the rest): the features that
 	// change how requests are answered are built by their own packages and plugged in here.
@@ -121,10 +126,11 @@ func Build(doc *spec.Document, set Settings, opts Options) (*Stack, error) {
 		Admin:          opts.Admin,
 	}
 	if set.Target != "" {
-		if err := st.buildLive(set, opts, fallback); err != nil {
+		if err := st.buildLive(doc, set, opts, fallback); err != nil {
 			return nil, err
 		}
 		cfg.Live, cfg.Decider = st.Live, st.Rules
+		cfg.InsecureTLS = st.Live.InsecureTLS()
 	}
 	if st.Live == nil {
 		st.secrets = upstream.SecretsOf(set.Auth, opts.LookupEnv)
@@ -146,7 +152,7 @@ func Build(doc *spec.Document, set Settings, opts Options) (*Stack, error) {
 
 // buildLive compiles the route rules and builds the forwarder with the plugin's auth,
 // endpoints, timeout and retries.
-func (st *Stack) buildLive(set Settings, opts Options, fallback bool) error {
+func (st *Stack) buildLive(doc *spec.Document, set Settings, opts Options, fallback bool) error {
 	p := set.Plugin
 	if p == nil {
 		p = &plugin.Plugin{}
@@ -158,19 +164,26 @@ func (st *Stack) buildLive(set Settings, opts Options, fallback bool) error {
 		}
 		return err
 	}
+	if opts.Logger != nil {
+		rules.SetLogger(opts.Logger)
+	}
 	st.Rules = rules
 	errs := opts.Errors
 	if errs == nil {
 		errs = io.Discard
 	}
 	cfg := upstream.ForwardConfig{
-		Target:     set.Target,
-		Auth:       set.Auth,
-		Endpoints:  p.Endpoints,
-		Timeout:    p.Timeout.Duration,
-		RetryCount: p.RetryCount,
-		LookupEnv:  opts.LookupEnv,
-		ErrorLog:   log.New(errs, "mockloop: proxy: ", 0),
+		Target:      set.Target,
+		Auth:        set.Auth,
+		OAuth2Flows: doc.OAuth2Flows(),
+		Endpoints:   p.Endpoints,
+		Timeout:     p.Timeout.Duration,
+		RetryCount:  p.RetryCount,
+		LookupEnv:   opts.LookupEnv,
+		TLS:         p.TLS,
+		Proxy:       set.UpstreamProxy,
+		Logger:      opts.Logger,
+		ErrorLog:    log.New(errs, "mockloop: proxy: ", 0),
 	}
 	if opts.ValidateResponses || opts.ViolationsAreErrors {
 		cfg.ModifyResponse = server.ValidateResponses(st.Mock.ValidateResponse, st.Metrics, errs, opts.ViolationsAreErrors)

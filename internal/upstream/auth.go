@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net/http"
 	"net/textproto"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/mockloop/mockloop/internal/envref"
 	"github.com/mockloop/mockloop/internal/plugin"
 	"github.com/mockloop/mockloop/internal/redact"
+	"github.com/mockloop/mockloop/internal/spec"
 )
 
 func lookupOrEnv(lookup func(string) (string, bool)) func(string) (string, bool) {
@@ -38,7 +40,7 @@ type injector struct {
 
 // newInjector checks a and resolves every credential now, so a missing variable fails at
 // start. The rules are plugin.Auth.Check's, applied to the resolved values.
-func newInjector(a *plugin.Auth, lookup func(string) (string, bool), client *http.Client) (*injector, error) {
+func newInjector(a *plugin.Auth, lookup func(string) (string, bool), client *http.Client, tokenURL, tokenFrom string) (*injector, error) {
 	if a == nil || a.AuthType == "" {
 		return nil, nil
 	}
@@ -69,7 +71,7 @@ func newInjector(a *plugin.Auth, lookup func(string) (string, bool), client *htt
 	case plugin.AuthBasic:
 		in.user, in.pass = creds["username"], creds["password"]
 	case plugin.AuthOAuth2:
-		ts, err := newTokenSource(creds, client)
+		ts, err := newTokenSource(creds, client, tokenURL, tokenFrom)
 		if err != nil {
 			return nil, err
 		}
@@ -124,9 +126,9 @@ func SecretsOf(a *plugin.Auth, lookup func(string) (string, bool)) *redact.Secre
 	return &s
 }
 
-// Redact replaces every secret the forwarder knows in s (its credentials, in every form, and
-// the OAuth2 tokens it has obtained) with ***.
-func (f *Forwarder) Redact(s string) string { return f.auth.redact(s) }
+// Redact replaces every secret the forwarder knows in s (its credentials, in every form, the
+// OAuth2 tokens it has obtained, and the egress proxy's password) with ***.
+func (f *Forwarder) Redact(s string) string { return f.proxySecret.Replace(f.auth.redact(s)) }
 
 // apply replaces the client's credentials on the outgoing request with the configured ones.
 // The client's Authorization header is always removed when auth is configured, and so is any
@@ -220,6 +222,24 @@ type TokenCheck struct {
 	Error string `json:"error,omitempty"`
 }
 
+// RefreshStatus says whether an oauth2 access token can be renewed, and how.
+type RefreshStatus struct {
+	// Possible is true when a token URL and a grant to use there exist.
+	Possible bool `json:"possible"`
+	// Grant is refresh_token or client_credentials.
+	Grant string `json:"grant,omitempty"`
+	// TokenURL is the token endpoint (public; shown without user info or secret query values),
+	// and From where it came from: the plugin's token_url or the spec's security scheme.
+	TokenURL string `json:"token_url,omitempty"`
+	From     string `json:"from,omitempty"`
+	// Problem says why no refresh is possible.
+	Problem string `json:"problem,omitempty"`
+	// Required is true when the plugin configures a way to renew tokens (a refresh_token, or
+	// client credentials) that cannot work, or has no access token to start with: an error,
+	// not a note.
+	Required bool `json:"-"`
+}
+
 // AuthStatus describes configured auth for `plugin auth-status`: never a secret value.
 type AuthStatus struct {
 	Type string `json:"auth_type"`
@@ -228,14 +248,38 @@ type AuthStatus struct {
 	Secrets []SecretStatus `json:"secrets"`
 	// Problem is the configuration error, if any, that would stop serve (secret-free).
 	Problem string `json:"problem,omitempty"`
-	// Token is set for oauth2 when a token request was attempted.
+	// Refresh is set for oauth2: whether (and how) the access token can be renewed.
+	Refresh *RefreshStatus `json:"refresh,omitempty"`
+	// Token is set for oauth2 when a token request was made.
 	Token *TokenCheck `json:"token,omitempty"`
+	// TokenSkipped says why no token request was made although one was possible.
+	TokenSkipped string `json:"token_skipped,omitempty"`
 }
 
-// InspectAuth reports a's auth without revealing secrets (a nil a is "none"). For oauth2 with
-// a token_url it makes one real token request with client (http.DefaultClient when nil)
-// bounded by ctx.
-func InspectAuth(ctx context.Context, a *plugin.Auth, lookup func(string) (string, bool), client *http.Client) AuthStatus {
+// OK reports whether everything resolves, refresh works where the plugin relies on it, and
+// the token request (when made) succeeded.
+func (st AuthStatus) OK() bool {
+	return st.Problem == "" && (st.Refresh == nil || st.Refresh.Possible || !st.Refresh.Required) && (st.Token == nil || st.Token.OK)
+}
+
+// InspectOptions tune InspectAuth.
+type InspectOptions struct {
+	// Flows are the spec's OAuth2 flows (where a token URL may come from), and Target the live
+	// base URL a relative tokenUrl is relative to.
+	Flows  []spec.OAuth2Flow
+	Target string
+	// Refresh allows a refresh_token grant: some servers rotate the refresh token on each use,
+	// so it is spent only when asked. A client_credentials request is always made.
+	Refresh bool
+	// Client makes the token request (http.DefaultClient when nil), bounded by the context.
+	Client *http.Client
+}
+
+// InspectAuth reports a's auth without revealing secrets (a nil a is "none"). For oauth2 it
+// says whether the access token can be refreshed (token URL from the plugin, else from the
+// spec) and, when the grant is client_credentials or opts.Refresh is set, makes one real token
+// request.
+func InspectAuth(ctx context.Context, a *plugin.Auth, lookup func(string) (string, bool), opts InspectOptions) AuthStatus {
 	if lookup == nil {
 		lookup = os.LookupEnv
 	}
@@ -279,20 +323,119 @@ func InspectAuth(ctx context.Context, a *plugin.Auth, lookup func(string) (strin
 	case "":
 		st.Where = "none"
 	}
+	client := opts.Client
 	if client == nil {
 		client = http.DefaultClient
 	}
-	in, err := newInjector(a, lookup, client)
+	var target *url.URL
+	if opts.Target != "" {
+		target, _ = url.Parse(opts.Target)
+	}
+	if a.AuthType == plugin.AuthOAuth2 {
+		rs := OAuth2Refresh(a, opts.Flows, target)
+		st.Refresh = &rs
+	}
+	tokenURL, tokenFrom := specTokenURL(a, opts.Flows, target)
+	in, err := newInjector(a, lookup, client, tokenURL, tokenFrom)
 	if err != nil {
 		st.Problem = err.Error()
 		return st
 	}
-	if in != nil && in.oauth != nil && in.oauth.tokenURL != "" {
-		_, _, err := in.oauth.fetch(ctx)
-		st.Token = &TokenCheck{OK: err == nil}
-		if err != nil {
-			st.Token.Error = in.redact(err.Error())
-		}
+	if in == nil || in.oauth == nil || !in.oauth.canRefresh() {
+		return st
+	}
+	if in.oauth.refreshToken != "" && !opts.Refresh {
+		st.TokenSkipped = "a refresh_token grant spends the refresh token on servers that rotate it: --refresh tries it"
+		return st
+	}
+	_, _, err = in.oauth.fetch(ctx)
+	st.Token = &TokenCheck{OK: err == nil}
+	if err != nil {
+		st.Token.Error = in.redact(err.Error())
 	}
 	return st
+}
+
+// OAuth2Refresh says whether an oauth2 auth can renew its access token: with which grant, at
+// which token URL (the plugin's token_url, else the spec's OAuth2 security scheme's tokenUrl,
+// a relative one resolved against target), and if not, why. Unresolved ${ENV} references count
+// as given.
+func OAuth2Refresh(a *plugin.Auth, flows []spec.OAuth2Flow, target *url.URL) RefreshStatus {
+	if a == nil || a.AuthType != plugin.AuthOAuth2 {
+		return RefreshStatus{}
+	}
+	has := func(k string) bool { return strings.TrimSpace(a.Credentials[k]) != "" }
+	var rs RefreshStatus
+	switch {
+	case has("refresh_token"):
+		rs.Grant = "refresh_token"
+	case has("client_id") && has("client_secret"):
+		rs.Grant = "client_credentials"
+	}
+	rs.Required = rs.Grant != "" || !has("access_token")
+	if has("token_url") {
+		rs.TokenURL, rs.From = a.Credentials["token_url"], "the plugin's token_url"
+		if len(envref.Names(rs.TokenURL)) == 0 {
+			rs.TokenURL = redact.URL(rs.TokenURL)
+		}
+	} else {
+		rs.TokenURL, rs.From = specTokenURL(a, flows, target)
+		rs.TokenURL = redact.URL(rs.TokenURL)
+	}
+	switch {
+	case rs.Grant == "" && rs.TokenURL == "":
+		rs.Problem = "no refresh_token and no client_id/client_secret, and no token URL (token_url in the plugin, or an OAuth2 security scheme with a tokenUrl in the spec): the access token is used until the API rejects it"
+	case rs.Grant == "":
+		rs.Problem = "no refresh_token and no client_id/client_secret to obtain a token with: the access token is used until the API rejects it"
+	case rs.TokenURL == "":
+		rs.Problem = "no token URL: the plugin has no token_url and the spec has no OAuth2 security scheme with a tokenUrl"
+	default:
+		rs.Possible = true
+	}
+	return rs
+}
+
+// specTokenURL picks the token endpoint for an oauth2 auth without a token_url from the spec's
+// flows: for a refresh_token, an authorizationCode or password flow's refreshUrl or tokenUrl
+// first; for client credentials, the clientCredentials flow's tokenUrl first. A relative URL is
+// resolved against target. It returns "" when the plugin names its own token_url or there is
+// none, and says where the URL came from.
+func specTokenURL(a *plugin.Auth, flows []spec.OAuth2Flow, target *url.URL) (tokenURL, from string) {
+	if a == nil || a.AuthType != plugin.AuthOAuth2 || strings.TrimSpace(a.Credentials["token_url"]) != "" || len(flows) == 0 {
+		return "", ""
+	}
+	order := []string{"clientCredentials", "authorizationCode", "password"}
+	if strings.TrimSpace(a.Credentials["refresh_token"]) != "" {
+		order = []string{"authorizationCode", "password", "clientCredentials"}
+	}
+	for _, name := range order {
+		for _, fl := range flows {
+			if fl.Flow != name {
+				continue
+			}
+			u := fl.TokenURL
+			if fl.RefreshURL != "" && name != "clientCredentials" && strings.TrimSpace(a.Credentials["refresh_token"]) != "" {
+				u = fl.RefreshURL
+			}
+			if resolved := resolveAgainst(u, target); resolved != "" {
+				return resolved, fmt.Sprintf("the spec's security scheme %q (%s flow)", fl.Scheme, fl.Flow)
+			}
+		}
+	}
+	return "", ""
+}
+
+// resolveAgainst makes ref absolute against base; "" when that is impossible.
+func resolveAgainst(ref string, base *url.URL) string {
+	u, err := url.Parse(ref)
+	if err != nil {
+		return ""
+	}
+	if u.IsAbs() {
+		return u.String()
+	}
+	if base == nil || !base.IsAbs() {
+		return ""
+	}
+	return base.ResolveReference(u).String()
 }

@@ -33,7 +33,7 @@ func TestInspectAuth(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			st := InspectAuth(context.Background(), &tt.cfg, lookup, nil)
+			st := InspectAuth(context.Background(), &tt.cfg, lookup, InspectOptions{})
 			j, _ := json.Marshal(st)
 			for _, w := range tt.want {
 				if !strings.Contains(string(j), w) {
@@ -51,7 +51,7 @@ func TestInspectAuth(t *testing.T) {
 
 func TestTokenSourceExpiry(t *testing.T) {
 	ts := newTokenServer(t)
-	src, err := newTokenSource(map[string]string{"access_token": "old", "refresh_token": "r", "token_url": ts.URL}, ts.Client())
+	src, err := newTokenSource(map[string]string{"access_token": "old", "refresh_token": "r", "token_url": ts.URL}, ts.Client(), "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func TestTokenSourceExpiry(t *testing.T) {
 func TestRedactTemplateParts(t *testing.T) {
 	env := map[string]string{"SIG": "sig-part-secret"}
 	in, err := newInjector(&plugin.Auth{AuthType: "custom", Credentials: map[string]string{"header.X-Sig": "v1 ${SIG}"}},
-		func(k string) (string, bool) { v, ok := env[k]; return v, ok }, nil)
+		func(k string) (string, bool) { v, ok := env[k]; return v, ok }, nil, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}

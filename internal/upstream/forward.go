@@ -7,16 +7,17 @@ package upstream
 
 import (
 	"bytes"
-	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"log"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -38,16 +39,25 @@ type ForwardConfig struct {
 	Target string
 	// Auth is the credential injected into every forwarded request; nil for none.
 	Auth *plugin.Auth
+	// OAuth2Flows are the spec's OAuth2 flows: where an oauth2 auth without a token_url gets its
+	// token endpoint (a relative one is relative to Target).
+	OAuth2Flows []spec.OAuth2Flow
 	// Endpoints override the target, timeout and retries per path template and method: the
 	// endpoint's path is the operation's template as written in the spec (/pets/{id}); it
 	// also matches request paths, a `{name}` or `*` standing for one segment and `**` for any.
-	// A non-zero timeout or retry count replaces the default; Retryable allows retries for a
-	// non-idempotent method when its body can be replayed.
+	// A proxy_url is a base URL (the request path is joined under it, as for Target) or, when
+	// it has `{name}` placeholders, the whole URL of the request, filled with the operation's
+	// path parameters (escaped); the request's query is added to it. A non-zero timeout or
+	// retry count replaces the default; Retryable allows retries for a non-idempotent method
+	// when its body can be replayed; a tls block replaces TLS.
 	Endpoints []plugin.Endpoint
-	// Timeout bounds each attempt's wait for the answer's headers, and each wait for the next
-	// piece of its body (DefaultTimeout when zero).
+	// Timeout bounds each attempt's wait for the answer's headers (time spent waiting for the
+	// client's upload does not count), and each wait for the next piece of its body
+	// (DefaultTimeout when zero).
 	Timeout time.Duration
-	// RetryCount is the number of retries after a failed attempt (0: none).
+	// RetryCount is the number of retries after a failed attempt (0: none): at most
+	// RetryCount+1 attempts reach the upstream, the transport's own retry of a request on a
+	// reused connection included.
 	RetryCount int
 	// RetryBackoff is the wait before the first retry, doubled for each next one up to RetryMax,
 	// with jitter (DefaultRetryBackoff, DefaultRetryMax when zero).
@@ -57,12 +67,26 @@ type ForwardConfig struct {
 	// a retry or an oauth2 refresh (DefaultMaxReplay when zero). Larger bodies are streamed
 	// and their requests are not retried.
 	MaxReplayBody int64
-	// LookupEnv resolves ${ENV} references in credentials (os.LookupEnv when nil).
+	// LookupEnv resolves ${ENV} references in credentials, TLS files and the proxy URL
+	// (os.LookupEnv when nil).
 	LookupEnv func(string) (string, bool)
-	// TLSClientConfig is used for upstream connections (system roots when nil).
+	// TLS is the plugin's tls block: a private CA, a client certificate, the server name, or no
+	// verification at all. Endpoints may replace it.
+	TLS *plugin.TLS
+	// TLSClientConfig is the base of every upstream TLS configuration (system roots when nil).
 	TLSClientConfig *tls.Config
+	// Proxy is the egress proxy: "" follows HTTPS_PROXY, HTTP_PROXY and NO_PROXY (Go's
+	// http.ProxyFromEnvironment), "none" connects directly, anything else is the proxy's URL
+	// (${ENV} references resolved). It carries requests to the target; it never changes which
+	// target they go to.
+	Proxy string
+	// Logger receives the forwarder's lines (nil: none), with every secret it knows removed:
+	// at debug each upstream attempt; at info each retry, token request and fallback; at warn
+	// failures after an answer started, a 401 that cannot be refreshed, and TLS verification
+	// turned off (once, at start).
+	Logger *slog.Logger
 	// ErrorLog receives the reverse proxy's own error lines, with secrets redacted (discarded
-	// when nil).
+	// when nil; Logger at debug when that is set).
 	ErrorLog *log.Logger
 	// ModifyResponse, when set, sees every live response that is passed to the client (after
 	// retries), before its headers are written; op is nil for paths outside the spec. The body
@@ -82,19 +106,26 @@ type Forwarder struct {
 	maxReplay   int64
 	modify      func(*http.Response, *spec.Operation) error
 	errorLog    *log.Logger
+	log         *slog.Logger // secrets removed; nil: no lines
+	proxySecret redact.Secrets
+	insecure    []string // origins whose certificates are not verified
+	warned401   atomic.Bool
 }
 
 // endpoint is the resolved forwarding config of one endpoint (or the default).
 type endpoint struct {
 	up        *upstream
+	tmpl      *urlTemplate // proxy_url with {name} placeholders; nil for a base URL
 	timeout   time.Duration
 	retries   int
 	retryable bool
 	method    string
+	path      string // the endpoint's path template
 	pattern   route.Pattern
 }
 
-// upstream is one base URL with its own connection pool and reverse proxy.
+// upstream is one base URL (with one TLS configuration) with its own connection pool and
+// reverse proxy.
 type upstream struct {
 	target    *url.URL
 	basePath  string // the target's path without a trailing slash; "" for none
@@ -103,8 +134,9 @@ type upstream struct {
 	rp        *httputil.ReverseProxy
 }
 
-// NewForwarder checks cfg and prepares everything once: target URLs, connection pools and
-// resolved credentials. An unset ${VAR} in a credential is an error naming the variable.
+// NewForwarder checks cfg and prepares everything once: target URLs, connection pools, TLS
+// configurations, the egress proxy and resolved credentials. An unset ${VAR} is an error
+// naming the variable; a TLS file that cannot be used is an error naming the file.
 func NewForwarder(cfg ForwardConfig) (*Forwarder, error) {
 	f := &Forwarder{
 		byOperation: map[string]*endpoint{},
@@ -128,41 +160,80 @@ func NewForwarder(cfg ForwardConfig) (*Forwarder, error) {
 	if cfg.Timeout < 0 || cfg.RetryCount < 0 {
 		return nil, errors.New("forward: timeout and retry_count must not be negative")
 	}
+	if cfg.Target == "" {
+		return nil, errors.New("forward: no target URL (set target_url, --target or API_BASE_URL)")
+	}
+	target, err := parseTarget(cfg.Target)
+	if err != nil {
+		return nil, fmt.Errorf("forward: target: %w", err)
+	}
 	timeout := cfg.Timeout
 	if timeout == 0 {
 		timeout = DefaultTimeout
 	}
+	lookup := lookupOrEnv(cfg.LookupEnv)
+	proxy, err := f.egress(cfg.Proxy, lookup)
+	if err != nil {
+		return nil, err
+	}
+	tlsConfigs := map[*plugin.TLS]*tls.Config{}
+	tlsFor := func(t *plugin.TLS, where string) (*tls.Config, error) {
+		if c, ok := tlsConfigs[t]; ok {
+			return c, nil
+		}
+		c, err := buildTLS(cfg.TLSClientConfig, t, lookup)
+		if err != nil {
+			return nil, fmt.Errorf("forward: %s: %w", where, err)
+		}
+		tlsConfigs[t] = c
+		return c, nil
+	}
+	baseTLS, err := tlsFor(cfg.TLS, "tls")
+	if err != nil {
+		return nil, err
+	}
 	// Token requests get their own client: they must not go through the upstream's pool limits,
-	// and they follow the same TLS settings.
-	tokenClient := &http.Client{Timeout: timeout, Transport: newTransport(cfg.TLSClientConfig, timeout)}
-	auth, err := newInjector(cfg.Auth, cfg.LookupEnv, tokenClient)
+	// and they follow the same TLS settings and egress proxy.
+	tokenClient := &http.Client{Timeout: timeout, Transport: newTransport(baseTLS, proxy, timeout)}
+	tokenURL, tokenFrom := specTokenURL(cfg.Auth, cfg.OAuth2Flows, target)
+	auth, err := newInjector(cfg.Auth, cfg.LookupEnv, tokenClient, tokenURL, tokenFrom)
 	if err != nil {
 		return nil, err
 	}
 	f.auth = auth
 	f.errorLog = log.New(io.Discard, "", 0)
-	if cfg.ErrorLog != nil {
-		f.errorLog = log.New(redactWriter{w: cfg.ErrorLog.Writer(), in: auth}, cfg.ErrorLog.Prefix(), cfg.ErrorLog.Flags())
-	}
-	pools := map[string]*upstream{}
-	getUpstream := func(raw, what string) (*upstream, error) {
-		u, err := parseTarget(raw)
-		if err != nil {
-			return nil, fmt.Errorf("forward: %s: %w", what, err)
+	if cfg.Logger != nil {
+		f.log = slog.New(&redactHandler{h: cfg.Logger.Handler(), redact: f.Redact})
+		f.errorLog = slog.NewLogLogger(f.log.Handler(), slog.LevelDebug)
+		if f.auth != nil && f.auth.oauth != nil {
+			f.auth.oauth.log = f.log
 		}
-		key := u.String()
+	} else if cfg.ErrorLog != nil {
+		f.errorLog = log.New(redactWriter{w: cfg.ErrorLog.Writer(), redact: f.Redact}, cfg.ErrorLog.Prefix(), cfg.ErrorLog.Flags())
+	}
+	type poolKey struct {
+		url string
+		tls *plugin.TLS
+	}
+	pools := map[poolKey]*upstream{}
+	getUpstream := func(u *url.URL, t *plugin.TLS, where string) (*upstream, error) {
+		key := poolKey{u.String(), t}
 		if up, ok := pools[key]; ok {
 			return up, nil
 		}
-		up := f.newUpstream(u, cfg.TLSClientConfig, timeout)
+		tc, err := tlsFor(t, where)
+		if err != nil {
+			return nil, err
+		}
+		up := f.newUpstream(u, tc, proxy, timeout)
 		pools[key] = up
 		f.upstreams = append(f.upstreams, up)
+		if tc != nil && tc.InsecureSkipVerify && u.Scheme == "https" && !slices.Contains(f.insecure, up.origin) {
+			f.insecure = append(f.insecure, up.origin)
+		}
 		return up, nil
 	}
-	if cfg.Target == "" {
-		return nil, errors.New("forward: no target URL (set target_url, --target or API_BASE_URL)")
-	}
-	up, err := getUpstream(cfg.Target, "target")
+	up, err := getUpstream(target, cfg.TLS, "tls")
 	if err != nil {
 		return nil, err
 	}
@@ -173,9 +244,22 @@ func NewForwarder(cfg ForwardConfig) (*Forwarder, error) {
 			return nil, fmt.Errorf("forward: %s: timeout and retry_count must not be negative", where)
 		}
 		ep := &endpoint{up: f.base.up, timeout: f.base.timeout, retries: f.base.retries,
-			retryable: e.Retryable, method: strings.ToUpper(strings.TrimSpace(e.Method))}
-		if e.ProxyURL != "" {
-			if ep.up, err = getUpstream(e.ProxyURL, where+": proxy_url"); err != nil {
+			retryable: e.Retryable, method: strings.ToUpper(strings.TrimSpace(e.Method)), path: e.Path}
+		t := cfg.TLS
+		if e.TLS != nil {
+			t = e.TLS
+		}
+		switch {
+		case e.ProxyURL != "":
+			u := target
+			if ep.tmpl, u, err = parseProxyURL(e.ProxyURL, e.Path); err != nil {
+				return nil, fmt.Errorf("forward: %s: proxy_url: %w", where, err)
+			}
+			if ep.up, err = getUpstream(u, t, where+": tls"); err != nil {
+				return nil, err
+			}
+		case e.TLS != nil:
+			if ep.up, err = getUpstream(target, t, where+": tls"); err != nil {
 				return nil, err
 			}
 		}
@@ -195,8 +279,15 @@ func NewForwarder(cfg ForwardConfig) (*Forwarder, error) {
 		f.byOperation[key] = ep
 		f.byGlob = append(f.byGlob, ep)
 	}
+	for _, origin := range f.insecure {
+		f.logWarn("upstream TLS certificates are not verified (insecure_skip_verify): anyone on the path can read and change this traffic", "upstream", origin)
+	}
 	return f, nil
 }
+
+// InsecureTLS lists the upstream origins whose certificates are not verified
+// (insecure_skip_verify), for the admin status.
+func (f *Forwarder) InsecureTLS() []string { return slices.Clone(f.insecure) }
 
 // parseTarget accepts an absolute http(s) URL without query or fragment.
 func parseTarget(raw string) (*url.URL, error) {
@@ -214,11 +305,11 @@ func parseTarget(raw string) (*url.URL, error) {
 	return u, nil
 }
 
-func newTransport(tlsConfig *tls.Config, timeout time.Duration) *http.Transport {
+func newTransport(tlsConfig *tls.Config, proxy func(*http.Request) (*url.URL, error), timeout time.Duration) *http.Transport {
 	dialTimeout := min(timeout, 10*time.Second)
 	return &http.Transport{
-		// Never an environment proxy: only the configured target is ever contacted.
-		Proxy:                 nil,
+		// The egress proxy (if any) only carries the request: the URL is always the target's.
+		Proxy:                 proxy,
 		DialContext:           (&net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}).DialContext,
 		ForceAttemptHTTP2:     true,
 		MaxIdleConns:          512,
@@ -230,12 +321,12 @@ func newTransport(tlsConfig *tls.Config, timeout time.Duration) *http.Transport 
 	}
 }
 
-func (f *Forwarder) newUpstream(target *url.URL, tlsConfig *tls.Config, timeout time.Duration) *upstream {
+func (f *Forwarder) newUpstream(target *url.URL, tlsConfig *tls.Config, proxy func(*http.Request) (*url.URL, error), timeout time.Duration) *upstream {
 	up := &upstream{
 		target:    target,
 		basePath:  strings.TrimRight(target.Path, "/"),
 		origin:    target.Scheme + "://" + target.Host,
-		transport: newTransport(tlsConfig, timeout),
+		transport: newTransport(tlsConfig, proxy, timeout),
 	}
 	up.rp = &httputil.ReverseProxy{
 		Rewrite:        func(pr *httputil.ProxyRequest) { f.rewrite(up, pr) },
@@ -263,36 +354,87 @@ func (f *Forwarder) Close() {
 	}
 }
 
-// attempt is the state of one try, carried to the proxy hooks in the request context.
-type attempt struct {
-	op           *spec.Operation
-	token        string
-	last         bool // no retry left: a 502/503/504 answer is passed through (or falls back)
-	fallback     bool
-	authRetry    bool // a 401 may trigger one oauth2 refresh
-	timeout      time.Duration
-	timer        *time.Timer
-	timedOut     atomic.Bool
-	err          error
-	unauthorized bool
-}
-
-type attemptKey struct{}
-
-func attemptOf(r *http.Request) *attempt {
-	a, _ := r.Context().Value(attemptKey{}).(*attempt)
-	return a
-}
-
 // Forward implements Live. Only the endpoint's upstream is contacted, whatever the request line
-// or Host header say. Credentials are injected on the outgoing request; the client's own are
-// removed. A failed attempt is retried as configured; a failure after that is a 502/504
-// problem+json naming the upstream and the cause, or, with fallback non-nil, fallback(cause)
-// with nothing written.
-func (f *Forwarder) Forward(w http.ResponseWriter, r *http.Request, op *spec.Operation, fallback func(cause string)) {
-	ep := f.endpointFor(r, op)
-	ctx := r.Context()
+// or Host header say; CONNECT and paths with dot segments (/../, %2e%2e) are refused, so no
+// request leaves the target's base path. Credentials are injected on the outgoing request; the
+// client's own are removed. A failed attempt is retried as configured; a failure after that is
+// a 502/504 problem+json naming the upstream, the attempts and the last error, or, with
+// fallback non-nil, fallback(cause) with nothing written. With fallback, an answer is held
+// back until its first bytes have arrived (up to holdLimit), so that an upstream that fails
+// right after its headers still falls back. The error is an answer that failed after it began
+// reaching the client (a reset or stall mid-body, bad chunking): the client's answer is
+// incomplete and the caller must abort it (panic(http.ErrAbortHandler) after logging).
+func (f *Forwarder) Forward(w http.ResponseWriter, r *http.Request, m spec.Match, fallback func(cause string)) error {
+	if r.Method == http.MethodConnect {
+		w.Header().Set("Allow", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, TRACE")
+		problem.Write(w, problem.Details{Status: http.StatusMethodNotAllowed,
+			Detail: "CONNECT is not forwarded: mockloop sends requests to its target only, it is not an open proxy"})
+		return nil
+	}
+	if seg, ok := dotSegment(r.URL.Path); ok {
+		problem.Write(w, problem.Details{Status: http.StatusBadRequest,
+			Detail: fmt.Sprintf("the path has a %q segment: refused, so that no request leaves the API's base path", seg)})
+		return nil
+	}
+	ep := f.endpointFor(r, m.Operation)
+	c := &call{f: f, ep: ep, r: r, op: m.Operation, fallback: fallback, start: time.Now()}
+	if ep.tmpl != nil {
+		u, err := ep.tmpl.fill(ep.up.target, m.PathParams, ep.path, r.URL.Path)
+		if err != nil {
+			problem.Write(w, problem.Details{Status: http.StatusBadGateway, Title: "Bad Gateway",
+				Detail: fmt.Sprintf("upstream %s: endpoint %s: %v", ep.up.origin, ep.path, err)})
+			return nil
+		}
+		c.url = u
+	}
+	if fallback != nil && !isUpgrade(r) {
+		c.hold = newHoldWriter(w)
+		defer c.hold.release()
+		w = c.hold
+	}
+	return c.run(w)
+}
 
+// isUpgrade reports whether r asks to switch protocols (a WebSocket): its answer is the
+// connection itself, never held back.
+func isUpgrade(r *http.Request) bool {
+	return r.Header.Get("Upgrade") != "" && httpHasToken(r.Header.Values("Connection"), "upgrade")
+}
+
+func httpHasToken(values []string, tok string) bool {
+	for _, v := range values {
+		for _, t := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(t), tok) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// call is one forwarded request: its attempts, and what they did.
+type call struct {
+	f        *Forwarder
+	ep       *endpoint
+	r        *http.Request
+	op       *spec.Operation
+	url      *url.URL // the filled proxy_url template; nil for a base URL
+	fallback func(string)
+	hold     *holdWriter // with a fallback: the answer until it is sure to start
+	start    time.Time
+	tries    []try // every try that reached (or was meant to reach) the upstream
+}
+
+// try is one attempt as the problem+json and the log report it.
+type try struct {
+	took    time.Duration
+	outcome string
+}
+
+// run makes the attempts: retries within the budget, one oauth2 refresh on a 401.
+func (c *call) run(w http.ResponseWriter) error {
+	f, ep, r := c.f, c.ep, c.r
+	ctx := r.Context()
 	canRetry := ep.retries > 0 && (idempotent(r.Method) || ep.retryable)
 	oauth := f.auth != nil && f.auth.oauth != nil
 	var body []byte
@@ -310,7 +452,8 @@ func (f *Forwarder) Forward(w http.ResponseWriter, r *http.Request, op *spec.Ope
 				problem.Write(w, problem.Details{Status: http.StatusBadRequest,
 					Detail: "reading the request body: " + safeError(err)})
 			}
-			return
+			c.commit()
+			return nil
 		}
 		if rest == nil {
 			body, replayable = buf, true
@@ -318,87 +461,190 @@ func (f *Forwarder) Forward(w http.ResponseWriter, r *http.Request, op *spec.Ope
 			r.Body = readCloser{io.MultiReader(bytes.NewReader(buf), rest), r.Body}
 		}
 	}
+	budget := 1 // attempts allowed, the transport's own retries included
+	if canRetry && replayable {
+		budget += ep.retries
+	}
 
 	stale := ""
 	refreshed := false
-	for try := 0; ; {
+	used := 0 // attempts made within the budget
+	for retry := 0; ; {
 		a := &attempt{
-			op:        op,
-			last:      !replayable || !canRetry || try >= ep.retries,
-			fallback:  fallback != nil,
+			op:        c.op,
+			url:       c.url,
+			last:      used+1 >= budget,
+			fallback:  c.fallback != nil,
 			authRetry: oauth && !refreshed && replayable && f.auth.oauth.canRefresh(),
 			timeout:   ep.timeout,
+			maxTries:  budget - used,
+			streamed:  !replayable,
 		}
 		if oauth {
 			tok, err := f.auth.oauth.get(ctx, stale)
 			if err != nil {
 				if ctx.Err() != nil {
-					return
+					return nil
 				}
-				f.fail(w, ep, fallback, failure{status: http.StatusBadGateway, cause: f.auth.redact(err.Error()), retryable: false})
-				return
+				c.fail(w, failure{status: http.StatusBadGateway, cause: f.auth.redact(err.Error())})
+				return nil
 			}
 			a.token = tok
 		}
+		a.begin()
 		f.serve(w, r, ep, a, body)
+		used += a.triesMade()
+		c.record(a)
 		if a.err == nil {
-			return
+			if a.bodyErr != nil || a.aborted {
+				return c.brokeMidAnswer(w, a)
+			}
+			c.commit()
+			return nil
 		}
 		if ctx.Err() != nil {
-			return // the client went away: nobody to answer
+			return nil // the client went away: nobody to answer
 		}
 		if a.unauthorized {
+			// The refresh's retry is the credential's, not a failure's: it is outside the budget.
+			used -= a.triesMade()
 			refreshed, stale = true, a.token
+			f.logInfo("upstream answered 401: obtaining a new oauth2 token and trying again", "upstream", ep.up.origin)
 			continue
 		}
-		fl := classify(a.err, a.timedOut.Load(), ep.timeout)
-		if fl.retryable && !a.last {
-			if !sleep(ctx, backoff(try, f.backoffBase, f.backoffMax)) {
-				return
+		fl := a.failure()
+		if fl.retryable && used < budget {
+			wait := backoff(retry, f.backoffBase, f.backoffMax)
+			f.logInfo("upstream retry", "upstream", ep.up.origin, "attempt", used+1, "of", budget, "reason", fl.cause, "backoff", wait.Round(time.Millisecond).String())
+			if !sleep(ctx, wait) {
+				return nil
 			}
-			try++
+			retry++
 			continue
 		}
-		f.fail(w, ep, fallback, fl)
-		return
+		c.fail(w, fl)
+		return nil
 	}
 }
 
-// serve runs one attempt through the upstream's reverse proxy. The attempt's timer cancels it
-// when the answer's headers, or the next piece of its body, take longer than the timeout.
-func (f *Forwarder) serve(w http.ResponseWriter, r *http.Request, ep *endpoint, a *attempt, body []byte) {
-	ctx, cancel := context.WithCancel(context.WithValue(r.Context(), attemptKey{}, a))
-	defer cancel()
-	a.timer = time.AfterFunc(ep.timeout, func() { a.timedOut.Store(true); cancel() })
-	defer a.timer.Stop()
-	r2 := r.WithContext(ctx)
-	if body != nil {
-		r2.Body = io.NopCloser(bytes.NewReader(body))
-		r2.ContentLength = int64(len(body))
+// record adds the attempt's tries to the call and logs each at debug.
+func (c *call) record(a *attempt) {
+	for i, t := range a.tries {
+		c.tries = append(c.tries, t)
+		if c.f.log != nil {
+			c.f.log.Debug("upstream attempt", "method", c.r.Method, "url", c.f.redactURL(a.outURL), "attempt", len(c.tries)-len(a.tries)+i+1,
+				"outcome", t.outcome, "took", t.took.Round(time.Microsecond).String())
+		}
 	}
-	ep.up.rp.ServeHTTP(w, r2)
 }
 
-// fail answers a live failure: fallback, or a problem+json naming the upstream.
-func (f *Forwarder) fail(w http.ResponseWriter, ep *endpoint, fallback func(string), fl failure) {
+// commit sends what the hold writer kept back; a no-op without one.
+func (c *call) commit() {
+	if c.hold != nil {
+		c.hold.commit()
+	}
+}
+
+// brokeMidAnswer handles an answer that failed after its headers arrived: a fallback when
+// nothing reached the client yet, else the error that makes the caller abort the answer.
+func (c *call) brokeMidAnswer(w http.ResponseWriter, a *attempt) error {
+	cause := a.bodyFailure()
+	if c.hold != nil && !c.hold.committed {
+		c.hold.discard()
+		c.f.logInfo("upstream answer failed before it reached the client: answering from the mock", "upstream", c.ep.up.origin, "cause", cause)
+		c.fallback(cause)
+		return nil
+	}
+	c.commit()
+	if a.bodyErr == nil {
+		// A write to the client failed (it went away): not the upstream's doing.
+		return &MidAnswerError{Status: a.status, Cause: "the client went away before the answer was complete"}
+	}
+	c.f.logWarn("upstream answer failed after it started: the client's answer is cut", "upstream", c.ep.up.origin,
+		"method", c.r.Method, "path", c.r.URL.Path, "status", a.status, "error", cause)
+	return &MidAnswerError{Status: a.status, Cause: cause}
+}
+
+// MidAnswerError is an upstream answer that failed after it began reaching the client: its
+// status was sent, its body was cut.
+type MidAnswerError struct {
+	Status int    // the status sent to the client
+	Cause  string // what went wrong, secret-free
+}
+
+func (e *MidAnswerError) Error() string { return e.Cause }
+
+// fail answers a live failure: fallback, or a problem+json naming the upstream, the attempts
+// and how long each took, and the last error.
+func (c *call) fail(w http.ResponseWriter, fl failure) {
+	f, ep := c.f, c.ep
 	cause := f.auth.redact(fl.cause)
 	if fl.client {
 		problem.Write(w, problem.Details{Status: fl.status, Detail: cause})
+		c.commit()
 		return
 	}
-	if fallback != nil {
-		fallback(cause)
+	if c.fallback != nil {
+		if c.hold != nil {
+			c.hold.discard()
+		}
+		f.logInfo("upstream failed: answering from the mock", "upstream", ep.up.origin, "cause", cause, "attempts", len(c.tries))
+		c.fallback(cause)
 		return
 	}
 	title := "Bad Gateway"
 	if fl.status == http.StatusGatewayTimeout {
 		title = "Gateway Timeout"
 	}
-	problem.Write(w, problem.Details{
-		Title:  title,
-		Status: fl.status,
-		Detail: fmt.Sprintf("upstream %s: %s", ep.up.origin, cause),
-	})
+	d := problem.Details{Title: title, Status: fl.status, Detail: fmt.Sprintf("upstream %s: %s", ep.up.origin, cause)}
+	if n := len(c.tries); n > 0 {
+		d.Detail += fmt.Sprintf(" (%s in %s)", plural(n, "attempt"), roundDuration(time.Since(c.start)))
+		target := f.redactURL(c.lastURL())
+		for i, t := range c.tries {
+			d.Errors = append(d.Errors, problem.Item{Location: fmt.Sprintf("attempt %d", i+1),
+				Message: fmt.Sprintf("%s %s: %s after %s", c.r.Method, target, f.auth.redact(t.outcome), roundDuration(t.took))})
+		}
+	}
+	problem.Write(w, d)
+	c.commit()
+}
+
+// lastURL is the URL the attempts went to, for messages.
+func (c *call) lastURL() *url.URL {
+	if c.url != nil {
+		return c.url
+	}
+	u := *c.ep.up.target
+	u.Path = joinPath(c.ep.up, c.r.URL.Path)
+	u.RawPath, u.RawQuery = "", ""
+	return &u
+}
+
+// joinPath is the path the upstream gets for a request path (see rewrite).
+func joinPath(up *upstream, p string) string {
+	if up.basePath != "" && hasSegmentPrefix(p, up.basePath) {
+		return p
+	}
+	return up.basePath + "/" + strings.TrimLeft(p, "/")
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// roundDuration keeps three significant figures: 1.23s, 301ms, 4.56ms.
+func roundDuration(d time.Duration) string {
+	switch {
+	case d >= time.Second:
+		return d.Round(10 * time.Millisecond).String()
+	case d >= 10*time.Millisecond:
+		return d.Round(time.Millisecond).String()
+	default:
+		return d.Round(10 * time.Microsecond).String()
+	}
 }
 
 // endpointFor finds the endpoint config of the request: by operation when known, else by path.
@@ -422,15 +668,30 @@ func (f *Forwarder) endpointFor(r *http.Request, op *spec.Operation) *endpoint {
 	return f.base
 }
 
-// rewrite builds the outgoing request: the upstream's URL joined with the request path (an
-// absolute-form request line or a foreign Host header cannot change the destination),
-// X-Forwarded-*, no X-Mockloop-* control headers, and the configured credentials.
+// rewrite builds the outgoing request: the upstream's URL joined with the request path, or
+// the filled proxy_url template (an absolute-form request line or a foreign Host header cannot
+// change the destination), X-Forwarded-*, no X-Mockloop-* control headers, and the configured
+// credentials.
 func (f *Forwarder) rewrite(up *upstream, pr *httputil.ProxyRequest) {
-	pr.SetURL(up.target)
-	if up.basePath != "" && hasSegmentPrefix(pr.In.URL.Path, up.basePath) {
-		// The client already used the API's base path (/v2/pets against target .../v2): the
-		// spec router accepts both forms, so the upstream gets /v2/pets, not /v2/v2/pets.
-		pr.Out.URL.Path, pr.Out.URL.RawPath = pr.In.URL.Path, pr.In.URL.RawPath
+	a := attemptOf(pr.In)
+	if a != nil && a.url != nil {
+		in := pr.In.URL.RawQuery
+		u := *a.url
+		pr.Out.URL = &u
+		switch {
+		case u.RawQuery == "":
+			u.RawQuery = in
+		case in != "":
+			u.RawQuery += "&" + in
+		}
+		pr.Out.Host = ""
+	} else {
+		pr.SetURL(up.target)
+		if up.basePath != "" && hasSegmentPrefix(pr.In.URL.Path, up.basePath) {
+			// The client already used the API's base path (/v2/pets against target .../v2): the
+			// spec router accepts both forms, so the upstream gets /v2/pets, not /v2/v2/pets.
+			pr.Out.URL.Path, pr.Out.URL.RawPath = pr.In.URL.Path, pr.In.URL.RawPath
+		}
 	}
 	pr.SetXForwarded()
 	for k := range pr.Out.Header {
@@ -438,12 +699,15 @@ func (f *Forwarder) rewrite(up *upstream, pr *httputil.ProxyRequest) {
 			delete(pr.Out.Header, k)
 		}
 	}
+	token := ""
+	if a != nil {
+		token = a.token
+	}
 	if f.auth != nil {
-		token := ""
-		if a := attemptOf(pr.In); a != nil {
-			token = a.token
-		}
 		f.auth.apply(pr.Out, token)
+	}
+	if a != nil {
+		a.outURL = pr.Out.URL
 	}
 }
 
@@ -459,12 +723,17 @@ func (f *Forwarder) modifyResponse(resp *http.Response) error {
 	if a == nil {
 		return nil
 	}
-	if !a.timer.Stop() {
+	if !a.headersIn() {
 		return errTimeout
 	}
+	a.status = resp.StatusCode
 	if resp.StatusCode == http.StatusUnauthorized && a.authRetry {
 		a.unauthorized = true
 		return errUnauthorized
+	}
+	if resp.StatusCode == http.StatusUnauthorized && f.auth != nil && f.auth.oauth != nil && f.warned401.CompareAndSwap(false, true) {
+		f.logWarn("upstream answered 401 and the oauth2 access token cannot be refreshed: "+f.auth.oauth.refreshProblem()+"; the 401 is passed to the client",
+			"upstream", redact.Origin(resp.Request.URL.String()))
 	}
 	if retryStatus(resp.StatusCode) && (!a.last || a.fallback) {
 		return errRetryStatus{resp.StatusCode}
@@ -472,7 +741,7 @@ func (f *Forwarder) modifyResponse(resp *http.Response) error {
 	// A 101 answer's body is the upgraded connection, which the proxy needs as it is; its
 	// lifetime is the client's business, not the timeout's.
 	if resp.Body != nil && resp.Body != http.NoBody && resp.StatusCode != http.StatusSwitchingProtocols {
-		resp.Body = &idleBody{rc: resp.Body, timer: a.timer, timeout: a.timeout}
+		resp.Body = &idleBody{rc: resp.Body, a: a}
 	}
 	if f.modify != nil {
 		return f.modify(resp, a.op)
@@ -488,24 +757,6 @@ func (f *Forwarder) errorHandler(w http.ResponseWriter, r *http.Request, err err
 	}
 	problem.Write(w, problem.Details{Title: "Bad Gateway", Status: http.StatusBadGateway, Detail: f.auth.redact(safeError(err))})
 }
-
-// idleBody re-arms the attempt's timer around each read of the upstream body, so a body that
-// stops arriving for longer than the timeout cancels the attempt instead of hanging. Time spent
-// waiting for the client to take the data does not count.
-type idleBody struct {
-	rc      io.ReadCloser
-	timer   *time.Timer
-	timeout time.Duration
-}
-
-func (b *idleBody) Read(p []byte) (int, error) {
-	b.timer.Reset(b.timeout)
-	n, err := b.rc.Read(p)
-	b.timer.Stop()
-	return n, err
-}
-
-func (b *idleBody) Close() error { return b.rc.Close() }
 
 // readUpTo reads at most limit bytes. When the body is longer it returns what it read and the
 // remaining reader (non-nil); when it fits it closes nothing and returns rest == nil.
@@ -535,16 +786,3 @@ var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return 
 
 func (bufferPool) Get() []byte  { return *copyBuffers.Get().(*[]byte) }
 func (bufferPool) Put(b []byte) { copyBuffers.Put(&b) }
-
-// redactWriter removes secrets from log lines before they reach w.
-type redactWriter struct {
-	w  io.Writer
-	in *injector
-}
-
-func (rw redactWriter) Write(p []byte) (int, error) {
-	if _, err := rw.w.Write([]byte(rw.in.redact(string(p)))); err != nil {
-		return 0, err
-	}
-	return len(p), nil
-}

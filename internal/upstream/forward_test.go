@@ -33,6 +33,7 @@ type echoed struct {
 	Method  string              `json:"method"`
 	Host    string              `json:"host"`
 	Path    string              `json:"path"`
+	RawPath string              `json:"raw_path"` // as sent, escaped
 	Query   string              `json:"query"`
 	Header  map[string][]string `json:"header"`
 	Body    string              `json:"body"`
@@ -42,7 +43,7 @@ type echoed struct {
 
 func echoHandler(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
-	e := echoed{Method: r.Method, Host: r.Host, Path: r.URL.Path, Query: r.URL.RawQuery,
+	e := echoed{Method: r.Method, Host: r.Host, Path: r.URL.Path, RawPath: r.URL.EscapedPath(), Query: r.URL.RawQuery,
 		Header: r.Header, Body: string(body), Proto: r.ProtoMajor, Cookies: map[string]string{}}
 	for _, c := range r.Cookies() {
 		e.Cookies[c.Name] = c.Value
@@ -55,7 +56,7 @@ func echoHandler(w http.ResponseWriter, r *http.Request) {
 func fwFront(t testing.TB, f *Forwarder, fallback func(string)) *httptest.Server {
 	t.Helper()
 	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f.Forward(w, r, nil, fallback)
+		f.Forward(w, r, spec.Match{}, fallback)
 	}))
 	t.Cleanup(func() { front.Close(); f.Close() })
 	return front
@@ -318,7 +319,8 @@ func TestNewForwarderErrors(t *testing.T) {
 		{"unknown type", ForwardConfig{Target: "http://x", Auth: &plugin.Auth{AuthType: "kerberos"}}, `auth_type "kerberos": want`},
 		{"bad location", ForwardConfig{Target: "http://x", Auth: &plugin.Auth{AuthType: "api_key", Location: "body", Credentials: map[string]string{"api_key": "k"}}}, "location"},
 		{"custom bad key", ForwardConfig{Target: "http://x", Auth: &plugin.Auth{AuthType: "custom", Credentials: map[string]string{"X-Sig": "k"}}}, "header.<Name>"},
-		{"oauth2 nothing", ForwardConfig{Target: "http://x", Auth: &plugin.Auth{AuthType: "oauth2", Credentials: map[string]string{"client_id": "c"}}}, "token_url"},
+		{"oauth2 nothing", ForwardConfig{Target: "http://x", Auth: &plugin.Auth{AuthType: "oauth2", Credentials: map[string]string{"client_id": "c"}}}, "oauth2 needs access_token"},
+		{"oauth2 no token URL anywhere", ForwardConfig{Target: "http://x", Auth: &plugin.Auth{AuthType: "oauth2", Credentials: map[string]string{"client_id": "c", "client_secret": "s"}}}, "no access_token, and no token URL to obtain one"},
 		{"oauth2 bad token_url", ForwardConfig{Target: "http://x", Auth: &plugin.Auth{AuthType: "oauth2", Credentials: map[string]string{"token_url": "/t", "refresh_token": "r"}}}, "want an http:// or https:// URL"},
 		{"endpoint bad proxy_url", ForwardConfig{Target: "http://x", Endpoints: []plugin.Endpoint{{Path: "/a", ProxyURL: "nope"}}}, "endpoint 1"},
 		{"endpoint duplicate", ForwardConfig{Target: "http://x", Endpoints: []plugin.Endpoint{{Path: "/a", Method: "get"}, {Path: "/a", Method: "GET"}}}, "duplicate"},
@@ -531,7 +533,7 @@ func TestForwardEndpoints(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rec := httptest.NewRecorder()
-			f.Forward(rec, httptest.NewRequest(tt.method, tt.path, nil), tt.op, nil)
+			f.Forward(rec, httptest.NewRequest(tt.method, tt.path, nil), spec.Match{Operation: tt.op}, nil)
 			if got := rec.Body.String(); got != tt.want {
 				t.Errorf("answered by %q, want %q", got, tt.want)
 			}
@@ -618,11 +620,11 @@ func TestForwardFaults(t *testing.T) {
 
 	timeout := 300 * time.Millisecond
 	f := fwNew(t, ForwardConfig{Target: up.URL, Timeout: timeout, RetryCount: 3})
-	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { f.Forward(w, r, nil, nil) }))
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { f.Forward(w, r, spec.Match{}, nil) }))
 	refused := fwNew(t, ForwardConfig{Target: closedPort(t), RetryCount: 1})
-	frontRefused := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { refused.Forward(w, r, nil, nil) }))
+	frontRefused := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { refused.Forward(w, r, spec.Match{}, nil) }))
 	badTLS := fwNew(t, ForwardConfig{Target: tlsUp.URL})
-	frontTLS := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { badTLS.Forward(w, r, nil, nil) }))
+	frontTLS := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { badTLS.Forward(w, r, spec.Match{}, nil) }))
 
 	problemCases := []struct {
 		name, url, method string
@@ -809,7 +811,7 @@ func TestForwardFallback(t *testing.T) {
 			defer f.Close()
 			rec := httptest.NewRecorder()
 			var cause string
-			f.Forward(rec, httptest.NewRequest("GET", "/pets", nil), nil, func(c string) {
+			f.Forward(rec, httptest.NewRequest("GET", "/pets", nil), spec.Match{}, func(c string) {
 				cause = c
 				rec.Header().Set("X-Mockloop-Fallback", c)
 				rec.WriteHeader(200)
@@ -832,7 +834,7 @@ func TestForwardFallback(t *testing.T) {
 		f := fwNew(t, ForwardConfig{Target: up.URL})
 		defer f.Close()
 		rec := httptest.NewRecorder()
-		f.Forward(rec, httptest.NewRequest("GET", "/pets", nil), nil, func(string) { t.Error("fallback called") })
+		f.Forward(rec, httptest.NewRequest("GET", "/pets", nil), spec.Match{}, func(string) { t.Error("fallback called") })
 		if rec.Code != 200 {
 			t.Errorf("status %d", rec.Code)
 		}
@@ -875,7 +877,7 @@ func TestForwardSecretsNeverPrinted(t *testing.T) {
 					if fb {
 						fallback = func(c string) { fmt.Fprintln(&out, c); w.WriteHeader(299) }
 					}
-					f.Forward(w, r, nil, fallback)
+					f.Forward(w, r, spec.Match{}, fallback)
 				}))
 				resp, err := http.Get(front.URL + "/pets?q=1")
 				if err != nil {
@@ -892,7 +894,7 @@ func TestForwardSecretsNeverPrinted(t *testing.T) {
 	}
 	// The auth-status report must not print them either.
 	for _, a := range auths {
-		st := InspectAuth(context.Background(), &a, lookup, nil)
+		st := InspectAuth(context.Background(), &a, lookup, InspectOptions{Refresh: true})
 		j, _ := json.Marshal(st)
 		out.Write(j)
 	}
@@ -981,7 +983,7 @@ func BenchmarkForward(b *testing.B) {
 	b.Run("bare", func(b *testing.B) { run(b, bare) })
 	b.Run("bare-pooled", func(b *testing.B) { run(b, pooled) })
 	b.Run("forwarder", func(b *testing.B) {
-		run(b, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { f.Forward(w, r, nil, nil) }))
+		run(b, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { f.Forward(w, r, spec.Match{}, nil) }))
 	})
 }
 
@@ -1125,7 +1127,7 @@ func TestForwardBodyTooLarge(t *testing.T) {
 			f := fwNew(t, ForwardConfig{Target: up.URL, RetryCount: tt.retries})
 			front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				r.Body = http.MaxBytesReader(w, r.Body, 10) // as serve's --max-body does
-				f.Forward(w, r, nil, func(string) { t.Error("a client error must not fall back") })
+				f.Forward(w, r, spec.Match{}, func(string) { t.Error("a client error must not fall back") })
 			}))
 			defer front.Close()
 			req, _ := http.NewRequest("PUT", front.URL+"/x", strings.NewReader(strings.Repeat("b", 100)))

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -35,6 +36,8 @@ const maxIssued = 64
 // upstream rejected is replaced once, and every token seen is hidden from messages.
 type tokenSource struct {
 	tokenURL string
+	from     string // where tokenURL came from, for messages
+	log      *slog.Logger
 	refresh  *oauth2.Config            // the refresh_token grant
 	clients  *clientcredentials.Config // the client_credentials grant
 	client   *http.Client
@@ -48,16 +51,26 @@ type tokenSource struct {
 	secrets      redact.Secrets
 }
 
-func newTokenSource(creds map[string]string, client *http.Client) (*tokenSource, error) {
+// newTokenSource prepares the oauth2 tokens of creds; the token endpoint is creds' token_url,
+// else specURL (the spec's security scheme's, named by from). Without either, the access token
+// is used as long as the API accepts it.
+func newTokenSource(creds map[string]string, client *http.Client, specURL, from string) (*tokenSource, error) {
 	ts := &tokenSource{
 		tokenURL:     creds["token_url"],
+		from:         "the plugin's token_url",
 		client:       client,
 		token:        creds["access_token"],
 		refreshToken: creds["refresh_token"],
 	}
+	if ts.tokenURL == "" && specURL != "" {
+		ts.tokenURL, ts.from = specURL, from
+	}
 	ts.secrets.Add(creds["client_secret"], creds["refresh_token"], creds["access_token"])
 	ts.secrets.AddPair(creds["client_id"], creds["client_secret"])
 	if ts.tokenURL == "" {
+		if ts.token == "" {
+			return nil, errors.New("auth oauth2: no access_token, and no token URL to obtain one (token_url in the plugin, or an OAuth2 security scheme with a tokenUrl in the spec)")
+		}
 		return ts, nil
 	}
 	u, err := url.Parse(ts.tokenURL)
@@ -94,6 +107,19 @@ func (ts *tokenSource) canRefreshLocked() bool {
 	return ts.tokenURL != "" && (ts.refreshToken != "" || ts.clients != nil)
 }
 
+// refreshProblem says why a rejected token cannot be replaced ("" when it can).
+func (ts *tokenSource) refreshProblem() string {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	switch {
+	case ts.canRefreshLocked():
+		return ""
+	case ts.tokenURL == "":
+		return "no token URL (the plugin has no token_url and the spec no OAuth2 security scheme with a tokenUrl)"
+	}
+	return "no refresh_token and no client_id/client_secret to obtain a token with"
+}
+
 // get returns a usable token. stale is a token the upstream rejected: when it is still the
 // current one a new token is obtained; when another request has already replaced it, the new
 // one is returned without a second token request.
@@ -115,7 +141,15 @@ func (ts *tokenSource) get(ctx context.Context, stale string) (string, error) {
 	ch := ts.flight.DoChan("token", func() (any, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), tokenTimeout)
 		defer cancel()
+		start := time.Now()
 		tok, expiry, err := ts.fetch(ctx)
+		if ts.log != nil {
+			if err != nil {
+				ts.log.Warn("oauth2 token request failed", "token_url", redact.URL(ts.tokenURL), "from", ts.from, "error", err.Error())
+			} else {
+				ts.log.Info("oauth2 token obtained", "token_url", redact.URL(ts.tokenURL), "from", ts.from, "grant", ts.grant(), "took", roundDuration(time.Since(start)))
+			}
+		}
 		if err == nil {
 			ts.mu.Lock()
 			ts.token, ts.expiry = tok, expiry
@@ -132,6 +166,16 @@ func (ts *tokenSource) get(ctx context.Context, stale string) (string, error) {
 	case <-ctx.Done():
 		return "", ctx.Err()
 	}
+}
+
+// grant is the grant fetch uses: refresh_token or client_credentials.
+func (ts *tokenSource) grant() string {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	if ts.refreshToken != "" {
+		return "refresh_token"
+	}
+	return "client_credentials"
 }
 
 // fetch makes one token request: the refresh_token grant when a refresh token is known, else

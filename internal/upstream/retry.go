@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -103,6 +104,9 @@ func classify(err error, timedOut bool, timeout time.Duration) failure {
 		return failure{status: http.StatusRequestEntityTooLarge, client: true,
 			cause: fmt.Sprintf("the request body is larger than %d bytes", tooLarge.Limit)}
 	}
+	if msg := safeError(err); strings.HasPrefix(msg, "proxyconnect ") {
+		return failure{status: http.StatusBadGateway, cause: "cannot reach the egress proxy: " + strings.TrimPrefix(msg, "proxyconnect "), retryable: true}
+	}
 	var dnsErr *net.DNSError
 	if errors.As(err, &dnsErr) {
 		return failure{status: http.StatusBadGateway, cause: "cannot resolve host " + dnsErr.Name, retryable: true}
@@ -129,6 +133,14 @@ func classify(err error, timedOut bool, timeout time.Duration) failure {
 		return failure{status: http.StatusBadGateway, cause: "TLS: upstream did not answer with TLS", retryable: false}
 	case errors.As(err, &alert):
 		return failure{status: http.StatusBadGateway, cause: "TLS: " + alert.Error(), retryable: false}
+	}
+	if msg := safeError(err); strings.Contains(msg, "remote error: tls: ") {
+		_, alertText, _ := strings.Cut(msg, "remote error: tls: ")
+		cause := "TLS: the upstream refused the handshake: " + alertText
+		if strings.Contains(alertText, "certificate required") || strings.Contains(alertText, "bad certificate") {
+			cause += " (it wants a client certificate: tls.client_cert and tls.client_key)"
+		}
+		return failure{status: http.StatusBadGateway, cause: cause, retryable: false}
 	}
 	if errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
 		return failure{status: http.StatusBadGateway, cause: "connection reset by upstream", retryable: true}

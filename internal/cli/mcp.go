@@ -18,6 +18,7 @@ import (
 	"github.com/mockloop/mockloop/internal/mcpserver"
 	"github.com/mockloop/mockloop/internal/plugin"
 	"github.com/mockloop/mockloop/internal/spec"
+	"github.com/mockloop/mockloop/internal/stack"
 )
 
 // mcpOptions are the inputs of `mockloop mcp`, and what it needs from outside.
@@ -35,6 +36,9 @@ type mcpOptions struct {
 	HTTP       string
 	HTTPToken  string
 	Verbose    bool
+	// LogLevel is --log-level; LogLevelFlag points at it when it was given.
+	LogLevel     string
+	LogLevelFlag *string
 }
 
 // mcpTokenEnv holds the --http-token when the flag is not given (a token on the command line
@@ -99,7 +103,9 @@ reports of the last 20 runs).
 
 stdout carries only the protocol (with --http, nothing); warnings (and with --verbose a line
 per operation call) go to stderr. As with serve, MOCKLOOP_MODE/PROXY_MODE,
-MOCKLOOP_TARGET/API_BASE_URL and AUTH_TYPE override the plugin files' values.`
+MOCKLOOP_TARGET/API_BASE_URL and AUTH_TYPE override the plugin files' values. --log-level
+(MOCKLOOP_LOG_LEVEL; default warn, info with --verbose) sets what goes to stderr: at debug each
+routing decision and upstream attempt of the operation tools, with secrets removed.`
 
 func newMCPCmd(f *Factory, runF func(*mcpOptions) error) *cobra.Command {
 	opts := &mcpOptions{}
@@ -138,6 +144,16 @@ func newMCPCmd(f *Factory, runF func(*mcpOptions) error) *cobra.Command {
 			if err := checkMCPHTTP(cmd, opts); err != nil {
 				return err
 			}
+			if cmd.Flags().Changed("log-level") {
+				opts.LogLevelFlag = &opts.LogLevel
+			}
+			def := slog.LevelWarn
+			if opts.Verbose {
+				def = slog.LevelInfo
+			}
+			if _, err := stack.LogLevel(opts.LogLevelFlag, opts.LookupEnv, def); err != nil {
+				return usageErrorf("%v", err)
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -152,6 +168,8 @@ func newMCPCmd(f *Factory, runF func(*mcpOptions) error) *cobra.Command {
 	fl.StringVar(&opts.HTTPToken, "http-token", "", "with --http, require \"Authorization: Bearer TOKEN\" (needed off loopback; default $"+mcpTokenEnv+")")
 	fl.BoolVarP(&opts.Verbose, "verbose", "v", false, "log every tool call on stderr")
 	_ = cmd.RegisterFlagCompletionFunc("tools", cobra.FixedCompletions([]string{"auto", "operations", "discovery"}, cobra.ShellCompDirectiveNoFileComp))
+	fl.StringVar(&opts.LogLevel, "log-level", "warn", "stderr lines: debug, info, warn or error (default warn, info with --verbose)")
+	_ = cmd.RegisterFlagCompletionFunc("log-level", cobra.FixedCompletions(stack.LogLevels, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
@@ -229,9 +247,13 @@ func (nopWriteCloser) Close() error { return nil }
 // run's (mcpserver builds them with stack and testrun); stdout belongs to the protocol, so
 // warnings and the call log go to stderr.
 func mcpConfig(opts *mcpOptions) mcpserver.Config {
-	level := slog.LevelWarn
+	def := slog.LevelWarn
 	if opts.Verbose {
-		level = slog.LevelInfo
+		def = slog.LevelInfo
+	}
+	level, err := stack.LogLevel(opts.LogLevelFlag, opts.LookupEnv, def)
+	if err != nil {
+		level = def // checked when the flags were read
 	}
 	logger := slog.New(slog.NewTextHandler(opts.IO.ErrOut, &slog.HandlerOptions{
 		Level: level,

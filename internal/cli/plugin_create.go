@@ -17,7 +17,9 @@ import (
 	"github.com/mockloop/mockloop/internal/compare"
 	"github.com/mockloop/mockloop/internal/iostreams"
 	"github.com/mockloop/mockloop/internal/plugin"
+	"github.com/mockloop/mockloop/internal/problem"
 	"github.com/mockloop/mockloop/internal/spec"
+	"github.com/mockloop/mockloop/internal/stack"
 )
 
 type pluginCreateOptions struct {
@@ -75,8 +77,15 @@ as ***.
 
 --rule adds a hybrid route rule as comma-separated key=value pairs: pattern (path glob, '*'
 one segment, '**' any), method, mode (mock or proxy), priority (higher first), fallback
-(mock) and condition. condition must come last: it takes the rest of the rule, commas and
-quotes included.
+(mock), percent (A/B routing: that share of the matches goes to mode, the rest to the other
+side; weight is another name), key (the request header that keeps one client on one side,
+e.g. X-User-Id) and condition. condition must come last: it takes the rest of the rule,
+commas and quotes included. Every condition is compiled before anything is written: a bad
+one is refused with the rule's index, the expression and the position.
+
+For oauth2, the token URL may come from --credential token_url=..., else from the spec's
+OAuth2 security scheme (its tokenUrl); when there is neither, create says that the access
+token cannot be refreshed (and refuses a plugin that has no access token to start with).
 
 --operations keeps only the matching operations as 'mockloop mcp' tools (saved as the plugin's
 operations key): the filters of 'test run --operations'; repeat it to keep more.
@@ -174,6 +183,10 @@ func runPluginCreate(ctx context.Context, opts *pluginCreateOptions) error {
 			p.AllowRefs = append(p.AllowRefs, h)
 		}
 	}
+	// What would stop the plugin is found before the spec is fetched, and nothing is written.
+	if _, err := checkBuild(p, nil); err != nil {
+		return err
+	}
 	// The spec is loaded before anything is written: a broken document never becomes a plugin.
 	doc, err := loadSpec(ctx, opts.IO, opts.Load, p)
 	if err != nil {
@@ -183,6 +196,13 @@ func runPluginCreate(ctx context.Context, opts *pluginCreateOptions) error {
 	selected := len(filter.Select(doc))
 	if selected == 0 {
 		return usageErrorf("--operations: no operation of %s matches %s", doc.Source, filter)
+	}
+	notes, err := checkBuild(p, doc)
+	if err != nil {
+		return err
+	}
+	for _, n := range notes {
+		fmt.Fprintf(opts.IO.ErrOut, "warning: %s\n", n)
 	}
 	if err := store.Save(p, opts.Force); err != nil {
 		if errors.Is(err, plugin.ErrExists) {
@@ -349,6 +369,21 @@ func buildPlugin(opts *pluginCreateOptions) (*plugin.Plugin, error) {
 	return p, nil
 }
 
+// checkBuild refuses a plugin that could not be built (stack.Check): every problem, one usage
+// error (exit 2); it returns the notes. doc, when known, lets oauth2 take its token URL from
+// the spec. ${ENV} references are not resolved here: the variables belong to the runs.
+func checkBuild(p *plugin.Plugin, doc *spec.Document) ([]problem.Item, error) {
+	probs, notes := stack.Check(p, doc, func(string) (string, bool) { return "", false })
+	if len(probs) == 0 {
+		return notes, nil
+	}
+	parts := make([]string, len(probs))
+	for i, pr := range probs {
+		parts[i] = pr.String()
+	}
+	return nil, usageErrorf("invalid plugin %q: %s", p.Name, strings.Join(parts, "; "))
+}
+
 func applyAuthFlags(p *plugin.Plugin, opts *pluginCreateOptions) error {
 	given := opts.AuthType != "" || opts.AuthLocation != "" || opts.AuthName != "" || len(opts.Credentials) > 0
 	if !given {
@@ -390,7 +425,7 @@ func applyAuthFlags(p *plugin.Plugin, opts *pluginCreateOptions) error {
 }
 
 // ruleKeys are the keys a --rule accepts.
-var ruleKeys = []string{"pattern", "method", "mode", "priority", "fallback", "condition"}
+var ruleKeys = []string{"pattern", "method", "mode", "priority", "fallback", "percent", "weight", "key", "condition"}
 
 // parseRule reads 'pattern=/api/*,method=POST,mode=proxy,priority=10,condition=...'. Pairs are
 // separated by commas, except that condition= takes the rest of the string, commas and quotes
@@ -439,6 +474,18 @@ func parseRule(s string) (plugin.RouteRule, error) {
 			r.Priority = n
 		case "fallback":
 			r.Fallback = plugin.Mode(v)
+		case "percent", "weight":
+			n, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				return bad("%s %q is not a number", k, v)
+			}
+			if k == "percent" {
+				r.Percent = &n
+			} else {
+				r.Weight = &n
+			}
+		case "key":
+			r.Key = v
 		case "condition":
 			r.Condition = v
 		}

@@ -113,6 +113,7 @@ func TestParseRule(t *testing.T) {
 		{in: "pattern=/a,mode=mock,oops", wantErr: `"oops" is not key=value`},
 		{in: "pattern=/a,pattern=/b,mode=mock", wantErr: "pattern given twice"},
 		{in: "pattern=/a,condition=x == 1,mode=mock", wantErr: "put it last"},
+		{in: "pattern=/a,mode=mock,percent=many", wantErr: `percent "many" is not a number`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -278,6 +279,15 @@ func TestPluginCreateRun(t *testing.T) {
 		{"missing from-file", []string{"x", "--from-file", "nope.yaml"}, "--from-file"},
 		{"bad operations", []string{"x", "--spec", specPath, "--operations", "GET pets"}, `operations "GET pets": want "METHOD /path"`},
 		{"operations matching nothing", []string{"x", "--spec", specPath, "--operations", "tag:none"}, "--operations: no operation of"},
+		{"condition with = for ==", []string{"x", "--spec", specPath, "--mode", "hybrid", "--target", "https://api.example.com",
+			"--rule", "pattern=/pets,mode=mock", "--rule", "pattern=/pets,mode=mock,condition=request.method = 'POST'"},
+			`invalid plugin "x": route_rules[1]: condition "request.method = 'POST'": line 1, column 16: unexpected token Operator("=")`},
+		{"condition with python", []string{"x", "--spec", specPath, "--rule", "pattern=/**,mode=mock,condition=__import__('os').system('id')"},
+			`route_rules[0]: condition "__import__('os').system('id')": line 1, column 1: unknown name __import__`},
+		{"oauth2 with no way to a token", []string{"x", "--spec", specPath, "--mode", "proxy", "--target", "https://api.example.com",
+			"--auth-type", "oauth2", "--credential", "client_id=i", "--credential", "client_secret=hunter2"},
+			"auth: oauth2 cannot obtain an access token: no token URL"},
+		{"percent out of range", []string{"x", "--spec", specPath, "--rule", "pattern=/**,mode=mock,percent=150"}, "route_rules[0]: percent 150"},
 	}
 	for _, tt := range usage {
 		t.Run(tt.name, func(t *testing.T) {
@@ -294,6 +304,62 @@ func TestPluginCreateRun(t *testing.T) {
 			}
 			if _, err := os.Stat(filepath.Join(e.dir, "x.yaml")); !errors.Is(err, os.ErrNotExist) {
 				t.Error("plugin file written")
+			}
+		})
+	}
+}
+
+func TestParseRuleSplit(t *testing.T) {
+	r, err := parseRule("pattern=/**,mode=proxy,percent=12.5,key=X-User-Id")
+	if err != nil || r.Percent == nil || *r.Percent != 12.5 || r.Key != "X-User-Id" || r.Weight != nil {
+		t.Errorf("%+v %v", r, err)
+	}
+	r, err = parseRule("pattern=/**,mode=proxy,weight=30")
+	if err != nil || r.Weight == nil || *r.Weight != 30 {
+		t.Errorf("%+v %v", r, err)
+	}
+}
+
+// TestPluginCreateOAuth2Notes: the guide's OAuth2 form is written, with a warning when no token
+// URL exists, and without one when the spec's security scheme has it.
+func TestPluginCreateOAuth2Notes(t *testing.T) {
+	dir := t.TempDir()
+	plain := writePluginFixture(t, dir, "plain.yaml", pluginTestSpec)
+	withScheme := writePluginFixture(t, dir, "oauth.yaml", `openapi: 3.0.3
+info: {title: OAuth, version: "1"}
+paths:
+  /users/{id}:
+    get:
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses: {"200": {description: ok}}
+components:
+  securitySchemes:
+    oauth:
+      type: oauth2
+      flows:
+        authorizationCode:
+          authorizationUrl: https://auth.example.com/authorize
+          tokenUrl: https://auth.example.com/token
+          scopes: {}
+`)
+	guide := []string{"--mode", "proxy", "--target", "https://api.example.com", "--auth-type", "oauth2",
+		"--credential", "access_token=your-access-token", "--credential", "refresh_token=your-refresh-token",
+		"--credential", "client_id=your-client-id", "--credential", "client_secret=your-client-secret"}
+	for _, tt := range []struct {
+		name, spec string
+		warn       bool
+	}{{"no token URL anywhere", plain, true}, {"token URL from the spec", withScheme, false}} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newPluginTestEnv(t)
+			if code := e.run(append([]string{"plugin", "create", "g", "--spec", tt.spec}, guide...)...); code != 0 {
+				t.Fatalf("exit %d: %s", code, e.errOut)
+			}
+			warned := strings.Contains(e.errOut.String(), "warning: auth: the oauth2 access token cannot be refreshed: no token URL")
+			if warned != tt.warn {
+				t.Errorf("warning %v, want %v: %s", warned, tt.warn, e.errOut)
+			}
+			if strings.Contains(e.out.String()+e.errOut.String(), "your-client-secret") {
+				t.Error("secret printed")
 			}
 		})
 	}

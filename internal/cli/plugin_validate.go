@@ -17,12 +17,13 @@ import (
 )
 
 type pluginValidateOptions struct {
-	IO     *iostreams.IOStreams
-	Load   spec.Options
-	Store  *plugin.Store
-	Name   string
-	Spec   string
-	Output string
+	IO        *iostreams.IOStreams
+	Load      spec.Options
+	Store     *plugin.Store
+	LookupEnv func(string) (string, bool)
+	Name      string
+	Spec      string
+	Output    string
 }
 
 func newPluginValidateCmd(f *Factory, runF func(*pluginValidateOptions) error) *cobra.Command {
@@ -34,8 +35,14 @@ func newPluginValidateCmd(f *Factory, runF func(*pluginValidateOptions) error) *
 a spec with --spec. Spec validation is strict: besides what stops loading, it reports what
 serve tolerates with a warning, such as examples that do not match their schemas.
 
+The plugin is also built as serve would build it, without running: every route condition is
+compiled (a bad one is reported with the rule's index, the expression and the position), each
+proxy_url template's {name}s must be parameters of its endpoint's path, TLS files must be
+usable, and an oauth2 auth must have a token URL (its token_url, or the spec's OAuth2 security
+scheme's tokenUrl) to refresh with; when it has none, a note says so.
+
 Exit status: 0 when everything is valid, 1 when the report lists problems, 2 when the plugin
-or the spec cannot be loaded at all.`,
+or the spec cannot be loaded at all, or the plugin cannot be built (the report is printed).`,
 		Example: `$ mockloop plugin validate demo
 $ mockloop plugin validate --spec ./petstore.yaml
 $ mockloop plugin validate --spec https://petstore3.swagger.io/api/v3/openapi.json -o json`,
@@ -45,6 +52,7 @@ $ mockloop plugin validate --spec https://petstore3.swagger.io/api/v3/openapi.js
 			opts.IO = f.IOStreams
 			opts.Load = f.LoadOptions()
 			opts.Store = f.PluginStore()
+			opts.LookupEnv = f.LookupEnv
 			if len(args) == 1 {
 				opts.Name = args[0]
 			}
@@ -74,12 +82,15 @@ $ mockloop plugin validate --spec https://petstore3.swagger.io/api/v3/openapi.js
 type validateReport struct {
 	Plugin         string         `json:"plugin,omitempty"`
 	PluginProblems []problem.Item `json:"plugin_problems,omitempty"`
-	Spec           string         `json:"spec"`
-	SpecVersion    string         `json:"spec_version"`
-	Title          string         `json:"title"`
-	Operations     int            `json:"operations"`
-	Valid          bool           `json:"valid"`
-	Problems       []problem.Item `json:"problems"` // strict validation, load warnings included
+	// PluginNotes are what a user should know that does not stop the plugin (an oauth2
+	// access token that cannot be refreshed).
+	PluginNotes []problem.Item `json:"plugin_notes,omitempty"`
+	Spec        string         `json:"spec"`
+	SpecVersion string         `json:"spec_version"`
+	Title       string         `json:"title"`
+	Operations  int            `json:"operations"`
+	Valid       bool           `json:"valid"`
+	Problems    []problem.Item `json:"problems"` // strict validation, load warnings included
 }
 
 func runPluginValidate(ctx context.Context, opts *pluginValidateOptions) error {
@@ -122,6 +133,13 @@ func runPluginValidate(ctx context.Context, opts *pluginValidateOptions) error {
 		rep.PluginProblems = append(rep.PluginProblems, problem.Item{Location: "operations", Message: fmt.Sprintf("no operation of the spec matches %s", filter)})
 	}
 	rep.Problems = append(rep.Problems, doc.Validate(ctx)...)
+	var unbuildable bool
+	if p != nil {
+		probs, notes := stack.Check(p, doc, opts.LookupEnv)
+		rep.PluginProblems = append(rep.PluginProblems, probs...)
+		rep.PluginNotes = notes
+		unbuildable = len(probs) > 0
+	}
 	rep.Valid = len(rep.Problems) == 0 && len(rep.PluginProblems) == 0
 	if opts.Output == "json" {
 		err = writeJSON(opts.IO.Out, rep)
@@ -130,6 +148,9 @@ func runPluginValidate(ctx context.Context, opts *pluginValidateOptions) error {
 	}
 	if err != nil {
 		return err
+	}
+	if unbuildable {
+		return &ExitError{Code: ExitTrouble, Err: fmt.Errorf("plugin %s cannot be built: see the report", rep.Plugin)}
 	}
 	if !rep.Valid {
 		return ErrFound
@@ -147,6 +168,9 @@ func printValidateReport(w io.Writer, r validateReport) error {
 			for _, p := range r.PluginProblems {
 				fmt.Fprintf(&b, "  %s\n", p)
 			}
+		}
+		for _, n := range r.PluginNotes {
+			fmt.Fprintf(&b, "  note: %s\n", n)
 		}
 	}
 	version := "OpenAPI " + r.SpecVersion

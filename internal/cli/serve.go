@@ -2,10 +2,12 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"log"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -62,10 +64,17 @@ type serveOptions struct {
 	Stateful           bool
 	StatefulSeed       bool
 	// Simulation is what the simulation flags say (serve_simulation.go).
-	Simulation *stack.Simulation
+	Simulation    *stack.Simulation
+	LogLevel      string
+	UpstreamProxy string
+	TLSCert       string
+	TLSKey        string
+	TLSSelfSigned bool
 
 	// Flags are the precedence-resolved settings given on the command line (nil: not given).
 	Flags stack.Flags
+	// LogLevelFlag is --log-level when given (nil: MOCKLOOP_LOG_LEVEL, else info).
+	LogLevelFlag *string
 }
 
 // maxWarningsShown is how many load warnings serve prints without --verbose.
@@ -87,6 +96,9 @@ Settings come from flags, then the environment, then the plugin file, then defau
                                                or --host H and -p/--port N, as Prism takes them)
   --admin-token  MOCKLOOP_ADMIN_TOKEN
   --log-format   MOCKLOOP_LOG_FORMAT
+  --log-level    MOCKLOOP_LOG_LEVEL            (default info)
+  --upstream-proxy MOCKLOOP_UPSTREAM_PROXY     (default: the plugin's upstream_proxy, else
+                 HTTPS_PROXY/HTTP_PROXY/NO_PROXY; "none" connects directly)
   --cors         MOCKLOOP_CORS
   PLUGIN         MOCKLOOP_PLUGIN
   auth type      MOCKLOOP_AUTH_TYPE, AUTH_TYPE  (replaces the plugin's auth type; without plugin
@@ -94,7 +106,15 @@ Settings come from flags, then the environment, then the plugin file, then defau
                  ${API_USERNAME}/${API_PASSWORD}, oauth2 ${OAUTH2_*}; "none" turns auth off)
 
 The real address is printed on stderr as "listening on http://ADDR (mode M, N operations)",
-followed by one line per request (--log-format text|json, --quiet for none). Problems found
+followed by one line per request (--log-format text|json, --quiet for none). Besides the request
+log, --log-level debug writes a line per routing decision (rule, condition, side, A/B split),
+per upstream attempt (URL without secrets, outcome, time); info adds retries (reason, backoff),
+oauth2 token requests and fallbacks; warn answers that broke mid-body, rule conditions that fail
+at run time and TLS verification turned off. Secrets never appear, at any level.
+
+HTTPS: --tls-cert FILE --tls-key FILE serve HTTPS (HTTP/2 on); --tls-self-signed makes a
+throw-away certificate for localhost, 127.0.0.1 and ::1 and prints its SHA-256 fingerprint and
+public-key pin on stderr. Problems found
 while loading the spec are printed once before it; response examples that do not match their
 schemas (served only when a Prefer header names them) are reported once, checked in the
 background so a large spec does not delay the first response. With --log-format json every line
@@ -144,8 +164,10 @@ a token may not change it):
   GET  /__mockloop/status    {"mode", "plugin", "spec": {"title", "version", "openapi",
                              "source", "operations"}, "target", "live", "mode_override",
                              "started_at", "uptime_seconds", "requests": {"total",
-                             "mock": {"2xx": n, ...}, "proxy": {...}}, "rules": [{"rule",
-                             "pattern", "method", "condition", "mode", "priority", "hits"}],
+                             "mock": {"2xx": n, ...}, "proxy": {...}, "aborted"}, "rules":
+                             [{"rule", "pattern", "method", "condition", "mode", "priority",
+                             "percent", "key", "hits", "sides": {"mock", "proxy"},
+                             "condition_errors", "last_condition_error"}], "insecure_tls",
                              "features": {"simulation": {"delayed", "faults"}, "overrides":
                              {"active", "answered", "schema_violations"}, "state":
                              {"collections", "resources", "evicted"}}}
@@ -155,11 +177,12 @@ a token may not change it):
   GET  /__mockloop/requests  ?limit=100&method=GET&path=/pets/{id} (a path, a template, or a
                              prefix ending in *) -> {"capacity", "requests": [{"time", "method",
                              "path", "query", "status", "latency_ms", "side", "rule",
-                             "fallback", "operation", "request_headers",
-                             "response_headers"}]}, newest first, credentials shown as ***
+                             "fallback", "operation", "error", "request_headers",
+                             "response_headers"}]}, newest first, credentials shown as ***;
+                             error: a live answer that broke after its status was sent
   GET  /__mockloop/metrics   {"uptime_seconds", "operations": [{"operation", "operation_id",
                              "count", "errors_4xx", "errors_5xx", "response_violations",
-                             "p50_ms", "p95_ms", "p99_ms"}]}; with "Accept: text/plain" (what
+                             "aborted", "p50_ms", "p95_ms", "p99_ms"}]}; with "Accept: text/plain" (what
                              Prometheus sends), or at /__mockloop/metrics/prometheus, the
                              Prometheus text format: mockloop_requests_total{operation, side,
                              class}, mockloop_request_duration_seconds (histogram),
@@ -184,6 +207,8 @@ func newServeCmd(f *Factory, runF func(*serveOptions) error) *cobra.Command {
   $ mockloop serve petstore --mode hybrid --cors
   $ mockloop serve --spec api.yaml --mode proxy --target https://api.example.com/v2 --errors
   $ mockloop serve --spec api.yaml -p 4010 --watch --seed 7
+  $ mockloop serve petstore --log-level debug --upstream-proxy http://proxy.corp:3128
+  $ mockloop serve petstore --tls-self-signed --addr 127.0.0.1:8443
   $ curl -X PUT 'http://127.0.0.1:8000/__mockloop/mode?mode=mock'
   $ mockloop serve --spec petstore.yaml --stateful --latency uniform:20ms,80ms --fault-rate 0.05:reset --seed 7`,
 		Args:              cobra.MaximumNArgs(1),
@@ -204,6 +229,9 @@ func newServeCmd(f *Factory, runF func(*serveOptions) error) *cobra.Command {
 				return usageErrorf("--port %d: want 0 to 65535", opts.Port)
 			}
 			opts.Flags = serveFlags(cmd, opts)
+			if cmd.Flags().Changed("log-level") {
+				opts.LogLevelFlag = &opts.LogLevel
+			}
 			if opts.MaxBody < 0 {
 				return usageErrorf("--max-body must not be negative")
 			}
@@ -215,6 +243,12 @@ func newServeCmd(f *Factory, runF func(*serveOptions) error) *cobra.Command {
 			}
 			if opts.Simulation, err = serveSimulation(cmd, opts); err != nil {
 				return err
+			}
+			if (opts.TLSCert == "") != (opts.TLSKey == "") {
+				return usageErrorf("--tls-cert and --tls-key go together")
+			}
+			if opts.TLSSelfSigned && opts.TLSCert != "" {
+				return usageErrorf("--tls-self-signed makes its own certificate: give it or --tls-cert/--tls-key, not both")
 			}
 			if runF != nil {
 				return runF(opts)
@@ -251,6 +285,12 @@ func newServeCmd(f *Factory, runF func(*serveOptions) error) *cobra.Command {
 	fl.StringVar(&opts.FaultRate, "fault-rate", "", "fail a share of the answers: RATE[:KIND], KIND reset, empty, malformed, timeout, status or a status code (default 503)")
 	fl.BoolVar(&opts.Stateful, "stateful", false, "keep the resources POST, PUT and PATCH send, and answer GET and DELETE from them")
 	fl.BoolVar(&opts.StatefulSeed, "stateful-seed", false, "start the stateful resources from the spec's examples (implies --stateful)")
+	fl.StringVar(&opts.LogLevel, "log-level", "info", "lines besides the request log: debug, info, warn or error")
+	fl.StringVar(&opts.UpstreamProxy, "upstream-proxy", "", "egress proxy for live requests (http://user:${PASS}@host:port, or none); default HTTPS_PROXY/HTTP_PROXY")
+	fl.StringVar(&opts.TLSCert, "tls-cert", "", "serve HTTPS with this certificate (PEM; with --tls-key)")
+	fl.StringVar(&opts.TLSKey, "tls-key", "", "the private key of --tls-cert (PEM)")
+	fl.BoolVar(&opts.TLSSelfSigned, "tls-self-signed", false, "serve HTTPS with a throw-away certificate for localhost (its fingerprint is printed)")
+	_ = cmd.RegisterFlagCompletionFunc("log-level", cobra.FixedCompletions(stack.LogLevels, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("mode", cobra.FixedCompletions([]string{"mock", "proxy", "hybrid"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("log-format", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -267,6 +307,7 @@ func serveFlags(cmd *cobra.Command, opts *serveOptions) stack.Flags {
 	f := stack.Flags{
 		Spec: given("spec", &opts.Spec), Mode: given("mode", &opts.Mode), Target: given("target", &opts.Target),
 		Addr: given("addr", &opts.Addr), AdminToken: given("admin-token", &opts.AdminToken), LogFormat: given("log-format", &opts.LogFormat),
+		UpstreamProxy: given("upstream-proxy", &opts.UpstreamProxy),
 	}
 	if cmd.Flags().Changed("port") || cmd.Flags().Changed("host") {
 		host, port := opts.Host, strconv.Itoa(opts.Port)
@@ -305,6 +346,15 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 	if set.LogFormat == server.LogJSON {
 		chatter = &jsonLines{w: opts.IO.ErrOut} // every line JSON, start and stop lines too
 	}
+	level, err := stack.LogLevel(opts.LogLevelFlag, opts.LookupEnv, slog.LevelInfo)
+	if err != nil {
+		return usageErrorf("%v", err)
+	}
+	logger := newLogger(opts.IO.ErrOut, level, set.LogFormat)
+	tlsConfig, err := serveTLS(chatter, opts)
+	if err != nil {
+		return err
+	}
 	build := func(ctx context.Context) (*stack.Stack, error) {
 		p, err := findPlugin(opts.Plugins, opts.Plugin, opts.LookupEnv)
 		if err != nil {
@@ -326,7 +376,7 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 			return nil, err
 		}
 		printWarnings(chatter, doc, opts.Verbose)
-		st, err := stack.Build(doc, set, serveStackOptions(opts, chatter))
+		st, err := stack.Build(doc, set, serveStackOptions(opts, chatter, logger))
 		if err != nil {
 			return nil, usageErrorf("%v", err)
 		}
@@ -356,7 +406,11 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 		}
 		defer os.Remove(opts.ReadyFile)
 	}
-	fmt.Fprintf(chatter, "listening on http://%s (mode %s, %d operations%s)\n", ln.Addr(), st.Handler.Mode(), st.Handler.Operations(), describeTarget(st.Settings))
+	scheme := "http"
+	if tlsConfig != nil {
+		scheme = "https"
+	}
+	fmt.Fprintf(chatter, "listening on %s://%s (mode %s, %d operations%s)\n", scheme, ln.Addr(), st.Handler.Mode(), st.Handler.Operations(), describeTarget(st.Settings))
 	if host, _, err := net.SplitHostPort(ln.Addr().String()); err == nil && !isLoopbackHost(host) {
 		fmt.Fprintf(chatter, "warning: listening on %s, reachable from other hosts: the API answers anyone; the admin API answers loopback clients only%s\n",
 			ln.Addr(), map[bool]string{true: " and holders of the --admin-token", false: " (--admin-token opens it to others)"}[set.AdminToken != ""])
@@ -367,11 +421,11 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 		files = append(files, opts.Plugins.Path(p.Name))
 	}
 	go watchReloads(exampleCtx, rl, opts.Watch, files)
-	return serveUntilDone(ctx, ln, rl, rl.close, chatter, opts.ShutdownTimeout, opts.ReadTimeout)
+	return serveUntilDone(ctx, ln, tlsConfig, rl, rl.close, chatter, opts.ShutdownTimeout, opts.ReadTimeout)
 }
 
-// serveStackOptions are the stack options serve's flags set.
-func serveStackOptions(opts *serveOptions, chatter io.Writer) stack.Options {
+// serveStackOptions are the stack options serve's flags set; logger gets the live side's lines.
+func serveStackOptions(opts *serveOptions, chatter io.Writer, logger *slog.Logger) stack.Options {
 	so := stack.Options{
 		NoValidateRequests:  opts.NoValidateRequests,
 		NoSecurity:          opts.NoSecurity,
@@ -384,6 +438,7 @@ func serveStackOptions(opts *serveOptions, chatter io.Writer) stack.Options {
 		ViolationsAreErrors: opts.Errors,
 		LookupEnv:           opts.LookupEnv,
 		Simulation:          opts.Simulation,
+		Logger:              logger,
 	}
 	if opts.MaxBody == 0 {
 		so.MaxBodyBytes = -1
@@ -488,7 +543,8 @@ const (
 
 // serveUntilDone serves on ln until ctx ends (Main cancels it on SIGINT or SIGTERM), then lets
 // in-flight requests finish for at most timeout and flushes the request log.
-func serveUntilDone(ctx context.Context, ln net.Listener, srv http.Handler, closeSrv func(), errOut io.Writer, timeout, readTimeout time.Duration) error {
+// With tlsConfig it serves HTTPS, HTTP/2 included.
+func serveUntilDone(ctx context.Context, ln net.Listener, tlsConfig *tls.Config, srv http.Handler, closeSrv func(), errOut io.Writer, timeout, readTimeout time.Duration) error {
 	headers := headerTimeout
 	if readTimeout > 0 {
 		headers = min(headers, readTimeout)
@@ -500,12 +556,22 @@ func serveUntilDone(ctx context.Context, ln net.Listener, srv http.Handler, clos
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    1 << 20,
 		ErrorLog:          log.New(errOut, "mockloop: http: ", 0),
+		TLSConfig:         tlsConfig,
+	}
+	if d, ok := srv.(interface{ Drain() }); ok {
+		hs.RegisterOnShutdown(d.Drain) // requests a simulated timeout holds let go
 	}
 	if d, ok := srv.(interface{ Drain() }); ok {
 		hs.RegisterOnShutdown(d.Drain) // requests a simulated timeout holds let go
 	}
 	served := make(chan error, 1)
-	go func() { served <- hs.Serve(ln) }()
+	go func() {
+		if tlsConfig != nil {
+			served <- hs.ServeTLS(ln, "", "") // the certificate is in TLSConfig; HTTP/2 is set up
+			return
+		}
+		served <- hs.Serve(ln)
+	}()
 
 	select {
 	case err := <-served:

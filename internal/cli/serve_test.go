@@ -20,7 +20,7 @@ func TestServeFlags(t *testing.T) {
 		wantErr string
 	}{
 		{name: "defaults", args: nil, check: func(t *testing.T, o *serveOptions) {
-			if o.Addr != stack.DefaultAddr || o.LogFormat != "text" || o.MaxBody != server.DefaultMaxBodyBytes || o.ShutdownTimeout != 10*time.Second {
+			if o.Addr != stack.DefaultAddr || o.LogFormat != "text" || o.MaxBody != server.DefaultMaxBodyBytes || o.ShutdownTimeout != 10*time.Second || o.LogLevel != "info" || o.LogLevelFlag != nil {
 				t.Errorf("defaults = %+v", o)
 			}
 			if o.Flags != (stack.Flags{}) {
@@ -29,13 +29,18 @@ func TestServeFlags(t *testing.T) {
 		}},
 		{name: "everything", args: []string{"shop", "--spec", "s.yaml", "--mode", "hybrid", "--target", "http://x", "--addr", ":0",
 			"--no-validate-requests", "--no-security", "--cors", "--admin-token", "t", "--log-format", "json", "--quiet",
-			"--no-mode-override", "--validate-responses", "--max-body", "5", "--verbose", "--shutdown-timeout", "3s"},
+			"--no-mode-override", "--validate-responses", "--max-body", "5", "--verbose", "--shutdown-timeout", "3s",
+			"--log-level", "debug", "--upstream-proxy", "none", "--tls-cert", "c.pem", "--tls-key", "k.pem"},
 			check: func(t *testing.T, o *serveOptions) {
 				want := serveOptions{Plugin: "shop", Spec: "s.yaml", Mode: "hybrid", Target: "http://x", Addr: ":0",
 					NoValidateRequests: true, NoSecurity: true, CORS: true, AdminToken: "t", LogFormat: "json", Quiet: true,
-					NoModeOverride: true, ValidateResponses: true, MaxBody: 5, Verbose: true, ShutdownTimeout: 3 * time.Second, ReadTimeout: 30 * time.Second}
+					NoModeOverride: true, ValidateResponses: true, MaxBody: 5, Verbose: true, ShutdownTimeout: 3 * time.Second, ReadTimeout: 30 * time.Second,
+					LogLevel: "debug", UpstreamProxy: "none", TLSCert: "c.pem", TLSKey: "k.pem"}
 				got := *o
-				got.Flags, got.IO, got.Plugins, got.LookupEnv, got.Client, got.Load, got.Simulation = stack.Flags{}, nil, nil, nil, nil, spec.Options{}, nil
+				if got.LogLevelFlag == nil || *got.LogLevelFlag != "debug" || got.Flags.UpstreamProxy == nil || *got.Flags.UpstreamProxy != "none" {
+					t.Errorf("--log-level and --upstream-proxy not reported as given: %+v", got)
+				}
+				got.Flags, got.IO, got.Plugins, got.LookupEnv, got.Client, got.Load, got.Simulation, got.LogLevelFlag = stack.Flags{}, nil, nil, nil, nil, spec.Options{}, nil, nil
 				if !reflect.DeepEqual(got, want) {
 					t.Errorf("options\n got %+v\nwant %+v", got, want)
 				}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -17,7 +18,9 @@ import (
 	"github.com/mockloop/mockloop/internal/iostreams"
 	"github.com/mockloop/mockloop/internal/plugin"
 	"github.com/mockloop/mockloop/internal/render"
+	"github.com/mockloop/mockloop/internal/server"
 	"github.com/mockloop/mockloop/internal/spec"
+	"github.com/mockloop/mockloop/internal/stack"
 	"github.com/mockloop/mockloop/internal/testrun"
 )
 
@@ -54,6 +57,10 @@ type testRunOptions struct {
 	MonitorPerformance bool
 	Metrics            []string
 	CollectLogs        bool
+
+	// LogLevel is --log-level; LogLevelFlag points at it when it was given.
+	LogLevel     string
+	LogLevelFlag *string
 }
 
 const testRunLong = `Send every case of a test plan to the mock and to the live API, check each answer, and report.
@@ -105,6 +112,16 @@ The JSON report (schema "mockloop.testrun/v1"):
           sent it (method, path, status, side, request and response headers...), oldest first,
           secrets redacted by the server; logs_error says why some are missing.
 
+Settings from the environment, as for serve (flags > environment > plugin file > defaults), so
+the original guide's container runs tests unchanged:
+  --spec         MOCKLOOP_SPEC
+  --mode         MOCKLOOP_MODE, PROXY_MODE      (which sides are called, when --mode is auto)
+  live target    MOCKLOOP_TARGET, API_BASE_URL  (through the proxy engine; --live wins)
+  auth type      MOCKLOOP_AUTH_TYPE, AUTH_TYPE  (as for serve: without plugin auth, bearer_token
+                 reads ${API_TOKEN}, api_key ${API_KEY}, basic_auth ${API_USERNAME}/${API_PASSWORD})
+  egress proxy   the plugin's upstream_proxy, MOCKLOOP_UPSTREAM_PROXY, HTTPS_PROXY/HTTP_PROXY
+  --log-level    MOCKLOOP_LOG_LEVEL             (default warn; debug shows each upstream attempt)
+
 Exit status: 0 every case passed, 1 a case failed (or was skipped by --fail-fast), 2 the run
 could not start (bad spec, plan or flags, unreachable server) or was interrupted before any
 failure.`
@@ -132,6 +149,9 @@ func newTestRunCmd(f *Factory, runF func(*testRunOptions) error) *cobra.Command 
 				return err
 			}
 			opts.Comparison = layer
+			if cmd.Flags().Changed("log-level") {
+				opts.LogLevelFlag = &opts.LogLevel
+			}
 			if err := checkTestRunOptions(opts); err != nil {
 				return err
 			}
@@ -159,6 +179,8 @@ func newTestRunCmd(f *Factory, runF func(*testRunOptions) error) *cobra.Command 
 	fl.StringVar(&opts.Shard, "shard", "", "run part i of n of the cases (i/n), for CI matrices")
 	fl.BoolVar(&opts.MonitorPerformance, "monitor-performance", false, "print latency, throughput and error-rate metrics per operation and side")
 	fl.BoolVar(&opts.CollectLogs, "collect-logs", false, "attach the --server's request-log entries of each case's requests to the case")
+	fl.StringVar(&opts.LogLevel, "log-level", "warn", "lines on stderr about the live side (attempts, retries, token requests): debug, info, warn or error")
+	_ = cmd.RegisterFlagCompletionFunc("log-level", cobra.FixedCompletions(stack.LogLevels, cobra.ShellCompDirectiveNoFileComp))
 	fl.StringSliceVar(&opts.Metrics, "metrics", render.AllMetrics, "metrics shown with --monitor-performance: "+strings.Join(render.AllMetrics, ",")+" (latency is a synonym of response_time)")
 	_ = cmd.RegisterFlagCompletionFunc("mode", cobra.FixedCompletions([]string{"auto", "mock", "proxy", "hybrid"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("validation", cobra.FixedCompletions([]string{"strict", "soft", "off"}, cobra.ShellCompDirectiveNoFileComp))
@@ -291,6 +313,11 @@ func testRunRequest(opts *testRunOptions) (testrun.Request, error) {
 		Concurrency: opts.Concurrency, Repeat: opts.Repeat, Timeout: opts.Timeout, FailFast: opts.FailFast,
 		Shard: opts.Shard, CollectLogs: opts.CollectLogs, Load: opts.Load, Client: opts.Client, LookupEnv: opts.LookupEnv,
 	}
+	level, err := stack.LogLevel(opts.LogLevelFlag, opts.LookupEnv, slog.LevelWarn)
+	if err != nil {
+		return req, usageErrorf("%v", err)
+	}
+	req.Logger = newLogger(opts.IO.ErrOut, level, server.LogText)
 	if opts.Plugin != "" {
 		p, err := opts.Plugins.Get(opts.Plugin)
 		if err != nil {

@@ -66,7 +66,7 @@ func TestTestRunFlags(t *testing.T) {
 		wantErr string
 	}{
 		{"defaults", nil, func(t *testing.T, o *testRunOptions) {
-			if o.Mode != "auto" || o.Validation != "strict" || o.Concurrency != 4 || o.Repeat != 1 || o.Output != "table" || o.Timeout != 30*time.Second {
+			if o.Mode != "auto" || o.Validation != "strict" || o.Concurrency != 4 || o.Repeat != 1 || o.Output != "table" || o.Timeout != 30*time.Second || o.LogLevel != "warn" || o.LogLevelFlag != nil {
 				t.Errorf("options = %+v", o)
 			}
 			if !reflect.DeepEqual(o.Metrics, render.AllMetrics) {
@@ -76,13 +76,17 @@ func TestTestRunFlags(t *testing.T) {
 		{"everything", []string{"pets", "--spec", "s.yaml", "--server", "http://127.0.0.1:1", "--live", "https://api.example.com/v2", "--plan", "p.yaml",
 			"--operations", "getPet", "--operations", "GET /x*", "--mode", "hybrid", "--validation", "soft", "--ignore-field", "id", "--tolerance", "0.1",
 			"--strict-arrays", "--compare-headers", "-o", "junit", "--report", "r.html", "--concurrency", "8", "--repeat", "3", "--timeout", "2s",
-			"--fail-fast", "--shard", "2/3", "--monitor-performance", "--metrics", "throughput,error_rate"}, func(t *testing.T, o *testRunOptions) {
+			"--fail-fast", "--shard", "2/3", "--monitor-performance", "--metrics", "throughput,error_rate", "--log-level", "debug"}, func(t *testing.T, o *testRunOptions) {
 			want := testRunOptions{Plugin: "pets", Spec: "s.yaml", Server: "http://127.0.0.1:1", Live: "https://api.example.com/v2", PlanFile: "p.yaml",
 				Operations: []string{"getPet", "GET /x*"}, Mode: "hybrid", Validation: "soft",
 				Comparison: compare.Config{IgnoreFields: []string{"id"}, Tolerance: compare.Tolerance{Default: compare.Number(0.1)},
 					StrictArrays: compare.Bool(true), CompareHeaders: compare.Bool(true)},
 				Output: "junit", Report: "r.html", Concurrency: 8, Repeat: 3, Timeout: 2 * time.Second, FailFast: true, Shard: "2/3",
-				MonitorPerformance: true, Metrics: []string{"throughput", "error_rate"}}
+				MonitorPerformance: true, Metrics: []string{"throughput", "error_rate"}, LogLevel: "debug"}
+			if o.LogLevelFlag == nil || *o.LogLevelFlag != "debug" {
+				t.Errorf("--log-level not reported as given")
+			}
+			o.LogLevelFlag = nil
 			o.comparisonFlags = comparisonFlags{}
 			o.IO, o.Plugins, o.LookupEnv, o.Client, o.Load = nil, nil, nil, nil, spec.Options{}
 			if !reflect.DeepEqual(*o, want) {

@@ -537,7 +537,7 @@ func (s *Server) stackHandler(_ context.Context, p *plugin.Plugin, doc *spec.Doc
 	if err != nil {
 		return nil, err
 	}
-	return stack.Build(doc, set, stack.Options{LookupEnv: s.cfg.LookupEnv, Simulation: &stack.Simulation{}})
+	return stack.Build(doc, set, stack.Options{LookupEnv: s.cfg.LookupEnv, Simulation: &stack.Simulation{}, Logger: s.log})
 }
 
 // runTests prepares and runs a test plan as `test run` does.

@@ -99,6 +99,7 @@ func (s *Server) executeTestPlan(ctx context.Context, _ *mcp.CallToolRequest, in
 		Load:        s.loadOptions(),
 		Client:      s.client,
 		LookupEnv:   s.cfg.LookupEnv,
+		Logger:      s.log,
 	}
 	if in.ComparisonConfig != nil {
 		req.Comparison = *in.ComparisonConfig

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
@@ -61,6 +62,9 @@ type Request struct {
 	Load      spec.Options
 	Client    *http.Client
 	LookupEnv func(string) (string, bool)
+	// Logger receives the in-process live side's lines (upstream attempts, retries, token
+	// requests; secrets removed); nil keeps none.
+	Logger *slog.Logger
 }
 
 // Prepared is a run ready to start: the spec, the bound plan, the sides and the options.
@@ -169,7 +173,7 @@ func Prepare(ctx context.Context, req Request) (*Prepared, error) {
 		return fail(err)
 	}
 	pr.Doc = doc
-	st, err := stack.Build(doc, set, stack.Options{NoFallback: true, RequestBuffer: 1, LookupEnv: req.LookupEnv})
+	st, err := stack.Build(doc, set, stack.Options{NoFallback: true, RequestBuffer: 1, LookupEnv: req.LookupEnv, Logger: req.Logger})
 	if err != nil {
 		return fail(err)
 	}

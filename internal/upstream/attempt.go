@@ -134,6 +134,9 @@ func (a *attempt) end() {
 	a.stop()
 	var outcome string
 	switch {
+	case a.err != nil && a.status != 0:
+		// An answer retried, refreshed or replaced by the fallback (401, 502, 503, 504).
+		outcome = fmt.Sprintf("answered %d", a.status)
 	case a.err != nil:
 		outcome = a.failureLocked().cause
 	case a.bodyErr != nil:

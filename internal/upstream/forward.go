@@ -359,11 +359,12 @@ func (f *Forwarder) Close() {
 // request leaves the target's base path. Credentials are injected on the outgoing request; the
 // client's own are removed. A failed attempt is retried as configured; a failure after that is
 // a 502/504 problem+json naming the upstream, the attempts and the last error, or, with
-// fallback non-nil, fallback(cause) with nothing written. With fallback, an answer is held
-// back until its first bytes have arrived (up to holdLimit), so that an upstream that fails
-// right after its headers still falls back. The error is an answer that failed after it began
-// reaching the client (a reset or stall mid-body, bad chunking): the client's answer is
-// incomplete and the caller must abort it (panic(http.ErrAbortHandler) after logging).
+// fallback non-nil, fallback(cause) with nothing written. An answer is held back until it is
+// sure to start (holdLimit bytes, a flush of a streamed answer, or its end), so that an
+// upstream that fails right after its headers still gets a 502/504 (or the fallback) instead
+// of a cut answer. The error is an answer that failed after it began reaching the client (a
+// reset or stall mid-body, bad chunking): the client's answer is incomplete and the caller
+// must abort it (panic(http.ErrAbortHandler) after logging).
 func (f *Forwarder) Forward(w http.ResponseWriter, r *http.Request, m spec.Match, fallback func(cause string)) error {
 	if r.Method == http.MethodConnect {
 		w.Header().Set("Allow", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, TRACE")
@@ -387,7 +388,7 @@ func (f *Forwarder) Forward(w http.ResponseWriter, r *http.Request, m spec.Match
 		}
 		c.url = u
 	}
-	if fallback != nil && !isUpgrade(r) {
+	if !isUpgrade(r) {
 		c.hold = newHoldWriter(w)
 		defer c.hold.release()
 		w = c.hold
@@ -515,7 +516,7 @@ func (c *call) run(w http.ResponseWriter) error {
 		fl := a.failure()
 		if fl.retryable && used < budget {
 			wait := backoff(retry, f.backoffBase, f.backoffMax)
-			f.logInfo("upstream retry", "upstream", ep.up.origin, "attempt", used+1, "of", budget, "reason", fl.cause, "backoff", wait.Round(time.Millisecond).String())
+			f.logInfo("upstream retry", "upstream", ep.up.origin, "next_attempt", used+1, "max_attempts", budget, "reason", fl.cause, "backoff", wait.Round(time.Millisecond).String())
 			if !sleep(ctx, wait) {
 				return nil
 			}
@@ -549,10 +550,15 @@ func (c *call) commit() {
 // nothing reached the client yet, else the error that makes the caller abort the answer.
 func (c *call) brokeMidAnswer(w http.ResponseWriter, a *attempt) error {
 	cause := a.bodyFailure()
-	if c.hold != nil && !c.hold.committed {
+	if c.hold != nil && !c.hold.committed && a.bodyErr != nil {
+		// Nothing reached the client: answer as for any failure (fallback, or 502; 504 for a
+		// body that stalled past the timeout).
 		c.hold.discard()
-		c.f.logInfo("upstream answer failed before it reached the client: answering from the mock", "upstream", c.ep.up.origin, "cause", cause)
-		c.fallback(cause)
+		status := http.StatusBadGateway
+		if a.timedOut.Load() {
+			status = http.StatusGatewayTimeout
+		}
+		c.fail(w, failure{status: status, cause: fmt.Sprintf("answered %d, then %s", a.status, cause)})
 		return nil
 	}
 	c.commit()
@@ -591,6 +597,9 @@ func (c *call) fail(w http.ResponseWriter, fl failure) {
 		f.logInfo("upstream failed: answering from the mock", "upstream", ep.up.origin, "cause", cause, "attempts", len(c.tries))
 		c.fallback(cause)
 		return
+	}
+	if c.hold != nil {
+		c.hold.discard()
 	}
 	title := "Bad Gateway"
 	if fl.status == http.StatusGatewayTimeout {

@@ -52,6 +52,9 @@ func parseProxyURL(raw, path string) (*urlTemplate, *url.URL, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	if _, err := url.Parse(strings.NewReplacer("{", "", "}", "").Replace(raw)); err != nil {
+		return nil, nil, fmt.Errorf("invalid URL: %s", safeError(err))
+	}
 	t := &urlTemplate{rawQuery: query}
 	for {
 		open := strings.IndexByte(p, '{')
@@ -82,7 +85,7 @@ func contains(list []string, s string) bool {
 
 // fill builds the request's upstream URL: origin's scheme and host, the template's path with
 // each {name} replaced by the path parameter's value, escaped (a "/" in a value stays inside
-// its segment), and the template's query. params are the operation's path parameters; when one
+// its segment; a value with a "." or ".." segment is refused), and the template's query. params are the operation's path parameters; when one
 // is missing (the endpoint matched a request outside the spec) it is read from the request path
 // by the endpoint's own template.
 func (t *urlTemplate) fill(origin *url.URL, params map[string]string, epPath, reqPath string) (*url.URL, error) {
@@ -101,6 +104,10 @@ func (t *urlTemplate) fill(origin *url.URL, params map[string]string, epPath, re
 			if v, ok = fromPath[part]; !ok {
 				return nil, fmt.Errorf("no value for {%s} of the proxy_url template in %s", part, reqPath)
 			}
+		}
+		if _, dot := dotSegment(v); dot {
+			// Escaped or not ("%2F.."), many servers read it as a step up the path.
+			return nil, fmt.Errorf("the value of {%s} has a dot segment", part)
 		}
 		raw.WriteString(url.PathEscape(v))
 	}

@@ -18,6 +18,9 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("auth: {auth_type: custom, credentials: {header.X: \"${A\"}}\n"))
 	f.Add([]byte("&a [*a, *a]\n"))
 	f.Add([]byte("---\n---\n"))
+	f.Add([]byte("upstream_proxy: http://u:${P}@proxy:3128\ntls: {ca_file: ${CA}, client_cert: c, client_key: \"-----BEGIN EC PRIVATE KEY-----\"}\n" +
+		"endpoints: [{path: \"/u/{id}\", proxy_url: \"https://h/u/{id}?x=1\", tls: {insecure_skip_verify: true}}]\n" +
+		"route_rules: [{pattern: /a, mode: proxy, percent: 12.5, key: X-User-Id}, {pattern: /b, mode: mock, weight: .nan}]\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, err := Parse(data, "fuzz.yaml")
 		if err != nil {

@@ -350,7 +350,7 @@ func TestFaultMatrix(t *testing.T) {
 			if limit := time.Duration(tt.wantAttempts)*timeout + time.Second + 10*time.Second; !huge && took > limit {
 				t.Errorf("took %s, more than %s", took, limit)
 			}
-			if huge && peakReset && peak > 64 {
+			if huge && peakReset && !raceEnabled && peak > 64 {
 				t.Errorf("memory peaked at %d MiB streaming %d MiB", peak, hugeSize>>20)
 			}
 			if huge {
@@ -406,7 +406,7 @@ func TestFaultMatrix(t *testing.T) {
 	}
 	fmt.Fprintf(&b, "goroutines back to the baseline of %d; RSS after all, GC'd: %d MiB\n", baseGoroutines, rss)
 	t.Log(b.String())
-	if rss > 128 {
+	if rss > 128 && !raceEnabled {
 		t.Errorf("RSS after the matrix: %d MiB", rss)
 	}
 }

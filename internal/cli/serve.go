@@ -63,13 +63,13 @@ type serveOptions struct {
 	FaultRate          string
 	Stateful           bool
 	StatefulSeed       bool
+	LogLevel           string
+	UpstreamProxy      string
+	TLSCert            string
+	TLSKey             string
+	TLSSelfSigned      bool
 	// Simulation is what the simulation flags say (serve_simulation.go).
-	Simulation    *stack.Simulation
-	LogLevel      string
-	UpstreamProxy string
-	TLSCert       string
-	TLSKey        string
-	TLSSelfSigned bool
+	Simulation *stack.Simulation
 
 	// Flags are the precedence-resolved settings given on the command line (nil: not given).
 	Flags stack.Flags

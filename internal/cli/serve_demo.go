@@ -31,5 +31,5 @@ func runDemoLive(ctx context.Context, opts *serveOptions) error {
 		defer os.Remove(opts.ReadyFile)
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "listening on http://%s (the demo's live bookshop: the embedded example API as a live server answers it, drifting from its spec)\n", ln.Addr())
-	return serveUntilDone(ctx, ln, demo.NewLive(), func() {}, opts.IO.ErrOut, opts.ShutdownTimeout, opts.ReadTimeout)
+	return serveUntilDone(ctx, ln, nil, demo.NewLive(), func() {}, opts.IO.ErrOut, opts.ShutdownTimeout, opts.ReadTimeout)
 }

@@ -20,7 +20,8 @@ arrows = {
  "route": "plugin spec",
  "mock": "problem spec",
  "plugin": "compare envref problem redact yamldoc",
- "spec": "problem redact yamldoc iostreams",
+ "spec": "overlay problem redact yamldoc iostreams",
+ "overlay": "yamldoc",
  "compare": "yamldoc",
  "envref": "", "iostreams": "", "problem": "", "redact": "", "yamldoc": "", 
 }
@@ -32,6 +33,7 @@ third = [
  ("github.com/fatih/color", ["render"], "colour is decided at the edge and drawn by internal/render only"),
  ("github.com/olekukonko/tablewriter", ["render"], "tables are drawn by internal/render only"),
  ("github.com/yalp/jsonpath", ["compare"], "JSONPath is wrapped in one file of internal/compare"),
+ ("github.com/theory/jsonpath", ["overlay"], "RFC 9535 JSONPath (Overlay targets) is internal/overlay's"),
  ("github.com/expr-lang/expr", ["route"], "rule conditions are compiled by internal/route only"),
  ("github.com/modelcontextprotocol/go-sdk", ["mcpserver", "cli"], "the MCP SDK belongs to internal/mcpserver (and the CLI's transport)"),
  ("golang.org/x/oauth2", ["upstream"], "token requests are internal/upstream's"),
@@ -55,6 +57,8 @@ for pkg, allowed in arrows.items():
         out += [f'            - pkg: {mod}{d}$', f'              desc: "internal/{pkg} may import only: {allowed or "no internal package"} (docs/architecture.md)"']
 for lib, owners, desc in third:
     name = "only-" + lib.split("/")[-1].replace(".", "-")
+    if lib == "github.com/theory/jsonpath":
+        name = "only-rfc9535-jsonpath"
     files = ['            - "$all"', '            - "!$test"'] + [f'            - "!**/internal/{o}/*.go"' for o in owners]
     out += [f'        {name}:', '          list-mode: lax', '          files:'] + files + ['          deny:', f'            - pkg: {lib}', f'              desc: "{desc}"']
 out += ['        golden-in-tests-only:', '          list-mode: lax', '          files:', '            - "$all"', '            - "!$test"', '          deny:', f'            - pkg: {mod}golden', '              desc: "internal/golden is a test helper"']

@@ -35,6 +35,7 @@ type mcpOptions struct {
 	Tools      string
 	HTTP       string
 	HTTPToken  string
+	Overlays   []string
 	Verbose    bool
 	// LogLevel is --log-level; LogLevelFlag points at it when it was given.
 	LogLevel     string
@@ -170,6 +171,7 @@ func newMCPCmd(f *Factory, runF func(*mcpOptions) error) *cobra.Command {
 	_ = cmd.RegisterFlagCompletionFunc("tools", cobra.FixedCompletions([]string{"auto", "operations", "discovery"}, cobra.ShellCompDirectiveNoFileComp))
 	fl.StringVar(&opts.LogLevel, "log-level", "warn", "stderr lines: debug, info, warn or error (default warn, info with --verbose)")
 	_ = cmd.RegisterFlagCompletionFunc("log-level", cobra.FixedCompletions(stack.LogLevels, cobra.ShellCompDirectiveNoFileComp))
+	fl.StringArrayVar(&opts.Overlays, "overlay", nil, "apply this OpenAPI Overlay 1.0 file to every plugin's spec, after the plugin's own overlays (repeatable)")
 	return cmd
 }
 
@@ -274,6 +276,6 @@ func mcpConfig(opts *mcpOptions) mcpserver.Config {
 		Logger:     logger,
 		HTTPClient: opts.Client,
 		LookupEnv:  opts.LookupEnv,
-		Load:       opts.Load,
+		Load:       withOverlays(opts.Load, opts.Overlays),
 	}
 }

@@ -23,6 +23,7 @@ type pluginValidateOptions struct {
 	LookupEnv func(string) (string, bool)
 	Name      string
 	Spec      string
+	Overlays  []string
 	Output    string
 }
 
@@ -74,6 +75,7 @@ $ mockloop plugin validate --spec https://petstore3.swagger.io/api/v3/openapi.js
 		},
 	}
 	cmd.Flags().StringVar(&opts.Spec, "spec", "", "validate this OpenAPI document (file, - for stdin, or http(s) URL) instead of a plugin")
+	addOverlayFlag(cmd, &opts.Overlays)
 	addOutputFlag(cmd, &opts.Output, "text", "json")
 	return cmd
 }
@@ -118,7 +120,7 @@ func runPluginValidate(ctx context.Context, opts *pluginValidateOptions) error {
 			filter = f
 		}
 	}
-	load, err := stack.LoadOptions(opts.Load, p)
+	load, err := stack.LoadOptions(withOverlays(opts.Load, opts.Overlays), p)
 	if err != nil {
 		return usageErrorf("%v", err)
 	}

@@ -70,6 +70,7 @@ type serveOptions struct {
 	TLSSelfSigned      bool
 	// Simulation is what the simulation flags say (serve_simulation.go).
 	Simulation *stack.Simulation
+	Overlays   []string
 
 	// Flags are the precedence-resolved settings given on the command line (nil: not given).
 	Flags stack.Flags
@@ -291,6 +292,7 @@ func newServeCmd(f *Factory, runF func(*serveOptions) error) *cobra.Command {
 	fl.StringVar(&opts.TLSKey, "tls-key", "", "the private key of --tls-cert (PEM)")
 	fl.BoolVar(&opts.TLSSelfSigned, "tls-self-signed", false, "serve HTTPS with a throw-away certificate for localhost (its fingerprint is printed)")
 	_ = cmd.RegisterFlagCompletionFunc("log-level", cobra.FixedCompletions(stack.LogLevels, cobra.ShellCompDirectiveNoFileComp))
+	addOverlayFlag(cmd, &opts.Overlays)
 	_ = cmd.RegisterFlagCompletionFunc("mode", cobra.FixedCompletions([]string{"mock", "proxy", "hybrid"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("log-format", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -367,7 +369,7 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 		if err != nil {
 			return nil, usageErrorf("%v", err)
 		}
-		load, err := stack.LoadOptions(opts.Load, p)
+		load, err := stack.LoadOptions(withOverlays(opts.Load, opts.Overlays), p)
 		if err != nil {
 			return nil, usageErrorf("%v", err)
 		}
@@ -419,7 +421,9 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 	files := []string{st.Settings.Spec}
 	if p != nil {
 		files = append(files, opts.Plugins.Path(p.Name))
+		files = append(files, p.Overlays...)
 	}
+	files = append(files, opts.Overlays...)
 	go watchReloads(exampleCtx, rl, opts.Watch, files)
 	return serveUntilDone(ctx, ln, tlsConfig, rl, rl.close, chatter, opts.ShutdownTimeout, opts.ReadTimeout)
 }

@@ -23,7 +23,7 @@ func TestServeFlags(t *testing.T) {
 			if o.Addr != stack.DefaultAddr || o.LogFormat != "text" || o.MaxBody != server.DefaultMaxBodyBytes || o.ShutdownTimeout != 10*time.Second || o.LogLevel != "info" || o.LogLevelFlag != nil {
 				t.Errorf("defaults = %+v", o)
 			}
-			if o.Flags != (stack.Flags{}) {
+			if !reflect.DeepEqual(o.Flags, stack.Flags{}) {
 				t.Errorf("no flag was given, but Flags = %+v", o.Flags)
 			}
 		}},

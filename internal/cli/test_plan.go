@@ -23,6 +23,7 @@ type testPlanOptions struct {
 	Plugin     string
 	Spec       string
 	Operations []string
+	Overlays   []string
 	Output     string
 }
 
@@ -70,6 +71,7 @@ The plan format is documented in docs/test-plans.md; 'mockloop test run --plan F
 	}
 	cmd.Flags().StringVar(&opts.Spec, "spec", "", "OpenAPI document: a file, '-' for stdin, or an http(s) URL (default: the plugin's, else the embedded example)")
 	cmd.Flags().StringArrayVar(&opts.Operations, "operations", nil, operationsUsage)
+	addOverlayFlag(cmd, &opts.Overlays)
 	addOutputFlag(cmd, &opts.Output, "yaml", "json")
 	return cmd
 }
@@ -77,7 +79,7 @@ The plan format is documented in docs/test-plans.md; 'mockloop test run --plan F
 func runTestPlan(ctx context.Context, opts *testPlanOptions) error {
 	// The plan a mock-only test run would run: the same preparation, no case sent.
 	req := testrun.Request{Spec: opts.Spec, Operations: opts.Operations, Mode: string(plugin.ModeMock),
-		Load: opts.Load, Client: opts.Client, LookupEnv: opts.LookupEnv}
+		Load: withOverlays(opts.Load, opts.Overlays), Client: opts.Client, LookupEnv: opts.LookupEnv}
 	if opts.Plugin != "" {
 		p, err := opts.Plugins.Get(opts.Plugin)
 		if err != nil {

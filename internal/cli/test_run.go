@@ -38,6 +38,7 @@ type testRunOptions struct {
 	Live       string
 	PlanFile   string
 	Operations []string
+	Overlays   []string
 	Mode       string
 	Validation string
 
@@ -167,6 +168,7 @@ func newTestRunCmd(f *Factory, runF func(*testRunOptions) error) *cobra.Command 
 	fl.StringVar(&opts.Live, "live", "", "base URL of the live API")
 	fl.StringVar(&opts.PlanFile, "plan", "", "test plan file, '-' for stdin (default: one case per operation of the spec)")
 	fl.StringArrayVar(&opts.Operations, "operations", nil, operationsUsage)
+	addOverlayFlag(cmd, &opts.Overlays)
 	fl.StringVar(&opts.Mode, "mode", "auto", "auto, mock, proxy or hybrid")
 	fl.StringVar(&opts.Validation, "validation", "strict", "answers that violate the spec: strict (fail), soft (warn) or off")
 	addComparisonFlags(cmd, &opts.comparisonFlags)
@@ -311,7 +313,7 @@ func testRunRequest(opts *testRunOptions) (testrun.Request, error) {
 		Spec: opts.Spec, Server: opts.Server, Live: opts.Live, Operations: opts.Operations,
 		Mode: opts.Mode, Validation: opts.Validation, Comparison: opts.Comparison,
 		Concurrency: opts.Concurrency, Repeat: opts.Repeat, Timeout: opts.Timeout, FailFast: opts.FailFast,
-		Shard: opts.Shard, CollectLogs: opts.CollectLogs, Load: opts.Load, Client: opts.Client, LookupEnv: opts.LookupEnv,
+		Shard: opts.Shard, CollectLogs: opts.CollectLogs, Load: withOverlays(opts.Load, opts.Overlays), Client: opts.Client, LookupEnv: opts.LookupEnv,
 	}
 	level, err := stack.LogLevel(opts.LogLevelFlag, opts.LookupEnv, slog.LevelWarn)
 	if err != nil {

@@ -47,6 +47,14 @@ type Plugin struct {
 	UpstreamProxy string `yaml:"upstream_proxy,omitempty" json:"upstream_proxy,omitempty"`
 	// TLS configures the connections to the live API (a private CA, a client certificate).
 	TLS *TLS `yaml:"tls,omitempty" json:"tls,omitempty"`
+	// Overlays are OpenAPI Overlay 1.0 files applied to the spec whenever it is loaded, in
+	// order (before any --overlay of the command line).
+	Overlays []string `yaml:"overlays,omitempty" json:"overlays,omitempty"`
+	// Replay is a directory of recordings (serve --record) the mock side answers from first.
+	Replay string `yaml:"replay,omitempty" json:"replay,omitempty"`
+	// Redact names body fields recordings never store (bare names at any depth, or JSONPaths
+	// as in comparison.ignore_fields); credentials are always redacted.
+	Redact []string `yaml:"redact,omitempty" json:"redact,omitempty"`
 }
 
 // TLS configures the TLS connections to a live API. File values are paths, ${ENV} references
@@ -190,6 +198,8 @@ func (p *Plugin) clone() *Plugin {
 		t := *p.TLS
 		c.TLS = &t
 	}
+	c.Overlays = append([]string(nil), p.Overlays...)
+	c.Redact = append([]string(nil), p.Redact...)
 	c.Comparison = compare.Merge(p.Comparison) // a deep copy
 	return &c
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/mockloop/mockloop/internal/compare"
 	"github.com/mockloop/mockloop/internal/problem"
 	"github.com/mockloop/mockloop/internal/redact"
 )
@@ -175,6 +176,17 @@ func (p *Plugin) Validate() error {
 		add("comparison", "%v", err)
 	}
 	p.checkSimulation(add)
+	for i, o := range p.Overlays {
+		if strings.TrimSpace(o) == "" {
+			add(fmt.Sprintf("overlays[%d]", i), "must not be empty")
+		}
+	}
+	if p.Replay != "" && strings.TrimSpace(p.Replay) == "" {
+		add("", "replay must name a directory")
+	}
+	if err := compare.CheckFields("redact", p.Redact); err != nil {
+		add("redact", "%v", err)
+	}
 	if len(probs) == 0 {
 		return nil
 	}

@@ -64,6 +64,11 @@ func TestValidate(t *testing.T) {
 		{"empty operation filter", func(p *Plugin) { p.Operations = []string{"listPets", " "} }, "operations[1]: empty filter"},
 		{"retries", func(p *Plugin) { p.RetryCount = -1 }, "retry_count -1"},
 		{"too many retries", func(p *Plugin) { p.RetryCount = 11 }, "retry_count 11"},
+		{"overlays, replay and redact", func(p *Plugin) {
+			p.Overlays, p.Replay, p.Redact = []string{"live.yaml"}, "recordings", []string{"token", "$.user.password"}
+		}, ""},
+		{"empty overlay", func(p *Plugin) { p.Overlays = []string{" "} }, "overlays[0]: must not be empty"},
+		{"bad redact path", func(p *Plugin) { p.Redact = []string{"$.a["} }, `redact: redact: bad path "$.a["`},
 		{"api key ok", func(p *Plugin) {
 			p.Auth = &Auth{AuthType: AuthAPIKey, Location: "query", Name: "key", Credentials: map[string]string{"api_key": "${K}"}}
 		}, ""},

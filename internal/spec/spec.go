@@ -21,6 +21,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -41,6 +42,9 @@ type Options struct {
 	Client *http.Client // fetches http(s) sources and their external $refs
 	// NoCache turns the load cache off (cache.go); so does MOCKLOOP_NO_CACHE=1.
 	NoCache bool
+	// Overlays are OpenAPI Overlay 1.0 documents (files or http(s) URLs) applied in order to
+	// the document after it is read and before it is parsed (see overlay.go).
+	Overlays []string
 
 	// AllowRefs are the hosts, besides its own, that the external $refs of a document loaded
 	// from a URL may reach (including through redirects). Without them such a document may
@@ -159,7 +163,22 @@ func Load(ctx context.Context, source string, opts Options) (*Document, error) {
 	if err != nil {
 		return nil, &Error{Source: source, Err: err}
 	}
-	return LoadData(ctx, source, base, data, opts)
+	if len(opts.Overlays) == 0 {
+		return LoadData(ctx, source, base, data, opts)
+	}
+	data, warnings, applied, err := applyOverlays(ctx, source, data, opts)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := LoadData(ctx, source, base, data, opts)
+	if err == nil && !applied {
+		err = &Error{Source: source, Err: fmt.Errorf("cannot apply overlays: the document does not parse as JSON or YAML")}
+	}
+	if err != nil {
+		return nil, err
+	}
+	doc.Warnings = append(slices.Clip(doc.Warnings), warnings...) // the document may be the cache's
+	return doc, nil
 }
 
 // Find routes a request to its operation. See Router.Find; the path may also carry the server

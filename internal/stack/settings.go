@@ -46,6 +46,8 @@ const DefaultAddr = "127.0.0.1:8000"
 type Flags struct {
 	Spec, Mode, Target, Addr, AdminToken, LogFormat, UpstreamProxy *string
 	CORS                                                           *bool
+	// Replay is --replay: a recordings directory (nil: the plugin's replay).
+	Replay *string
 }
 
 // Settings is one run's configuration after precedence: flags > environment > plugin file >
@@ -67,6 +69,16 @@ type Settings struct {
 	// UpstreamProxy is the egress proxy for live requests: "" follows HTTPS_PROXY, HTTP_PROXY
 	// and NO_PROXY; "none" connects directly; else the proxy's URL (${ENV} references kept).
 	UpstreamProxy string
+	// Replay is the recordings directory the mock side answers from first ("" for none).
+	Replay string
+	// Redact names the body fields recordings never store (the plugin's redact list).
+	Redact []string
+}
+
+// RedactPolicy is the redaction policy of the settings' credentials: the names every policy
+// hides, plus the header or query parameter the auth puts its key in.
+func (s Settings) RedactPolicy() *redact.Policy {
+	return redact.NewPolicy(redactNames(s.Auth))
 }
 
 // PluginName is the plugin's name, "" when there is none.
@@ -157,6 +169,11 @@ func Resolve(p *plugin.Plugin, f Flags, lookup func(string) (string, bool)) (Set
 	}
 
 	s.Fallback = p.Fallback == plugin.ModeMock
+	s.Replay = p.Replay
+	if f.Replay != nil {
+		s.Replay = *f.Replay
+	}
+	s.Redact = append([]string(nil), p.Redact...)
 	if p.Auth != nil {
 		a := *p.Auth
 		s.Auth = &a
@@ -251,11 +268,15 @@ func redactNames(a *plugin.Auth) (headers, query []string) {
 }
 
 // LoadOptions is how the spec of plugin p is loaded: base (stdin, client, fetch timeout, the
-// command line's --allow-ref hosts) plus the hosts the plugin's allow_refs names. A bad host
+// command line's --allow-ref hosts and --overlay files) plus the hosts the plugin's
+// allow_refs names and the plugin's overlays, applied before the command line's. A bad host
 // glob is an error naming where it came from.
 func LoadOptions(base spec.Options, p *plugin.Plugin) (spec.Options, error) {
 	if err := spec.CheckAllowRefs(base.AllowRefs); err != nil {
 		return base, fmt.Errorf("--allow-ref: %w", err)
+	}
+	if p != nil && len(p.Overlays) > 0 {
+		base.Overlays = append(slices.Clip(p.Overlays), base.Overlays...)
 	}
 	if p == nil || len(p.AllowRefs) == 0 {
 		return base, nil

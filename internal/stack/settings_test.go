@@ -180,3 +180,34 @@ func TestLogLevel(t *testing.T) {
 		})
 	}
 }
+
+func TestResolveReplayRedactAndOverlays(t *testing.T) {
+	p := &plugin.Plugin{Name: "p", Spec: "s.yaml", Mode: plugin.ModeMock, Overlays: []string{"a.yaml"}, Replay: "rec", Redact: []string{"token"}}
+	replay := "other"
+	tests := []struct {
+		name       string
+		flags      Flags
+		wantReplay string
+	}{
+		{"the plugin's", Flags{}, "rec"},
+		{"--replay wins", Flags{Replay: &replay}, "other"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := Resolve(p, tt.flags, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Replay != tt.wantReplay || !slices.Equal(s.Redact, []string{"token"}) {
+				t.Errorf("replay %q redact %v", s.Replay, s.Redact)
+			}
+		})
+	}
+	load, err := LoadOptions(spec.Options{Overlays: []string{"b.yaml"}}, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(load.Overlays, []string{"a.yaml", "b.yaml"}) || !slices.Equal(p.Overlays, []string{"a.yaml"}) {
+		t.Errorf("overlays %v (the plugin's first, then the command line's; the plugin untouched: %v)", load.Overlays, p.Overlays)
+	}
+}

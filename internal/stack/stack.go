@@ -67,6 +67,8 @@ type Options struct {
 	LiveObservers []server.LiveObserver
 	Steps         []server.Step
 	Admin         []server.AdminRoute
+	// ObserveBody bounds the bodies LiveObservers see (0: server.DefaultObserveBody).
+	ObserveBody int
 }
 
 // Stack is a plugin's running stack: the handler and what it is made of. Close it when done.
@@ -122,6 +124,7 @@ func Build(doc *spec.Document, set Settings, opts Options) (*Stack, error) {
 		Metrics:        st.Metrics,
 		Answerers:      opts.Answerers,
 		LiveObservers:  opts.LiveObservers,
+		ObserveBody:    opts.ObserveBody,
 		Steps:          opts.Steps,
 		Admin:          opts.Admin,
 	}

@@ -36,6 +36,17 @@ func ToJSON(data []byte) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// NodeToJSON is ToJSON for a node tree already parsed (a document node or a value): key
+// order kept, the same rules for numbers, aliases and non-JSON values.
+func NodeToJSON(n *yaml.Node) ([]byte, error) {
+	var buf bytes.Buffer
+	budget := maxYAMLNodes
+	if err := writeYAMLNode(&buf, n, 0, &budget); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
 // maxYAMLNodes bounds the values written for one YAML document, so aliases of aliases (the
 // "billion laughs") cannot expand without end.
 const maxYAMLNodes = 10_000_000

@@ -69,8 +69,11 @@ type serveOptions struct {
 	TLSKey             string
 	TLSSelfSigned      bool
 	// Simulation is what the simulation flags say (serve_simulation.go).
-	Simulation *stack.Simulation
-	Overlays   []string
+	Simulation  *stack.Simulation
+	Overlays    []string
+	Record      recordFlags
+	Replay      string
+	ReplayMatch string
 
 	// Flags are the precedence-resolved settings given on the command line (nil: not given).
 	Flags stack.Flags
@@ -138,7 +141,17 @@ Response headers: X-Mockloop-Mode (mock or proxy: who answered), X-Mockloop-Rule
 rule that matched; absent when none did), X-Mockloop-Fallback (the live failure the mock
 answered for, when the plugin or the rule says "fallback: mock"). A request header
 "X-Mockloop-Mode: mock|proxy" forces the side for that request (--no-mode-override ignores it);
-it is never forwarded.
+it is never forwarded. X-Mockloop-Source says where a mock answer's body came from: example,
+generated, or recording.
+
+Keeping the mock honest: --record DIR writes every live answer (proxy and hybrid; the live
+side must exist) into DIR, one JSON file per operation (docs/recordings.md), credentials,
+cookies and the plugin's redact: fields replaced by ***. --replay DIR (or the plugin's
+replay:) answers the mock side from such recordings first: the same request gets its recorded
+answer, another request of a recorded operation the closest one (--replay-match exact turns
+that off), anything else the spec's. --overlay FILE (repeatable, after the plugin's overlays:)
+applies OpenAPI Overlay documents, such as the one 'mockloop examples accept' writes, so
+"Prefer: example=live-200" serves an accepted live body.
 
 Limits against clients that hold on: request bodies over --max-body get 413; the mock validates
 at most --max-body bytes of request bodies at once (a decoded JSON body costs about 15 times its
@@ -210,6 +223,9 @@ func newServeCmd(f *Factory, runF func(*serveOptions) error) *cobra.Command {
   $ mockloop serve --spec api.yaml -p 4010 --watch --seed 7
   $ mockloop serve petstore --log-level debug --upstream-proxy http://proxy.corp:3128
   $ mockloop serve petstore --tls-self-signed --addr 127.0.0.1:8443
+  $ mockloop serve --spec api.yaml --mode proxy --target https://api.example.com --record recordings
+  $ mockloop serve --spec api.yaml --replay recordings
+  $ mockloop serve --spec api.yaml --overlay live-examples.yaml
   $ curl -X PUT 'http://127.0.0.1:8000/__mockloop/mode?mode=mock'
   $ mockloop serve --spec petstore.yaml --stateful --latency uniform:20ms,80ms --fault-rate 0.05:reset --seed 7`,
 		Args:              cobra.MaximumNArgs(1),
@@ -250,6 +266,12 @@ func newServeCmd(f *Factory, runF func(*serveOptions) error) *cobra.Command {
 			}
 			if opts.TLSSelfSigned && opts.TLSCert != "" {
 				return usageErrorf("--tls-self-signed makes its own certificate: give it or --tls-cert/--tls-key, not both")
+			}
+			if err := opts.Record.check(); err != nil {
+				return err
+			}
+			if opts.ReplayMatch != "closest" && opts.ReplayMatch != "exact" {
+				return usageErrorf("--replay-match: want closest or exact, got %q", opts.ReplayMatch)
 			}
 			if runF != nil {
 				return runF(opts)
@@ -293,6 +315,9 @@ func newServeCmd(f *Factory, runF func(*serveOptions) error) *cobra.Command {
 	fl.BoolVar(&opts.TLSSelfSigned, "tls-self-signed", false, "serve HTTPS with a throw-away certificate for localhost (its fingerprint is printed)")
 	_ = cmd.RegisterFlagCompletionFunc("log-level", cobra.FixedCompletions(stack.LogLevels, cobra.ShellCompDirectiveNoFileComp))
 	addOverlayFlag(cmd, &opts.Overlays)
+	addRecordFlags(fl, &opts.Record)
+	fl.StringVar(&opts.Replay, "replay", "", "answer the mock side from the recordings in DIR first (default: the plugin's replay)")
+	fl.StringVar(&opts.ReplayMatch, "replay-match", "closest", "a request no recording matches exactly: closest (the nearest recording of its operation) or exact (the spec answers)")
 	_ = cmd.RegisterFlagCompletionFunc("mode", cobra.FixedCompletions([]string{"mock", "proxy", "hybrid"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("log-format", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -325,6 +350,7 @@ func serveFlags(cmd *cobra.Command, opts *serveOptions) stack.Flags {
 	if cmd.Flags().Changed("cors") {
 		f.CORS = &opts.CORS
 	}
+	f.Replay = given("replay", &opts.Replay)
 	return f
 }
 
@@ -357,6 +383,7 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 	if err != nil {
 		return err
 	}
+	var ext serveExtensions // --record and --replay; kept across reloads
 	build := func(ctx context.Context) (*stack.Stack, error) {
 		p, err := findPlugin(opts.Plugins, opts.Plugin, opts.LookupEnv)
 		if err != nil {
@@ -378,10 +405,15 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 			return nil, err
 		}
 		printWarnings(chatter, doc, opts.Verbose)
-		st, err := stack.Build(doc, set, serveStackOptions(opts, chatter, logger))
+		so := serveStackOptions(opts, chatter, logger)
+		if err := ext.build(opts, set, doc, &so, chatter); err != nil {
+			return nil, err
+		}
+		st, err := stack.Build(doc, set, so)
 		if err != nil {
 			return nil, usageErrorf("%v", err)
 		}
+		ext.bind(st)
 		return st, nil
 	}
 	st, err := build(ctx)

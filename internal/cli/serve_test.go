@@ -30,12 +30,15 @@ func TestServeFlags(t *testing.T) {
 		{name: "everything", args: []string{"shop", "--spec", "s.yaml", "--mode", "hybrid", "--target", "http://x", "--addr", ":0",
 			"--no-validate-requests", "--no-security", "--cors", "--admin-token", "t", "--log-format", "json", "--quiet",
 			"--no-mode-override", "--validate-responses", "--max-body", "5", "--verbose", "--shutdown-timeout", "3s",
-			"--log-level", "debug", "--upstream-proxy", "none", "--tls-cert", "c.pem", "--tls-key", "k.pem"},
+			"--log-level", "debug", "--upstream-proxy", "none", "--tls-cert", "c.pem", "--tls-key", "k.pem",
+			"--overlay", "o.yaml", "--record", "rec", "--record-max-body", "9", "--record-max-entries", "4", "--record-keep", "all",
+			"--replay", "old", "--replay-match", "exact"},
 			check: func(t *testing.T, o *serveOptions) {
 				want := serveOptions{Plugin: "shop", Spec: "s.yaml", Mode: "hybrid", Target: "http://x", Addr: ":0",
 					NoValidateRequests: true, NoSecurity: true, CORS: true, AdminToken: "t", LogFormat: "json", Quiet: true,
 					NoModeOverride: true, ValidateResponses: true, MaxBody: 5, Verbose: true, ShutdownTimeout: 3 * time.Second, ReadTimeout: 30 * time.Second,
-					LogLevel: "debug", UpstreamProxy: "none", TLSCert: "c.pem", TLSKey: "k.pem"}
+					LogLevel: "debug", UpstreamProxy: "none", TLSCert: "c.pem", TLSKey: "k.pem",
+					Overlays: []string{"o.yaml"}, Record: recordFlags{Dir: "rec", MaxBody: 9, MaxEntries: 4, Keep: "all"}, Replay: "old", ReplayMatch: "exact"}
 				got := *o
 				if got.LogLevelFlag == nil || *got.LogLevelFlag != "debug" || got.Flags.UpstreamProxy == nil || *got.Flags.UpstreamProxy != "none" {
 					t.Errorf("--log-level and --upstream-proxy not reported as given: %+v", got)
@@ -45,7 +48,8 @@ func TestServeFlags(t *testing.T) {
 					t.Errorf("options\n got %+v\nwant %+v", got, want)
 				}
 				fl := o.Flags
-				if fl.Mode == nil || *fl.Mode != "hybrid" || fl.Addr == nil || *fl.Addr != ":0" || fl.CORS == nil || !*fl.CORS || fl.Spec == nil || fl.LogFormat == nil {
+				if fl.Mode == nil || *fl.Mode != "hybrid" || fl.Addr == nil || *fl.Addr != ":0" || fl.CORS == nil || !*fl.CORS || fl.Spec == nil || fl.LogFormat == nil ||
+					fl.Replay == nil || *fl.Replay != "old" {
 					t.Errorf("Flags do not report the flags given: %+v", fl)
 				}
 			}},
@@ -68,6 +72,8 @@ func TestServeFlags(t *testing.T) {
 		{name: "bad plugin name", args: []string{"no good"}, wantErr: `plugin name "no good"`},
 		{name: "two plugins", args: []string{"a", "b"}, wantErr: "accepts at most 1 arg"},
 		{name: "negative body limit", args: []string{"--max-body", "-1"}, wantErr: "--max-body must not be negative"},
+		{name: "bad replay match", args: []string{"--replay-match", "near"}, wantErr: `--replay-match: want closest or exact, got "near"`},
+		{name: "bad record body", args: []string{"--record-max-body", "0"}, wantErr: "--record-max-body: 0 is not a positive number"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -39,6 +39,7 @@ type testRunOptions struct {
 	PlanFile   string
 	Operations []string
 	Overlays   []string
+	Record     recordFlags
 	Mode       string
 	Validation string
 
@@ -93,7 +94,7 @@ as well, chosen by extension: .json, .xml (JUnit) or .html (self-contained, with
 per operation).
 
 The JSON report (schema "mockloop.testrun/v1"):
-  {"schema", "spec", "plugin", "mode", "sides": ["mock","live"], "validation", "shard",
+  {"schema", "spec", "plugin", "mode", "sides": ["mock","live"], "validation", "shard", "recordings",
    "started_at", "duration_ms", "interrupted",
    "summary": {"total", "passed", "failed", "skipped", "warnings"},
    "cases": [{"name", "operation": "GET /pets/{id}", "operation_id", "method", "path",
@@ -112,6 +113,11 @@ The JSON report (schema "mockloop.testrun/v1"):
   REQUEST (--collect-logs): the server's GET /__mockloop/requests entry of each request the case
           sent it (method, path, status, side, request and response headers...), oldest first,
           secrets redacted by the server; logs_error says why some are missing.
+
+--record DIR records every live answer into DIR exactly as 'serve --record' does (one JSON file
+per operation, credentials and the plugin's redact: fields as ***; docs/recordings.md); the
+report's "recordings" names the directory, which 'mockloop examples accept --from REPORT.json'
+reads. --overlay FILE applies an OpenAPI Overlay to the spec (after the plugin's overlays:).
 
 Settings from the environment, as for serve (flags > environment > plugin file > defaults), so
 the original guide's container runs tests unchanged:
@@ -169,6 +175,7 @@ func newTestRunCmd(f *Factory, runF func(*testRunOptions) error) *cobra.Command 
 	fl.StringVar(&opts.PlanFile, "plan", "", "test plan file, '-' for stdin (default: one case per operation of the spec)")
 	fl.StringArrayVar(&opts.Operations, "operations", nil, operationsUsage)
 	addOverlayFlag(cmd, &opts.Overlays)
+	addRecordFlags(fl, &opts.Record)
 	fl.StringVar(&opts.Mode, "mode", "auto", "auto, mock, proxy or hybrid")
 	fl.StringVar(&opts.Validation, "validation", "strict", "answers that violate the spec: strict (fail), soft (warn) or off")
 	addComparisonFlags(cmd, &opts.comparisonFlags)
@@ -218,6 +225,12 @@ func checkTestRunOptions(opts *testRunOptions) error {
 	}
 	if opts.CollectLogs && opts.Server == "" {
 		return usageErrorf("--collect-logs needs --server: the request log is a running server's")
+	}
+	if err := opts.Record.check(); err != nil {
+		return err
+	}
+	if opts.Record.Dir != "" && opts.Mode == string(plugin.ModeMock) {
+		return usageErrorf("--record records the live side: --mode mock has none")
 	}
 	if opts.Spec == "-" && opts.PlanFile == "-" {
 		return usageErrorf("--spec and --plan cannot both read stdin")
@@ -311,6 +324,7 @@ func runTestRun(ctx context.Context, opts *testRunOptions) error {
 func testRunRequest(opts *testRunOptions) (testrun.Request, error) {
 	req := testrun.Request{
 		Spec: opts.Spec, Server: opts.Server, Live: opts.Live, Operations: opts.Operations,
+		Record: opts.Record.Dir, RecordOptions: opts.Record.options(nil, nil),
 		Mode: opts.Mode, Validation: opts.Validation, Comparison: opts.Comparison,
 		Concurrency: opts.Concurrency, Repeat: opts.Repeat, Timeout: opts.Timeout, FailFast: opts.FailFast,
 		Shard: opts.Shard, CollectLogs: opts.CollectLogs, Load: withOverlays(opts.Load, opts.Overlays), Client: opts.Client, LookupEnv: opts.LookupEnv,

@@ -76,9 +76,11 @@ func TestTestRunFlags(t *testing.T) {
 		{"everything", []string{"pets", "--spec", "s.yaml", "--server", "http://127.0.0.1:1", "--live", "https://api.example.com/v2", "--plan", "p.yaml",
 			"--operations", "getPet", "--operations", "GET /x*", "--mode", "hybrid", "--validation", "soft", "--ignore-field", "id", "--tolerance", "0.1",
 			"--strict-arrays", "--compare-headers", "-o", "junit", "--report", "r.html", "--concurrency", "8", "--repeat", "3", "--timeout", "2s",
-			"--fail-fast", "--shard", "2/3", "--monitor-performance", "--metrics", "throughput,error_rate", "--log-level", "debug"}, func(t *testing.T, o *testRunOptions) {
+			"--fail-fast", "--shard", "2/3", "--monitor-performance", "--metrics", "throughput,error_rate",
+			"--overlay", "a.yaml", "--overlay", "b.yaml", "--record", "rec", "--record-max-body", "10", "--record-max-entries", "3", "--record-keep", "all", "--log-level", "debug"}, func(t *testing.T, o *testRunOptions) {
 			want := testRunOptions{Plugin: "pets", Spec: "s.yaml", Server: "http://127.0.0.1:1", Live: "https://api.example.com/v2", PlanFile: "p.yaml",
 				Operations: []string{"getPet", "GET /x*"}, Mode: "hybrid", Validation: "soft",
+				Overlays: []string{"a.yaml", "b.yaml"}, Record: recordFlags{Dir: "rec", MaxBody: 10, MaxEntries: 3, Keep: "all"},
 				Comparison: compare.Config{IgnoreFields: []string{"id"}, Tolerance: compare.Tolerance{Default: compare.Number(0.1)},
 					StrictArrays: compare.Bool(true), CompareHeaders: compare.Bool(true)},
 				Output: "junit", Report: "r.html", Concurrency: 8, Repeat: 3, Timeout: 2 * time.Second, FailFast: true, Shard: "2/3",
@@ -94,6 +96,8 @@ func TestTestRunFlags(t *testing.T) {
 			}
 		}, ""},
 		{"bad mode", []string{"--mode", "both"}, nil, `--mode: invalid mode "both"`},
+		{"bad record-keep", []string{"--record", "r", "--record-keep", "some"}, nil, `--record-keep: want newest or all, got "some"`},
+		{"record without a live side", []string{"--record", "r", "--mode", "mock"}, nil, `--record records the live side: --mode mock has none`},
 		{"bad validation", []string{"--validation", "lax"}, nil, `--validation: invalid validation mode "lax"`},
 		{"bad output", []string{"-o", "yaml"}, nil, `invalid --output "yaml"`},
 		{"bad shard", []string{"--shard", "3/2"}, nil, `--shard: invalid shard "3/2"`},

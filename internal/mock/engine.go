@@ -24,6 +24,21 @@ import (
 	"github.com/mockloop/mockloop/internal/spec"
 )
 
+// HeaderSource on an answer says where its body came from: SourceExample (a declared example)
+// or SourceGenerated (data generated from the schema, or no body); answerers before the engine
+// set their own (a replayed recording says "recording").
+const (
+	HeaderSource    = "X-Mockloop-Source"
+	SourceExample   = "example"
+	SourceGenerated = "generated"
+)
+
+// Shared, never mutated values of HeaderSource.
+var (
+	sourceExample   = []string{SourceExample}
+	sourceGenerated = []string{SourceGenerated}
+)
+
 // Options tune an Engine. `mockloop serve` sets ValidateRequests and CheckSecurity by default.
 type Options struct {
 	// ValidateRequests checks parameters and bodies against the operation: 400/422 when invalid.
@@ -411,10 +426,16 @@ func (e *Engine) write(w http.ResponseWriter, r *http.Request, od *operation, pr
 		h[name] = vals
 	}
 	if md == nil || !bodyAllowed(status) {
+		h[HeaderSource] = sourceGenerated
 		w.WriteHeader(status)
 		return true
 	}
-	body := e.body(od, md, r, ex, pref.Dynamic)
+	body, fromExample := e.body(od, md, r, ex, pref.Dynamic)
+	if fromExample {
+		h[HeaderSource] = sourceExample
+	} else {
+		h[HeaderSource] = sourceGenerated
+	}
 	// Shared, never mutated header values: Set and Add on them replace or copy.
 	h["Content-Type"] = md.ctHeader
 	h["Content-Length"] = md.contentLength(len(body))
@@ -530,19 +551,20 @@ func (od *operation) byCode(code string) *response {
 
 // body is the encoded body for the chosen media type: the named example, the first conforming
 // declared example, or data generated from the schema (seeded by the request unless dynamic).
-func (e *Engine) body(od *operation, md *media, r *http.Request, ex *namedExample, dynamic bool) []byte {
+// fromExample says the body is an example's.
+func (e *Engine) body(od *operation, md *media, r *http.Request, ex *namedExample, dynamic bool) (body []byte, fromExample bool) {
 	if ex != nil {
 		b, _ := encode(md.kind, ex.value, md.schema)
-		return b
+		return b, true
 	}
 	if !dynamic {
 		md.defOnce.Do(func() { md.defBody, md.defOK = e.defaultExample(md) })
 		if md.defOK {
-			return md.defBody
+			return md.defBody, true
 		}
 	}
 	if md.schema == nil {
-		return nil
+		return nil, false
 	}
 	var seed uint64
 	if dynamic {
@@ -554,7 +576,7 @@ func (e *Engine) body(od *operation, md *media, r *http.Request, ex *namedExampl
 	} else {
 		seed = seedFrom(od.seedBase, r.URL.Path, r.URL.RawQuery) ^ e.opts.Seed*0x9e3779b97f4a7c15
 		if b, ok := md.gen.get(seed); ok {
-			return b
+			return b, false
 		}
 	}
 	v := e.schemas.generateValid(md.schema, seed, true)
@@ -565,7 +587,7 @@ func (e *Engine) body(od *operation, md *media, r *http.Request, ex *namedExampl
 	if !dynamic {
 		md.gen.put(seed, b, &e.cachedBytes, maxCacheBytes)
 	}
-	return b
+	return b, false
 }
 
 // defaultExample encodes the media example or the first named example that conforms to the

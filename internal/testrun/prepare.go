@@ -9,12 +9,14 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/mockloop/mockloop/internal/compare"
 	"github.com/mockloop/mockloop/internal/plugin"
+	"github.com/mockloop/mockloop/internal/record"
 	"github.com/mockloop/mockloop/internal/redact"
 	"github.com/mockloop/mockloop/internal/server"
 	"github.com/mockloop/mockloop/internal/spec"
@@ -41,6 +43,10 @@ type Request struct {
 	PlanName string
 	// Operations filters the cases (spec.ParseFilter grammar).
 	Operations []string
+	// Record is a directory to record the live side's answers into ("" for none), with the
+	// writer's bounds (Prepare sets its redaction: the plugin's credentials and redact: list).
+	Record        string
+	RecordOptions record.Options
 	// Mode is auto (or ""), mock, proxy or hybrid: which sides are called.
 	Mode string
 	// Validation is strict (or ""), soft or off.
@@ -79,6 +85,8 @@ type Prepared struct {
 	req   Request
 	stack *stack.Stack
 	http  *http.Client
+	// recordings is the directory the live side records into (--record).
+	recordings string
 	// logs is where CollectLogs gets the request log from (nil: not collecting), and which
 	// sides go through it.
 	logs *logSource
@@ -222,6 +230,25 @@ func Prepare(ctx context.Context, req Request) (*Prepared, error) {
 		pr.logs = &logSource{server: srv, mock: mockTagged, live: liveTagged}
 		pr.Options.Tag = newRunTag()
 	}
+	if req.Record != "" && pr.Options.Live == nil {
+		return fail(fmt.Errorf("record: this run calls no live side (give --live URL, a plugin with a target_url, or --server)"))
+	}
+	if req.Record != "" {
+		rd, err := record.NewRedactor(set.RedactPolicy(), st.Redact, set.Redact)
+		if err != nil {
+			return fail(err)
+		}
+		ro := req.RecordOptions
+		ro.Redactor = rd
+		w, err := record.NewWriter(req.Record, doc, ro)
+		if err != nil {
+			return fail(err)
+		}
+		pr.Options.Live = &recordingSide{Side: pr.Options.Live, w: w, doc: doc}
+		if pr.recordings, err = filepath.Abs(req.Record); err != nil {
+			pr.recordings = req.Record
+		}
+	}
 	// Bad comparison patterns stop the run before it starts, naming where they are.
 	if pr.Options.Mock != nil && pr.Options.Live != nil {
 		if err := CheckComparisons(pr.Plan, pr.Options); err != nil {
@@ -319,6 +346,7 @@ func (pr *Prepared) Run(ctx context.Context, progress func()) *Report {
 	rep.Spec = redact.URL(pr.Doc.Source)
 	rep.Mode = string(pr.Mode)
 	rep.Shard = pr.req.Shard
+	rep.Recordings = pr.recordings
 	if pr.req.Plugin != nil {
 		rep.Plugin = pr.req.Plugin.Name
 	}

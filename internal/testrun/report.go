@@ -16,13 +16,16 @@ const SchemaVersion = "mockloop.testrun/v1"
 
 // Report is the result of a run: what `test run -o json` prints and `--report x.json` writes.
 type Report struct {
-	Schema      string    `json:"schema"`
-	Spec        string    `json:"spec"`
-	Plugin      string    `json:"plugin,omitempty"`
-	Mode        string    `json:"mode"`       // mock, proxy or hybrid
-	Sides       []string  `json:"sides"`      // the sides called: mock, live
-	Validation  string    `json:"validation"` // strict, soft or off
-	Shard       string    `json:"shard,omitempty"`
+	Schema     string   `json:"schema"`
+	Spec       string   `json:"spec"`
+	Plugin     string   `json:"plugin,omitempty"`
+	Mode       string   `json:"mode"`       // mock, proxy or hybrid
+	Sides      []string `json:"sides"`      // the sides called: mock, live
+	Validation string   `json:"validation"` // strict, soft or off
+	Shard      string   `json:"shard,omitempty"`
+	// Recordings is the directory the live answers were recorded into (test run --record):
+	// what 'examples accept --from REPORT' reads the bodies from.
+	Recordings  string    `json:"recordings,omitempty"`
 	StartedAt   time.Time `json:"started_at"`
 	DurationMS  float64   `json:"duration_ms"`
 	Interrupted bool      `json:"interrupted,omitempty"` // Ctrl-C: unfinished cases are skipped

@@ -28,6 +28,13 @@ type Document struct {
 
 // ParseDocument parses data (JSON or YAML) into a Document.
 func ParseDocument(data []byte) (*Document, error) {
+	trimmed := bytes.TrimLeft(data, " \t\r\n\ufeff")
+	if len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[') {
+		if root, err := parseJSON(trimmed); err == nil {
+			return &Document{Root: root, JSON: true, indent: jsonIndent(data)}, nil
+		}
+		// Not JSON after all: a YAML flow mapping, or broken.
+	}
 	root, err := yamldoc.Parse(data)
 	if err != nil {
 		return nil, err
@@ -36,13 +43,7 @@ func ParseDocument(data []byte) (*Document, error) {
 		return nil, fmt.Errorf("empty document")
 	}
 	d := &Document{Root: root}
-	trimmed := bytes.TrimLeft(data, " \t\r\n\ufeff")
-	if len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[') && json.Valid(data) {
-		d.JSON = true
-		d.indent = jsonIndent(data)
-	} else {
-		d.yamlIndent, d.compactSeq = yamlLayout(data)
-	}
+	d.yamlIndent, d.compactSeq = yamlLayout(data)
 	return d, nil
 }
 

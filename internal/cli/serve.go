@@ -384,6 +384,7 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 		return err
 	}
 	var ext serveExtensions // --record and --replay; kept across reloads
+	defer ext.close()       // after the server and its stacks: the recordings are complete
 	build := func(ctx context.Context) (*stack.Stack, error) {
 		p, err := findPlugin(opts.Plugins, opts.Plugin, opts.LookupEnv)
 		if err != nil {

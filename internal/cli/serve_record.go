@@ -55,6 +55,13 @@ type serveExtensions struct {
 	recorder *record.Writer
 }
 
+// close writes what the recorder has not written yet (after the server has stopped).
+func (x *serveExtensions) close() {
+	if x.recorder != nil {
+		x.recorder.Close()
+	}
+}
+
 // bind makes st the stack whose secrets are redacted.
 func (x *serveExtensions) bind(st *stack.Stack) { x.stack.Store(st) }
 

@@ -53,3 +53,27 @@ func TestFieldsMask(t *testing.T) {
 		t.Errorf("CheckFields = %v", err)
 	}
 }
+
+func FuzzFieldsMask(f *testing.F) {
+	f.Add([]byte(`{"a": {"token": [1, {"token": "x"}]}, "b": "\u00e9"}`), "token", "$.a.token[1]")
+	f.Add([]byte(`[{"x": 1}, {"x": [true, null]}]`), "x", "$[*].x")
+	f.Fuzz(func(t *testing.T, body []byte, bare, path string) {
+		fl, err := CompileFields("redact", []string{bare, path})
+		if err != nil {
+			return
+		}
+		out, where, ok := fl.Mask(body, "***")
+		if !ok {
+			if string(out) != string(body) {
+				t.Fatal("a body that is not JSON was changed")
+			}
+			return
+		}
+		if !json.Valid(out) {
+			t.Fatalf("masking %q made invalid JSON %q", body, out)
+		}
+		if len(where) == 0 && string(out) != string(body) {
+			t.Fatal("changed without a location")
+		}
+	})
+}

@@ -9,7 +9,9 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -109,6 +111,36 @@ func TestWriterFiles(t *testing.T) {
 	}
 }
 
+// TestObserveLiveFlushes: answers observed concurrently are all on disk after Close (and,
+// before it, within the flush interval), and answers after Close are written at once.
+func TestObserveLiveFlushes(t *testing.T) {
+	doc := loadPets(t)
+	dir := t.TempDir()
+	w, err := NewWriter(dir, doc, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Go(func() {
+			w.ObserveLive(exchange(t, doc, "GET", "/pets?limit="+strconv.Itoa(i), 200, `[]`))
+		})
+	}
+	wg.Wait()
+	w.Close()
+	set, err := ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(set.Files["GET /pets"].Entries); n != 20 {
+		t.Errorf("%d entries on disk after Close, want 20", n)
+	}
+	w.ObserveLive(exchange(t, doc, "GET", "/pets/1", 200, `{"id": 1, "name": "a"}`))
+	if set, _ := ReadDir(dir); set.Files["GET /pets/{petId}"] == nil {
+		t.Error("an answer observed after Close is not written at once")
+	}
+}
+
 func TestWriterBounds(t *testing.T) {
 	doc := loadPets(t)
 	dir := t.TempDir()
@@ -175,6 +207,7 @@ func TestRecordingsHoldNoSecret(t *testing.T) {
 	req.Header.Set("X-Note", "key is "+apiKey)
 	rec := httptest.NewRecorder()
 	st.ServeHTTP(rec, req)
+	w.Close()
 	if !strings.Contains(rec.Body.String(), apiKey) {
 		t.Fatalf("the live API did not see the injected key (the test proves nothing): %s", rec.Body)
 	}

@@ -43,10 +43,12 @@ type Options struct {
 	Errors io.Writer
 }
 
-// Writer records live answers into a directory, one file per operation. Each change
-// rewrites the operation's file atomically (a temporary file renamed over it, mode 0600), so
-// a reader never sees half a file and a crash loses at most the answer being written. It is
-// safe for concurrent use; it is the server.LiveObserver of serve --record.
+// Writer records live answers into a directory, one file per operation. A file is always
+// rewritten whole and atomically (a temporary file renamed over it, mode 0600), so a reader
+// never sees half a file. Add writes at once; ObserveLive (serve --record) only updates the
+// operation in memory and a background flush writes the changed files at most every
+// FlushEvery, so a request never waits for the disk: Close writes what is left. It is safe
+// for concurrent use.
 type Writer struct {
 	dir  string
 	opts Options
@@ -55,11 +57,20 @@ type Writer struct {
 	doc atomic.Pointer[spec.Document]
 	rd  atomic.Pointer[Redactor]
 
-	mu     sync.Mutex
-	ops    map[string]*opFile // by operation key
-	names  map[string]string  // file name -> operation key
-	failed map[string]bool    // operations whose write failure was reported
+	mu       sync.Mutex
+	ops      map[string]*opFile // by operation key
+	names    map[string]string  // file name -> operation key
+	failed   map[string]bool    // operations whose write failure was reported
+	dirty    map[*opFile]bool
+	flushing bool
+	kick     chan struct{}
+	done     chan struct{}
+	stopped  chan struct{}
+	closed   bool
 }
+
+// FlushEvery is how often ObserveLive's changes are written at most.
+const FlushEvery = 100 * time.Millisecond
 
 type opFile struct {
 	mu   sync.Mutex
@@ -83,7 +94,8 @@ func NewWriter(dir string, doc *spec.Document, opts Options) (*Writer, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("record: %w", err)
 	}
-	w := &Writer{dir: dir, opts: opts, ops: map[string]*opFile{}, names: map[string]string{}, failed: map[string]bool{}}
+	w := &Writer{dir: dir, opts: opts, ops: map[string]*opFile{}, names: map[string]string{}, failed: map[string]bool{},
+		dirty: map[*opFile]bool{}, kick: make(chan struct{}, 1), done: make(chan struct{}), stopped: make(chan struct{})}
 	w.Reconfigure(doc, opts.Redactor)
 	files, err := readFiles(dir)
 	if err != nil && !errors.Is(err, errNoFile) {
@@ -111,22 +123,121 @@ func (w *Writer) Reconfigure(doc *spec.Document, rd *Redactor) {
 // Dir is the directory recorded into.
 func (w *Writer) Dir() string { return w.dir }
 
-// ObserveLive records x (server.LiveObserver). A failure is reported once per operation on
-// Options.Errors; the answer the client got is not affected.
+// ObserveLive records x (server.LiveObserver): in memory at once, on disk within
+// FlushEvery. A write failure is reported once per operation on Options.Errors; the answer
+// the client got is not affected.
 func (w *Writer) ObserveLive(x *server.Exchange) {
-	if err := w.Add(x); err != nil && x.Operation != nil {
-		w.mu.Lock()
-		first := !w.failed[x.Operation.Key()]
-		w.failed[x.Operation.Key()] = true
+	f := w.update(x)
+	if f == nil {
+		return
+	}
+	w.mu.Lock()
+	if w.closed {
 		w.mu.Unlock()
-		if first && w.opts.Errors != nil {
-			fmt.Fprintf(w.opts.Errors, "mockloop: record: %s: %v\n", x.Operation.Key(), err)
+		w.writeReporting(f)
+		return
+	}
+	defer w.mu.Unlock()
+	w.dirty[f] = true
+	if !w.flushing {
+		w.flushing = true
+		go w.flushLoop()
+	}
+	select {
+	case w.kick <- struct{}{}:
+	default:
+	}
+}
+
+// flushLoop writes the changed files, at most every FlushEvery, until Close.
+func (w *Writer) flushLoop() {
+	defer close(w.stopped)
+	for {
+		select {
+		case <-w.kick:
+		case <-w.done:
+			w.flush()
+			return
+		}
+		w.flush()
+		select {
+		case <-time.After(FlushEvery):
+		case <-w.done:
+			w.flush()
+			return
 		}
 	}
 }
 
-// Add records one live answer. Answers to paths in no operation are not recorded (nil).
+// flush writes every changed file.
+func (w *Writer) flush() {
+	w.mu.Lock()
+	files := make([]*opFile, 0, len(w.dirty))
+	for f := range w.dirty {
+		files = append(files, f)
+	}
+	clear(w.dirty)
+	w.mu.Unlock()
+	for _, f := range files {
+		w.writeReporting(f)
+	}
+}
+
+// writeReporting writes f, reporting the first failure of its operation.
+func (w *Writer) writeReporting(f *opFile) {
+	f.mu.Lock()
+	err := writeAtomic(filepath.Join(w.dir, f.name), f.file)
+	key := f.file.Operation
+	f.mu.Unlock()
+	if err == nil {
+		return
+	}
+	first := !w.failedOnce(key)
+	if first && w.opts.Errors != nil {
+		fmt.Fprintf(w.opts.Errors, "mockloop: record: %s: %v\n", key, err)
+	}
+}
+
+func (w *Writer) failedOnce(key string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	seen := w.failed[key]
+	w.failed[key] = true
+	return seen
+}
+
+// Close writes what ObserveLive has not written yet and stops the background flush. Later
+// answers are written at once.
+func (w *Writer) Close() {
+	w.mu.Lock()
+	if w.closed {
+		w.mu.Unlock()
+		return
+	}
+	w.closed = true
+	started := w.flushing
+	w.mu.Unlock()
+	if started {
+		close(w.done)
+		<-w.stopped
+	}
+	w.flush()
+}
+
+// Add records one live answer and writes its operation's file before it returns (test run
+// --record). Answers to paths in no operation are not recorded (nil).
 func (w *Writer) Add(x *server.Exchange) error {
+	f := w.update(x)
+	if f == nil {
+		return nil
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return writeAtomic(filepath.Join(w.dir, f.name), f.file)
+}
+
+// update adds x to its operation's entries in memory; nil when x is not recorded.
+func (w *Writer) update(x *server.Exchange) *opFile {
 	if x.Operation == nil || x.Request == nil || x.Request.URL == nil {
 		return nil
 	}
@@ -174,7 +285,7 @@ func (w *Writer) Add(x *server.Exchange) error {
 		entries = entries[over:]
 	}
 	f.file.Entries = entries
-	return writeAtomic(filepath.Join(w.dir, f.name), f.file)
+	return f
 }
 
 // opFile is the state of op's file, created (and named) on first use.

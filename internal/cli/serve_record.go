@@ -101,7 +101,11 @@ func (x *serveExtensions) build(opts *serveOptions, set stack.Settings, doc *spe
 	if set.Replay != "" {
 		recs, err := record.ReadDir(set.Replay)
 		if err != nil {
-			return usageErrorf("--replay: %v", err)
+			from := "--replay"
+			if opts.Flags.Replay == nil {
+				from = "plugin " + set.PluginName() + " replay"
+			}
+			return usageErrorf("%s: %v", from, err)
 		}
 		rp, warnings := record.NewReplayer(recs, doc, record.ReplayOptions{Exact: opts.ReplayMatch == "exact", Redactor: rd})
 		for _, w := range warnings {

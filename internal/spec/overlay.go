@@ -11,7 +11,8 @@ import (
 // applyOverlays reads the overlays opts names (files or http(s) URLs) and applies them in
 // order to the document in data, which keeps its syntax (JSON or YAML). A document the overlay
 // reader cannot parse is returned as it is, for the loader to report where it is broken.
-// Actions whose target selects nothing are returned as warnings.
+// Actions whose target selects nothing are returned as warnings. Line numbers in later
+// messages are those of the overlaid document (a YAML one is written anew).
 func applyOverlays(ctx context.Context, source string, data []byte, opts Options) ([]byte, []problem.Item, bool, error) {
 	doc, err := overlay.ParseDocument(data)
 	if err != nil {

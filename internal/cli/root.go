@@ -99,6 +99,7 @@ the same requests to both and prints the differences.`,
 		newCompletionCmd(f),
 		newVersionCmd(f),
 		newWaitCmd(f),
+		newDemoCmd(f),
 		newExitCodesTopic(),
 	)
 	explainArgErrors(root)

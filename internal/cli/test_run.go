@@ -58,6 +58,10 @@ type testRunOptions struct {
 
 	MonitorPerformance bool
 	Metrics            []string
+
+	// plan is a plan given by content rather than --plan (mockloop demo's), named planName.
+	plan     []byte
+	planName string
 	CollectLogs        bool
 
 	// LogLevel is --log-level; LogLevelFlag points at it when it was given.
@@ -347,6 +351,9 @@ func testRunRequest(opts *testRunOptions) (testrun.Request, error) {
 			return req, fmt.Errorf("read plan: %w", err)
 		}
 		req.Plan, req.PlanName = data, opts.PlanFile
+	}
+	if opts.plan != nil {
+		req.Plan, req.PlanName = opts.plan, opts.planName
 	}
 	return req, nil
 }

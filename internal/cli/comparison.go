@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -16,7 +17,8 @@ type comparisonFlags struct {
 	IgnoreFields   []string
 	Tolerance      []string // "0.1" (default) or "PATH=0.1"
 	StrictArrays   bool
-	CompareHeaders bool
+	CompareHeaders headerModeFlag
+	IncludeHeaders []string
 	IgnoreHeaders  []string
 	ArrayKeys      []string // "PATH=FIELD"
 }
@@ -28,7 +30,9 @@ func addComparisonFlags(cmd *cobra.Command, f *comparisonFlags) {
 	fl.StringArrayVar(&f.IgnoreFields, "ignore-field", nil, "ignore a field: a bare name at any depth, or a JSONPath such as '$.data[*].id' (repeatable)")
 	fl.StringArrayVar(&f.Tolerance, "tolerance", nil, "relative tolerance for numbers, e.g. 0.1, or per path: '$.price=0' (repeatable)")
 	fl.BoolVar(&f.StrictArrays, "strict-arrays", false, "compare arrays element by element instead of ignoring order")
-	fl.BoolVar(&f.CompareHeaders, "compare-headers", false, "compare response headers too (volatile ones such as Date are skipped)")
+	fl.Var(&f.CompareHeaders, "compare-headers", "compare response headers: true (the flag alone) compares Content-Type and the headers the spec declares, all every header but per-response ones (Date, Server, tracing ids), false none")
+	fl.Lookup("compare-headers").NoOptDefVal = "true"
+	fl.StringArrayVar(&f.IncludeHeaders, "compare-header", nil, "compare this response header too (repeatable)")
 	fl.StringArrayVar(&f.IgnoreHeaders, "ignore-header", nil, "header to leave out when comparing headers (repeatable)")
 	fl.StringArrayVar(&f.ArrayKeys, "array-key", nil, "match the elements of an array by a key field: 'PATH=FIELD', e.g. '$.items=id' (repeatable)")
 }
@@ -47,7 +51,7 @@ func (f comparisonFlags) layer(cmd *cobra.Command) (compare.Config, error) {
 			return compare.Config{}, usageErrorf("%v", err)
 		}
 	}
-	flags := compare.Config{IgnoreFields: f.IgnoreFields, IgnoreHeaders: f.IgnoreHeaders}
+	flags := compare.Config{IgnoreFields: f.IgnoreFields, IgnoreHeaders: f.IgnoreHeaders, IncludeHeaders: f.IncludeHeaders}
 	for _, t := range f.Tolerance {
 		tol, err := compare.ParseTolerance(t)
 		if err != nil {
@@ -66,7 +70,28 @@ func (f comparisonFlags) layer(cmd *cobra.Command) (compare.Config, error) {
 		flags.StrictArrays = compare.Bool(f.StrictArrays)
 	}
 	if cmd.Flags().Changed("compare-headers") {
-		flags.CompareHeaders = compare.Bool(f.CompareHeaders)
+		flags.CompareHeaders = f.CompareHeaders.mode
 	}
 	return compare.Merge(file, flags), nil
 }
+
+// headerModeFlag is --compare-headers[=true|false|all]: given alone it is true.
+type headerModeFlag struct{ mode compare.HeaderMode }
+
+func (h *headerModeFlag) String() string {
+	if h.mode == "" {
+		return "false"
+	}
+	return string(h.mode)
+}
+
+func (h *headerModeFlag) Set(s string) error {
+	m, err := compare.ParseHeaderMode(s)
+	if err != nil {
+		return fmt.Errorf("want true, false or all")
+	}
+	h.mode = m
+	return nil
+}
+
+func (h *headerModeFlag) Type() string { return "mode" }

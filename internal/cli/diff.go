@@ -52,9 +52,11 @@ func newDiffCmd(f *Factory, runF func(*diffOptions) error) *cobra.Command {
 
 A and B are each a file (JSON, or YAML for .yaml/.yml files and non-JSON content), '-' for
 standard input (for one of them), or an http(s) URL fetched with GET (add request headers with
--H). When both are URLs the status codes are compared too, and the headers with
---compare-headers (volatile ones such as Date, Age, Server, X-Request-Id, Set-Cookie values,
-hop-by-hop headers and X-Mockloop-* are skipped).
+-H). When both are URLs the status codes are compared too, and headers as --compare-headers
+says: alone (true) it compares Content-Type (media type and parameters; there is no spec to
+declare others), =all every header but the per-response ones (Date, Age, Server, Set-Cookie,
+caching validators, tracing ids such as X-Request-Id), hop-by-hop headers and X-Mockloop-*;
+--compare-header NAME adds one.
 
 Objects are compared in both directions (missing: only in A; extra: only in B); numbers by
 exact decimal value (1 equals 1.0; large integers are not rounded) or within --tolerance;
@@ -85,7 +87,7 @@ Exit status: 0 no differences, 1 differences found, 2 trouble (unreadable input,
 JSON (reported with line and column), bad option or pattern, failed request).`,
 		Example: `  $ mockloop diff expected.json actual.json
   $ curl -s https://api.example.com/pets | mockloop diff pets.yaml -
-  $ mockloop diff http://127.0.0.1:8080/pets https://api.example.com/pets -H 'Authorization: Bearer x' --compare-headers
+  $ mockloop diff http://127.0.0.1:8080/pets https://api.example.com/pets -H 'Authorization: Bearer x' --compare-headers=all
   $ mockloop diff a.json b.json --ignore-field timestamp --ignore-field '$.data[*].id' --tolerance 0.01
   $ mockloop diff a.json b.json --plugin petstore -o json`,
 		Args: cobra.ExactArgs(2),

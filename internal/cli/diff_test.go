@@ -120,7 +120,7 @@ func TestDiffRun(t *testing.T) {
 		{name: "bad pattern", argv: []string{a, b, "--ignore-field", "$.a["}, exit: 2, err: []string{`ignore_fields: bad path "$.a["`}},
 		{name: "bad config", argv: []string{a, b, "--config", badCfg}, exit: 2, err: []string{"ignore_feilds"}},
 		{name: "bad tolerance", argv: []string{a, b, "--tolerance", "x"}, exit: 2, err: []string{`invalid --tolerance "x"`}},
-		{name: "two urls", argv: []string{mockSrv.URL, live.URL + "/missing", "-H", "X-Token: s3cret", "--compare-headers"}, exit: 1,
+		{name: "two urls", argv: []string{mockSrv.URL, live.URL + "/missing", "-H", "X-Token: s3cret", "--compare-headers=all"}, exit: 1,
 			out: []string{"status", "200", "404", "header X-Live", "2 differences (1 status, 1 header), 1 ignored"}},
 		{name: "two urls equal bodies", argv: []string{mockSrv.URL, live.URL}, exit: 0, out: []string{"no differences"}},
 		{name: "url and file", argv: []string{live.URL, b}, exit: 1, out: []string{"$.price"}, noOut: []string{"status"}},

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mockloop/mockloop/internal/compare"
 	"github.com/mockloop/mockloop/internal/plugin"
 	"github.com/mockloop/mockloop/internal/spec"
 )
@@ -35,7 +36,7 @@ func TestPluginCreateArgs(t *testing.T) {
 			check: func(t *testing.T, o *pluginCreateOptions) {
 				if o.Spec != "api.yaml" || o.Mode != "hybrid" || o.Target != "https://x" || o.AuthType != "api_key" ||
 					o.AuthLocation != "query" || o.AuthName != "key" || o.Fallback != "mock" || o.Timeout != "5s" ||
-					o.RetryCount != 2 || o.Comparison.Tolerance.DefaultValue() != 0.1 || !*o.Comparison.StrictArrays || !*o.Comparison.CompareHeaders || !o.Force || o.Output != "json" {
+					o.RetryCount != 2 || o.Comparison.Tolerance.DefaultValue() != 0.1 || !*o.Comparison.StrictArrays || o.Comparison.CompareHeaders != compare.HeadersDeclared || !o.Force || o.Output != "json" {
 					t.Errorf("got %+v", o)
 				}
 				if strings.Join(o.Credentials, "|") != "api_key=${K}" {

@@ -82,7 +82,7 @@ func TestTestRunFlags(t *testing.T) {
 				Operations: []string{"getPet", "GET /x*"}, Mode: "hybrid", Validation: "soft",
 				Overlays: []string{"a.yaml", "b.yaml"}, Record: recordFlags{Dir: "rec", MaxBody: 10, MaxEntries: 3, Keep: "all"},
 				Comparison: compare.Config{IgnoreFields: []string{"id"}, Tolerance: compare.Tolerance{Default: compare.Number(0.1)},
-					StrictArrays: compare.Bool(true), CompareHeaders: compare.Bool(true)},
+					StrictArrays: compare.Bool(true), CompareHeaders: compare.HeadersDeclared},
 				Output: "junit", Report: "r.html", Concurrency: 8, Repeat: 3, Timeout: 2 * time.Second, FailFast: true, Shard: "2/3",
 				MonitorPerformance: true, Metrics: []string{"throughput", "error_rate"}, LogLevel: "debug"}
 			if o.LogLevelFlag == nil || *o.LogLevelFlag != "debug" {
@@ -285,7 +285,7 @@ func TestTestRunMockVsLive(t *testing.T) {
 		{"default options", nil, 1, []string{"$.name changed", "$.price changed", "$.updated_at changed", "$.weight changed"}},
 		{"tolerance", []string{"--tolerance", "0.1"}, 1, []string{"$.name changed", "$.updated_at changed", "$.weight changed"}},
 		{"strict arrays", []string{"--tolerance", "0.1", "--strict-arrays"}, 1, []string{"$.name changed", "$.tags[0] changed", "$.tags[1] changed", "$.tags[2] changed", "$.updated_at changed", "$.weight changed"}},
-		{"headers", []string{"--tolerance", "0.1", "--compare-headers"}, 1, []string{"header X-Live-Only header", "$.name changed", "$.updated_at changed", "$.weight changed"}},
+		{"headers", []string{"--tolerance", "0.1", "--compare-headers=all"}, 1, []string{"header X-Live-Only header", "$.name changed", "$.updated_at changed", "$.weight changed"}},
 		{"ignored", []string{"--tolerance", "0.1", "--ignore-field", "name", "--ignore-field", "$.updated_at", "--ignore-field", "weight"}, 0, nil},
 	}
 	for _, side := range sides {

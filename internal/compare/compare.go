@@ -129,7 +129,7 @@ type Comparer struct {
 	cfg          Config
 	tolDefault   float64 // the default tolerance
 	strictArrays bool
-	headersOn    bool
+	headerMode   HeaderMode
 	m            matcher
 
 	ignoreBare map[string]bool
@@ -142,8 +142,14 @@ type Comparer struct {
 	keyBare map[string]string
 	keyAt   []posValue[string]
 
-	ignoreHeaders map[string]bool
-	seed          maphash.Seed
+	unorderedBare map[string]bool
+	unorderedAt   state
+	absentBare    map[string]bool
+	absentAt      state
+
+	ignoreHeaders  map[string]bool
+	includeHeaders map[string]bool
+	seed           maphash.Seed
 }
 
 type posValue[T any] struct {
@@ -151,9 +157,10 @@ type posValue[T any] struct {
 	v   T
 }
 
-// PatternError is an ignore_fields, tolerance or array_keys entry that does not compile.
+// PatternError is an ignore_fields, tolerance, array_keys, unordered_arrays or ignore_absence
+// entry that does not compile.
 type PatternError struct {
-	Option  string // ignore_fields, tolerance or array_keys
+	Option  string // ignore_fields, tolerance, array_keys, unordered_arrays or ignore_absence
 	Pattern string
 	Err     error
 }
@@ -172,21 +179,35 @@ func Compile(cfg Config) (*Comparer, error) {
 	}
 	c := &Comparer{cfg: cfg, seed: maphash.MakeSeed(), tolDefault: cfg.Tolerance.DefaultValue()}
 	c.strictArrays = cfg.StrictArrays != nil && *cfg.StrictArrays
-	c.headersOn = cfg.CompareHeaders != nil && *cfg.CompareHeaders
+	c.headerMode = cfg.CompareHeaders
+	if c.headerMode == "" {
+		c.headerMode = HeadersOff
+	}
 	c.tolAny = c.tolDefault > 0
-	for _, f := range cfg.IgnoreFields {
-		if !strings.HasPrefix(f, "$") {
-			if c.ignoreBare == nil {
-				c.ignoreBare = map[string]bool{}
+	for _, set := range []struct {
+		option string
+		list   []string
+		bare   *map[string]bool
+		at     *state
+	}{
+		{"ignore_fields", cfg.IgnoreFields, &c.ignoreBare, &c.ignoreAt},
+		{"unordered_arrays", cfg.UnorderedArrays, &c.unorderedBare, &c.unorderedAt},
+		{"ignore_absence", cfg.IgnoreAbsence, &c.absentBare, &c.absentAt},
+	} {
+		for _, f := range set.list {
+			if !strings.HasPrefix(f, "$") {
+				if *set.bare == nil {
+					*set.bare = map[string]bool{}
+				}
+				(*set.bare)[f] = true
+				continue
 			}
-			c.ignoreBare[f] = true
-			continue
+			pos, err := c.m.add(f)
+			if err != nil {
+				return nil, &PatternError{Option: set.option, Pattern: f, Err: err}
+			}
+			set.at.set(pos)
 		}
-		pos, err := c.m.add(f)
-		if err != nil {
-			return nil, &PatternError{Option: "ignore_fields", Pattern: f, Err: err}
-		}
-		c.ignoreAt.set(pos)
 	}
 	for _, k := range sortedKeys(cfg.Tolerance.Paths) {
 		t := cfg.Tolerance.Paths[k]
@@ -225,6 +246,10 @@ func Compile(cfg Config) (*Comparer, error) {
 	for _, h := range cfg.IgnoreHeaders {
 		c.ignoreHeaders[http.CanonicalHeaderKey(strings.TrimSpace(h))] = true
 	}
+	c.includeHeaders = map[string]bool{}
+	for _, h := range cfg.IncludeHeaders {
+		c.includeHeaders[http.CanonicalHeaderKey(strings.TrimSpace(h))] = true
+	}
 	return c, nil
 }
 
@@ -247,11 +272,16 @@ type Response struct {
 	Header      http.Header
 	Body        []byte
 	ContentType string // when empty, Header's Content-Type is used
+	// Declared are the header names the spec declares for this response (its operation and
+	// status): compare_headers: true compares the union of both sides' Declared. The caller
+	// that knows the spec fills it in.
+	Declared []string
 }
 
-// Compare compares a mock response with a live one: status, headers (when CompareHeaders),
-// then the bodies. Bodies that both parse as JSON are compared structurally; otherwise as
-// text line by line when both are text, else as bytes. It never fails.
+// Compare compares a mock response with a live one: status, headers (as CompareHeaders and
+// IncludeHeaders say), then the bodies. Bodies that both parse as JSON are compared
+// structurally; otherwise as text line by line when both are text, else as bytes. It never
+// fails.
 func (c *Comparer) Compare(mock, live Response) Result {
 	var res Result
 	if mock.Status != 0 && live.Status != 0 && mock.Status != live.Status {
@@ -260,8 +290,8 @@ func (c *Comparer) Compare(mock, live Response) Result {
 			Mock: json.RawMessage(fmt.Sprint(mock.Status)), Live: json.RawMessage(fmt.Sprint(live.Status)),
 		})
 	}
-	if c.headersOn && mock.Header != nil && live.Header != nil {
-		c.compareHeaders(&res, mock.Header, live.Header)
+	if (c.headerMode != HeadersOff || len(c.includeHeaders) > 0) && mock.Header != nil && live.Header != nil {
+		c.compareHeaders(&res, mock, live)
 	}
 	c.compareBodies(&res, mock, live)
 	return res

@@ -31,13 +31,119 @@ type Config struct {
 	Tolerance Tolerance `yaml:"tolerance,omitempty" json:"tolerance,omitzero" jsonschema:"relative numeric tolerance: a number (0.1 = 10%) or {\"default\": 0.1, \"$.price\": 0}"`
 	// StrictArrays compares arrays element by element; false (the default) as multisets.
 	StrictArrays *bool `yaml:"strict_arrays,omitempty" json:"strict_arrays,omitempty" jsonschema:"compare arrays element by element (default: order ignored)"`
-	// CompareHeaders compares response headers, except volatile ones and IgnoreHeaders.
-	CompareHeaders *bool `yaml:"compare_headers,omitempty" json:"compare_headers,omitempty" jsonschema:"also compare response headers"`
-	// IgnoreHeaders are more header names to leave out (case-insensitive).
+	// CompareHeaders says which response headers are compared (see HeaderMode): true is
+	// Content-Type and the headers the spec declares for the response, all is every header
+	// but the per-response ones; unset or false compares only IncludeHeaders.
+	CompareHeaders HeaderMode `yaml:"compare_headers,omitempty" json:"compare_headers,omitempty" jsonschema:"true: Content-Type and the headers the spec declares; all: every header but per-response ones (Date, Server, tracing ids); false: none"`
+	// IncludeHeaders are more header names to compare (case-insensitive), whatever
+	// CompareHeaders says.
+	IncludeHeaders []string `yaml:"include_headers,omitempty" json:"include_headers,omitempty" jsonschema:"more headers to compare"`
+	// IgnoreHeaders are more header names to leave out (case-insensitive); they win over
+	// every other header setting.
 	IgnoreHeaders []string `yaml:"ignore_headers,omitempty" json:"ignore_headers,omitempty" jsonschema:"headers left out of the comparison"`
 	// ArrayKeys matches the elements of the arrays a path (bare name or JSONPath) selects by
 	// the value of a key field, e.g. {"$.items": "id"}, in either array mode.
 	ArrayKeys map[string]string `yaml:"array_keys,omitempty" json:"array_keys,omitempty" jsonschema:"match array elements by a key: {\"$.items\": \"id\"}"`
+	// UnorderedArrays are arrays (bare names or JSONPaths) compared as multisets even with
+	// StrictArrays: their order is noise.
+	UnorderedArrays []string `yaml:"unordered_arrays,omitempty" json:"unordered_arrays,omitempty" jsonschema:"arrays whose order is ignored even with strict_arrays"`
+	// IgnoreAbsence are locations (bare names or JSONPaths) that may be absent on either
+	// side: a value there is compared when both sides have one, and a missing or extra one is
+	// not a difference.
+	IgnoreAbsence []string `yaml:"ignore_absence,omitempty" json:"ignore_absence,omitempty" jsonschema:"fields that may be absent on either side: compared only when both have them"`
+}
+
+// HeaderMode is compare_headers: which response headers a comparison looks at. The zero value
+// means the layer does not say. In files it is a boolean or "all".
+type HeaderMode string
+
+// Header modes.
+const (
+	// HeadersOff compares no header but Config.IncludeHeaders (also what no setting means).
+	HeadersOff HeaderMode = "false"
+	// HeadersDeclared compares Content-Type (media type and normalised parameters) and the
+	// headers the spec declares for the response (Response.Declared); a declared header that
+	// differs by nature on every response (Date, X-Request-Id) is compared for presence only.
+	HeadersDeclared HeaderMode = "true"
+	// HeadersAll compares every header but the hop-by-hop and per-response ones (Date, Server,
+	// Content-Length, Set-Cookie, caching validators, tracing ids) and X-Mockloop-*.
+	HeadersAll HeaderMode = "all"
+)
+
+// ParseHeaderMode reads true, false or all (case-insensitive; yes/no and on/off too).
+func ParseHeaderMode(s string) (HeaderMode, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "true", "yes", "on", "declared":
+		return HeadersDeclared, nil
+	case "false", "no", "off", "none":
+		return HeadersOff, nil
+	case "all":
+		return HeadersAll, nil
+	}
+	return "", fmt.Errorf("compare_headers: %q: want true, false or all", s)
+}
+
+// MarshalYAML writes true and false as booleans, all as a string.
+func (h HeaderMode) MarshalYAML() (any, error) {
+	switch h {
+	case HeadersDeclared:
+		return true, nil
+	case HeadersOff:
+		return false, nil
+	}
+	return string(h), nil
+}
+
+// UnmarshalYAML reads a boolean or "all".
+func (h *HeaderMode) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return fmt.Errorf("line %d: compare_headers: want true, false or all", n.Line)
+	}
+	m, err := ParseHeaderMode(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %w", n.Line, err)
+	}
+	*h = m
+	return nil
+}
+
+// MarshalJSON writes true and false as booleans, all as a string.
+func (h HeaderMode) MarshalJSON() ([]byte, error) {
+	switch h {
+	case HeadersDeclared:
+		return []byte("true"), nil
+	case HeadersOff:
+		return []byte("false"), nil
+	case "":
+		return []byte("null"), nil
+	}
+	return json.Marshal(string(h))
+}
+
+// UnmarshalJSON reads a boolean or a string ParseHeaderMode accepts.
+func (h *HeaderMode) UnmarshalJSON(b []byte) error {
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return errors.New("compare_headers: want true, false or \"all\"")
+	}
+	switch v := v.(type) {
+	case nil:
+		return nil // null: this layer does not say
+	case bool:
+		*h = HeadersOff
+		if v {
+			*h = HeadersDeclared
+		}
+		return nil
+	case string:
+		m, err := ParseHeaderMode(v)
+		if err != nil {
+			return err
+		}
+		*h = m
+		return nil
+	}
+	return errors.New("compare_headers: want true, false or \"all\"")
 }
 
 // Bool returns a pointer to b, for the Config fields that a layer may leave unset.
@@ -49,18 +155,23 @@ func Number(f float64) *float64 { return &f }
 // IsZero reports whether c sets nothing (so it is left out of files).
 func (c Config) IsZero() bool {
 	return len(c.IgnoreFields) == 0 && c.Tolerance.IsZero() && c.StrictArrays == nil &&
-		c.CompareHeaders == nil && len(c.IgnoreHeaders) == 0 && len(c.ArrayKeys) == 0
+		c.CompareHeaders == "" && len(c.IncludeHeaders) == 0 && len(c.IgnoreHeaders) == 0 &&
+		len(c.ArrayKeys) == 0 && len(c.UnorderedArrays) == 0 && len(c.IgnoreAbsence) == 0
 }
 
-// Merge layers configurations, later layers winning: lists (ignore_fields, ignore_headers)
-// are unions in order, maps (per-path tolerances, array_keys) merge key by key, and a value
-// a layer sets (a boolean, the default tolerance) replaces what an earlier layer set, false
-// and 0 included. This is the one precedence rule: plugin < plan < case < flags.
+// Merge layers configurations, later layers winning: lists (ignore_fields, include_headers,
+// ignore_headers, unordered_arrays, ignore_absence) are unions in order, maps (per-path
+// tolerances, array_keys) merge key by key, and a value a layer sets (a boolean, the header
+// mode, the default tolerance) replaces what an earlier layer set, false and 0 included. This
+// is the one precedence rule: plugin < plan < case < flags.
 func Merge(layers ...Config) Config {
 	var out Config
 	for _, l := range layers {
 		out.IgnoreFields = appendNew(out.IgnoreFields, l.IgnoreFields)
+		out.IncludeHeaders = appendNew(out.IncludeHeaders, l.IncludeHeaders)
 		out.IgnoreHeaders = appendNew(out.IgnoreHeaders, l.IgnoreHeaders)
+		out.UnorderedArrays = appendNew(out.UnorderedArrays, l.UnorderedArrays)
+		out.IgnoreAbsence = appendNew(out.IgnoreAbsence, l.IgnoreAbsence)
 		if l.Tolerance.Default != nil {
 			out.Tolerance.Default = Number(*l.Tolerance.Default)
 		}
@@ -73,8 +184,8 @@ func Merge(layers ...Config) Config {
 		if l.StrictArrays != nil {
 			out.StrictArrays = Bool(*l.StrictArrays)
 		}
-		if l.CompareHeaders != nil {
-			out.CompareHeaders = Bool(*l.CompareHeaders)
+		if l.CompareHeaders != "" {
+			out.CompareHeaders = l.CompareHeaders
 		}
 	}
 	return out
@@ -102,10 +213,21 @@ func setKey[V any](m map[string]V, k string, v V) map[string]V {
 // by Compile.
 func (c Config) Validate() error {
 	var probs []string
-	for i, f := range c.IgnoreFields {
-		if strings.TrimSpace(f) == "" {
-			probs = append(probs, fmt.Sprintf("ignore_fields[%d] is empty", i))
+	for _, list := range []struct {
+		name string
+		v    []string
+	}{{"ignore_fields", c.IgnoreFields}, {"include_headers", c.IncludeHeaders}, {"ignore_headers", c.IgnoreHeaders},
+		{"unordered_arrays", c.UnorderedArrays}, {"ignore_absence", c.IgnoreAbsence}} {
+		for i, f := range list.v {
+			if strings.TrimSpace(f) == "" {
+				probs = append(probs, fmt.Sprintf("%s[%d] is empty", list.name, i))
+			}
 		}
+	}
+	switch c.CompareHeaders {
+	case "", HeadersOff, HeadersDeclared, HeadersAll:
+	default:
+		probs = append(probs, fmt.Sprintf("compare_headers: %q: want true, false or all", string(c.CompareHeaders)))
 	}
 	check := func(name string, v float64) {
 		if v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {

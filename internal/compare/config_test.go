@@ -107,8 +107,16 @@ func TestMerge(t *testing.T) {
 	if got.Tolerance.Paths["$.p"] != 0.2 || got.ArrayKeys["$.items"] != "id" {
 		t.Errorf("maps merge key by key: %+v", got)
 	}
-	if got.CompareHeaders != nil {
-		t.Errorf("compare_headers set by no layer: %v", *got.CompareHeaders)
+	if got.CompareHeaders != "" {
+		t.Errorf("compare_headers set by no layer: %v", got.CompareHeaders)
+	}
+	if m := Merge(Config{CompareHeaders: HeadersAll}, Config{CompareHeaders: HeadersOff}, Config{}); m.CompareHeaders != HeadersOff {
+		t.Errorf("compare_headers: a later layer's false must win, got %q", m.CompareHeaders)
+	}
+	lists := Merge(Config{IgnoreAbsence: []string{"a"}, UnorderedArrays: []string{"$.t"}, IncludeHeaders: []string{"X-A"}},
+		Config{IgnoreAbsence: []string{"b", "a"}, UnorderedArrays: []string{"$.t"}, IncludeHeaders: []string{"X-B"}})
+	if strings.Join(lists.IgnoreAbsence, ",") != "a,b" || len(lists.UnorderedArrays) != 1 || len(lists.IncludeHeaders) != 2 || lists.IsZero() {
+		t.Errorf("new lists merge as unions: %+v", lists)
 	}
 	// Merge copies: changing the result leaves the layers alone.
 	got.Tolerance.Paths["$.p"] = 9

@@ -32,6 +32,7 @@ func FuzzCompareJSON(f *testing.F) {
 		{StrictArrays: Bool(true)},
 		{Tolerance: Tolerance{Default: Number(0.1)}, IgnoreFields: []string{"id", "$..v", "$[0]"}},
 		{ArrayKeys: map[string]string{"$.a": "id", "$..*": "v"}, Tolerance: Tolerance{Paths: map[string]float64{"$..*": 0.5}}},
+		{StrictArrays: Bool(true), UnorderedArrays: []string{"$..a", "$[*]"}, IgnoreAbsence: []string{"id", "$..*"}},
 	}
 	var comparers []*Comparer
 	for _, o := range opts {
@@ -55,6 +56,9 @@ func FuzzCompareJSON(f *testing.F) {
 			for _, d := range res.Differences {
 				if _, err := parsePath(d.Location); err != nil {
 					t.Fatalf("location %q does not parse: %v", d.Location, err)
+				}
+				if steps, ok := ParseLocation(d.Location); !ok || FormatLocation(steps) != d.Location {
+					t.Fatalf("location %q does not parse back with ParseLocation", d.Location)
 				}
 			}
 			if self := c.CompareDocuments(da, da); !self.Equal() {

@@ -43,7 +43,9 @@ func (w *walker) cw() *walker {
 
 func (c *Comparer) rootState() state { return c.m.start }
 
-func (c *Comparer) hasIgnores() bool { return c.ignoreBare != nil || !c.ignoreAt.empty() }
+func (c *Comparer) hasIgnores() bool {
+	return c.ignoreBare != nil || !c.ignoreAt.empty() || c.absentBare != nil || !c.absentAt.empty()
+}
 
 func (w *walker) child(st *state, g segment) state {
 	if st.empty() {
@@ -62,6 +64,25 @@ func (c *Comparer) ignored(g segment, st *state) bool {
 	}
 	x := st.and(&c.ignoreAt)
 	return !x.empty()
+}
+
+// selected reports whether the location reached by g (in state st) is one of a path set's:
+// a bare name in bare, or a final position in at.
+func selected(g segment, st *state, bare map[string]bool, at *state) bool {
+	if g.isKey && bare != nil && bare[string(g.key)] {
+		return true
+	}
+	if st.empty() || at.empty() {
+		return false
+	}
+	x := st.and(at)
+	return !x.empty()
+}
+
+// unordered reports whether the array at the current location (state st, reached by the key
+// last, nil for an index) is compared as a multiset whatever strict_arrays says.
+func (c *Comparer) unordered(st *state, last []byte) bool {
+	return selected(segment{key: last, isKey: last != nil}, st, c.unorderedBare, &c.unorderedAt)
 }
 
 func (c *Comparer) tolerance(st *state, last []byte) float64 {
@@ -163,6 +184,11 @@ func (w *walker) at(g segment, m, l *node, st *state, budget int) int {
 	}
 	var cost int
 	switch {
+	case (l == nil || m == nil) && selected(g, &cs, w.c.absentBare, &w.c.absentAt):
+		// Absence is allowed here: not a difference, but something an ignore rule hid.
+		if w.rec {
+			w.res.Ignored++
+		}
 	case l == nil:
 		w.report(KindMissing, m, nil)
 		cost = 1
@@ -261,7 +287,7 @@ func (w *walker) array(m, l *node, st *state, last []byte, budget int) int {
 	if f := w.c.arrayKey(st, last); f != "" {
 		return w.keyed(m, l, st, f, budget)
 	}
-	if w.c.strictArrays {
+	if w.c.strictArrays && !w.c.unordered(st, last) {
 		return w.strict(m, l, st, budget)
 	}
 	return w.multiset(m, l, st, budget)
@@ -644,7 +670,7 @@ func (c *Comparer) hash(n *node, st state, last []byte) uint64 {
 		}
 		return mix(h)
 	default: // array
-		ordered := c.strictArrays && c.arrayKey(&st, last) == ""
+		ordered := c.strictArrays && c.arrayKey(&st, last) == "" && !c.unordered(&st, last)
 		h := uint64(kindArray)
 		for i := range n.kids {
 			g := idxSeg(i, len(n.kids))

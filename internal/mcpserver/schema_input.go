@@ -18,13 +18,20 @@ var toleranceSchema = &jsonschema.Schema{
 	},
 }
 
+// headerModeSchema is what compare.HeaderMode accepts in JSON: a boolean, or "all".
+var headerModeSchema = &jsonschema.Schema{
+	Description: "true: Content-Type and the headers the spec declares; \"all\": every header but per-response ones (Date, Server, tracing ids); false: none",
+	AnyOf:       []*jsonschema.Schema{{Type: "boolean"}, {Type: "string", Enum: []any{"true", "false", "all"}}},
+}
+
 // inputSchema is the input schema of a typed tool, inferred from In as the SDK would, except
-// that the types with their own JSON form (compare.Tolerance) are described as they are
+// that the types with their own JSON form (compare.Tolerance, compare.HeaderMode) are described as they are
 // written. The input types are fixed at compile time: a failure is a programming error that
 // the tests catch.
 func inputSchema[In any]() *jsonschema.Schema {
 	s, err := jsonschema.For[In](&jsonschema.ForOptions{TypeSchemas: map[reflect.Type]*jsonschema.Schema{
-		reflect.TypeFor[compare.Tolerance](): toleranceSchema,
+		reflect.TypeFor[compare.Tolerance]():  toleranceSchema,
+		reflect.TypeFor[compare.HeaderMode](): headerModeSchema,
 	}})
 	if err != nil {
 		panic("mcpserver: input schema of " + reflect.TypeFor[In]().String() + ": " + err.Error())

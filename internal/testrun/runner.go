@@ -239,7 +239,7 @@ func runCase(ctx context.Context, plan *Plan, c *Case, iter, repeat int, opts Op
 		cmp, err := cmps.get(caseComparison(plan, c, opts))
 		var diffs []compare.Difference
 		if err == nil {
-			diffs = cmp.Compare(m.compared(), l.compared()).Differences
+			diffs = cmp.Compare(m.Compared(c.Op), l.Compared(c.Op)).Differences
 		}
 		switch {
 		case err != nil:

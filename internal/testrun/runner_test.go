@@ -147,11 +147,11 @@ func TestCaseComparisonMergesLayers(t *testing.T) {
 	p := boundPlan(t, "comparison: {ignore_fields: [plan], tolerance: 0.5}\ncases:\n  - name: a\n    operation: getPet\n    path_params: {petId: '1'}\n    comparison: {ignore_fields: [case], tolerance: 0.2, strict_arrays: true}\n")
 	opts := Options{
 		Plugin: compare.Config{IgnoreFields: []string{"plugin", "plan"}, Tolerance: compare.Tolerance{Default: compare.Number(0.9)}},
-		Flags:  compare.Config{IgnoreFields: []string{"flag"}, CompareHeaders: compare.Bool(true), StrictArrays: compare.Bool(false)},
+		Flags:  compare.Config{IgnoreFields: []string{"flag"}, CompareHeaders: compare.HeadersAll, StrictArrays: compare.Bool(false)},
 	}
 	got := caseComparison(p, p.Cases[0], opts)
 	if strings.Join(got.IgnoreFields, ",") != "plugin,plan,case,flag" || got.Tolerance.DefaultValue() != 0.2 ||
-		got.CompareHeaders == nil || !*got.CompareHeaders || got.StrictArrays == nil || *got.StrictArrays {
+		got.CompareHeaders != compare.HeadersAll || got.StrictArrays == nil || *got.StrictArrays {
 		t.Errorf("merged = %+v", got)
 	}
 	if err := CheckComparisons(p, opts); err != nil {

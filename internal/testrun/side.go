@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/mockloop/mockloop/internal/compare"
+	"github.com/mockloop/mockloop/internal/spec"
 )
 
 // Response is one side's answer to a case.
@@ -20,9 +21,10 @@ type Response struct {
 	Body   []byte
 }
 
-// compared is the response as the comparison engine takes it.
-func (r *Response) compared() compare.Response {
-	return compare.Response{Status: r.Status, Header: r.Header, Body: r.Body}
+// Compared is the response as the comparison engine takes it, with the header names op
+// declares for its status (what compare_headers: true compares); op may be nil.
+func (r *Response) Compared(op *spec.Operation) compare.Response {
+	return compare.Response{Status: r.Status, Header: r.Header, Body: r.Body, Declared: op.ResponseHeaders(r.Status)}
 }
 
 // Side answers the requests of a run: the mock or the live API. Do receives a request whose

@@ -119,9 +119,10 @@ func clamp(err error, data []byte) error {
 }
 
 var (
-	lineRE    = regexp.MustCompile(`^line (\d+): (.*)$`)
+	// (?s): a scalar in the message may span lines; the issue quotes it on one.
+	lineRE    = regexp.MustCompile(`(?s)^line (\d+): (.*)$`)
 	unknownRE = regexp.MustCompile(`^field (\S+) not found in type \S+$`)
-	constrRE  = regexp.MustCompile("^cannot construct !!(\\w+) (`[^`]*` )?into (.+)$")
+	constrRE  = regexp.MustCompile("(?s)^cannot construct !!(\\w+) (`[^`]*` )?into (.+)$")
 )
 
 // Clean turns an error of the YAML library into an *Error: syntax errors at the line where the

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -55,6 +56,9 @@ type testRunOptions struct {
 	Timeout     time.Duration
 	FailFast    bool
 	Shard       string
+	// ShardBase is the number of the first shard in Shard: 1, or 0 for Kubernetes'
+	// JOB_COMPLETION_INDEX. Shard is 1-based once checked.
+	ShardBase int
 
 	MonitorPerformance bool
 	Metrics            []string
@@ -112,8 +116,10 @@ The JSON report (schema "mockloop.testrun/v1"):
                "mock": STATS, "live": STATS},
    "logs_error"}
   STATS: {"count", "errors", "error_rate", "min_ms", "p50_ms", "p95_ms", "p99_ms", "max_ms",
-          "throughput_rps"}; latency_ratio is live p50 / mock p50; an error is a request with no
-          answer or a status >= 400.
+          "throughput_rps", "start", "end", "histogram": [[bucket, count], ...]}; latency_ratio
+          is live p50 / mock p50; an error is a request with no answer or a status >= 400. The
+          percentiles are the upper bounds of the histogram's buckets (docs/ci.md has the
+          layout), so that 'mockloop report merge' merges shards exactly.
   REQUEST (--collect-logs): the server's GET /__mockloop/requests entry of each request the case
           sent it (method, path, status, side, request and response headers...), oldest first,
           secrets redacted by the server; logs_error says why some are missing.
@@ -190,6 +196,7 @@ func newTestRunCmd(f *Factory, runF func(*testRunOptions) error) *cobra.Command 
 	fl.DurationVar(&opts.Timeout, "timeout", 30*time.Second, "time limit for each request")
 	fl.BoolVar(&opts.FailFast, "fail-fast", false, "stop after the first failing case")
 	fl.StringVar(&opts.Shard, "shard", "", "run part i of n of the cases (i/n), for CI matrices")
+	fl.IntVar(&opts.ShardBase, "shard-index-base", 1, "the number of the first shard in --shard: 1, or 0 for a 0-based index such as Kubernetes' JOB_COMPLETION_INDEX")
 	fl.BoolVar(&opts.MonitorPerformance, "monitor-performance", false, "print latency, throughput and error-rate metrics per operation and side")
 	fl.BoolVar(&opts.CollectLogs, "collect-logs", false, "attach the --server's request-log entries of each case's requests to the case")
 	fl.StringVar(&opts.LogLevel, "log-level", "warn", "lines on stderr about the live side (attempts, retries, token requests): debug, info, warn or error")
@@ -253,10 +260,26 @@ func checkTestRunOptions(opts *testRunOptions) error {
 	if opts.Timeout < 0 {
 		return usageErrorf("--timeout: %s is negative", opts.Timeout)
 	}
+	if opts.ShardBase != 0 && opts.ShardBase != 1 {
+		return usageErrorf("--shard-index-base: %d: want 0 or 1", opts.ShardBase)
+	}
 	if opts.Shard != "" {
-		if _, err := testrun.ParseShard(opts.Shard); err != nil {
+		shard := opts.Shard
+		if opts.ShardBase == 0 {
+			i, n, _ := strings.Cut(shard, "/")
+			k, err := strconv.Atoi(strings.TrimSpace(i))
+			if err != nil || k < 0 {
+				return usageErrorf("--shard: invalid shard %q: want i/n with 0 <= i < n (--shard-index-base 0)", opts.Shard)
+			}
+			shard = strconv.Itoa(k+1) + "/" + n
+		}
+		if _, err := testrun.ParseShard(shard); err != nil {
+			if opts.ShardBase == 0 {
+				return usageErrorf("--shard: invalid shard %q: want i/n with 0 <= i < n (--shard-index-base 0)", opts.Shard)
+			}
 			return usageErrorf("--shard: %v", err)
 		}
+		opts.Shard = shard
 	}
 	for i, m := range opts.Metrics {
 		g, err := testrun.ParseMetric(m)

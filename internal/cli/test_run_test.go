@@ -83,7 +83,7 @@ func TestTestRunFlags(t *testing.T) {
 				Overlays: []string{"a.yaml", "b.yaml"}, Record: recordFlags{Dir: "rec", MaxBody: 10, MaxEntries: 3, Keep: "all"},
 				Comparison: compare.Config{IgnoreFields: []string{"id"}, Tolerance: compare.Tolerance{Default: compare.Number(0.1)},
 					StrictArrays: compare.Bool(true), CompareHeaders: compare.HeadersDeclared},
-				Output: "junit", Report: "r.html", Concurrency: 8, Repeat: 3, Timeout: 2 * time.Second, FailFast: true, Shard: "2/3",
+				Output: "junit", Report: "r.html", Concurrency: 8, Repeat: 3, Timeout: 2 * time.Second, FailFast: true, Shard: "2/3", ShardBase: 1,
 				MonitorPerformance: true, Metrics: []string{"throughput", "error_rate"}, LogLevel: "debug"}
 			if o.LogLevelFlag == nil || *o.LogLevelFlag != "debug" {
 				t.Errorf("--log-level not reported as given")
@@ -101,6 +101,14 @@ func TestTestRunFlags(t *testing.T) {
 		{"bad validation", []string{"--validation", "lax"}, nil, `--validation: invalid validation mode "lax"`},
 		{"bad output", []string{"-o", "yaml"}, nil, `invalid --output "yaml"`},
 		{"bad shard", []string{"--shard", "3/2"}, nil, `--shard: invalid shard "3/2"`},
+		{"zero-based shard", []string{"--shard", "0/4", "--shard-index-base", "0"}, func(t *testing.T, o *testRunOptions) {
+			if o.Shard != "1/4" {
+				t.Errorf("shard %q, want 1/4", o.Shard)
+			}
+		}, ""},
+		{"zero-based shard out of range", []string{"--shard", "4/4", "--shard-index-base", "0"}, nil, `want i/n with 0 <= i < n`},
+		{"one-based shard zero", []string{"--shard", "0/4"}, nil, `--shard: invalid shard "0/4"`},
+		{"bad shard base", []string{"--shard-index-base", "2"}, nil, `--shard-index-base: 2: want 0 or 1`},
 		{"bad report", []string{"--report", "out.txt"}, nil, `--report "out.txt": want a .json, .xml or .html file`},
 		{"bad metric", []string{"--metrics", "speed"}, nil, `--metrics: unknown metric "speed" (want response_time (or latency), throughput, error_rate, count)`},
 		{"metric synonyms", []string{"--metrics", "latency,Throughput"}, func(t *testing.T, o *testRunOptions) {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"math/bits"
 	"net/http"
 	"sort"
 	"strconv"
@@ -14,86 +13,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/mockloop/mockloop/internal/latency"
 	"github.com/mockloop/mockloop/internal/plugin"
 	"github.com/mockloop/mockloop/internal/problem"
 	"github.com/mockloop/mockloop/internal/spec"
 )
-
-// Latency histogram: logarithmic buckets from 1µs, eight per doubling (each at most 12.5% wide,
-// linear inside a doubling), up to 2^30µs (about 18 minutes). Fixed size, lock-free, so memory stays bounded however long the
-// server runs; percentiles are reported as the upper bound of their bucket.
-const (
-	bucketsPerDoubling = 8
-	histBuckets        = 30*bucketsPerDoubling + 1
-)
-
-type histogram struct {
-	counts [histBuckets]atomic.Int64
-}
-
-func bucketOf(d time.Duration) int {
-	us := uint64(d / time.Microsecond)
-	if us <= 1 {
-		return 0
-	}
-	// us = 2^e * (1 + f/8 + rest): bucket 8e + f, plus one unless us is exactly the lower edge,
-	// so that bucketUpper(bucketOf(d)) >= d.
-	e := bits.Len64(us) - 1
-	var f uint64
-	var exact bool
-	if e >= 3 {
-		f = (us >> (e - 3)) & 7
-		exact = us&(1<<(e-3)-1) == 0
-	} else {
-		f = (us << (3 - e)) & 7
-		exact = true
-	}
-	b := 8*e + int(f)
-	if !exact {
-		b++
-	}
-	if b >= histBuckets {
-		return histBuckets - 1
-	}
-	return b
-}
-
-// bucketUpper is the upper bound of bucket b: 2^(b/8) µs, computed the same way as bucketOf.
-func bucketUpper(b int) time.Duration {
-	e, f := b/8, uint64(b%8)
-	return time.Duration((8+f)<<e/8) * time.Microsecond
-}
-
-func (h *histogram) observe(d time.Duration) { h.counts[bucketOf(d)].Add(1) }
-
-// summary returns how many latencies were observed and the latency at each q (0 < q <= 1),
-// in order, from one reading of the buckets.
-func (h *histogram) summary(qs ...float64) (total int64, out []time.Duration) {
-	var snap [histBuckets]int64
-	for i := range snap {
-		snap[i] = h.counts[i].Load()
-		total += snap[i]
-	}
-	out = make([]time.Duration, len(qs))
-	if total == 0 {
-		return 0, out
-	}
-	for i, q := range qs {
-		rank := int64(math.Ceil(q * float64(total)))
-		if rank < 1 {
-			rank = 1
-		}
-		var seen int64
-		for b, c := range snap {
-			seen += c
-			if seen >= rank {
-				out[i] = bucketUpper(b)
-				break
-			}
-		}
-	}
-	return total, out
-}
 
 // opMetrics counts one operation (or the requests that matched none). The request count is
 // the histogram's total: every request is observed there, and one shared counter fewer to
@@ -104,8 +28,8 @@ type opMetrics struct {
 	// anything odd).
 	by                    [2][6]atomic.Int64
 	violations, fallbacks atomic.Int64
-	broken                atomic.Int64              // live answers cut after their status was sent
-	hist                  atomic.Pointer[histogram] // allocated on first request
+	broken                atomic.Int64                      // live answers cut after their status was sent
+	hist                  atomic.Pointer[latency.Histogram] // allocated on first request
 }
 
 // sideIndex is the index of a side in opMetrics.by.
@@ -129,12 +53,12 @@ func (m *opMetrics) observe(side plugin.Mode, status int, d time.Duration) {
 	m.by[sideIndex(side)][classIndex(status)].Add(1)
 	h := m.hist.Load()
 	if h == nil {
-		h = new(histogram)
+		h = new(latency.Histogram)
 		if !m.hist.CompareAndSwap(nil, h) {
 			h = m.hist.Load()
 		}
 	}
-	h.observe(d)
+	h.Observe(d)
 }
 
 // Metrics counts requests per operation: count, 4xx and 5xx, latency percentiles and
@@ -218,7 +142,7 @@ func (m *Metrics) Snapshot() []OperationMetrics {
 		var c int64
 		var q []time.Duration
 		if h := om.hist.Load(); h != nil {
-			c, q = h.summary(0.50, 0.95, 0.99)
+			c, q = h.Quantiles(0.50, 0.95, 0.99)
 		}
 		v := om.violations.Load()
 		if c == 0 && v == 0 {

@@ -7,6 +7,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/mockloop/mockloop/internal/latency"
 )
 
 // The Prometheus view of the server's metrics, written with prometheus/client_golang: a
@@ -33,7 +35,7 @@ var (
 // cumulative counts are exact.
 var promBounds = func() []int {
 	var bs []int
-	for b := 0; b < histBuckets; b += bucketsPerDoubling {
+	for b := 0; b < latency.Buckets; b += latency.PerDoubling {
 		bs = append(bs, b)
 	}
 	return bs
@@ -59,9 +61,10 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 			}
 		}
 		if h := om.hist.Load(); h != nil {
-			count, buckets := h.cumulative(promBounds)
+			counts := h.Counts() // one reading for the buckets and the sum
+			count, buckets := cumulative(counts, promBounds)
 			if count > 0 {
-				ch <- prometheus.MustNewConstHistogram(promDuration, count, h.sumSeconds(), buckets, key)
+				ch <- prometheus.MustNewConstHistogram(promDuration, count, sumSeconds(counts), buckets, key)
 			}
 		}
 		if n := om.violations.Load(); n > 0 {
@@ -74,16 +77,16 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(promUptime, prometheus.GaugeValue, time.Since(c.s.started).Seconds())
 }
 
-// cumulative reads the histogram once: the total count and, for each bound (a bucket index),
+// cumulative is the total count of a histogram reading and, for each bound (a bucket index),
 // the count of observations at most its upper edge, keyed by that edge in seconds.
-func (h *histogram) cumulative(bounds []int) (uint64, map[float64]uint64) {
+func cumulative(c latency.Counts, bounds []int) (uint64, map[float64]uint64) {
 	out := make(map[float64]uint64, len(bounds))
 	var seen uint64
 	next := 0
-	for b := 0; b < histBuckets; b++ {
-		seen += uint64(h.counts[b].Load())
+	for b := 0; b < latency.Buckets; b++ {
+		seen += uint64(c[b])
 		if next < len(bounds) && b == bounds[next] {
-			out[bucketUpper(b).Seconds()] = seen
+			out[latency.Upper(b).Seconds()] = seen
 			next++
 		}
 	}
@@ -92,12 +95,10 @@ func (h *histogram) cumulative(bounds []int) (uint64, map[float64]uint64) {
 
 // sumSeconds estimates the sum of the observations from the buckets' upper edges (the
 // histogram keeps counts, not values): an overestimate by at most one bucket's width (12.5%).
-func (h *histogram) sumSeconds() float64 {
+func sumSeconds(c latency.Counts) float64 {
 	var sum float64
-	for b := 0; b < histBuckets; b++ {
-		if n := h.counts[b].Load(); n > 0 {
-			sum += float64(n) * bucketUpper(b).Seconds()
-		}
+	for b, n := range c {
+		sum += float64(n) * latency.Upper(b).Seconds()
 	}
 	return sum
 }

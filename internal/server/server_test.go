@@ -404,38 +404,6 @@ func TestRequestLogFallbackLine(t *testing.T) {
 	}
 }
 
-func TestHistogramQuantiles(t *testing.T) {
-	var h histogram
-	for i := 1; i <= 100; i++ {
-		h.observe(time.Duration(i) * time.Millisecond)
-	}
-	n, q := h.summary(0.5, 0.95, 0.99)
-	if n != 100 {
-		t.Errorf("summary total = %d, want 100", n)
-	}
-	want := []time.Duration{50 * time.Millisecond, 95 * time.Millisecond, 99 * time.Millisecond}
-	for i := range q {
-		// A bucket is at most 12.5% wide; the reported value is its upper bound.
-		if q[i] < want[i] || float64(q[i]) > float64(want[i])*1.125 {
-			t.Errorf("quantile %d = %v, want within [%v, +12.5%%]", i, q[i], want[i])
-		}
-	}
-	var empty histogram
-	if _, got := empty.summary(0.5); got[0] != 0 {
-		t.Errorf("empty histogram p50 = %v, want 0", got[0])
-	}
-	if b := bucketOf(time.Hour); b != histBuckets-1 {
-		t.Errorf("bucketOf(1h) = %d, want the last bucket %d", b, histBuckets-1)
-	}
-	for us := 1; us < 5000; us++ {
-		d := time.Duration(us) * time.Microsecond
-		b := bucketOf(d)
-		if up := bucketUpper(b); up < d || (b > 0 && bucketUpper(b-1) >= d) {
-			t.Fatalf("%v in bucket %d (%v, %v]", d, b, bucketUpper(b-1), up)
-		}
-	}
-}
-
 func decode[T any](t *testing.T, w *httptest.ResponseRecorder) T {
 	t.Helper()
 	var v T

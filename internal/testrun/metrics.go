@@ -4,9 +4,10 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"sort"
 	"strings"
 	"time"
+
+	"github.com/mockloop/mockloop/internal/latency"
 )
 
 // The metric groups of a run's figures: the names `test run --metrics` and MCP's
@@ -85,7 +86,9 @@ type OperationMetrics struct {
 	LatencyRatio float64 `json:"latency_ratio,omitempty"`
 }
 
-// Stats summarise a set of requests. Latencies are in milliseconds.
+// Stats summarise a set of requests. Latencies are in milliseconds. The percentiles come from
+// Histogram (the upper bound of the bucket holding the nearest-rank latency, never above
+// MaxMS), so that the Stats of runs done apart merge exactly (MergeStats).
 type Stats struct {
 	Count int `json:"count"`
 	// Errors counts requests that failed (no answer) or were answered with a status >= 400.
@@ -99,6 +102,11 @@ type Stats struct {
 	// Throughput is requests per second over the span from the first request's start to the
 	// last one's end.
 	Throughput float64 `json:"throughput_rps"`
+	// Start and End are the first request's start and the last one's end.
+	Start time.Time `json:"start,omitzero"`
+	End   time.Time `json:"end,omitzero"`
+	// Histogram counts the latencies in the buckets of package latency: [[bucket, count], ...].
+	Histogram latency.Counts `json:"histogram,omitempty"`
 }
 
 // Sample is one request's timing, as the runner records it.
@@ -150,43 +158,44 @@ func ComputeMetrics(samples []Sample) *Metrics {
 }
 
 func stats(g []Sample) *Stats {
-	lat := make([]float64, len(g))
-	st := &Stats{Count: len(g)}
-	first, last := g[0].Start, g[0].Start.Add(g[0].Latency)
-	for i, s := range g {
-		lat[i] = float64(s.Latency) / float64(time.Millisecond)
+	st := &Stats{Count: len(g), Histogram: latency.Counts{}}
+	lo, hi := g[0].Latency, g[0].Latency
+	st.Start, st.End = g[0].Start, g[0].Start.Add(g[0].Latency)
+	for _, s := range g {
+		st.Histogram.Add(s.Latency)
+		lo, hi = min(lo, s.Latency), max(hi, s.Latency)
 		if s.Failed {
 			st.Errors++
 		}
-		if s.Start.Before(first) {
-			first = s.Start
+		if s.Start.Before(st.Start) {
+			st.Start = s.Start
 		}
-		if end := s.Start.Add(s.Latency); end.After(last) {
-			last = end
+		if end := s.Start.Add(s.Latency); end.After(st.End) {
+			st.End = end
 		}
 	}
-	sort.Float64s(lat)
-	st.ErrorRate = round3(float64(st.Errors) / float64(st.Count))
-	st.MinMS = round3(lat[0])
-	st.P50MS = round3(Percentile(lat, 50))
-	st.P95MS = round3(Percentile(lat, 95))
-	st.P99MS = round3(Percentile(lat, 99))
-	st.MaxMS = round3(lat[len(lat)-1])
-	if span := last.Sub(first); span > 0 {
-		st.Throughput = round3(float64(st.Count) / span.Seconds())
-	}
+	st.MinMS = round3(float64(lo) / float64(time.Millisecond))
+	st.MaxMS = round3(float64(hi) / float64(time.Millisecond))
+	st.Start, st.End = st.Start.UTC(), st.End.UTC()
+	st.finish()
 	return st
 }
 
-// Percentile is the nearest-rank percentile p (0 < p <= 100) of sorted values: the smallest
-// value with at least p% of the values at or below it. 0 for no values.
-func Percentile(sorted []float64, p float64) float64 {
-	if len(sorted) == 0 {
-		return 0
+// finish computes what follows from the counts, the extremes, the span and the histogram:
+// the error rate, the percentiles and the throughput.
+func (st *Stats) finish() {
+	st.ErrorRate = 0
+	if st.Count > 0 {
+		st.ErrorRate = round3(float64(st.Errors) / float64(st.Count))
 	}
-	rank := int(math.Ceil(p / 100 * float64(len(sorted))))
-	rank = max(1, min(rank, len(sorted)))
-	return sorted[rank-1]
+	pct := func(q float64) float64 {
+		return min(round3(float64(st.Histogram.Quantile(q))/float64(time.Millisecond)), st.MaxMS)
+	}
+	st.P50MS, st.P95MS, st.P99MS = pct(0.50), pct(0.95), pct(0.99)
+	st.Throughput = 0
+	if span := st.End.Sub(st.Start); span > 0 {
+		st.Throughput = round3(float64(st.Count) / span.Seconds())
+	}
 }
 
 func round3(f float64) float64 { return math.Round(f*1000) / 1000 }

@@ -2,40 +2,11 @@ package testrun
 
 import (
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 )
-
-func TestPercentile(t *testing.T) {
-	hundred := make([]float64, 100)
-	for i := range hundred {
-		hundred[i] = float64(i + 1)
-	}
-	tests := []struct {
-		name   string
-		values []float64
-		p      float64
-		want   float64
-	}{
-		{"empty", nil, 50, 0},
-		{"one", []float64{7}, 99, 7},
-		{"p50 of 100", hundred, 50, 50},
-		{"p95 of 100", hundred, 95, 95},
-		{"p99 of 100", hundred, 99, 99},
-		{"p100", hundred, 100, 100},
-		{"p50 of 4", []float64{1, 2, 3, 4}, 50, 2},
-		{"p99 of 4", []float64{1, 2, 3, 4}, 99, 4},
-		{"tiny p", []float64{1, 2, 3}, 0.1, 1},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := Percentile(tt.values, tt.p); got != tt.want {
-				t.Errorf("Percentile(%v) = %v, want %v", tt.p, got, tt.want)
-			}
-		})
-	}
-}
 
 func TestComputeMetrics(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -52,15 +23,23 @@ func TestComputeMetrics(t *testing.T) {
 		t.Fatalf("operations = %+v", m.Operations)
 	}
 	a := m.Operations[0]
-	want := Stats{Count: 10, Errors: 0, ErrorRate: 0, MinMS: 1, P50MS: 5, P95MS: 10, P99MS: 10, MaxMS: 10, Throughput: 10.989}
-	if *a.Mock != want {
-		t.Errorf("mock stats = %+v, want %+v", *a.Mock, want)
+	// p50 is the upper bound of the bucket of 5 ms (5.12 ms); p95 and p99 are clamped to the
+	// maximum.
+	want := Stats{Count: 10, Errors: 0, ErrorRate: 0, MinMS: 1, P50MS: 5.12, P95MS: 10, P99MS: 10, MaxMS: 10, Throughput: 10.989,
+		Start: t0, End: t0.Add(910 * time.Millisecond)}
+	got := *a.Mock
+	if got.Histogram.Total() != 10 {
+		t.Errorf("histogram %v holds %d latencies, want 10", got.Histogram, got.Histogram.Total())
 	}
-	if a.Live.Errors != 2 || a.Live.ErrorRate != 0.2 || a.Live.P50MS != 50 || a.Live.MaxMS != 100 {
+	got.Histogram = nil
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("mock stats = %+v, want %+v", got, want)
+	}
+	if a.Live.Errors != 2 || a.Live.ErrorRate != 0.2 || a.Live.P50MS != 53.248 || a.Live.MaxMS != 100 {
 		t.Errorf("live stats = %+v", *a.Live)
 	}
-	if a.LatencyRatio != 10 {
-		t.Errorf("ratio = %v, want 10", a.LatencyRatio)
+	if a.LatencyRatio != 10.4 { // 53.248 / 5.12: both medians are bucket bounds
+		t.Errorf("ratio = %v, want 10.4", a.LatencyRatio)
 	}
 	b := m.Operations[1]
 	if b.Live != nil || b.LatencyRatio != 0 || b.Mock.Count != 1 || b.Mock.Throughput != 250 {

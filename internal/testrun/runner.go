@@ -70,6 +70,16 @@ type Options struct {
 	// send: "<Tag>-<n>" for the n-th case run (1-based, in Report.Cases order), so that a
 	// running server's request log can be matched to the cases.
 	Tag string
+
+	// clock replaces time.Now in tests that need exact latencies.
+	clock func() time.Time
+}
+
+func (o *Options) now() time.Time {
+	if o.clock != nil {
+		return o.clock()
+	}
+	return time.Now()
 }
 
 // HeaderCase is the request header that names the case run a request belongs to (see
@@ -91,7 +101,7 @@ func Run(ctx context.Context, plan *Plan, opts Options) *Report {
 	cmps := &comparers{byKey: map[string]*compare.Comparer{}}
 	conc := max(opts.Concurrency, 1)
 	repeat := max(opts.Repeat, 1)
-	started := time.Now()
+	started := opts.now()
 
 	type job struct {
 		idx  int
@@ -171,7 +181,7 @@ feed:
 		rep.Summary.add(r)
 	}
 	rep.Metrics = ComputeMetrics(all)
-	rep.DurationMS = ms(time.Since(started))
+	rep.DurationMS = ms(opts.now().Sub(started))
 	return rep
 }
 
@@ -207,7 +217,7 @@ func safeCase(ctx context.Context, plan *Plan, c *Case, iter, repeat int, opts O
 
 func runCase(ctx context.Context, plan *Plan, c *Case, iter, repeat int, opts Options, cmps *comparers, id string) (CaseResult, []Sample) {
 	res := newResult(c, iter, repeat)
-	start := time.Now()
+	start := opts.now()
 	var samples []Sample
 	answers := map[string]*Response{}
 	for _, side := range []Side{opts.Mock, opts.Live} {
@@ -249,7 +259,7 @@ func runCase(ctx context.Context, plan *Plan, c *Case, iter, repeat int, opts Op
 			res.Failures = append(res.Failures, fmt.Sprintf("%d %s between mock and live", len(diffs), plural(len(diffs), "difference", "differences")))
 		}
 	}
-	res.DurationMS = ms(time.Since(start))
+	res.DurationMS = ms(opts.now().Sub(start))
 	res.Outcome = OutcomePass
 	if len(res.Failures) > 0 {
 		res.Outcome = OutcomeFail
@@ -282,9 +292,9 @@ func callSide(ctx context.Context, c *Case, side Side, opts Options, id string) 
 		reqCtx, cancel = context.WithTimeout(ctx, opts.Timeout)
 		defer cancel()
 	}
-	smp.Start = time.Now()
+	smp.Start = opts.now()
 	resp, err := side.Do(reqCtx, req)
-	smp.Latency = time.Since(smp.Start)
+	smp.Latency = opts.now().Sub(smp.Start)
 	sr.LatencyMS = ms(smp.Latency)
 	if err != nil {
 		if ctx.Err() != nil {

@@ -71,6 +71,10 @@ type testRunOptions struct {
 	// LogLevel is --log-level; LogLevelFlag points at it when it was given.
 	LogLevel     string
 	LogLevelFlag *string
+
+	// Baseline is the known-differences file; UpdateBaseline rewrites it from this run.
+	Baseline       string
+	UpdateBaseline bool
 }
 
 const testRunLong = `Send every case of a test plan to the mock and to the live API, check each answer, and report.
@@ -96,6 +100,14 @@ operation's default answer); each answer against the spec (--validation strict: 
 fails the case, soft: a warning, off); and in hybrid mode the differences between mock and live
 under the comparison options, merged flags > case > plan > plugin.
 
+Baseline: --baseline FILE (.yaml or .json; docs/test-plans.md) lists the known differences:
+a difference of the same case, location and kind is reported as known and does not fail the
+run; one listed but no longer seen in a case that ran is fixed; any other is new. The summary
+adds "baseline FILE: known N · new N · fixed N", and the exit status is 1 only for new
+differences and for failures that are not differences. --update-baseline writes this run's
+differences to FILE (sorted, stable; the entries of cases that did not run are kept), and they
+do not fail this run.
+
 Output (-o): table (one row per case, then each failure's reasons and differences, the metrics
 with --monitor-performance, and a summary line), json, or junit. --report FILE writes a report
 as well, chosen by extension: .json, .xml (JUnit) or .html (self-contained, with a latency chart
@@ -111,10 +123,13 @@ The JSON report (schema "mockloop.testrun/v1"):
               "mock": {"status", "latency_ms", "error", "problems": [{"location", "message"}]},
               "live": {...},
               "differences": [{"location", "kind", "mock", "live"}],
-              "logs": [REQUEST]}],
+              "logs": [REQUEST],
+              "known": [...the differences the baseline lists]}],
    "metrics": {"operations": [{"operation", "mock": STATS, "live": STATS, "latency_ratio"}],
                "mock": STATS, "live": STATS},
-   "logs_error"}
+   "logs_error",
+   "baseline": {"file", "known", "new", "fixed", "fixed_differences": [{"case", "operation",
+                "location", "kind", "mock", "live"}]}}
   STATS: {"count", "errors", "error_rate", "min_ms", "p50_ms", "p95_ms", "p99_ms", "max_ms",
           "throughput_rps", "start", "end", "histogram": [[bucket, count], ...]}; latency_ratio
           is live p50 / mock p50; an error is a request with no answer or a status >= 400. The
@@ -202,6 +217,8 @@ func newTestRunCmd(f *Factory, runF func(*testRunOptions) error) *cobra.Command 
 	fl.StringVar(&opts.LogLevel, "log-level", "warn", "lines on stderr about the live side (attempts, retries, token requests): debug, info, warn or error")
 	_ = cmd.RegisterFlagCompletionFunc("log-level", cobra.FixedCompletions(stack.LogLevels, cobra.ShellCompDirectiveNoFileComp))
 	fl.StringSliceVar(&opts.Metrics, "metrics", render.AllMetrics, "metrics shown with --monitor-performance: "+strings.Join(render.AllMetrics, ",")+" (latency is a synonym of response_time)")
+	fl.StringVar(&opts.Baseline, "baseline", "", "known differences (a .yaml or .json file): they are reported as known and do not fail the run")
+	fl.BoolVar(&opts.UpdateBaseline, "update-baseline", false, "write this run's differences to the --baseline file (sorted); they do not fail this run")
 	_ = cmd.RegisterFlagCompletionFunc("mode", cobra.FixedCompletions([]string{"auto", "mock", "proxy", "hybrid"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("validation", cobra.FixedCompletions([]string{"strict", "soft", "off"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -288,7 +305,7 @@ func checkTestRunOptions(opts *testRunOptions) error {
 		}
 		opts.Metrics[i] = g.Name
 	}
-	return nil
+	return checkBaselineFlags(opts)
 }
 
 // reportFormat is the report kind for a file name: json, junit or html.
@@ -306,6 +323,10 @@ func reportFormat(name string) (string, error) {
 
 func runTestRun(ctx context.Context, opts *testRunOptions) error {
 	req, err := testRunRequest(opts)
+	if err != nil {
+		return err
+	}
+	baseline, err := readBaseline(opts)
 	if err != nil {
 		return err
 	}
@@ -334,8 +355,14 @@ func runTestRun(ctx context.Context, opts *testRunOptions) error {
 		_ = bar.Exit()
 		_ = bar.Clear()
 	}
+	if opts.Baseline != "" {
+		testrun.ApplyBaseline(rep, baseline, opts.Baseline)
+	}
 
 	if err := writeTestRun(opts, rep); err != nil {
+		return err
+	}
+	if err := updateBaseline(opts, baseline, rep); err != nil {
 		return err
 	}
 	switch {

@@ -100,6 +100,9 @@ func TestRunTable(w io.Writer, rep *testrun.Report, opts TestRunOptions) error {
 				return err
 			}
 		}
+		for _, l := range knownLines(r) {
+			fmt.Fprintf(w, "  = %s\n", l)
+		}
 	}
 	if len(opts.Metrics) > 0 && rep.Metrics != nil && len(rep.Metrics.Operations) > 0 {
 		fmt.Fprintln(w)
@@ -107,8 +110,28 @@ func TestRunTable(w io.Writer, rep *testrun.Report, opts TestRunOptions) error {
 			return err
 		}
 	}
+	if line := BaselineLine(rep); line != "" {
+		fmt.Fprintf(w, "\n%s\n", line)
+		for _, e := range rep.Baseline.FixedDifferences {
+			fmt.Fprintf(w, "  fixed: %s  %s  %s\n", e.Case, e.Location, e.Kind)
+		}
+	}
 	fmt.Fprintf(w, "\n%s\n", SummaryLine(rep))
 	return nil
+}
+
+// BaselineLine is "baseline FILE: known N · new N · fixed N" for a run with --baseline, ""
+// without one.
+func BaselineLine(rep *testrun.Report) string {
+	b := rep.Baseline
+	if b == nil {
+		return ""
+	}
+	name := "baseline"
+	if b.File != "" {
+		name += " " + b.File
+	}
+	return fmt.Sprintf("%s: known %d · new %d · fixed %d", name, b.Known, b.New, b.Fixed)
 }
 
 // SummaryLine is "12 cases: 10 passed, 2 failed (1.234s)", with skipped, warnings and an

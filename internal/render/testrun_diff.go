@@ -38,3 +38,12 @@ func rawCell(b []byte) string {
 func testrunDiffTable(w io.Writer, r *testrun.CaseResult, colour bool) error {
 	return DiffTable(w, compare.Result{Differences: r.Differences}, colour)
 }
+
+// knownLines are a case's known differences (in the baseline, not failing) as one line each.
+func knownLines(r *testrun.CaseResult) []string {
+	var out []string
+	for _, d := range r.Known {
+		out = append(out, fmt.Sprintf("known (in the baseline): %s  %s  mock=%s  live=%s", d.Location, d.Kind, rawCell(d.Mock), rawCell(d.Live)))
+	}
+	return out
+}

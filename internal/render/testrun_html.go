@@ -13,11 +13,11 @@ import (
 // differences, and per operation a latency chart (min, p50, p95, p99, max; mock vs live) with
 // its metrics.
 func TestRunHTML(w io.Writer, rep *testrun.Report) error {
-	data := htmlReport{Report: rep, Summary: SummaryLine(rep)}
+	data := htmlReport{Report: rep, Summary: SummaryLine(rep), Baseline: BaselineLine(rep)}
 	for i := range rep.Cases {
 		r := &rep.Cases[i]
-		if r.Outcome == testrun.OutcomeFail || len(r.Warnings) > 0 {
-			data.Details = append(data.Details, htmlDetail{Case: r, Diffs: testrunDiffRows(r)})
+		if r.Outcome == testrun.OutcomeFail || len(r.Warnings) > 0 || len(r.Known) > 0 {
+			data.Details = append(data.Details, htmlDetail{Case: r, Diffs: testrunDiffRows(r), Known: knownLines(r)})
 		}
 	}
 	if rep.Metrics != nil {
@@ -32,15 +32,17 @@ func TestRunHTML(w io.Writer, rep *testrun.Report) error {
 }
 
 type htmlReport struct {
-	Report  *testrun.Report
-	Summary string
-	Details []htmlDetail
-	Charts  []htmlChart
+	Report   *testrun.Report
+	Summary  string
+	Baseline string
+	Details  []htmlDetail
+	Charts   []htmlChart
 }
 
 type htmlDetail struct {
 	Case  *testrun.CaseResult
 	Diffs [][]string // location, kind, mock, live
+	Known []string   // differences in the baseline
 }
 
 // htmlChart is one operation's latency chart, laid out in Go so the template only draws.
@@ -138,6 +140,12 @@ svg .mock{fill:#0969da}svg .live{fill:#fb8500}svg text{font-size:10px;text-ancho
 <body>
 <h1>mockloop test run</h1>
 <p class="summary">{{.Summary}}</p>
+{{- if .Baseline}}
+<p>{{.Baseline}}</p>
+{{- with .Report.Baseline}}{{if .FixedDifferences}}
+<ul>{{range .FixedDifferences}}<li>fixed: {{.Case}} <code>{{.Location}}</code> {{.Kind}}</li>{{end}}</ul>
+{{- end}}{{end}}
+{{- end}}
 <table>
 <tr><th>spec</th><td class="mono">{{.Report.Spec}}</td></tr>
 {{- if .Report.Plugin}}<tr><th>plugin</th><td>{{.Report.Plugin}}</td></tr>{{end}}
@@ -158,12 +166,13 @@ svg .mock{fill:#0969da}svg .live{fill:#fb8500}svg text{font-size:10px;text-ancho
 </table>
 
 {{- if .Details}}
-<h2>Failures and warnings</h2>
+<h2>Failures, warnings and known differences</h2>
 {{- range .Details}}
 <h3><span class="{{.Case.Outcome}}">{{.Case.Outcome}}</span> {{.Case.DisplayName}} <code>{{.Case.Operation}}</code></h3>
 <ul>
 {{- range .Case.Failures}}<li>{{.}}</li>{{end}}
 {{- range .Case.Warnings}}<li>warning: {{.}}</li>{{end}}
+{{- range .Known}}<li class="mono">{{.}}</li>{{end}}
 </ul>
 {{- if .Diffs}}
 <table>

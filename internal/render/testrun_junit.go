@@ -93,6 +93,13 @@ func TestRunJUnit(w io.Writer, rep *testrun.Report) error {
 	if rep.Shard != "" {
 		suite.Properties = append(suite.Properties, JUnitProperty{Name: "shard", Value: rep.Shard})
 	}
+	if b := rep.Baseline; b != nil {
+		suite.Properties = append(suite.Properties,
+			JUnitProperty{Name: "baseline", Value: b.File},
+			JUnitProperty{Name: "baseline_known", Value: fmt.Sprint(b.Known)},
+			JUnitProperty{Name: "baseline_new", Value: fmt.Sprint(b.New)},
+			JUnitProperty{Name: "baseline_fixed", Value: fmt.Sprint(b.Fixed)})
+	}
 	for i := range rep.Cases {
 		r := &rep.Cases[i]
 		tc := JUnitCase{Name: r.DisplayName(), Classname: r.Operation, Time: junitSeconds(r.DurationMS)}
@@ -112,8 +119,15 @@ func TestRunJUnit(w io.Writer, rep *testrun.Report) error {
 		case testrun.OutcomeSkip:
 			tc.Skipped = &JUnitSkipped{Message: r.Reason}
 		}
+		var out strings.Builder
 		if len(r.Warnings) > 0 {
-			tc.SystemOut = &JUnitOutput{Text: xmlSafe("warnings:\n" + strings.Join(r.Warnings, "\n") + "\n")}
+			out.WriteString("warnings:\n" + strings.Join(r.Warnings, "\n") + "\n")
+		}
+		for _, l := range knownLines(r) {
+			out.WriteString(l + "\n")
+		}
+		if out.Len() > 0 {
+			tc.SystemOut = &JUnitOutput{Text: xmlSafe(out.String())}
 		}
 		suite.Cases = append(suite.Cases, tc)
 	}

@@ -68,6 +68,7 @@ func Merge(names []string, reps []*Report) (*Report, error) {
 		out.Summary.add(&out.Cases[i])
 	}
 	out.Metrics = mergeMetrics(reps, out.Cases)
+	out.Baseline = mergeBaseline(reps)
 	return out, nil
 }
 

@@ -36,6 +36,8 @@ type Report struct {
 	// LogsError says why the running server's request log could not be attached to every
 	// case (with CollectLogs): unreachable, or some entries already gone from its buffer.
 	LogsError string `json:"logs_error,omitempty"`
+	// Baseline says how the differences compare with --baseline's; nil without one.
+	Baseline *BaselineSummary `json:"baseline,omitempty"`
 }
 
 // Summary counts the case runs by outcome.
@@ -87,14 +89,21 @@ type CaseResult struct {
 	Reason      string  `json:"reason,omitempty"` // why a run was skipped
 	DurationMS  float64 `json:"duration_ms"`
 	// Failures are one-line reasons the run failed; Warnings do not fail it.
-	Failures    []string             `json:"failures,omitempty"`
-	Warnings    []string             `json:"warnings,omitempty"`
-	Mock        *SideResult          `json:"mock,omitempty"`
-	Live        *SideResult          `json:"live,omitempty"`
+	Failures []string    `json:"failures,omitempty"`
+	Warnings []string    `json:"warnings,omitempty"`
+	Mock     *SideResult `json:"mock,omitempty"`
+	Live     *SideResult `json:"live,omitempty"`
+	// Differences are the differences between mock and live that fail the run: with a
+	// baseline, the new ones.
 	Differences []compare.Difference `json:"differences,omitempty"`
 	// Logs are the running server's request-log entries of this case run's requests, oldest
 	// first (with CollectLogs; secrets redacted by the server).
 	Logs []server.RequestRecord `json:"logs,omitempty"`
+	// Known are the differences the baseline lists: reported, not failing.
+	Known []compare.Difference `json:"known,omitempty"`
+
+	compared    bool // mock and live answers were compared
+	diffFailure int  // 1 + the index in Failures of the difference count; 0 for none
 }
 
 // DisplayName is the name with the iteration for repeated runs: "getPet #2".

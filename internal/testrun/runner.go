@@ -255,8 +255,12 @@ func runCase(ctx context.Context, plan *Plan, c *Case, iter, repeat int, opts Op
 		case err != nil:
 			res.Failures = append(res.Failures, fmt.Sprintf("compare: %v", err))
 		case len(diffs) > 0:
+			res.compared = true
 			res.Differences = diffs
-			res.Failures = append(res.Failures, fmt.Sprintf("%d %s between mock and live", len(diffs), plural(len(diffs), "difference", "differences")))
+			res.Failures = append(res.Failures, differenceFailure(len(diffs)))
+			res.diffFailure = len(res.Failures)
+		default:
+			res.compared = true
 		}
 	}
 	res.DurationMS = ms(opts.now().Sub(start))

@@ -121,7 +121,7 @@ func clamp(err error, data []byte) error {
 var (
 	// (?s): a scalar in the message may span lines; the issue quotes it on one.
 	lineRE    = regexp.MustCompile(`(?s)^line (\d+): (.*)$`)
-	unknownRE = regexp.MustCompile(`^field (\S+) not found in type \S+$`)
+	unknownRE = regexp.MustCompile(`(?s)^field (.+) not found in type \S+$`)
 	constrRE  = regexp.MustCompile("(?s)^cannot construct !!(\\w+) (`[^`]*` )?into (.+)$")
 )
 

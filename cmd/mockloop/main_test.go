@@ -64,6 +64,7 @@ func TestScript(t *testing.T) {
 			"mcpcall":       cmdMCPCall,
 			"mcpclose":      cmdMCPClose,
 			"httpmin":       cmdHTTPMin,
+			"driftapi":      cmdDriftAPI,
 		},
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,

@@ -75,6 +75,10 @@ type testRunOptions struct {
 	// Baseline is the known-differences file; UpdateBaseline rewrites it from this run.
 	Baseline       string
 	UpdateBaseline bool
+
+	// LearnNoise, when > 0, learns the live side's noise from that many answers per case
+	// first, and subtracts it.
+	LearnNoise int
 }
 
 const testRunLong = `Send every case of a test plan to the mock and to the live API, check each answer, and report.
@@ -100,6 +104,11 @@ operation's default answer); each answer against the spec (--validation strict: 
 fails the case, soft: a warning, off); and in hybrid mode the differences between mock and live
 under the comparison options, merged flags > case > plan > plugin.
 
+Learned noise: --learn-noise N first sends each case of a safe method N times to the live side
+and learns what differs between its answers (as 'mockloop noise learn' does, in memory); every
+comparison then subtracts it, and the differences it removed are listed as suppressed, with why
+(under "suppressed" in the JSON report), not failing the run.
+
 Baseline: --baseline FILE (.yaml or .json; docs/test-plans.md) lists the known differences:
 a difference of the same case, location and kind is reported as known and does not fail the
 run; one listed but no longer seen in a case that ran is fixed; any other is new. The summary
@@ -124,17 +133,20 @@ The JSON report (schema "mockloop.testrun/v1"):
               "live": {...},
               "differences": [{"location", "kind", "mock", "live"}],
               "logs": [REQUEST],
-              "known": [...the differences the baseline lists]}],
+              "known": [...the differences the baseline lists],
+              "suppressed": [{"location", "kind", "mock", "live", "reason"}]}],
    "metrics": {"operations": [{"operation", "mock": STATS, "live": STATS, "latency_ratio"}],
                "mock": STATS, "live": STATS},
    "logs_error",
+   "noise": {"samples", "learned": COMPARISON, "suppressed"},
    "baseline": {"file", "known", "new", "fixed", "fixed_differences": [{"case", "operation",
                 "location", "kind", "mock", "live"}]}}
   STATS: {"count", "errors", "error_rate", "min_ms", "p50_ms", "p95_ms", "p99_ms", "max_ms",
           "throughput_rps", "start", "end", "histogram": [[bucket, count], ...]}; latency_ratio
           is live p50 / mock p50; an error is a request with no answer or a status >= 400. The
           percentiles are the upper bounds of the histogram's buckets (docs/ci.md has the
-          layout), so that 'mockloop report merge' merges shards exactly.
+          layout), so that 'mockloop report merge' merges shards exactly. COMPARISON is a
+          plugin's comparison block (ignore_fields, tolerance, array_keys, ...).
   REQUEST (--collect-logs): the server's GET /__mockloop/requests entry of each request the case
           sent it (method, path, status, side, request and response headers...), oldest first,
           secrets redacted by the server; logs_error says why some are missing.
@@ -219,6 +231,7 @@ func newTestRunCmd(f *Factory, runF func(*testRunOptions) error) *cobra.Command 
 	fl.StringSliceVar(&opts.Metrics, "metrics", render.AllMetrics, "metrics shown with --monitor-performance: "+strings.Join(render.AllMetrics, ",")+" (latency is a synonym of response_time)")
 	fl.StringVar(&opts.Baseline, "baseline", "", "known differences (a .yaml or .json file): they are reported as known and do not fail the run")
 	fl.BoolVar(&opts.UpdateBaseline, "update-baseline", false, "write this run's differences to the --baseline file (sorted); they do not fail this run")
+	fl.IntVar(&opts.LearnNoise, "learn-noise", 0, "first send each safe case N times to the live side, learn what differs between its answers, and subtract it")
 	_ = cmd.RegisterFlagCompletionFunc("mode", cobra.FixedCompletions([]string{"auto", "mock", "proxy", "hybrid"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("validation", cobra.FixedCompletions([]string{"strict", "soft", "off"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -305,6 +318,9 @@ func checkTestRunOptions(opts *testRunOptions) error {
 		}
 		opts.Metrics[i] = g.Name
 	}
+	if opts.LearnNoise < 0 || opts.LearnNoise == 1 {
+		return usageErrorf("--learn-noise: %d: want at least 2 answers per case (or 0: do not learn)", opts.LearnNoise)
+	}
 	return checkBaselineFlags(opts)
 }
 
@@ -336,6 +352,9 @@ func runTestRun(ctx context.Context, opts *testRunOptions) error {
 	}
 	defer run.Close()
 	printWarnings(opts.IO.ErrOut, run.Doc, false)
+	if err := learnNoise(ctx, opts, run); err != nil {
+		return err
+	}
 
 	// A progress bar on stderr only when it is a terminal; cleared before the results print.
 	var bar *progressbar.ProgressBar

@@ -103,12 +103,18 @@ func TestRunTable(w io.Writer, rep *testrun.Report, opts TestRunOptions) error {
 		for _, l := range knownLines(r) {
 			fmt.Fprintf(w, "  = %s\n", l)
 		}
+		for _, l := range suppressedLines(r) {
+			fmt.Fprintf(w, "  ~ %s\n", l)
+		}
 	}
 	if len(opts.Metrics) > 0 && rep.Metrics != nil && len(rep.Metrics.Operations) > 0 {
 		fmt.Fprintln(w)
 		if err := TestRunMetricsTable(w, rep.Metrics, opts.Metrics); err != nil {
 			return err
 		}
+	}
+	if line := NoiseLine(rep); line != "" {
+		fmt.Fprintf(w, "\n%s\n", line)
 	}
 	if line := BaselineLine(rep); line != "" {
 		fmt.Fprintf(w, "\n%s\n", line)

@@ -13,11 +13,11 @@ import (
 // differences, and per operation a latency chart (min, p50, p95, p99, max; mock vs live) with
 // its metrics.
 func TestRunHTML(w io.Writer, rep *testrun.Report) error {
-	data := htmlReport{Report: rep, Summary: SummaryLine(rep), Baseline: BaselineLine(rep)}
+	data := htmlReport{Report: rep, Summary: SummaryLine(rep), Baseline: BaselineLine(rep), Noise: NoiseLine(rep)}
 	for i := range rep.Cases {
 		r := &rep.Cases[i]
-		if r.Outcome == testrun.OutcomeFail || len(r.Warnings) > 0 || len(r.Known) > 0 {
-			data.Details = append(data.Details, htmlDetail{Case: r, Diffs: testrunDiffRows(r), Known: knownLines(r)})
+		if r.Outcome == testrun.OutcomeFail || len(r.Warnings) > 0 || len(r.Known) > 0 || len(r.Suppressed) > 0 {
+			data.Details = append(data.Details, htmlDetail{Case: r, Diffs: testrunDiffRows(r), Known: append(knownLines(r), suppressedLines(r)...)})
 		}
 	}
 	if rep.Metrics != nil {
@@ -35,6 +35,7 @@ type htmlReport struct {
 	Report   *testrun.Report
 	Summary  string
 	Baseline string
+	Noise    string
 	Details  []htmlDetail
 	Charts   []htmlChart
 }
@@ -42,7 +43,7 @@ type htmlReport struct {
 type htmlDetail struct {
 	Case  *testrun.CaseResult
 	Diffs [][]string // location, kind, mock, live
-	Known []string   // differences in the baseline
+	Known []string   // differences in the baseline, and those suppressed as learned noise
 }
 
 // htmlChart is one operation's latency chart, laid out in Go so the template only draws.
@@ -140,6 +141,9 @@ svg .mock{fill:#0969da}svg .live{fill:#fb8500}svg text{font-size:10px;text-ancho
 <body>
 <h1>mockloop test run</h1>
 <p class="summary">{{.Summary}}</p>
+{{- if .Noise}}
+<p>{{.Noise}}</p>
+{{- end}}
 {{- if .Baseline}}
 <p>{{.Baseline}}</p>
 {{- with .Report.Baseline}}{{if .FixedDifferences}}
@@ -166,7 +170,7 @@ svg .mock{fill:#0969da}svg .live{fill:#fb8500}svg text{font-size:10px;text-ancho
 </table>
 
 {{- if .Details}}
-<h2>Failures, warnings and known differences</h2>
+<h2>Failures, warnings, known and suppressed differences</h2>
 {{- range .Details}}
 <h3><span class="{{.Case.Outcome}}">{{.Case.Outcome}}</span> {{.Case.DisplayName}} <code>{{.Case.Operation}}</code></h3>
 <ul>

@@ -93,6 +93,11 @@ func TestRunJUnit(w io.Writer, rep *testrun.Report) error {
 	if rep.Shard != "" {
 		suite.Properties = append(suite.Properties, JUnitProperty{Name: "shard", Value: rep.Shard})
 	}
+	if n := rep.Noise; n != nil {
+		suite.Properties = append(suite.Properties,
+			JUnitProperty{Name: "noise_samples", Value: fmt.Sprint(n.Samples)},
+			JUnitProperty{Name: "noise_suppressed", Value: fmt.Sprint(n.Suppressed)})
+	}
 	if b := rep.Baseline; b != nil {
 		suite.Properties = append(suite.Properties,
 			JUnitProperty{Name: "baseline", Value: b.File},
@@ -124,6 +129,9 @@ func TestRunJUnit(w io.Writer, rep *testrun.Report) error {
 			out.WriteString("warnings:\n" + strings.Join(r.Warnings, "\n") + "\n")
 		}
 		for _, l := range knownLines(r) {
+			out.WriteString(l + "\n")
+		}
+		for _, l := range suppressedLines(r) {
 			out.WriteString(l + "\n")
 		}
 		if out.Len() > 0 {

@@ -37,7 +37,9 @@ func sampleReport() *testrun.Report {
 					{Location: "status", Kind: "status", Mock: json.RawMessage("200"), Live: json.RawMessage("404")},
 					{Location: "$.name", Kind: "missing", Mock: json.RawMessage(`"Rex <&>"`)},
 				},
-				Known: []compare.Difference{{Location: "$.tag", Kind: "extra", Live: json.RawMessage(`"x"`)}}},
+				Known: []compare.Difference{{Location: "$.tag", Kind: "extra", Live: json.RawMessage(`"x"`)}},
+				Suppressed: []testrun.Suppressed{{Difference: compare.Difference{Location: "$.updated_at", Kind: "changed", Mock: json.RawMessage(`"2026-01-01"`), Live: json.RawMessage(`"2026-02-02"`)},
+					Reason: "learned noise: $.updated_at changes between answers (date-time)"}}},
 			{Name: "createPet", Operation: "POST /pets", Method: "POST", Path: "/pets", Outcome: testrun.OutcomePass, DurationMS: 5,
 				Warnings: []string{"live: response does not conform to the spec: /body/id: want integer"},
 				Mock:     &testrun.SideResult{Status: 201, LatencyMS: 1.25}, Live: &testrun.SideResult{Status: 201, LatencyMS: 3,
@@ -51,6 +53,7 @@ func sampleReport() *testrun.Report {
 			},
 			Mock: stats(1, 0), Live: stats(18, 1),
 		},
+		Noise: &testrun.NoiseSummary{Samples: 3, Learned: compare.Config{IgnoreFields: []string{"$.updated_at"}}, Suppressed: 1},
 		Baseline: &testrun.BaselineSummary{File: "baseline.yaml", Known: 1, New: 2, Fixed: 1,
 			FixedDifferences: []testrun.BaselineEntry{{Case: "listPets", Operation: "GET /pets", Location: "$[0].id", Kind: "changed"}}},
 	}

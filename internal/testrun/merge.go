@@ -69,6 +69,7 @@ func Merge(names []string, reps []*Report) (*Report, error) {
 	}
 	out.Metrics = mergeMetrics(reps, out.Cases)
 	out.Baseline = mergeBaseline(reps)
+	out.Noise = mergeNoise(reps)
 	return out, nil
 }
 

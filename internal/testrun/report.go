@@ -38,6 +38,8 @@ type Report struct {
 	LogsError string `json:"logs_error,omitempty"`
 	// Baseline says how the differences compare with --baseline's; nil without one.
 	Baseline *BaselineSummary `json:"baseline,omitempty"`
+	// Noise is what --learn-noise learned and how much it suppressed; nil without it.
+	Noise *NoiseSummary `json:"noise,omitempty"`
 }
 
 // Summary counts the case runs by outcome.
@@ -101,6 +103,8 @@ type CaseResult struct {
 	Logs []server.RequestRecord `json:"logs,omitempty"`
 	// Known are the differences the baseline lists: reported, not failing.
 	Known []compare.Difference `json:"known,omitempty"`
+	// Suppressed are the differences learned noise removed (--learn-noise), with why.
+	Suppressed []Suppressed `json:"suppressed,omitempty"`
 
 	compared    bool // mock and live answers were compared
 	diffFailure int  // 1 + the index in Failures of the difference count; 0 for none

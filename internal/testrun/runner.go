@@ -63,6 +63,10 @@ type Options struct {
 	Timeout     time.Duration // per request; 0 is none
 	FailFast    bool          // stop starting cases after the first failure
 
+	// Noise, when set, is subtracted from every comparison (test run --learn-noise): the
+	// differences it removes are reported as suppressed, with why.
+	Noise Noise
+
 	// Progress, when set, is called after each case run finishes (from any goroutine).
 	Progress func()
 
@@ -164,6 +168,13 @@ feed:
 	if opts.Live != nil {
 		rep.Sides = append(rep.Sides, SideLive)
 	}
+	if opts.Noise != nil {
+		sum := opts.Noise.Summary()
+		rep.Noise = &sum
+		for i := range results {
+			rep.Noise.Suppressed += len(results[i].Suppressed)
+		}
+	}
 	var all []Sample
 	for i := range results {
 		r := &results[i]
@@ -246,10 +257,14 @@ func runCase(ctx context.Context, plan *Plan, c *Case, iter, repeat int, opts Op
 		res.Warnings = append(res.Warnings, sr.warnings...)
 	}
 	if m, l := answers[SideMock], answers[SideLive]; m != nil && l != nil {
-		cmp, err := cmps.get(caseComparison(plan, c, opts))
+		cfg := caseComparison(plan, c, opts)
+		cmp, err := cmps.get(cfg)
 		var diffs []compare.Difference
 		if err == nil {
 			diffs = cmp.Compare(m.Compared(c.Op), l.Compared(c.Op)).Differences
+		}
+		if err == nil && len(diffs) > 0 && opts.Noise != nil {
+			diffs, res.Suppressed, err = subtractNoise(opts.Noise, res.Operation, cfg, cmps, diffs, m.Compared(c.Op), l.Compared(c.Op))
 		}
 		switch {
 		case err != nil:
@@ -386,6 +401,12 @@ func plural(n int, one, many string) string {
 }
 
 func ms(d time.Duration) float64 { return round3(float64(d) / float64(time.Millisecond)) }
+
+// CaseComparison is the effective comparison configuration of a case under opts: the plugin's,
+// the plan's, the case's and the command line's layers merged.
+func CaseComparison(plan *Plan, c *Case, opts Options) compare.Config {
+	return caseComparison(plan, c, opts)
+}
 
 // caseComparison is the effective comparison configuration of a case.
 func caseComparison(plan *Plan, c *Case, opts Options) compare.Config {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/mockloop/mockloop/internal/compare"
 	"github.com/mockloop/mockloop/internal/spec"
@@ -195,4 +196,24 @@ func ServeInProcess(h http.Handler, req *http.Request, limit int) (rec *Recorder
 		rec.Status = http.StatusOK
 	}
 	return rec, nil
+}
+
+// Send builds the case's request and has side answer it, within timeout when it is positive:
+// one request as the runner sends it, for callers that send cases on their own (noise
+// learning).
+func Send(ctx context.Context, c *Case, side Side, timeout time.Duration) (*Response, error) {
+	req, err := c.NewRequest(placeholderBase)
+	if err != nil {
+		return nil, err
+	}
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	resp, err := side.Do(ctx, req)
+	if errors.Is(err, context.DeadlineExceeded) && timeout > 0 {
+		return nil, fmt.Errorf("no answer within %s", timeout)
+	}
+	return resp, err
 }

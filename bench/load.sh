@@ -5,12 +5,14 @@
 #          returning the same bytes              target: >= 0.9x throughput, p99 <= 1.5x
 #   proxy: mockloop serve --mode proxy vs a bare httputil.ReverseProxy, both to the same
 #          loopback upstream                      target: >= 0.9x throughput
+#   shadow: mockloop serve --mode proxy --shadow (default rate 0.1) vs the same without
+#          --shadow, to the same upstream        target: >= 0.9x throughput
 #   load:  the 13 MB GitHub spec: mockloop's cold start to first response and peak RSS, next to a
 #          plain kin-openapi load of the same file
 #
 # Environment: DURATION (default 10s per run), ROUNDS (default 2, alternating), THREADS (2),
 # CONNECTIONS (64), SPECS (default ../shared/specs), MOCKLOOP_BIN (default: built from this tree),
-# PARTS (default "mock proxy github") to run only some parts, SERVE_FLAGS extra flags for the
+# PARTS (default "mock proxy shadow github") to run only some parts, SERVE_FLAGS extra flags for the
 # mock-mode mockloop serve (e.g. "--quiet" or "--no-validate-requests --no-security" to see what
 # the request log or validation cost). Needs wrk (installed with apt-get when missing),
 # curl and /usr/bin/time.
@@ -116,7 +118,7 @@ compare() {
 		printf "%-6s ratio    %9.3fx throughput, p99 %.2fx, CPU/request %.2fx\n", label, sa / sb, spa / spb, sca / scb }'
 }
 
-PARTS=${PARTS:-mock proxy github}
+PARTS=${PARTS:-mock proxy shadow github}
 has() { [[ " $PARTS " == *" $1 "* ]]; }
 
 if has mock; then
@@ -142,6 +144,21 @@ mproxy=$addr mproxypid=$pid
 start bproxy "$work/baseline" -proxy "http://$upstream"
 bproxy=$addr bproxypid=$pid
 compare proxy "$mproxypid" "http://$mproxy$PATH_Q" "$bproxypid" "http://$bproxy$PATH_Q" "$AUTH"
+fi
+
+if has shadow; then
+[ -s "$work/body" ] || head -c 444 /dev/zero | tr '\0' 'x' >"$work/body"
+echo "== shadow: mockloop serve --mode proxy --shadow (rate ${SHADOW_RATE:-0.1}) vs without --shadow, to the same upstream"
+if [ -z "${upstream:-}" ]; then
+	start upstream "$work/baseline" -body "$work/body"
+	upstream=$addr
+fi
+start sproxy "$MOCKLOOP_BIN" serve --spec "$PETSTORE" --mode proxy --target "http://$upstream" --addr 127.0.0.1:0 --shadow --shadow-rate "${SHADOW_RATE:-0.1}" --quiet
+sproxy=$addr sproxypid=$pid
+start nproxy "$MOCKLOOP_BIN" serve --spec "$PETSTORE" --mode proxy --target "http://$upstream" --addr 127.0.0.1:0 --quiet
+nproxy=$addr nproxypid=$pid
+compare shadow "$sproxypid" "http://$sproxy$PATH_Q" "$nproxypid" "http://$nproxy$PATH_Q" "$AUTH"
+curl -sf "http://$sproxy/__mockloop/drift?limit=1" | python3 -c 'import json,sys; d=json.load(sys.stdin); print("   shadow: %d sampled, %d compared, %d dropped" % (d["sampled"], d["compared"], d["dropped"]))'
 fi
 
 if ! has github || [ ! -f "$GITHUB" ]; then exit 0; fi

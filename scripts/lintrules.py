@@ -11,6 +11,7 @@ arrows = {
  "mcpserver": "compare plugin spec stack testrun upstream redact problem",
  "render": "compare examples noise testrun problem",
  "noise": "compare testrun",
+ "shadow": "compare mock redact server spec testrun",
  "examples": "mock overlay problem record spec",
  "testrun": "compare latency mock plugin problem record redact server spec stack yamldoc",
  "stack": "mock override plugin problem redact route server simulate spec state upstream",

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,6 +30,9 @@ import (
 //	driftapi drift NAME          the name is "Gadget" again
 //	driftapi load URL N C PATH...  send N GET requests to each PATH under URL, C at a time;
 //	                             every answer must be 200
+//	driftapi report URL N        wait until the serve --shadow at URL compared N requests,
+//	                             then print GET /__mockloop/drift as lines: "OPERATION
+//	                             compared N differing N", then "  LOCATION COUNT KIND..."
 
 type driftAPI struct {
 	fixed atomic.Bool
@@ -58,6 +63,8 @@ func cmdDriftAPI(ts *testscript.TestScript, neg bool, args []string) {
 		api.fixed.Store(args[0] == "fix")
 	case "load":
 		driftLoad(ts, args[1:])
+	case "report":
+		driftReport(ts, args[1:])
 	default:
 		ts.Fatalf("driftapi: unknown subcommand %s", args[0])
 	}
@@ -132,4 +139,53 @@ func driftLoad(ts *testscript.TestScript, args []string) {
 		ts.Fatalf("driftapi load: %s", msg)
 	}
 	fmt.Fprintf(ts.Stdout(), "sent %d requests\n", n*len(args[3:]))
+}
+
+func driftReport(ts *testscript.TestScript, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: driftapi report URL N")
+	}
+	want, err := strconv.ParseInt(args[1], 10, 64)
+	ts.Check(err)
+	type loc struct {
+		Location string           `json:"location"`
+		Count    int64            `json:"count"`
+		Kinds    map[string]int64 `json:"kinds"`
+	}
+	var rep struct {
+		Compared   int64 `json:"compared"`
+		Pending    int   `json:"pending"`
+		Operations []struct {
+			Operation       string `json:"operation"`
+			Compared        int64  `json:"compared"`
+			WithDifferences int64  `json:"with_differences"`
+			Locations       []loc  `json:"locations"`
+		} `json:"operations"`
+	}
+	deadline := time.Now().Add(scriptWait)
+	for {
+		resp, err := scriptClient.Get(args[0] + "/__mockloop/drift?limit=0")
+		ts.Check(err)
+		err = json.NewDecoder(resp.Body).Decode(&rep)
+		resp.Body.Close()
+		ts.Check(err)
+		if rep.Compared >= want && rep.Pending == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("driftapi report: %d compared, want %d", rep.Compared, want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for _, o := range rep.Operations {
+		fmt.Fprintf(ts.Stdout(), "%s compared %d differing %d\n", o.Operation, o.Compared, o.WithDifferences)
+		for _, l := range o.Locations {
+			var kinds []string
+			for k := range l.Kinds {
+				kinds = append(kinds, k)
+			}
+			slices.Sort(kinds)
+			fmt.Fprintf(ts.Stdout(), "  %s %d %s\n", l.Location, l.Count, strings.Join(kinds, " "))
+		}
+	}
 }

@@ -13,15 +13,18 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/mockloop/mockloop/internal/compare"
 	"github.com/mockloop/mockloop/internal/iostreams"
 	"github.com/mockloop/mockloop/internal/mock"
 	"github.com/mockloop/mockloop/internal/plugin"
 	"github.com/mockloop/mockloop/internal/redact"
 	"github.com/mockloop/mockloop/internal/server"
+	"github.com/mockloop/mockloop/internal/shadow"
 	"github.com/mockloop/mockloop/internal/spec"
 	"github.com/mockloop/mockloop/internal/stack"
 )
@@ -74,6 +77,10 @@ type serveOptions struct {
 	Record      recordFlags
 	Replay      string
 	ReplayMatch string
+	// Shadow compares a ShadowRate share of the live answers with the mock's, off the
+	// client's path (GET /__mockloop/drift).
+	Shadow     bool
+	ShadowRate float64
 
 	// Flags are the precedence-resolved settings given on the command line (nil: not given).
 	Flags stack.Flags
@@ -208,7 +215,23 @@ a token may not change it):
                              [...], "cycle", "times"} -> the override with "warnings" where it
                              violates the spec; GET lists or shows; DELETE removes one or all
   GET  /__mockloop/state     (--stateful) the collections and their resources
-  POST /__mockloop/state/reset  empty them (seed again with --stateful-seed)`
+  POST /__mockloop/state/reset  empty them (seed again with --stateful-seed)
+  GET  /__mockloop/drift     with --shadow: ?limit=10&operation=KEY|operationId -> {"rate",
+                             "since", "sampled", "compared", "pending", "dropped",
+                             "truncated", "failed", "queue_capacity", "operations":
+                             [{"operation", "operation_id", "requests", "compared",
+                             "with_differences", "difference_share", "skipped",
+                             "locations": [{"location", "count", "kinds": {"changed": n},
+                             "latest": {"time", "request", "location", "kind", "mock",
+                             "live"}}], "other_locations"}]}; DELETE starts counting again
+
+Shadow comparison (--shadow, proxy or hybrid mode): clients get the live answers as always;
+for --shadow-rate of each operation's live requests (0.1: the 1st, 11th, 21st...), the mock
+answers the same request again in the background, off the client's path, with a placeholder
+for the credentials the proxy injects, and the two answers are compared with the plugin's
+comparison settings (learned noise included, see 'mockloop noise learn'). Memory is bounded:
+a queue of 256 sampled requests (more are dropped and counted, never waited for), 50 locations
+per operation, the latest example of each, secrets hidden.`
 
 func newServeCmd(f *Factory, runF func(*serveOptions) error) *cobra.Command {
 	opts := &serveOptions{}
@@ -273,6 +296,9 @@ func newServeCmd(f *Factory, runF func(*serveOptions) error) *cobra.Command {
 			if opts.ReplayMatch != "closest" && opts.ReplayMatch != "exact" {
 				return usageErrorf("--replay-match: want closest or exact, got %q", opts.ReplayMatch)
 			}
+			if opts.ShadowRate <= 0 || opts.ShadowRate > 1 {
+				return usageErrorf("--shadow-rate %v: want a share above 0 and at most 1", opts.ShadowRate)
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -318,6 +344,8 @@ func newServeCmd(f *Factory, runF func(*serveOptions) error) *cobra.Command {
 	addRecordFlags(fl, &opts.Record)
 	fl.StringVar(&opts.Replay, "replay", "", "answer the mock side from the recordings in DIR first (default: the plugin's replay)")
 	fl.StringVar(&opts.ReplayMatch, "replay-match", "closest", "a request no recording matches exactly: closest (the nearest recording of its operation) or exact (the spec answers)")
+	fl.BoolVar(&opts.Shadow, "shadow", false, "in proxy or hybrid mode, have the mock answer a share of the live requests in the background and compare (GET /__mockloop/drift)")
+	fl.Float64Var(&opts.ShadowRate, "shadow-rate", shadow.DefaultRate, "the share of each operation's live requests --shadow compares (0 < rate <= 1)")
 	_ = cmd.RegisterFlagCompletionFunc("mode", cobra.FixedCompletions([]string{"mock", "proxy", "hybrid"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("log-format", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -385,6 +413,8 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 	}
 	var ext serveExtensions // --record and --replay; kept across reloads
 	defer ext.close()       // after the server and its stacks: the recordings are complete
+	var shadows shadowSlot  // --shadow: one per stack, the current one running
+	defer shadows.swap(nil)
 	build := func(ctx context.Context) (*stack.Stack, error) {
 		p, err := findPlugin(opts.Plugins, opts.Plugin, opts.LookupEnv)
 		if err != nil {
@@ -410,11 +440,22 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 		if err := ext.build(opts, set, doc, &so, chatter); err != nil {
 			return nil, err
 		}
+		sh, err := newShadow(opts, set, doc, &so) // one per stack: a reload starts counting again
+		if err != nil {
+			return nil, err
+		}
 		st, err := stack.Build(doc, set, so)
 		if err != nil {
+			if sh != nil {
+				sh.Close()
+			}
 			return nil, usageErrorf("%v", err)
 		}
 		ext.bind(st)
+		if sh != nil {
+			sh.Start(st.Mock, st.Redact)
+			shadows.swap(sh) // the previous stack's shadow stops; in-flight requests just queue
+		}
 		return st, nil
 	}
 	st, err := build(ctx)
@@ -654,4 +695,47 @@ func printWarnings(w io.Writer, doc *spec.Document, verbose bool) {
 	if shown < n {
 		fmt.Fprintf(w, "  ... and %d more (--verbose shows all)\n", n-shown)
 	}
+}
+
+// shadowSlot holds the shadow of the stack serving now: a reload starts the new one and stops
+// the old (whose requests still in flight only queue, and are forgotten).
+type shadowSlot struct {
+	mu  sync.Mutex
+	cur *shadow.Shadow
+}
+
+func (s *shadowSlot) swap(sh *shadow.Shadow) {
+	s.mu.Lock()
+	old := s.cur
+	s.cur = sh
+	s.mu.Unlock()
+	if old != nil {
+		old.Close()
+	}
+}
+
+// newShadow builds serve --shadow's observer and admin route into so: the plugin's
+// comparison settings, sampling at --shadow-rate. nil without --shadow.
+func newShadow(opts *serveOptions, set stack.Settings, doc *spec.Document, so *stack.Options) (*shadow.Shadow, error) {
+	if !opts.Shadow {
+		return nil, nil
+	}
+	if set.Mode == plugin.ModeMock || set.Target == "" {
+		return nil, usageErrorf("--shadow compares live answers with the mock's: serve in proxy or hybrid mode with a target")
+	}
+	var cmp compare.Config
+	var headers []string
+	if set.Plugin != nil {
+		cmp = set.Plugin.Comparison
+	}
+	if set.Auth != nil && set.Auth.Name != "" {
+		headers = append(headers, set.Auth.Name)
+	}
+	sh, err := shadow.New(shadow.Options{Doc: doc, Rate: opts.ShadowRate, Comparison: cmp, Policy: redact.NewPolicy(headers, headers)})
+	if err != nil {
+		return nil, usageErrorf("%v", err)
+	}
+	so.LiveObservers = append(so.LiveObservers, sh)
+	so.Admin = append(so.Admin, sh.AdminRoute())
+	return sh, nil
 }

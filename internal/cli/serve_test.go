@@ -38,7 +38,7 @@ func TestServeFlags(t *testing.T) {
 					NoValidateRequests: true, NoSecurity: true, CORS: true, AdminToken: "t", LogFormat: "json", Quiet: true,
 					NoModeOverride: true, ValidateResponses: true, MaxBody: 5, Verbose: true, ShutdownTimeout: 3 * time.Second, ReadTimeout: 30 * time.Second,
 					LogLevel: "debug", UpstreamProxy: "none", TLSCert: "c.pem", TLSKey: "k.pem",
-					Overlays: []string{"o.yaml"}, Record: recordFlags{Dir: "rec", MaxBody: 9, MaxEntries: 4, Keep: "all"}, Replay: "old", ReplayMatch: "exact"}
+					Overlays: []string{"o.yaml"}, Record: recordFlags{Dir: "rec", MaxBody: 9, MaxEntries: 4, Keep: "all"}, Replay: "old", ReplayMatch: "exact", ShadowRate: 0.1}
 				got := *o
 				if got.LogLevelFlag == nil || *got.LogLevelFlag != "debug" || got.Flags.UpstreamProxy == nil || *got.Flags.UpstreamProxy != "none" {
 					t.Errorf("--log-level and --upstream-proxy not reported as given: %+v", got)
@@ -74,6 +74,12 @@ func TestServeFlags(t *testing.T) {
 		{name: "negative body limit", args: []string{"--max-body", "-1"}, wantErr: "--max-body must not be negative"},
 		{name: "bad replay match", args: []string{"--replay-match", "near"}, wantErr: `--replay-match: want closest or exact, got "near"`},
 		{name: "bad record body", args: []string{"--record-max-body", "0"}, wantErr: "--record-max-body: 0 is not a positive number"},
+		{name: "shadow", args: []string{"--shadow", "--shadow-rate", "0.5"}, check: func(t *testing.T, o *serveOptions) {
+			if !o.Shadow || o.ShadowRate != 0.5 {
+				t.Errorf("shadow %v rate %v", o.Shadow, o.ShadowRate)
+			}
+		}},
+		{name: "bad shadow rate", args: []string{"--shadow", "--shadow-rate", "0"}, wantErr: "--shadow-rate 0: want a share above 0 and at most 1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -64,9 +64,9 @@ type testRunOptions struct {
 	Metrics            []string
 
 	// plan is a plan given by content rather than --plan (mockloop demo's), named planName.
-	plan     []byte
-	planName string
-	CollectLogs        bool
+	plan        []byte
+	planName    string
+	CollectLogs bool
 
 	// LogLevel is --log-level; LogLevelFlag points at it when it was given.
 	LogLevel     string

@@ -153,7 +153,7 @@ if [ -z "${upstream:-}" ]; then
 	start upstream "$work/baseline" -body "$work/body"
 	upstream=$addr
 fi
-start sproxy "$MOCKLOOP_BIN" serve --spec "$PETSTORE" --mode proxy --target "http://$upstream" --addr 127.0.0.1:0 --shadow --shadow-rate "${SHADOW_RATE:-0.1}" --quiet
+start sproxy "$MOCKLOOP_BIN" serve --spec "$PETSTORE" --mode proxy --target "http://$upstream" --addr 127.0.0.1:0 ${SHADOW_FLAGS:---shadow --shadow-rate ${SHADOW_RATE:-0.1}} --quiet
 sproxy=$addr sproxypid=$pid
 start nproxy "$MOCKLOOP_BIN" serve --spec "$PETSTORE" --mode proxy --target "http://$upstream" --addr 127.0.0.1:0 --quiet
 nproxy=$addr nproxypid=$pid

@@ -235,7 +235,7 @@ func TestSampling(t *testing.T) {
 	}
 }
 
-func stackEngine(t *testing.T, doc *spec.Document) *mock.Engine {
+func stackEngine(t testing.TB, doc *spec.Document) *mock.Engine {
 	t.Helper()
 	st, err := stack.Build(doc, stack.Settings{Mode: plugin.ModeMock}, stack.Options{})
 	if err != nil {

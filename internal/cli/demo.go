@@ -28,8 +28,10 @@ mocked from its spec and compared with a live bookshop that runs in this process
 and drifts from the spec the way real APIs do: a fresh timestamp and request id, a list in
 another order, a price that moved by less than 1%, and one renamed field.
 
-The demo's plan ('mockloop example plan') carries the comparison settings that tell that
-noise from real drift. What is left is the drift: the table shows it.
+The demo's plan ('mockloop demo plan') carries the comparison settings that tell that noise
+from real drift; each difference they ignore is listed with the setting that ignores it (test
+run --explain). What is left is the drift, and the demo's baseline ('mockloop demo baseline')
+lists it as known: the run passes, as a CI run with a reviewed baseline does, and exits 0.
 
 The same live bookshop serves the quick start: 'mockloop serve --demo-live'; 'mockloop demo
 spec' and 'mockloop demo plan' print the files the quick start points at.`,
@@ -49,6 +51,8 @@ spec' and 'mockloop demo plan' print the files the quick start points at.`,
 	cmd.Flags().StringVar(&opts.Report, "report", "", "also write a report to FILE: .json, .xml (JUnit) or .html")
 	cmd.AddCommand(newDemoFileCmd(f, "spec", "Print the embedded example API's spec (OpenAPI 3.0 YAML)",
 		"$ mockloop demo spec > openapi.yaml", spec.Example))
+	cmd.AddCommand(newDemoFileCmd(f, "baseline", "Print the demo's baseline: the live bookshop's one real drift, known",
+		"$ mockloop demo baseline > baseline.yaml", demo.Baseline))
 	cmd.AddCommand(newDemoFileCmd(f, "plan", "Print the demo's test plan, with the comparison settings that tell noise from drift",
 		"$ mockloop demo plan > plan.yaml", demo.Plan))
 	return cmd
@@ -92,7 +96,9 @@ func runDemo(ctx context.Context, f *Factory, opts *demoOptions) error {
 	if err := cmd.Execute(); err != nil {
 		return err
 	}
-	tr.plan, tr.planName = demo.Plan(), "mockloop demo's plan"
+	tr.plan, tr.planName = demo.Plan(), "demo-plan.yaml"                 // 'mockloop demo plan'
+	tr.Baseline, tr.baselineData = "demo-baseline.yaml", demo.Baseline() // 'mockloop demo baseline'
+	tr.Explain = true
 	err = runTestRun(ctx, tr)
 	fmt.Fprintln(f.IOStreams.ErrOut, "demo: try it by hand: 'mockloop serve --demo-live' serves the live bookshop on 127.0.0.1:9000; README.md's quick start compares it with the mock")
 	return err

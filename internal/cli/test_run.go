@@ -64,9 +64,11 @@ type testRunOptions struct {
 	Metrics            []string
 
 	// plan is a plan given by content rather than --plan (mockloop demo's), named planName.
-	plan        []byte
-	planName    string
-	CollectLogs bool
+	plan     []byte
+	planName string
+	// baselineData is a baseline given by content (mockloop demo's), named by Baseline.
+	baselineData []byte
+	CollectLogs  bool
 
 	// LogLevel is --log-level; LogLevelFlag points at it when it was given.
 	LogLevel     string
@@ -79,6 +81,8 @@ type testRunOptions struct {
 	// LearnNoise, when > 0, learns the live side's noise from that many answers per case
 	// first, and subtracts it.
 	LearnNoise int
+	// Explain lists the differences the comparison settings suppress, with the setting.
+	Explain bool
 }
 
 const testRunLong = `Send every case of a test plan to the mock and to the live API, check each answer, and report.
@@ -231,6 +235,7 @@ func newTestRunCmd(f *Factory, runF func(*testRunOptions) error) *cobra.Command 
 	fl.StringSliceVar(&opts.Metrics, "metrics", render.AllMetrics, "metrics shown with --monitor-performance: "+strings.Join(render.AllMetrics, ",")+" (latency is a synonym of response_time)")
 	fl.StringVar(&opts.Baseline, "baseline", "", "known differences (a .yaml or .json file): they are reported as known and do not fail the run")
 	fl.BoolVar(&opts.UpdateBaseline, "update-baseline", false, "write this run's differences to the --baseline file (sorted); they do not fail this run")
+	fl.BoolVar(&opts.Explain, "explain", false, "also list the differences the comparison settings ignore (ignore_fields, tolerance, array order...), each with the setting that ignores it")
 	fl.IntVar(&opts.LearnNoise, "learn-noise", 0, "first send each safe case N times to the live side, learn what differs between its answers, and subtract it")
 	_ = cmd.RegisterFlagCompletionFunc("mode", cobra.FixedCompletions([]string{"auto", "mock", "proxy", "hybrid"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("validation", cobra.FixedCompletions([]string{"strict", "soft", "off"}, cobra.ShellCompDirectiveNoFileComp))
@@ -355,6 +360,7 @@ func runTestRun(ctx context.Context, opts *testRunOptions) error {
 	if err := learnNoise(ctx, opts, run); err != nil {
 		return err
 	}
+	run.Options.Explain = opts.Explain
 
 	// A progress bar on stderr only when it is a terminal; cleared before the results print.
 	var bar *progressbar.ProgressBar

@@ -31,6 +31,9 @@ func readBaseline(opts *testRunOptions) (*testrun.Baseline, error) {
 	if opts.Baseline == "" {
 		return nil, nil
 	}
+	if opts.baselineData != nil { // mockloop demo's, named by opts.Baseline
+		return testrun.ParseBaseline(opts.baselineData, opts.Baseline)
+	}
 	f, err := os.Open(opts.Baseline)
 	if errors.Is(err, os.ErrNotExist) {
 		if opts.UpdateBaseline {

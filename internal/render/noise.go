@@ -147,11 +147,20 @@ func NoiseLine(rep *testrun.Report) string {
 	return fmt.Sprintf("learned noise (%d answers per case): %d %s suppressed", n.Samples, n.Suppressed, plural(n.Suppressed, "difference", "differences"))
 }
 
-// suppressedLines are a case's differences removed as learned noise, one line each.
+// suppressedLines are a case's differences removed as learned noise ("suppressed") or, with
+// --explain, by the comparison settings ("ignored"), one line each.
 func suppressedLines(r *testrun.CaseResult) []string {
 	var out []string
 	for _, s := range r.Suppressed {
-		out = append(out, fmt.Sprintf("suppressed: %s  %s  mock=%s  live=%s  (%s)", s.Location, s.Kind, rawCell(s.Mock), rawCell(s.Live), s.Reason))
+		label := "suppressed"
+		if s.By == "settings" {
+			label = "ignored"
+		}
+		if s.Mock == nil && s.Live == nil {
+			out = append(out, fmt.Sprintf("%s: %s  (%s)", label, s.Location, s.Reason))
+			continue
+		}
+		out = append(out, fmt.Sprintf("%s: %s  %s  mock=%s  live=%s  (%s)", label, s.Location, s.Kind, rawCell(s.Mock), rawCell(s.Live), s.Reason))
 	}
 	return out
 }

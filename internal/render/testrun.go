@@ -80,12 +80,16 @@ func TestRunTable(w io.Writer, rep *testrun.Report, opts TestRunOptions) error {
 	}
 	for i := range rep.Cases {
 		r := &rep.Cases[i]
-		if r.Outcome != testrun.OutcomeFail && len(r.Warnings) == 0 {
+		if r.Outcome != testrun.OutcomeFail && len(r.Warnings) == 0 && len(r.Known) == 0 && len(r.Suppressed) == 0 {
 			continue
 		}
 		label := fail("FAIL")
-		if r.Outcome != testrun.OutcomeFail {
+		switch {
+		case r.Outcome == testrun.OutcomeFail:
+		case len(r.Warnings) > 0:
 			label = pass("PASS") + " with warnings"
+		default:
+			label = pass("PASS")
 		}
 		fmt.Fprintf(w, "\n%s %s (%s)\n", label, r.DisplayName(), r.Operation)
 		for _, f := range r.Failures {
@@ -100,11 +104,11 @@ func TestRunTable(w io.Writer, rep *testrun.Report, opts TestRunOptions) error {
 				return err
 			}
 		}
-		for _, l := range knownLines(r) {
-			fmt.Fprintf(w, "  = %s\n", l)
-		}
-		for _, l := range suppressedLines(r) {
-			fmt.Fprintf(w, "  ~ %s\n", l)
+		if len(r.Known) > 0 || len(r.Suppressed) > 0 {
+			fmt.Fprintln(w)
+			if err := passingTable(w, r); err != nil {
+				return err
+			}
 		}
 	}
 	if len(opts.Metrics) > 0 && rep.Metrics != nil && len(rep.Metrics.Operations) > 0 {

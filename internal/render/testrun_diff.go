@@ -47,3 +47,32 @@ func knownLines(r *testrun.CaseResult) []string {
 	}
 	return out
 }
+
+// passingRows are the differences of a case that do not fail it, with why: known ones (in the
+// baseline), then the ones learned noise or, with --explain, the comparison settings remove.
+func passingRows(r *testrun.CaseResult) [][]string {
+	var rows [][]string
+	for _, d := range r.Known {
+		rows = append(rows, []string{d.Location, string(d.Kind), diffCell(d.Mock), diffCell(d.Live), "known: in the baseline"})
+	}
+	for _, s := range r.Suppressed {
+		kind, why := string(s.Kind), s.Reason // "learned noise: ..."
+		if s.By == "settings" {
+			why = "ignored: " + s.Reason
+		}
+		if s.Mock == nil && s.Live == nil {
+			kind = "order"
+		}
+		rows = append(rows, []string{s.Location, kind, diffCell(s.Mock), diffCell(s.Live), why})
+	}
+	return rows
+}
+
+// passingTable writes passingRows as a table with a WHY column.
+func passingTable(w io.Writer, r *testrun.CaseResult) error {
+	rows := passingRows(r)
+	if len(rows) == 0 {
+		return nil
+	}
+	return Table(w, []string{"LOCATION", "KIND", "MOCK", "LIVE", "WHY IT DOES NOT FAIL"}, rows)
+}

@@ -28,10 +28,13 @@ type NoiseSummary struct {
 	Suppressed int `json:"suppressed"`
 }
 
-// Suppressed is a difference that learned noise removed, with the reason.
+// Suppressed is a difference that learned noise removed, or (By "settings", with --explain)
+// that a comparison setting removed, with the reason.
 type Suppressed struct {
 	compare.Difference
 	Reason string `json:"reason"`
+	// By is "" for learned noise, "settings" for the comparison settings.
+	By string `json:"by,omitempty"`
 }
 
 // subtractNoise compares the answers again with the operation's noise layer under the case's

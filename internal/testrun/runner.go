@@ -66,6 +66,9 @@ type Options struct {
 	// Noise, when set, is subtracted from every comparison (test run --learn-noise): the
 	// differences it removes are reported as suppressed, with why.
 	Noise Noise
+	// Explain reports the differences the comparison settings suppress too, each with the
+	// setting that does (test run --explain; mockloop demo).
+	Explain bool
 
 	// Progress, when set, is called after each case run finishes (from any goroutine).
 	Progress func()
@@ -172,7 +175,11 @@ feed:
 		sum := opts.Noise.Summary()
 		rep.Noise = &sum
 		for i := range results {
-			rep.Noise.Suppressed += len(results[i].Suppressed)
+			for _, sup := range results[i].Suppressed {
+				if sup.By == "" {
+					rep.Noise.Suppressed++
+				}
+			}
 		}
 	}
 	var all []Sample
@@ -265,6 +272,9 @@ func runCase(ctx context.Context, plan *Plan, c *Case, iter, repeat int, opts Op
 		}
 		if err == nil && len(diffs) > 0 && opts.Noise != nil {
 			diffs, res.Suppressed, err = subtractNoise(opts.Noise, res.Operation, cfg, cmps, diffs, m.Compared(c.Op), l.Compared(c.Op))
+		}
+		if err == nil && opts.Explain {
+			res.Suppressed = append(res.Suppressed, explainSettings(cfg, cmps, diffs, res.Suppressed, m.Compared(c.Op), l.Compared(c.Op))...)
 		}
 		switch {
 		case err != nil:

@@ -27,6 +27,7 @@ arrows = {
  "spec": "overlay problem redact yamldoc iostreams",
  "overlay": "yamldoc",
  "compare": "yamldoc",
+ "demo": "",
  "envref": "", "iostreams": "", "latency": "", "problem": "", "redact": "", "yamldoc": "", 
 }
 third = [

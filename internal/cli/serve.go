@@ -203,11 +203,14 @@ a token may not change it):
                              error: a live answer that broke after its status was sent
   GET  /__mockloop/metrics   {"uptime_seconds", "operations": [{"operation", "operation_id",
                              "count", "errors_4xx", "errors_5xx", "response_violations",
-                             "aborted", "p50_ms", "p95_ms", "p99_ms"}]}; with "Accept: text/plain" (what
-                             Prometheus sends), or at /__mockloop/metrics/prometheus, the
-                             Prometheus text format: mockloop_requests_total{operation, side,
-                             class}, mockloop_request_duration_seconds (histogram),
-                             mockloop_response_violations_total, mockloop_fallbacks_total
+                             "aborted", "p50_ms", "p95_ms", "p99_ms"}], "live": {"attempts",
+                             "retries", "failures", "broken_answers", "token_requests",
+                             "token_refreshes"}}; with "Accept: text/plain" (what Prometheus
+                             sends), or at /__mockloop/metrics/prometheus, the Prometheus text
+                             format: mockloop_requests_total{operation, side, class},
+                             mockloop_request_duration_seconds (histogram),
+                             mockloop_response_violations_total, mockloop_fallbacks_total,
+                             mockloop_live_<name>_total for each "live" count
   GET  /__mockloop/simulation  {"seed", "latency", "fault", "rules": [{"rule", ..., "hits"}],
                              "delayed", "faults": {"reset": n, ...}}
   GET, PUT, DELETE /__mockloop/overrides[/{operationId}]

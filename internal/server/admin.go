@@ -63,6 +63,9 @@ type RequestsBody struct {
 type MetricsBody struct {
 	UptimeSeconds float64            `json:"uptime_seconds"`
 	Operations    []OperationMetrics `json:"operations"` // only operations that were called
+	// Live are the live side's own counts (attempts, retries, failures, broken answers, token
+	// requests and refreshes); absent without a live side.
+	Live map[string]int64 `json:"live,omitempty"`
 }
 
 // builtinAdmin are the admin endpoints of the server itself, with their methods.
@@ -132,7 +135,14 @@ func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
 	case name == "metrics/prometheus" || (name == "metrics" && wantsPrometheus(r.Header.Get("Accept"))):
 		s.prometheusHandler().ServeHTTP(w, r)
 	case name == "metrics":
-		writeJSON(w, http.StatusOK, MetricsBody{UptimeSeconds: s.uptime(), Operations: s.metrics.Snapshot()})
+		body := MetricsBody{UptimeSeconds: s.uptime(), Operations: s.metrics.Snapshot()}
+		if s.cfg.LiveCounters != nil {
+			body.Live = map[string]int64{}
+			for _, c := range s.cfg.LiveCounters() {
+				body.Live[c.Name] = c.Value
+			}
+		}
+		writeJSON(w, http.StatusOK, body)
 	}
 }
 

@@ -168,3 +168,12 @@ func (s *Server) forwardObserved(w http.ResponseWriter, rec *recorder, r *http.R
 	}
 	return nil
 }
+
+// Counter is a count a part of the server keeps outside it (the live side's retries, token
+// requests...), reported by GET /__mockloop/metrics under "live" and to Prometheus as
+// mockloop_live_<Name>_total.
+type Counter struct {
+	Name  string // snake_case: retries, token_requests
+	Help  string // one sentence, for Prometheus
+	Value int64
+}

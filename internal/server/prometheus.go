@@ -103,11 +103,27 @@ func sumSeconds(c latency.Counts) float64 {
 	return sum
 }
 
+// liveCollector exports Config.LiveCounters. It describes nothing (an unchecked collector):
+// the counters are the live side's to name.
+type liveCollector struct{ s *Server }
+
+func (c liveCollector) Describe(chan<- *prometheus.Desc) {}
+
+func (c liveCollector) Collect(ch chan<- prometheus.Metric) {
+	if c.s.cfg.LiveCounters == nil {
+		return
+	}
+	for _, lc := range c.s.cfg.LiveCounters() {
+		d := prometheus.NewDesc("mockloop_live_"+lc.Name+"_total", lc.Help, nil, nil)
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(lc.Value))
+	}
+}
+
 // prometheusHandler serves the metrics in the Prometheus text (or OpenMetrics) format.
 func (s *Server) prometheusHandler() http.Handler {
 	s.promOnce.Do(func() {
 		reg := prometheus.NewRegistry()
-		reg.MustRegister(collector{s})
+		reg.MustRegister(collector{s}, liveCollector{s})
 		s.prom = promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
 	})
 	return s.prom

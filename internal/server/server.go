@@ -87,6 +87,9 @@ type Config struct {
 	ObserveBody   int
 	Steps         []Step
 	Admin         []AdminRoute
+	// LiveCounters, when set, reports the live side's own counts (Counter), read at each
+	// metrics request.
+	LiveCounters func() []Counter
 }
 
 // Server is the http.Handler of `mockloop serve`. It is safe for concurrent use; its mode can be

@@ -134,6 +134,7 @@ func Build(doc *spec.Document, set Settings, opts Options) (*Stack, error) {
 		}
 		cfg.Live, cfg.Decider = st.Live, st.Rules
 		cfg.InsecureTLS = st.Live.InsecureTLS()
+		cfg.LiveCounters = liveCounters(st.Live)
 	}
 	if st.Live == nil {
 		st.secrets = upstream.SecretsOf(set.Auth, opts.LookupEnv)

@@ -110,6 +110,7 @@ type Forwarder struct {
 	proxySecret redact.Secrets
 	insecure    []string // origins whose certificates are not verified
 	warned401   atomic.Bool
+	stats       stats
 }
 
 // endpoint is the resolved forwarding config of one endpoint (or the default).
@@ -470,6 +471,13 @@ func (c *call) run(w http.ResponseWriter) error {
 	stale := ""
 	refreshed := false
 	used := 0 // attempts made within the budget
+	defer func() {
+		// Every try beyond the first is a retry, the transport's own included (a refresh's
+		// try is outside the budget and counted as a refresh).
+		if used > 1 {
+			f.stats.retries.Add(int64(used - 1))
+		}
+	}()
 	for retry := 0; ; {
 		a := &attempt{
 			op:        c.op,
@@ -495,6 +503,7 @@ func (c *call) run(w http.ResponseWriter) error {
 		a.begin()
 		f.serve(w, r, ep, a, body)
 		used += a.triesMade()
+		f.stats.attempts.Add(int64(a.triesMade()))
 		c.record(a)
 		if a.err == nil {
 			if a.bodyErr != nil || a.aborted {
@@ -510,6 +519,7 @@ func (c *call) run(w http.ResponseWriter) error {
 			// The refresh's retry is the credential's, not a failure's: it is outside the budget.
 			used -= a.triesMade()
 			refreshed, stale = true, a.token
+			f.stats.refreshes.Add(1)
 			f.logInfo("upstream answered 401: obtaining a new oauth2 token and trying again", "upstream", ep.up.origin)
 			continue
 		}
@@ -549,6 +559,7 @@ func (c *call) commit() {
 // brokeMidAnswer handles an answer that failed after its headers arrived: a fallback when
 // nothing reached the client yet, else the error that makes the caller abort the answer.
 func (c *call) brokeMidAnswer(w http.ResponseWriter, a *attempt) error {
+	c.f.stats.broken.Add(1)
 	cause := a.bodyFailure()
 	if c.hold != nil && !c.hold.committed && a.bodyErr != nil {
 		// Nothing reached the client: answer as for any failure (fallback, or 502; 504 for a
@@ -590,6 +601,7 @@ func (c *call) fail(w http.ResponseWriter, fl failure) {
 		c.commit()
 		return
 	}
+	f.stats.failures.Add(1)
 	if c.fallback != nil {
 		if c.hold != nil {
 			c.hold.discard()

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -42,6 +43,7 @@ type tokenSource struct {
 	clients  *clientcredentials.Config // the client_credentials grant
 	client   *http.Client
 	flight   singleflight.Group
+	requests atomic.Int64 // token requests made (stats.go)
 
 	mu           sync.Mutex
 	token        string
@@ -183,6 +185,7 @@ func (ts *tokenSource) grant() string {
 // endpoint's answer is reduced to its status and RFC 6749 error code and description, and
 // whatever of a secret they echo is hidden.
 func (ts *tokenSource) fetch(ctx context.Context) (string, time.Time, error) {
+	ts.requests.Add(1)
 	ts.mu.Lock()
 	refresh := ts.refreshToken
 	ts.mu.Unlock()

@@ -383,8 +383,9 @@ func (f *Forwarder) Forward(w http.ResponseWriter, r *http.Request, m spec.Match
 	if ep.tmpl != nil {
 		u, err := ep.tmpl.fill(ep.up.target, m.PathParams, ep.path, r.URL.Path)
 		if err != nil {
-			problem.Write(w, problem.Details{Status: http.StatusBadGateway, Title: "Bad Gateway",
-				Detail: fmt.Sprintf("upstream %s: endpoint %s: %v", ep.up.origin, ep.path, err)})
+			detail := fmt.Sprintf("upstream %s: endpoint %s: %v", ep.up.origin, ep.path, err)
+			markFailure(w, detail)
+			problem.Write(w, problem.Details{Status: http.StatusBadGateway, Title: "Bad Gateway", Detail: detail})
 			return nil
 		}
 		c.url = u
@@ -626,6 +627,7 @@ func (c *call) fail(w http.ResponseWriter, fl failure) {
 				Message: fmt.Sprintf("%s %s: %s after %s", c.r.Method, target, f.auth.redact(t.outcome), roundDuration(t.took))})
 		}
 	}
+	markFailure(w, d.Detail)
 	problem.Write(w, d)
 	c.commit()
 }
@@ -776,7 +778,9 @@ func (f *Forwarder) errorHandler(w http.ResponseWriter, r *http.Request, err err
 		a.err = err
 		return
 	}
-	problem.Write(w, problem.Details{Title: "Bad Gateway", Status: http.StatusBadGateway, Detail: f.auth.redact(safeError(err))})
+	detail := f.auth.redact(safeError(err))
+	markFailure(w, detail)
+	problem.Write(w, problem.Details{Title: "Bad Gateway", Status: http.StatusBadGateway, Detail: detail})
 }
 
 // readUpTo reads at most limit bytes. When the body is longer it returns what it read and the

@@ -649,6 +649,10 @@ func TestForwardFaults(t *testing.T) {
 					t.Errorf("detail %q does not contain %q", detail, want)
 				}
 			}
+			// The forwarder's own answer says so: a test run tells it from the API's.
+			if got := resp.Header.Get(HeaderError); got != detail {
+				t.Errorf("%s = %q, want the detail %q", HeaderError, got, detail)
+			}
 		})
 	}
 	if n := slowHits.Load(); n != 4 {
@@ -665,6 +669,9 @@ func TestForwardFaults(t *testing.T) {
 		resp, _ := fwGet(t, mustReq(t, "POST", front.URL+"/post503"))
 		if resp.StatusCode != 503 || postHits.Load() != 1 {
 			t.Errorf("status %d hits %d, want 503 passed through after 1 try", resp.StatusCode, postHits.Load())
+		}
+		if h := resp.Header.Get(HeaderError); h != "" {
+			t.Errorf("the upstream's own 503 carries %s: %q", HeaderError, h)
 		}
 	})
 	// Broken bodies that reached the client only in part are cut (the fault matrix covers

@@ -13,7 +13,7 @@ arrows = {
  "noise": "compare testrun",
  "shadow": "compare mock redact server spec testrun",
  "examples": "mock overlay problem record spec",
- "testrun": "compare latency mock plugin problem record redact server spec stack yamldoc",
+ "testrun": "compare latency mock plugin problem record redact server spec stack upstream yamldoc",
  "stack": "mock override plugin problem redact route server simulate spec state upstream",
  "simulate": "mock plugin problem route server spec",
  "override": "mock plugin problem server spec",

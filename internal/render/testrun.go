@@ -31,11 +31,15 @@ type TestRunOptions struct {
 	// Metrics selects the metric groups of the metrics table (AllMetrics order); empty: no
 	// metrics table.
 	Metrics []string
+	// Quiet leaves out the per-case table and the passes with warnings: only the failing runs
+	// (and the metrics table when asked) before the summary line.
+	Quiet bool
 }
 
 // TestRunTable writes one row per case run (outcome, name, operation, each side's status and
-// latency), then each failing run's reasons and difference table, then the metrics table when
-// asked, then the summary line.
+// latency), then each failing run's reasons and difference table (and each pass's warnings),
+// then the metrics table when asked, then the summary line; a blank line between the parts.
+// Quiet keeps only the failing runs, the metrics and the summary line.
 func TestRunTable(w io.Writer, rep *testrun.Report, opts TestRunOptions) error {
 	pass, fail, skip := plainSprint, plainSprint, plainSprint
 	if opts.Color {
@@ -62,7 +66,7 @@ func TestRunTable(w io.Writer, rep *testrun.Report, opts TestRunOptions) error {
 				out = pass("PASS") + "*"
 			}
 		case testrun.OutcomeFail:
-			out = fail("FAIL")
+			out = fail(failLabel(r))
 		default:
 			out = skip("SKIP")
 		}
@@ -75,15 +79,25 @@ func TestRunTable(w io.Writer, rep *testrun.Report, opts TestRunOptions) error {
 		}
 		rows = append(rows, row)
 	}
-	if err := Table(w, header, rows); err != nil {
-		return err
+	wrote := false // a blank line goes between the parts, none before the first
+	gap := func() {
+		if wrote {
+			fmt.Fprintln(w)
+		}
+		wrote = true
+	}
+	if !opts.Quiet {
+		gap()
+		if err := Table(w, header, rows); err != nil {
+			return err
+		}
 	}
 	for i := range rep.Cases {
 		r := &rep.Cases[i]
-		if r.Outcome != testrun.OutcomeFail && len(r.Warnings) == 0 && len(r.Known) == 0 && len(r.Suppressed) == 0 {
+		if r.Outcome != testrun.OutcomeFail && (opts.Quiet || len(r.Warnings) == 0 && len(r.Known) == 0 && len(r.Suppressed) == 0) {
 			continue
 		}
-		label := fail("FAIL")
+		label := fail(failLabel(r))
 		switch {
 		case r.Outcome == testrun.OutcomeFail:
 		case len(r.Warnings) > 0:
@@ -91,7 +105,8 @@ func TestRunTable(w io.Writer, rep *testrun.Report, opts TestRunOptions) error {
 		default:
 			label = pass("PASS")
 		}
-		fmt.Fprintf(w, "\n%s %s (%s)\n", label, r.DisplayName(), r.Operation)
+		gap()
+		fmt.Fprintf(w, "%s %s (%s)\n", label, r.DisplayName(), r.Operation)
 		for _, f := range r.Failures {
 			fmt.Fprintf(w, "  - %s\n", f)
 		}
@@ -112,21 +127,24 @@ func TestRunTable(w io.Writer, rep *testrun.Report, opts TestRunOptions) error {
 		}
 	}
 	if len(opts.Metrics) > 0 && rep.Metrics != nil && len(rep.Metrics.Operations) > 0 {
-		fmt.Fprintln(w)
+		gap()
 		if err := TestRunMetricsTable(w, rep.Metrics, opts.Metrics); err != nil {
 			return err
 		}
 	}
 	if line := NoiseLine(rep); line != "" {
-		fmt.Fprintf(w, "\n%s\n", line)
+		gap()
+		fmt.Fprintf(w, "%s\n", line)
 	}
 	if line := BaselineLine(rep); line != "" {
-		fmt.Fprintf(w, "\n%s\n", line)
+		gap()
+		fmt.Fprintf(w, "%s\n", line)
 		for _, e := range rep.Baseline.FixedDifferences {
 			fmt.Fprintf(w, "  fixed: %s  %s  %s\n", e.Case, e.Location, e.Kind)
 		}
 	}
-	fmt.Fprintf(w, "\n%s\n", SummaryLine(rep))
+	gap()
+	fmt.Fprintf(w, "%s\n", SummaryLine(rep))
 	return nil
 }
 
@@ -144,15 +162,20 @@ func BaselineLine(rep *testrun.Report) string {
 	return fmt.Sprintf("%s: known %d · new %d · fixed %d", name, b.Known, b.New, b.Fixed)
 }
 
-// SummaryLine is "12 cases: 10 passed, 2 failed (1.234s)", with skipped, warnings and an
-// interruption mentioned when there are any.
+// SummaryLine is "12 cases: 10 passed, 2 failed (1.234s)", with errors (runs that could not
+// be checked), skipped, warnings and an interruption or abort mentioned when there are any.
 func SummaryLine(rep *testrun.Report) string {
 	s := rep.Summary
 	noun := "cases"
 	if s.Total == 1 {
 		noun = "case"
 	}
-	parts := []string{fmt.Sprintf("%d passed", s.Passed), fmt.Sprintf("%d failed", s.Failed)}
+	// Errors are failed runs too (Summary.Failed counts them); the line counts them apart, as
+	// JUnit does, so that its numbers add up to the total.
+	parts := []string{fmt.Sprintf("%d passed", s.Passed), fmt.Sprintf("%d failed", s.Failed-s.Errors)}
+	if s.Errors > 0 {
+		parts = append(parts, fmt.Sprintf("%d %s", s.Errors, plural(s.Errors, "error", "errors")))
+	}
 	if s.Skipped > 0 {
 		parts = append(parts, fmt.Sprintf("%d skipped", s.Skipped))
 	}
@@ -162,6 +185,8 @@ func SummaryLine(rep *testrun.Report) string {
 	line := fmt.Sprintf("%d %s: %s (%s)", s.Total, noun, strings.Join(parts, ", "), seconds(rep.DurationMS))
 	if rep.Interrupted {
 		line += ", interrupted"
+	} else if rep.Aborted != "" {
+		line += ", aborted: " + rep.Aborted
 	}
 	return line
 }

@@ -163,7 +163,7 @@ svg .mock{fill:#0969da}svg .live{fill:#fb8500}svg text{font-size:10px;text-ancho
 <table>
 <tr><th>result</th><th>case</th><th>operation</th><th>mock</th><th>live</th></tr>
 {{- range .Report.Cases}}
-<tr><td class="{{.Outcome}}">{{.Outcome}}</td><td>{{.DisplayName}}</td><td class="mono">{{.Operation}}</td>
+<tr><td class="{{.Outcome}}">{{if eq .FailureKind "error"}}error{{else}}{{.Outcome}}{{end}}</td><td>{{.DisplayName}}</td><td class="mono">{{.Operation}}</td>
 <td>{{with .Mock}}{{if .Error}}error{{else}}{{.Status}}{{end}} · {{ms .LatencyMS}}{{else}}-{{end}}</td>
 <td>{{with .Live}}{{if .Error}}error{{else}}{{.Status}}{{end}} · {{ms .LatencyMS}}{{else}}-{{end}}</td></tr>
 {{- end}}
@@ -172,7 +172,7 @@ svg .mock{fill:#0969da}svg .live{fill:#fb8500}svg text{font-size:10px;text-ancho
 {{- if .Details}}
 <h2>Failures, warnings, known and suppressed differences</h2>
 {{- range .Details}}
-<h3><span class="{{.Case.Outcome}}">{{.Case.Outcome}}</span> {{.Case.DisplayName}} <code>{{.Case.Operation}}</code></h3>
+<h3><span class="{{.Case.Outcome}}">{{if eq .Case.FailureKind "error"}}error{{else}}{{.Case.Outcome}}{{end}}</span> {{.Case.DisplayName}} <code>{{.Case.Operation}}</code></h3>
 <ul>
 {{- range .Case.Failures}}<li>{{.}}</li>{{end}}
 {{- range .Case.Warnings}}<li>warning: {{.}}</li>{{end}}

@@ -10,7 +10,9 @@ import (
 )
 
 // JUnit XML as Jenkins, GitLab, GitHub Actions reporters and the Ant/Surefire schema read it:
-// <testsuites> of one <testsuite> with a <testcase> per case run.
+// <testsuites> of one <testsuite> with a <testcase> per case run. It validates against the
+// common junit-10 schema (testdata/junit-10.xsd restates its rules): the root carries no
+// skipped count, the suite's failures and errors are required.
 
 // JUnitSuites is the <testsuites> root element.
 type JUnitSuites struct {
@@ -19,7 +21,6 @@ type JUnitSuites struct {
 	Tests    int          `xml:"tests,attr"`
 	Failures int          `xml:"failures,attr"`
 	Errors   int          `xml:"errors,attr"`
-	Skipped  int          `xml:"skipped,attr"`
 	Time     string       `xml:"time,attr"`
 	Suites   []JUnitSuite `xml:"testsuite"`
 }
@@ -35,6 +36,8 @@ type JUnitSuite struct {
 	Timestamp  string          `xml:"timestamp,attr"`
 	Properties []JUnitProperty `xml:"properties>property,omitempty"`
 	Cases      []JUnitCase     `xml:"testcase"`
+	// SystemErr says why the run is incomplete, when it is.
+	SystemErr *JUnitOutput `xml:"system-err,omitempty"`
 }
 
 // JUnitProperty is a <property name value>.
@@ -49,11 +52,12 @@ type JUnitCase struct {
 	Classname string        `xml:"classname,attr"`
 	Time      string        `xml:"time,attr"`
 	Failure   *JUnitFailure `xml:"failure,omitempty"`
+	Error     *JUnitFailure `xml:"error,omitempty"`
 	Skipped   *JUnitSkipped `xml:"skipped,omitempty"`
 	SystemOut *JUnitOutput  `xml:"system-out,omitempty"`
 }
 
-// JUnitFailure is a <failure message type>details</failure>.
+// JUnitFailure is a <failure message type>details</failure>, or the same as <error>.
 type JUnitFailure struct {
 	Message string `xml:"message,attr"`
 	Type    string `xml:"type,attr"`
@@ -71,13 +75,17 @@ type JUnitSkipped struct {
 }
 
 // TestRunJUnit writes the report as JUnit XML: a testcase per case run, named after the case
-// with the operation as its class; a failing run's reasons and differences are the failure's
-// message and text, warnings go to system-out.
+// with the operation as its class. A failed run is a <failure> (the answers were checked and
+// found wrong) or an <error> (testrun.KindError: a side gave no answer), its reasons and
+// differences the message and text; warnings go to system-out. An incomplete run (interrupted,
+// or aborted because a side became unreachable) has the property incomplete=true and says why
+// in the suite's system-err; the cases it did not run are skipped.
 func TestRunJUnit(w io.Writer, rep *testrun.Report) error {
 	suite := JUnitSuite{
 		Name:      "mockloop test run: " + rep.Spec,
 		Tests:     rep.Summary.Total,
-		Failures:  rep.Summary.Failed,
+		Failures:  rep.Summary.Failed - rep.Summary.Errors,
+		Errors:    rep.Summary.Errors,
 		Skipped:   rep.Summary.Skipped,
 		Time:      junitSeconds(rep.DurationMS),
 		Timestamp: rep.StartedAt.Format("2006-01-02T15:04:05"),
@@ -120,7 +128,13 @@ func TestRunJUnit(w io.Writer, rep *testrun.Report) error {
 					text.WriteString("  " + l + "\n")
 				}
 			}
-			tc.Failure = &JUnitFailure{Message: strings.Join(r.Failures, "; "), Type: "failure", Text: xmlSafe(text.String())}
+			f := &JUnitFailure{Message: strings.Join(r.Failures, "; "), Type: string(r.FailureKind), Text: xmlSafe(text.String())}
+			if r.FailureKind == testrun.KindError {
+				tc.Error = f
+			} else {
+				f.Type = string(testrun.KindFailure)
+				tc.Failure = f
+			}
 		case testrun.OutcomeSkip:
 			tc.Skipped = &JUnitSkipped{Message: r.Reason}
 		}
@@ -139,8 +153,12 @@ func TestRunJUnit(w io.Writer, rep *testrun.Report) error {
 		}
 		suite.Cases = append(suite.Cases, tc)
 	}
+	if rep.Incomplete {
+		suite.Properties = append(suite.Properties, JUnitProperty{Name: "incomplete", Value: "true"})
+		suite.SystemErr = &JUnitOutput{Text: xmlSafe("run incomplete: " + IncompleteReason(rep) + "\n")}
+	}
 	root := JUnitSuites{
-		Name: "mockloop", Tests: suite.Tests, Failures: suite.Failures, Skipped: suite.Skipped,
+		Name: "mockloop", Tests: suite.Tests, Failures: suite.Failures, Errors: suite.Errors,
 		Time: suite.Time, Suites: []JUnitSuite{suite},
 	}
 	if _, err := io.WriteString(w, xml.Header); err != nil {

@@ -30,7 +30,7 @@ func sampleReport() *testrun.Report {
 		Cases: []testrun.CaseResult{
 			{Name: "listPets", Operation: "GET /pets", OperationID: "listPets", Method: "GET", Path: "/pets", Outcome: testrun.OutcomePass, DurationMS: 12,
 				Mock: &testrun.SideResult{Status: 200, LatencyMS: 0.42}, Live: &testrun.SideResult{Status: 200, LatencyMS: 11.5}},
-			{Name: "getPet", Operation: "GET /pets/{petId}", OperationID: "getPet", Method: "GET", Path: "/pets/1", Outcome: testrun.OutcomeFail, DurationMS: 30,
+			{Name: "getPet", Operation: "GET /pets/{petId}", OperationID: "getPet", Method: "GET", Path: "/pets/1", Outcome: testrun.OutcomeFail, FailureKind: testrun.KindFailure, DurationMS: 30,
 				Failures: []string{"live: status 404, want 200", "2 differences between mock and live"},
 				Mock:     &testrun.SideResult{Status: 200, LatencyMS: 0.5}, Live: &testrun.SideResult{Status: 404, LatencyMS: 29},
 				Differences: []compare.Difference{

@@ -35,6 +35,9 @@ func (s *recordingSide) Do(ctx context.Context, req *http.Request) (*Response, e
 	if err != nil {
 		return nil, err
 	}
+	if _, ok := gatewayFailure(resp); ok {
+		return resp, nil // the proxy engine's answer for an unreachable upstream, not the API's
+	}
 	x := &server.Exchange{
 		Operation: s.doc.Find(req.Method, req.URL.EscapedPath()).Operation, Request: req, RequestBody: body,
 		Status: resp.Status, Header: resp.Header, Body: resp.Body, Started: start, Latency: time.Since(start),

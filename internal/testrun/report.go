@@ -29,6 +29,8 @@ type Report struct {
 	StartedAt   time.Time `json:"started_at"`
 	DurationMS  float64   `json:"duration_ms"`
 	Interrupted bool      `json:"interrupted,omitempty"` // Ctrl-C: unfinished cases are skipped
+	Aborted     string    `json:"aborted,omitempty"`     // why the run stopped early: a side is unreachable
+	Incomplete  bool      `json:"incomplete,omitempty"`  // interrupted or aborted: what was run so far
 	Summary     Summary   `json:"summary"`
 	// Cases are in plan order, repeated runs after the first pass.
 	Cases   []CaseResult `json:"cases"`
@@ -49,9 +51,11 @@ type Summary struct {
 	Failed   int `json:"failed"`
 	Skipped  int `json:"skipped"`
 	Warnings int `json:"warnings"` // runs that passed with warnings (soft validation)
+	Errors   int `json:"errors"`   // failed runs of KindError, counted in Failed too
 }
 
 func (s *Summary) add(r *CaseResult) {
+	r.settleKind()
 	s.Total++
 	switch r.Outcome {
 	case OutcomePass:
@@ -61,6 +65,9 @@ func (s *Summary) add(r *CaseResult) {
 		}
 	case OutcomeFail:
 		s.Failed++
+		if r.FailureKind == KindError {
+			s.Errors++
+		}
 	case OutcomeSkip:
 		s.Skipped++
 	}
@@ -88,8 +95,11 @@ type CaseResult struct {
 	Path        string  `json:"path"`                // the concrete path requested
 	Iteration   int     `json:"iteration,omitempty"` // 1.. with --repeat > 1
 	Outcome     Outcome `json:"outcome"`
-	Reason      string  `json:"reason,omitempty"` // why a run was skipped
-	DurationMS  float64 `json:"duration_ms"`
+	// FailureKind is set when the run failed: KindFailure (the answers were checked and
+	// found wrong) or KindError (they could not be checked: a side gave no answer).
+	FailureKind FailureKind `json:"failure_kind,omitempty"`
+	Reason      string      `json:"reason,omitempty"` // why a run was skipped
+	DurationMS  float64     `json:"duration_ms"`
 	// Failures are one-line reasons the run failed; Warnings do not fail it.
 	Failures []string    `json:"failures,omitempty"`
 	Warnings []string    `json:"warnings,omitempty"`
@@ -126,6 +136,10 @@ type SideResult struct {
 	Problems  []problem.Item `json:"problems,omitempty"` // spec violations of the answer
 
 	failures, warnings []string
+	// errored: the side gave no answer that could be checked (its failures are errors);
+	// unreachable, when set, says that nothing answers at its address at all.
+	errored     bool
+	unreachable string
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

@@ -126,7 +126,8 @@ func Run(ctx context.Context, plan *Plan, opts Options) *Report {
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var failFast sync.Once
+	var failFast, abort sync.Once
+	aborted := "" // why the run stops: a side is unreachable (written once, read after Wait)
 	next := make(chan job)
 	var wg sync.WaitGroup
 	for range min(conc, max(len(jobs), 1)) {
@@ -136,6 +137,9 @@ func Run(ctx context.Context, plan *Plan, opts Options) *Report {
 				results[j.idx], samples[j.idx] = res, smp
 				if opts.FailFast && res.Outcome == OutcomeFail {
 					failFast.Do(cancel)
+				}
+				if why := res.unreachableSide(); why != "" {
+					abort.Do(func() { aborted = why; cancel() })
 				}
 				if opts.Progress != nil {
 					opts.Progress()
@@ -183,6 +187,7 @@ feed:
 		}
 	}
 	var all []Sample
+	notRun := 0 // runs skipped because the run aborted
 	for i := range results {
 		r := &results[i]
 		if r.Outcome == "" { // never started
@@ -193,11 +198,17 @@ feed:
 			r.Reason = "fail-fast: an earlier case failed"
 			if interrupted {
 				r.Reason = "interrupted"
+			} else if aborted != "" {
+				r.Reason, notRun = "not run: "+aborted, notRun+1
 			}
 		}
 		all = append(all, samples[i]...)
 		rep.Summary.add(r)
 	}
+	if notRun > 0 {
+		rep.Aborted = aborted
+	}
+	rep.Incomplete = rep.Interrupted || rep.Aborted != ""
 	rep.Metrics = ComputeMetrics(all)
 	rep.DurationMS = ms(opts.now().Sub(started))
 	return rep
@@ -225,7 +236,7 @@ func safeCase(ctx context.Context, plan *Plan, c *Case, iter, repeat int, opts O
 	defer func() {
 		if v := recover(); v != nil {
 			res = newResult(c, iter, repeat)
-			res.Outcome = OutcomeFail
+			res.Outcome, res.FailureKind = OutcomeFail, KindError
 			res.Failures = []string{fmt.Sprintf("internal error running %s: %v", res.Operation, v)}
 			smp = nil
 		}
@@ -262,6 +273,9 @@ func runCase(ctx context.Context, plan *Plan, c *Case, iter, repeat int, opts Op
 		}
 		res.Failures = append(res.Failures, sr.failures...)
 		res.Warnings = append(res.Warnings, sr.warnings...)
+		if sr.errored {
+			res.FailureKind = KindError
+		}
 	}
 	if m, l := answers[SideMock], answers[SideLive]; m != nil && l != nil {
 		cfg := caseComparison(plan, c, opts)
@@ -279,6 +293,7 @@ func runCase(ctx context.Context, plan *Plan, c *Case, iter, repeat int, opts Op
 		switch {
 		case err != nil:
 			res.Failures = append(res.Failures, fmt.Sprintf("compare: %v", err))
+			res.FailureKind = KindError
 		case len(diffs) > 0:
 			res.compared = true
 			res.Differences = diffs
@@ -307,7 +322,7 @@ func callSide(ctx context.Context, c *Case, side Side, opts Options, id string) 
 	}
 	req, err := c.NewRequest(placeholderBase)
 	if err != nil {
-		sr.Error = err.Error()
+		sr.Error, sr.errored = err.Error(), true
 		sr.failures = append(sr.failures, fmt.Sprintf("%s: %v", name, err))
 		smp.Failed = true
 		return sr, nil, smp
@@ -329,6 +344,10 @@ func callSide(ctx context.Context, c *Case, side Side, opts Options, id string) 
 		if ctx.Err() != nil {
 			return nil, nil, smp
 		}
+		sr.errored = true
+		if cause, ok := unreachable(err); ok {
+			sr.unreachable = fmt.Sprintf("the %s side is unreachable: %s", name, cause)
+		}
 		if errors.Is(err, context.DeadlineExceeded) {
 			err = fmt.Errorf("no answer within %s", opts.Timeout)
 		}
@@ -339,6 +358,12 @@ func callSide(ctx context.Context, c *Case, side Side, opts Options, id string) 
 	}
 	sr.Status = resp.Status
 	smp.Failed = resp.Status >= 400
+	if cause, ok := gatewayFailure(resp); ok {
+		// mockloop's proxy engine answered for an upstream that gave no answer.
+		sr.Error, sr.errored = cause, true
+		sr.failures = append(sr.failures, fmt.Sprintf("%s: request failed: %s", name, cause))
+		return sr, nil, smp
+	}
 	want, ok := c.Expect.Status, c.Expect.Status != 0
 	if !ok {
 		want, ok = declared(c)

@@ -24,6 +24,8 @@ func TestMain(m *testing.M) {
 func TestScript(t *testing.T) {
 	specs, _ := filepath.Abs("../../../shared/specs")
 	realworld, _ := filepath.Abs("../../internal/spec/testdata/realworld")
+	junit10, _ := filepath.Abs("../../internal/render/testdata/junit-10.xsd")
+	_, lintErr := exec.LookPath("xmllint")
 	_, statErr := os.Stat(filepath.Join(specs, "api.github.com.json"))
 	hasGitHub := statErr == nil
 	testscript.Run(t, testscript.Params{
@@ -32,16 +34,24 @@ func TestScript(t *testing.T) {
 			env.Setenv("NO_COLOR", "")
 			env.Setenv("MOCKLOOP_HOME", filepath.Join(env.WorkDir, ".mlhome"))
 			env.Setenv("REALWORLD", realworld) // real-world specs kept in the repo
+			env.Setenv("JUNIT10_XSD", junit10) // the junit-10 schema's rules (internal/render)
 			if _, err := os.Stat(specs); err == nil {
 				env.Setenv("SHARED_SPECS", specs)
 			}
 			return nil
 		},
 		// [sharedgithub]: GitHub's spec is in ../../../shared/specs (scripts that need it say
-		// sharedspecs in their name and skip with a reason when it is absent).
+		// sharedspecs in their name and skip with a reason when it is absent). [xmllint]:
+		// xmllint is installed; MOCKLOOP_REQUIRE_XMLLINT=1 (.ci/run) makes its absence an error.
 		Condition: func(cond string) (bool, error) {
-			if cond == "sharedgithub" {
+			switch cond {
+			case "sharedgithub":
 				return hasGitHub, nil
+			case "xmllint":
+				if lintErr != nil && os.Getenv("MOCKLOOP_REQUIRE_XMLLINT") == "1" {
+					return false, fmt.Errorf("xmllint is not installed and MOCKLOOP_REQUIRE_XMLLINT=1 requires it: %v", lintErr)
+				}
+				return lintErr == nil, nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},

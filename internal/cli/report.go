@@ -61,7 +61,8 @@ Output (-o): table (as 'test run' prints it; --monitor-performance adds the metr
 (JUnit) or .html.
 
 Exit status: 0 every case of the merged run passed, 1 a case failed, 2 a report could not be
-read or the reports are not the parts of one run.`,
+read or the reports are not the parts of one run, or (as for 'test run') no case failed but
+not everything was checked: a shard was interrupted or aborted, or cases are errors.`,
 		Example: `  $ mockloop report merge shard-1.json shard-2.json shard-3.json shard-4.json
   $ mockloop report merge reports/*.json -o junit --report merged.html`,
 		Args: cobra.MinimumNArgs(1),
@@ -115,10 +116,7 @@ func runReportMerge(_ context.Context, opts *reportMergeOptions) error {
 	if err := writeTestRun(out, merged); err != nil {
 		return err
 	}
-	if merged.Summary.Failed > 0 || (merged.Summary.Skipped > 0 && !merged.Interrupted) {
-		return ErrFound
-	}
-	return nil
+	return testRunExit(merged)
 }
 
 // readReport reads one JSON report (unknown fields are allowed: later versions add some).

@@ -50,6 +50,7 @@ type testRunOptions struct {
 
 	Output string
 	Report string
+	Quiet  bool // table output: only the failing runs and the summary line
 
 	Concurrency int
 	Repeat      int
@@ -122,16 +123,26 @@ differences to FILE (sorted, stable; the entries of cases that did not run are k
 do not fail this run.
 
 Output (-o): table (one row per case, then each failure's reasons and differences, the metrics
-with --monitor-performance, and a summary line), json, or junit. --report FILE writes a report
-as well, chosen by extension: .json, .xml (JUnit) or .html (self-contained, with a latency chart
-per operation).
+with --monitor-performance, and a summary line; -q/--quiet prints only the failing cases and
+the summary line), json, or junit. --report FILE writes a report as well, chosen by extension:
+.json, .xml (JUnit, valid against the common junit-10 schema) or .html (self-contained, with a
+latency chart per operation).
+
+A failed case is a failure (its answers were checked and found wrong: a status, a spec
+violation, a difference) or an error (it could not be checked: a side gave no answer, timed out,
+cut the connection, or mockloop's proxy engine could not reach the upstream); JUnit writes them
+as <failure> and <error>, the table as FAIL and ERROR, the JSON report as "failure_kind". When
+nothing answers at a side's address at all (the connection is refused, the name does not
+resolve), the run stops: the cases not yet run are skipped, and the report, written all the
+same, says "incomplete" (as it does when the run is interrupted).
 
 The JSON report (schema "mockloop.testrun/v1"):
   {"schema", "spec", "plugin", "mode", "sides": ["mock","live"], "validation", "shard", "recordings",
-   "started_at", "duration_ms", "interrupted",
-   "summary": {"total", "passed", "failed", "skipped", "warnings"},
+   "started_at", "duration_ms", "interrupted", "aborted", "incomplete",
+   "summary": {"total", "passed", "failed", "skipped", "warnings", "errors"},
    "cases": [{"name", "operation": "GET /pets/{id}", "operation_id", "method", "path",
-              "iteration", "outcome": "pass|fail|skip", "reason", "duration_ms",
+              "iteration", "outcome": "pass|fail|skip", "failure_kind": "failure|error",
+              "reason", "duration_ms",
               "failures": [...], "warnings": [...],
               "mock": {"status", "latency_ms", "error", "problems": [{"location", "message"}]},
               "live": {...},
@@ -154,6 +165,8 @@ The JSON report (schema "mockloop.testrun/v1"):
   REQUEST (--collect-logs): the server's GET /__mockloop/requests entry of each request the case
           sent it (method, path, status, side, request and response headers...), oldest first,
           secrets redacted by the server; logs_error says why some are missing.
+  "failed" counts every failed run, "errors" those of them that are errors; "aborted" says why
+  the run stopped early, "incomplete" is true when it was interrupted or aborted.
 
 --record DIR records every live answer into DIR exactly as 'serve --record' does (one JSON file
 per operation, credentials and the plugin's redact: fields as ***; docs/recordings.md); the
@@ -170,9 +183,10 @@ the original guide's container runs tests unchanged:
   egress proxy   the plugin's upstream_proxy, MOCKLOOP_UPSTREAM_PROXY, HTTPS_PROXY/HTTP_PROXY
   --log-level    MOCKLOOP_LOG_LEVEL             (default warn; debug shows each upstream attempt)
 
-Exit status: 0 every case passed, 1 a case failed (or was skipped by --fail-fast), 2 the run
-could not start (bad spec, plan or flags, unreachable server) or was interrupted before any
-failure.`
+Exit status: 0 every case passed; 1 a case failed (or was skipped by --fail-fast); 2 the run
+could not start (bad spec, plan or flags, unreachable server), or found no failure but could not
+check everything: interrupted, stopped because a side is unreachable, or cases that are errors.
+A report asked for with --report is written in every case that ran.`
 
 func newTestRunCmd(f *Factory, runF func(*testRunOptions) error) *cobra.Command {
 	opts := &testRunOptions{}
@@ -221,6 +235,7 @@ func newTestRunCmd(f *Factory, runF func(*testRunOptions) error) *cobra.Command 
 	fl.StringVar(&opts.Validation, "validation", "strict", "answers that violate the spec: strict (fail), soft (warn) or off")
 	addComparisonFlags(cmd, &opts.comparisonFlags)
 	addOutputFlag(cmd, &opts.Output, "table", "json", "junit")
+	fl.BoolVarP(&opts.Quiet, "quiet", "q", false, "print only the failing cases and the summary line (table output)")
 	fl.StringVar(&opts.Report, "report", "", "also write a report to FILE: .json, .xml (JUnit) or .html")
 	fl.IntVar(&opts.Concurrency, "concurrency", 4, "cases run in parallel")
 	fl.IntVar(&opts.Repeat, "repeat", 1, "run every case N times")
@@ -390,13 +405,7 @@ func runTestRun(ctx context.Context, opts *testRunOptions) error {
 	if err := updateBaseline(opts, baseline, rep); err != nil {
 		return err
 	}
-	switch {
-	case rep.Summary.Failed > 0 || (rep.Summary.Skipped > 0 && !rep.Interrupted):
-		return ErrFound
-	case rep.Interrupted:
-		return fmt.Errorf("interrupted: %d of %d case runs not finished", rep.Summary.Skipped, rep.Summary.Total)
-	}
-	return nil
+	return testRunExit(rep)
 }
 
 // testRunRequest is the run the options describe: the plugin read, the plan file read.
@@ -450,7 +459,7 @@ func writeTestRun(opts *testRunOptions, rep *testrun.Report) error {
 		if opts.MonitorPerformance {
 			metrics = opts.Metrics
 		}
-		err = render.TestRunTable(out, rep, render.TestRunOptions{Color: opts.IO.ColorEnabled(), Metrics: metrics})
+		err = render.TestRunTable(out, rep, render.TestRunOptions{Color: opts.IO.ColorEnabled(), Metrics: metrics, Quiet: opts.Quiet})
 	}
 	if err != nil {
 		return err

@@ -213,3 +213,31 @@ func TestUnreachable(t *testing.T) {
 		})
 	}
 }
+
+// TestMergeKeepsKindsAndIncompleteness: shards merged keep their errors, and a shard that
+// aborted makes the merged run incomplete with its reason.
+func TestMergeKeepsKindsAndIncompleteness(t *testing.T) {
+	const why = "the live side is unreachable: dial tcp 127.0.0.1:9: connect: connection refused"
+	a := &Report{Schema: SchemaVersion, Spec: "s.yaml", Mode: "hybrid", Shard: "1/2",
+		Cases: []CaseResult{{Name: "a", Outcome: OutcomeFail, FailureKind: KindFailure}}}
+	b := &Report{Schema: SchemaVersion, Spec: "s.yaml", Mode: "hybrid", Shard: "2/2", Aborted: why, Incomplete: true,
+		Cases: []CaseResult{{Name: "b", Outcome: OutcomeFail, FailureKind: KindError}, {Name: "d", Outcome: OutcomeSkip, Reason: "not run: " + why}}}
+	m, err := Merge([]string{"a.json", "b.json"}, []*Report{a, b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Summary != (Summary{Total: 3, Failed: 2, Errors: 1, Skipped: 1}) || !m.Incomplete || m.Aborted != why {
+		t.Errorf("summary %+v, incomplete %v, aborted %q", m.Summary, m.Incomplete, m.Aborted)
+	}
+	// A report written before failure_kind existed merges as failures; one interrupted as
+	// incomplete.
+	old := &Report{Schema: SchemaVersion, Spec: "s.yaml", Mode: "hybrid", Interrupted: true,
+		Cases: []CaseResult{{Name: "x", Outcome: OutcomeFail}}}
+	m, err = Merge([]string{"old.json"}, []*Report{old})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Cases[0].FailureKind != KindFailure || m.Summary.Errors != 0 || !m.Incomplete {
+		t.Errorf("old report merged: %+v incomplete %v", m.Cases[0], m.Incomplete)
+	}
+}

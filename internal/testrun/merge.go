@@ -61,6 +61,10 @@ func Merge(names []string, reps []*Report) (*Report, error) {
 			end = e
 		}
 		out.Interrupted = out.Interrupted || r.Interrupted
+		out.Incomplete = out.Incomplete || r.Incomplete || r.Interrupted || r.Aborted != ""
+		if out.Aborted == "" {
+			out.Aborted = r.Aborted // the first shard's reason: the others' read the same
+		}
 	}
 	out.DurationMS = ms(end.Sub(out.StartedAt))
 	out.Cases = interleave(reps, order)

@@ -20,7 +20,7 @@ func TestExplainSettings(t *testing.T) {
 	}{
 		{
 			name: "each rule names what it ignores",
-			cfg: compare.Config{IgnoreFields: []string{"request_id", "$.id"}, Tolerance: compare.Tolerance{Default: compare.Number(0.01)}},
+			cfg:  compare.Config{IgnoreFields: []string{"request_id", "$.id"}, Tolerance: compare.Tolerance{Default: compare.Number(0.01)}},
 			mock: `{"id":"a","price":9.99,"name":"Dune"}`,
 			live: `{"id":"b","price":10.04,"name":"Dune","request_id":"r1"}`,
 			want: []string{"$.request_id ignore_fields: request_id", "$.id ignore_fields: $.id", "$.price tolerance 0.01 (0.5% apart)"},

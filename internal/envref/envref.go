@@ -11,6 +11,7 @@ package envref
 import (
 	"errors"
 	"fmt"
+	"iter"
 	"os"
 	"slices"
 	"strings"
@@ -83,21 +84,9 @@ func expand(v string, lookup func(string) (string, bool), file func(string) (str
 // Names lists the variables v refers to with ${NAME}, in order, without duplicates.
 func Names(v string) []string {
 	var names []string
-	for i := 0; i < len(v); {
-		switch {
-		case strings.HasPrefix(v[i:], "$${"):
-			i += 3
-		case strings.HasPrefix(v[i:], "${"):
-			end := strings.IndexByte(v[i+2:], '}')
-			if end < 0 {
-				return names
-			}
-			if name := v[i+2 : i+2+end]; validName(name) && !slices.Contains(names, name) {
-				names = append(names, name)
-			}
-			i += 2 + end + 1
-		default:
-			i++
+	for ref := range refs(v) {
+		if validName(ref) && !slices.Contains(names, ref) {
+			names = append(names, ref)
 		}
 	}
 	return names
@@ -106,24 +95,33 @@ func Names(v string) []string {
 // Files lists the files v refers to with ${file:PATH}, in order, without duplicates.
 func Files(v string) []string {
 	var files []string
-	for i := 0; i < len(v); {
-		switch {
-		case strings.HasPrefix(v[i:], "$${"):
-			i += 3
-		case strings.HasPrefix(v[i:], "${"):
-			end := strings.IndexByte(v[i+2:], '}')
-			if end < 0 {
-				return files
-			}
-			if path, ok := strings.CutPrefix(v[i+2:i+2+end], filePrefix); ok && path != "" && !slices.Contains(files, path) {
-				files = append(files, path)
-			}
-			i += 2 + end + 1
-		default:
-			i++
+	for ref := range refs(v) {
+		if path, ok := strings.CutPrefix(ref, filePrefix); ok && path != "" && !slices.Contains(files, path) {
+			files = append(files, path)
 		}
 	}
 	return files
+}
+
+// refs yields what stands between "${" and "}" in v, in order, skipping "$${" escapes and
+// stopping at an unterminated reference.
+func refs(v string) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		for i := 0; i < len(v); {
+			switch {
+			case strings.HasPrefix(v[i:], "$${"):
+				i += 3
+			case strings.HasPrefix(v[i:], "${"):
+				end := strings.IndexByte(v[i+2:], '}')
+				if end < 0 || !yield(v[i+2:i+2+end]) {
+					return
+				}
+				i += 2 + end + 1
+			default:
+				i++
+			}
+		}
+	}
 }
 
 // Check reports a malformed reference in v without resolving anything (no variable is read,

@@ -1,12 +1,9 @@
 package mcpserver
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -88,44 +85,20 @@ func (s *Server) setOverride(ctx context.Context, _ *mcp.CallToolRequest, in ove
 
 // overrideServer sets or removes an override of a running server over its admin API.
 func (s *Server) overrideServer(ctx context.Context, server, id string, in overrideInput) (*mcp.CallToolResult, any, error) {
-	if !isURL(server) {
-		return nil, nil, fmt.Errorf("server_url %q: want an http(s) URL", server)
-	}
-	u := strings.TrimRight(server, "/") + "/__mockloop/overrides"
+	path := "overrides"
 	if id != "" {
-		u += "/" + url.PathEscape(id)
+		path += "/" + url.PathEscape(id)
 	}
-	method, body := http.MethodPut, []byte(nil)
+	method, body := http.MethodPut, any(in.Override)
 	if in.Clear {
-		method = http.MethodDelete
-	} else {
-		body, _ = json.Marshal(in.Override)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))
-	if err != nil {
-		return nil, nil, fmt.Errorf("set override at %s: %w", server, err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := s.client.Do(req)
-	if err != nil {
-		return nil, nil, fmt.Errorf("set override at %s: %w", server, err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if resp.StatusCode/100 != 2 {
-		detail := strings.TrimSpace(string(data))
-		var pd struct{ Detail, Title string }
-		if json.Unmarshal(data, &pd) == nil && (pd.Detail != "" || pd.Title != "") {
-			detail = strings.TrimSpace(pd.Title + ": " + pd.Detail)
-		}
-		return nil, nil, fmt.Errorf("set override at %s: %s: %s", server, resp.Status, detail)
+		method, body = http.MethodDelete, nil
 	}
 	var got struct {
 		Removed  int            `json:"removed"`
 		Warnings []problem.Item `json:"warnings"`
 	}
-	if err := json.Unmarshal(data, &got); err != nil {
-		return nil, nil, fmt.Errorf("set override at %s: unexpected answer: %w", server, err)
+	if err := s.adminCall(ctx, server, method, path, body, &got, "set override"); err != nil {
+		return nil, nil, err
 	}
 	return nil, overrideOutput{OperationID: id, Set: !in.Clear, Removed: got.Removed, Warnings: got.Warnings}, nil
 }

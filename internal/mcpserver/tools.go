@@ -1,12 +1,10 @@
 package mcpserver
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -323,36 +321,12 @@ func (s *Server) switchMode(ctx context.Context, _ *mcp.CallToolRequest, in swit
 
 // switchServerMode asks a running server to switch: PUT <server>/__mockloop/mode.
 func (s *Server) switchServerMode(ctx context.Context, server, mode string) (*mcp.CallToolResult, any, error) {
-	if !isURL(server) {
-		return nil, nil, fmt.Errorf("server_url %q: want an http(s) URL", server)
-	}
-	u := strings.TrimRight(server, "/") + "/__mockloop/mode"
-	body, _ := json.Marshal(map[string]string{"mode": mode})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPut, u, bytes.NewReader(body))
-	if err != nil {
-		return nil, nil, fmt.Errorf("switch mode at %s: %w", server, err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := s.client.Do(req)
-	if err != nil {
-		return nil, nil, fmt.Errorf("switch mode at %s: %w", server, err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	if resp.StatusCode/100 != 2 {
-		detail := strings.TrimSpace(string(data))
-		var pd struct{ Detail, Title string }
-		if json.Unmarshal(data, &pd) == nil && (pd.Detail != "" || pd.Title != "") {
-			detail = strings.TrimSpace(pd.Title + ": " + pd.Detail)
-		}
-		return nil, nil, fmt.Errorf("switch mode at %s: %s: %s", server, resp.Status, detail)
-	}
 	var mb struct {
 		Mode     string `json:"mode"`
 		Previous string `json:"previous"`
 	}
-	if err := json.Unmarshal(data, &mb); err != nil {
-		return nil, nil, fmt.Errorf("switch mode at %s: unexpected answer: %w", server, err)
+	if err := s.adminCall(ctx, server, http.MethodPut, "mode", map[string]string{"mode": mode}, &mb, "switch mode"); err != nil {
+		return nil, nil, err
 	}
 	return nil, switchOutput{Mode: mb.Mode, Previous: mb.Previous, ServerURL: server}, nil
 }

@@ -369,19 +369,15 @@ func buildPlugin(opts *pluginCreateOptions) (*plugin.Plugin, error) {
 	return p, nil
 }
 
-// checkBuild refuses a plugin that could not be built (stack.Check): every problem, one usage
-// error (exit 2); it returns the notes. doc, when known, lets oauth2 take its token URL from
-// the spec. ${ENV} references are not resolved here: the variables belong to the runs.
+// checkBuild refuses a plugin that could not be built (stack.Refuse, as MCP's
+// create_mcp_plugin does): every problem, one usage error (exit 2); it returns the notes. doc,
+// when known, lets oauth2 take its token URL from the spec.
 func checkBuild(p *plugin.Plugin, doc *spec.Document) ([]problem.Item, error) {
-	probs, notes := stack.Check(p, doc, func(string) (string, bool) { return "", false })
-	if len(probs) == 0 {
-		return notes, nil
+	notes, err := stack.Refuse(p, doc)
+	if err != nil {
+		return nil, usageErrorf("%v", err)
 	}
-	parts := make([]string, len(probs))
-	for i, pr := range probs {
-		parts[i] = pr.String()
-	}
-	return nil, usageErrorf("invalid plugin %q: %s", p.Name, strings.Join(parts, "; "))
+	return notes, nil
 }
 
 func applyAuthFlags(p *plugin.Plugin, opts *pluginCreateOptions) error {

@@ -16,6 +16,7 @@ import (
 	"github.com/mockloop/mockloop/internal/compare"
 	"github.com/mockloop/mockloop/internal/plugin"
 	"github.com/mockloop/mockloop/internal/spec"
+	"github.com/mockloop/mockloop/internal/stack"
 )
 
 // fixedTools are the names of mockloop's own tools (the discovery tools come and go with the
@@ -121,6 +122,11 @@ func (s *Server) createPlugin(ctx context.Context, _ *mcp.CallToolRequest, in cr
 	if err != nil {
 		return nil, nil, fmt.Errorf("operations %w", err)
 	}
+	// What would stop the plugin (conditions, globs, TLS files) is found before the spec is
+	// fetched, and refused as `plugin create` refuses it.
+	if _, err := stack.Refuse(p, nil); err != nil {
+		return nil, nil, err
+	}
 	// The spec must load before anything is written, as `plugin create` does.
 	doc, err := s.loadSpec(ctx, p)
 	if err != nil {
@@ -128,6 +134,11 @@ func (s *Server) createPlugin(ctx context.Context, _ *mcp.CallToolRequest, in cr
 	}
 	if len(filter.Select(doc)) == 0 {
 		return nil, nil, fmt.Errorf("operations: no operation of %s matches %s", doc.Source, filter)
+	}
+	// With the spec known, whether an oauth2 auth can obtain tokens (its tokenUrl).
+	notes, err := stack.Refuse(p, doc)
+	if err != nil {
+		return nil, nil, err
 	}
 	if err := s.cfg.Store.Save(p, in.Force); err != nil {
 		if errors.Is(err, plugin.ErrExists) {
@@ -142,7 +153,7 @@ func (s *Server) createPlugin(ctx context.Context, _ *mcp.CallToolRequest, in cr
 	s.install(lp)
 	out := createOutput{Plugin: p.Masked(), File: s.cfg.Store.Path(p.Name), ToolMode: string(lp.toolMode),
 		Operations: len(doc.Operations), Selected: len(lp.selected), ToolCount: len(lp.tools), Tools: []opTool{},
-		WarningCount: len(doc.Warnings)}
+		WarningCount: len(notes) + len(doc.Warnings)}
 	if lp.toolMode == plugin.MCPToolsOperations {
 		out.Tools = append(out.Tools, lp.tools[:min(len(lp.tools), createSummaryTools)]...)
 		out.Next = fmt.Sprintf("call the operation tools %s_*; list_plugins lists them all", sanitizeName(p.Name))
@@ -151,6 +162,9 @@ func (s *Server) createPlugin(ctx context.Context, _ *mcp.CallToolRequest, in cr
 			out.Tools = append(out.Tools, newOpTool(op))
 		}
 		out.Next = fmt.Sprintf("search_operations finds operations (plugin_name %q), describe_operation shows one's arguments, call_operation calls it", p.Name)
+	}
+	for _, n := range notes {
+		out.Warnings = append(out.Warnings, n.String())
 	}
 	for _, w := range doc.Warnings[:min(len(doc.Warnings), maxCreateWarnings)] {
 		out.Warnings = append(out.Warnings, w.String())

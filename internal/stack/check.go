@@ -65,3 +65,20 @@ func Check(p *plugin.Plugin, doc *spec.Document, lookup func(string) (string, bo
 	}
 	return problems, notes
 }
+
+// Refuse is Check for the commands that write a plugin (plugin create, MCP's
+// create_mcp_plugin), so that both refuse the same plugins with the same words: nil when
+// nothing stops p, else one error listing every problem in order, `invalid plugin "NAME":
+// where: message; ...`. ${ENV} references are not resolved: the variables belong to the runs.
+// The notes are returned either way.
+func Refuse(p *plugin.Plugin, doc *spec.Document) ([]problem.Item, error) {
+	probs, notes := Check(p, doc, func(string) (string, bool) { return "", false })
+	if len(probs) == 0 {
+		return notes, nil
+	}
+	parts := make([]string, len(probs))
+	for i, pr := range probs {
+		parts[i] = pr.String()
+	}
+	return notes, fmt.Errorf("invalid plugin %q: %s", p.Name, strings.Join(parts, "; "))
+}

@@ -176,3 +176,36 @@ func TestBuildRefusesConnectThroughTheStack(t *testing.T) {
 	default:
 	}
 }
+
+func TestRefuse(t *testing.T) {
+	tests := []struct {
+		name    string
+		plugin  plugin.Plugin
+		wantErr string
+		notes   int
+	}{
+		{"nothing wrong", plugin.Plugin{Name: "ok"}, "", 0},
+		{"every problem in one line", plugin.Plugin{Name: "x", RouteRules: []plugin.RouteRule{
+			{Pattern: "/a/[x", Mode: plugin.ModeMock},
+			{Pattern: "/**", Condition: "__import__('os').system('id')", Mode: plugin.ModeMock},
+		}}, `invalid plugin "x": route_rules[0]: pattern: "/a/[x": segment "[x": syntax error in pattern; route_rules[1]: condition "__import__('os').system('id')": line 1, column 1: unknown name __import__`, 0},
+		{"variables are not resolved", plugin.Plugin{Name: "x", TLS: &plugin.TLS{CAFile: "${HOME}/ca.pem"}}, "", 0},
+		{"a note is not a refusal", plugin.Plugin{Name: "x", Auth: &plugin.Auth{AuthType: "oauth2", Credentials: map[string]string{"access_token": "a"}}}, "", 1},
+	}
+	doc := loadPets(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			notes, err := Refuse(&tt.plugin, doc)
+			got := ""
+			if err != nil {
+				got = err.Error()
+			}
+			if got != tt.wantErr {
+				t.Errorf("error %q, want %q", got, tt.wantErr)
+			}
+			if len(notes) != tt.notes {
+				t.Errorf("notes %v, want %d", notes, tt.notes)
+			}
+		})
+	}
+}

@@ -14,7 +14,7 @@ arrows = {
  "shadow": "compare mock redact server spec testrun",
  "examples": "mock overlay problem record spec",
  "testrun": "compare latency mock plugin problem record redact server spec stack upstream yamldoc",
- "stack": "mock override plugin problem redact route server simulate spec state upstream",
+ "stack": "mock override plugin problem record redact route server simulate spec state upstream",
  "simulate": "mock plugin problem route server spec",
  "override": "mock plugin problem server spec",
  "state": "mock problem server spec",

@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/mockloop/mockloop/internal/record"
-	"github.com/mockloop/mockloop/internal/server"
 	"github.com/mockloop/mockloop/internal/spec"
 	"github.com/mockloop/mockloop/internal/stack"
 )
@@ -46,13 +45,17 @@ func (rf recordFlags) options(rd *record.Redactor, errs io.Writer) record.Option
 }
 
 // serveExtensions are what --record and --replay (or the plugin's replay:) plug into the
-// stack, for the first build and every reload. The redaction of both needs the stack's
+// stack, for the first build and every reload. The recorder's redaction needs the stack's
 // secrets, known once it is built: bind gives it each new stack before it answers. The
 // recorder is one for the whole run (a reload gives it the new document and redaction); the
-// replayer is built anew, reading the recordings again.
+// replayer is stack.Build's (as for test run and mcp), built anew on each reload, reading the
+// recordings again: build only tunes it.
 type serveExtensions struct {
 	stack    atomic.Pointer[stack.Stack]
 	recorder *record.Writer
+	// out and match say what bind prints about a stack's replayer.
+	out   io.Writer
+	match string
 }
 
 // close writes what the recorder has not written yet (after the server has stopped).
@@ -62,8 +65,13 @@ func (x *serveExtensions) close() {
 	}
 }
 
-// bind makes st the stack whose secrets are redacted.
-func (x *serveExtensions) bind(st *stack.Stack) { x.stack.Store(st) }
+// bind makes st the stack whose secrets are redacted, and says what it replays.
+func (x *serveExtensions) bind(st *stack.Stack) {
+	x.stack.Store(st)
+	if st.Replayer != nil && x.out != nil {
+		fmt.Fprintf(x.out, "replaying %d operations from %s (%s matches)\n", st.Replayer.Operations(), st.Settings.Replay, x.match)
+	}
+}
 
 // redact replaces the stack's secrets (its credentials, and the OAuth2 tokens it obtained).
 func (x *serveExtensions) redact(s string) string {
@@ -73,46 +81,34 @@ func (x *serveExtensions) redact(s string) string {
 	return s
 }
 
-// build adds the recorder and the replayer to so, printing what it replays on errOut.
+// build adds the recorder to so and tunes the replayer (--replay-match, where the directory
+// came from, warnings on errOut).
 func (x *serveExtensions) build(opts *serveOptions, set stack.Settings, doc *spec.Document, so *stack.Options, errOut io.Writer) error {
-	if opts.Record.Dir == "" && set.Replay == "" {
+	x.out, x.match = errOut, opts.ReplayMatch
+	so.Replay = stack.Replay{Exact: opts.ReplayMatch == "exact", Warn: func(w string) { fmt.Fprintf(errOut, "warning: %s\n", w) }}
+	if opts.Flags.Replay != nil {
+		so.Replay.From = "--replay"
+	}
+	if opts.Record.Dir == "" {
 		return nil
 	}
 	rd, err := record.NewRedactor(set.RedactPolicy(), x.redact, set.Redact)
 	if err != nil {
 		return usageErrorf("plugin %s: %v", set.PluginName(), err)
 	}
-	if opts.Record.Dir != "" {
-		if set.Target == "" {
-			return usageErrorf("--record records what the live API answers: give a target (--target, MOCKLOOP_TARGET or API_BASE_URL, or the plugin's target_url)")
-		}
-		if x.recorder == nil {
-			w, err := record.NewWriter(opts.Record.Dir, doc, opts.Record.options(rd, errOut))
-			if err != nil {
-				return usageErrorf("%v", err)
-			}
-			x.recorder = w
-		} else {
-			x.recorder.Reconfigure(doc, rd)
-		}
-		so.LiveObservers = append(so.LiveObservers, x.recorder)
-		so.ObserveBody = opts.Record.MaxBody
+	if set.Target == "" {
+		return usageErrorf("--record records what the live API answers: give a target (--target, MOCKLOOP_TARGET or API_BASE_URL, or the plugin's target_url)")
 	}
-	if set.Replay != "" {
-		recs, err := record.ReadDir(set.Replay)
+	if x.recorder == nil {
+		w, err := record.NewWriter(opts.Record.Dir, doc, opts.Record.options(rd, errOut))
 		if err != nil {
-			from := "--replay"
-			if opts.Flags.Replay == nil {
-				from = "plugin " + set.PluginName() + " replay"
-			}
-			return usageErrorf("%s: %v", from, err)
+			return usageErrorf("%v", err)
 		}
-		rp, warnings := record.NewReplayer(recs, doc, record.ReplayOptions{Exact: opts.ReplayMatch == "exact", Redactor: rd})
-		for _, w := range warnings {
-			fmt.Fprintf(errOut, "warning: %s\n", w)
-		}
-		fmt.Fprintf(errOut, "replaying %d operations from %s (%s matches)\n", rp.Operations(), set.Replay, opts.ReplayMatch)
-		so.Answerers = append([]server.Answerer{rp}, so.Answerers...)
+		x.recorder = w
+	} else {
+		x.recorder.Reconfigure(doc, rd)
 	}
+	so.LiveObservers = append(so.LiveObservers, x.recorder)
+	so.ObserveBody = opts.Record.MaxBody
 	return nil
 }

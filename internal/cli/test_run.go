@@ -172,6 +172,8 @@ The JSON report (schema "mockloop.testrun/v1"):
 per operation, credentials and the plugin's redact: fields as ***; docs/recordings.md); the
 report's "recordings" names the directory, which 'mockloop examples accept --from REPORT.json'
 reads. --overlay FILE applies an OpenAPI Overlay to the spec (after the plugin's overlays:).
+A plugin's replay: DIR answers the in-process mock side from those recordings first, as serve
+does, so mock against live compares what the live API answered then with what it answers now.
 
 Settings from the environment, as for serve (flags > environment > plugin file > defaults), so
 the original guide's container runs tests unchanged:

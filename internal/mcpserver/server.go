@@ -537,7 +537,9 @@ func (s *Server) stackHandler(_ context.Context, p *plugin.Plugin, doc *spec.Doc
 	if err != nil {
 		return nil, err
 	}
-	return stack.Build(doc, set, stack.Options{LookupEnv: s.cfg.LookupEnv, Simulation: &stack.Simulation{}, Logger: s.log})
+	// The plugin's replay: answers the mock side from its recordings, as `serve` does.
+	return stack.Build(doc, set, stack.Options{LookupEnv: s.cfg.LookupEnv, Simulation: &stack.Simulation{}, Logger: s.log,
+		Replay: stack.Replay{Warn: func(w string) { s.log.Warn(w, "plugin", p.Name) }}})
 }
 
 // runTests prepares and runs a test plan as `test run` does.

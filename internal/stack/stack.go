@@ -11,6 +11,7 @@ import (
 	"github.com/mockloop/mockloop/internal/mock"
 	"github.com/mockloop/mockloop/internal/override"
 	"github.com/mockloop/mockloop/internal/plugin"
+	"github.com/mockloop/mockloop/internal/record"
 	"github.com/mockloop/mockloop/internal/redact"
 	"github.com/mockloop/mockloop/internal/route"
 	"github.com/mockloop/mockloop/internal/server"
@@ -69,6 +70,8 @@ type Options struct {
 	Admin         []server.AdminRoute
 	// ObserveBody bounds the bodies LiveObservers see (0: server.DefaultObserveBody).
 	ObserveBody int
+	// Replay tunes the replayer Build adds whenever Settings.Replay names recordings.
+	Replay Replay
 }
 
 // Stack is a plugin's running stack: the handler and what it is made of. Close it when done.
@@ -89,12 +92,15 @@ type Stack struct {
 	Simulator *simulate.Simulator
 	Overrides *override.Store
 	State     *state.Store
+	// Replayer answers the mock side from the recordings of Settings.Replay; nil without.
+	Replayer *record.Replayer
 
 	secrets *redact.Secrets // without a live side: the plugin's, resolved at Build
 }
 
 // Build assembles the stack for doc under set. The route rules and the forwarder are built
-// whenever there is a target, so that a running server can be switched to any mode.
+// whenever there is a target, so that a running server can be switched to any mode. With
+// set.Replay the mock side answers from those recordings first (see Replay).
 func Build(doc *spec.Document, set Settings, opts Options) (*Stack, error) {
 	if err := set.Check(); err != nil {
 		return nil, err
@@ -138,6 +144,12 @@ func Build(doc *spec.Document, set Settings, opts Options) (*Stack, error) {
 	}
 	if st.Live == nil {
 		st.secrets = upstream.SecretsOf(set.Auth, opts.LookupEnv)
+	}
+	if set.Replay != "" {
+		if err := st.buildReplay(doc, set, opts.Replay, &cfg); err != nil {
+			st.Close()
+			return nil, err
+		}
 	}
 	if opts.Simulation != nil {
 		if err := st.buildSimulation(set.Plugin, *opts.Simulation, &cfg); err != nil {

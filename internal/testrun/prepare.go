@@ -181,7 +181,9 @@ func Prepare(ctx context.Context, req Request) (*Prepared, error) {
 		return fail(err)
 	}
 	pr.Doc = doc
-	st, err := stack.Build(doc, set, stack.Options{NoFallback: true, RequestBuffer: 1, LookupEnv: req.LookupEnv, Logger: req.Logger})
+	// The plugin's replay: answers the mock side from its recordings, as `serve` would.
+	st, err := stack.Build(doc, set, stack.Options{NoFallback: true, RequestBuffer: 1, LookupEnv: req.LookupEnv, Logger: req.Logger,
+		Replay: stack.Replay{Warn: logWarning(req.Logger)}})
 	if err != nil {
 		return fail(err)
 	}
@@ -410,4 +412,12 @@ func ServerStatus(ctx context.Context, client *http.Client, base *url.URL) (*ser
 		return nil, fmt.Errorf("server %s: read status: %w", name, err)
 	}
 	return &st, nil
+}
+
+// logWarning writes a warning to l; nil drops it.
+func logWarning(l *slog.Logger) func(string) {
+	if l == nil {
+		return nil
+	}
+	return func(w string) { l.Warn(w) }
 }

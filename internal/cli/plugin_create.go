@@ -37,6 +37,10 @@ type pluginCreateOptions struct {
 	Credentials  []string
 	Rules        []string
 	Operations   []string
+	Overlays     []string
+	Replay       string
+	Redact       []string
+	MCPTools     string
 	Fallback     string
 	Timeout      string
 	RetryCount   int
@@ -88,7 +92,16 @@ OAuth2 security scheme (its tokenUrl); when there is neither, create says that t
 token cannot be refreshed (and refuses a plugin that has no access token to start with).
 
 --operations keeps only the matching operations as 'mockloop mcp' tools (saved as the plugin's
-operations key): the filters of 'test run --operations'; repeat it to keep more.
+operations key): the filters of 'test run --operations'; repeat it to keep more. --mcp-tools
+says how mcp exposes them: operations (one tool each), discovery (search_operations,
+describe_operation, call_operation) or auto (operations up to 60, discovery above).
+
+--overlay FILE (repeatable, the plugin's overlays) applies an OpenAPI Overlay whenever the spec
+is loaded; the spec is loaded with them before anything is written. --replay DIR (the plugin's
+replay) answers the mock side of serve, test run and mcp from the recordings in DIR first; they
+are read now, so DIR must hold recordings (serve --record writes them). --redact FIELD
+(repeatable, the plugin's redact) names body fields recordings never store: bare names at any
+depth or JSONPaths, the grammar of --ignore-field. Relative paths are stored as absolute paths.
 
 --from-file reads a plugin YAML file; flags given on the command line override its values,
 and NAME overrides its name. A relative spec path in the file is relative to the file.`,
@@ -143,6 +156,10 @@ $ mockloop plugin create copy --from-file plugin.yaml --force`,
 	fl.StringArrayVar(&opts.Credentials, "credential", nil, "credential `key=value` (value may be ${ENV}); repeatable")
 	fl.StringArrayVar(&opts.Rules, "rule", nil, "route rule 'pattern=/api/*,method=POST,mode=proxy,priority=10,condition=...'; repeatable")
 	fl.StringArrayVar(&opts.Operations, "operations", nil, "keep only these operations as MCP tools, saved in the plugin: the filters of test run --operations (repeatable)")
+	fl.StringVar(&opts.MCPTools, "mcp-tools", "", "how mockloop mcp exposes the operations: auto, operations or discovery (default auto)")
+	fl.StringArrayVar(&opts.Overlays, "overlay", nil, "OpenAPI Overlay 1.0 `FILE` applied whenever the spec is loaded, saved in the plugin (repeatable)")
+	fl.StringVar(&opts.Replay, "replay", "", "answer the mock side from the recordings in `DIR` first (serve --record writes them)")
+	fl.StringArrayVar(&opts.Redact, "redact", nil, "body `FIELD` recordings never store: a name at any depth or a JSONPath (repeatable)")
 	fl.StringVar(&opts.Fallback, "fallback", "", "answer from the mock when the live API fails: mock")
 	fl.StringVar(&opts.Timeout, "timeout", "", "live request timeout, e.g. 30s")
 	fl.IntVar(&opts.RetryCount, "retry-count", 0, "retries for idempotent live requests on connect errors, timeouts and 502/503/504")
@@ -153,6 +170,10 @@ $ mockloop plugin create copy --from-file plugin.yaml --force`,
 	_ = cmd.RegisterFlagCompletionFunc("mode", cobra.FixedCompletions([]string{"mock", "proxy", "hybrid"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("auth-type", cobra.FixedCompletions([]string{"api_key", "bearer_token", "basic_auth", "oauth2", "custom"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("auth-location", cobra.FixedCompletions([]string{"header", "query", "cookie"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("mcp-tools", cobra.FixedCompletions(mcpToolModes(), cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("replay", func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		return nil, cobra.ShellCompDirectiveFilterDirs
+	})
 	return cmd
 }
 
@@ -265,6 +286,18 @@ func printCreateSummary(w io.Writer, r pluginCreateResult) error {
 	if len(p.Operations) > 0 {
 		fmt.Fprintf(&b, "  operations: %s (%d of %d)\n", strings.Join(p.Operations, ", "), r.Selected, r.Operations)
 	}
+	if p.MCPTools != "" {
+		fmt.Fprintf(&b, "  mcp tools: %s\n", p.MCPTools)
+	}
+	if len(p.Overlays) > 0 {
+		fmt.Fprintf(&b, "  overlays: %s\n", strings.Join(p.Overlays, ", "))
+	}
+	if p.Replay != "" {
+		fmt.Fprintf(&b, "  replay: %s\n", p.Replay)
+	}
+	if len(p.Redact) > 0 {
+		fmt.Fprintf(&b, "  redact: %s\n", strings.Join(p.Redact, ", "))
+	}
 	fmt.Fprintf(&b, "  file:   %s\n", r.File)
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -287,6 +320,7 @@ func buildPlugin(opts *pluginCreateOptions) (*plugin.Plugin, error) {
 		if p.Spec != "" && isLocalPath(p.Spec) && !filepath.IsAbs(p.Spec) {
 			p.Spec = filepath.Join(filepath.Dir(opts.FromFile), p.Spec)
 		}
+		fromFilePaths(p, filepath.Dir(opts.FromFile))
 	}
 	if opts.Name != "" {
 		p.Name = opts.Name
@@ -358,6 +392,9 @@ func buildPlugin(opts *pluginCreateOptions) (*plugin.Plugin, error) {
 	}
 	if opts.Set["operations"] {
 		p.Operations = opts.Operations
+	}
+	if err := applyRecordingFlags(p, opts); err != nil {
+		return nil, err
 	}
 	p.Comparison = compare.Merge(p.Comparison, opts.Comparison)
 	if err := p.Validate(); err != nil {

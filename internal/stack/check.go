@@ -15,8 +15,9 @@ import (
 // Check finds, without running anything, what would stop p from being built into a stack or
 // make it fail at its first request: each route rule compiled (a condition that does not
 // compile is reported with the rule's index, the expression and the position), endpoint
-// paths, TLS files, and whether an oauth2 auth can obtain tokens (with doc, the spec, whose
-// OAuth2 security schemes may give the token URL; nil skips that). Problems stop the plugin;
+// paths, TLS files, the recordings of the replay directory, and whether an oauth2 auth can
+// obtain tokens (with doc, the spec, whose OAuth2 security schemes may give the token URL,
+// and which the recordings' operations are checked against; nil skips both). Problems stop the plugin;
 // notes are what a user should know (an access token that cannot be refreshed). Locations
 // are the plugin file's keys, as plugin.Validate writes them. lookup resolves ${ENV}
 // references in TLS settings (a variable that is not set is not checked).
@@ -49,6 +50,7 @@ func Check(p *plugin.Plugin, doc *spec.Document, lookup func(string) (string, bo
 	if _, err := upstream.CheckTLS(p.TLS, lookup); err != nil {
 		add(&problems, "tls", "%v", err)
 	}
+	checkReplay(p, doc, &problems, &notes)
 	if a := p.Auth; a != nil && a.AuthType == plugin.AuthOAuth2 && doc != nil {
 		var target *url.URL
 		if p.TargetURL != "" {

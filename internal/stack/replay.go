@@ -3,6 +3,8 @@ package stack
 import (
 	"fmt"
 
+	"github.com/mockloop/mockloop/internal/plugin"
+	"github.com/mockloop/mockloop/internal/problem"
 	"github.com/mockloop/mockloop/internal/record"
 	"github.com/mockloop/mockloop/internal/server"
 	"github.com/mockloop/mockloop/internal/spec"
@@ -50,4 +52,25 @@ func (st *Stack) buildReplay(doc *spec.Document, set Settings, opts Replay, cfg 
 	st.Replayer = rp
 	cfg.Answerers = append([]server.Answerer{rp}, cfg.Answerers...)
 	return nil
+}
+
+// checkReplay reads the recordings of p's replay directory as Build would: a directory that
+// is missing, empty or holds a broken recording is a problem; with doc, a recording of an
+// operation doc does not declare is a note.
+func checkReplay(p *plugin.Plugin, doc *spec.Document, problems, notes *[]problem.Item) {
+	if p.Replay == "" {
+		return
+	}
+	recs, err := record.ReadDir(p.Replay)
+	if err != nil {
+		*problems = append(*problems, problem.Item{Location: "replay", Message: err.Error()})
+		return
+	}
+	if doc == nil {
+		return
+	}
+	_, warnings := record.NewReplayer(recs, doc, record.ReplayOptions{})
+	for _, w := range warnings {
+		*notes = append(*notes, problem.Item{Location: "replay", Message: w})
+	}
 }

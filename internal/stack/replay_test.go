@@ -159,3 +159,35 @@ paths:
 		t.Errorf("warnings %q, operations %d", warnings, st.Replayer.Operations())
 	}
 }
+
+// TestCheckReplay: Check reads the recordings as Build would, so plugin create, plugin
+// validate and create_mcp_plugin refuse a replay directory Build would fail on.
+func TestCheckReplay(t *testing.T) {
+	doc := loadPets(t)
+	recs := t.TempDir()
+	writeRecordings(t, recs, doc, map[string]string{"/pets?limit=2": `[]`, "/pets/7": `{"id":7,"name":"x"}`})
+	empty := t.TempDir()
+	tests := []struct {
+		name     string
+		dir      string
+		problems []string
+		notes    int
+	}{
+		{"recordings", recs, nil, 0},
+		{"missing", filepath.Join(empty, "nowhere"), []string{`replay: recordings "` + filepath.Join(empty, "nowhere") + `": open `}, 0},
+		{"no recording in it", empty, []string{`replay: recordings "` + empty + `": no recording files`}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			probs, notes := Check(&plugin.Plugin{Replay: tt.dir}, doc, nil)
+			if len(probs) != len(tt.problems) || len(notes) != tt.notes {
+				t.Fatalf("problems %v notes %v", probs, notes)
+			}
+			for i, want := range tt.problems {
+				if !strings.HasPrefix(probs[i].String(), want) {
+					t.Errorf("problem %q, want it to start with %q", probs[i], want)
+				}
+			}
+		})
+	}
+}

@@ -75,6 +75,7 @@ func TestScript(t *testing.T) {
 			"mcpclose":      cmdMCPClose,
 			"httpmin":       cmdHTTPMin,
 			"driftapi":      cmdDriftAPI,
+			"sleep":         cmdSleep,
 		},
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,

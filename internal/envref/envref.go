@@ -4,8 +4,9 @@
 // Errors name the variable or the file, never the value being expanded: it may be a secret.
 //
 // A file is read when the reference is expanded and read again when it has changed since
-// (its modification time or size), so a rotated secret is picked up without a restart; the
-// trailing line break secret files usually end with is dropped.
+// (its modification time or size, or another file at the path), so a rotated secret is
+// picked up without a restart; the trailing line break secret files usually end with is
+// dropped.
 package envref
 
 import (
@@ -133,7 +134,8 @@ func Check(v string) error {
 
 // cached is a secret file as last read.
 type cached struct {
-	mod  time.Time
+	info os.FileInfo // its stat, for os.SameFile: a file renamed over it (an atomic
+	mod  time.Time   // replacement, a Kubernetes symlink swap) may keep both of these
 	size int64
 	val  string
 }
@@ -153,7 +155,7 @@ func readFile(path string) (string, error) {
 	filesMu.Lock()
 	c, ok := files[path]
 	filesMu.Unlock()
-	if ok && c.mod.Equal(info.ModTime()) && c.size == info.Size() {
+	if ok && os.SameFile(c.info, info) && c.mod.Equal(info.ModTime()) && c.size == info.Size() {
 		return c.val, nil
 	}
 	if info.Size() > maxFile {
@@ -165,7 +167,7 @@ func readFile(path string) (string, error) {
 	}
 	val := strings.TrimRight(string(data), "\r\n")
 	filesMu.Lock()
-	files[path] = cached{mod: info.ModTime(), size: info.Size(), val: val}
+	files[path] = cached{info: info, mod: info.ModTime(), size: info.Size(), val: val}
 	filesMu.Unlock()
 	return val, nil
 }

@@ -97,3 +97,35 @@ func TestFileReferences(t *testing.T) {
 		t.Errorf("empty file reference passes Check")
 	}
 }
+
+// TestSnapshotReadsOnce: values expanded through one Snapshot see one content of a file, even
+// when it changes between them; a new Snapshot sees the change.
+func TestSnapshotReadsOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "secret")
+	if err := os.WriteFile(path, []byte("one\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := NewSnapshot(nil)
+	a, err := s.Expand("a ${file:" + path + "}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte("two-longer\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.Expand("b ${file:" + path + "}")
+	if err != nil || a != "a one" || b != "b one" {
+		t.Errorf("got %q, %q, %v; want one content for both", a, b, err)
+	}
+	if c, err := NewSnapshot(nil).Expand("${file:" + path + "}"); err != nil || c != "two-longer" {
+		t.Errorf("a new snapshot: %q, %v", c, err)
+	}
+	os.Remove(path)
+	s = NewSnapshot(nil)
+	if _, err := s.Expand("${file:" + path + "}"); err == nil {
+		t.Error("a removed file expands")
+	}
+	if _, err := s.Expand("${file:" + path + "}"); err == nil {
+		t.Error("the error is not kept")
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/mockloop/mockloop/internal/envref"
 	"github.com/mockloop/mockloop/internal/plugin"
@@ -24,18 +25,28 @@ func lookupOrEnv(lookup func(string) (string, bool)) func(string) (string, bool)
 	return lookup
 }
 
-// injector applies resolved credentials to an outgoing request.
+// injector applies resolved credentials to an outgoing request. The credentials that refer
+// to files (${file:PATH}) are resolved again when a file changes (rotate.go): cur and secrets
+// are swapped whole, so a request sees one generation of credentials or the next.
 type injector struct {
 	typ      string
 	location string // api_key
 	name     string // api_key
-	value    string // api_key value, bearer token
-	user     string
-	pass     string
-	headers  [][2]string // custom, canonical names
-	queries  [][2]string // custom
+	cur      atomic.Pointer[credentials]
 	oauth    *tokenSource
-	secrets  redact.Secrets // every resolved secret value and its derived forms
+	// secrets are every resolved secret value and its derived forms, of the current
+	// credentials and of the ones rotated out before them (rotate.go bounds how many).
+	secrets atomic.Pointer[redact.Secrets]
+	rot     *rotation // nil when no credential refers to a file
+}
+
+// credentials are one generation of resolved credentials, as apply sends them.
+type credentials struct {
+	value   string // api_key value, bearer token
+	user    string
+	pass    string
+	headers [][2]string // custom, canonical names
+	queries [][2]string // custom
 }
 
 // newInjector checks a and resolves every credential now, so a missing variable fails at
@@ -45,48 +56,71 @@ func newInjector(a *plugin.Auth, lookup func(string) (string, bool), client *htt
 		return nil, nil
 	}
 	in := &injector{typ: a.AuthType}
-	resolved := &plugin.Auth{AuthType: a.AuthType, Location: a.Location, Name: a.Name, Credentials: map[string]string{}}
-	keys := slices.Sorted(maps.Keys(a.Credentials))
-	for _, k := range keys {
-		v, err := envref.Expand(a.Credentials[k], lookup)
-		if err != nil {
-			return nil, fmt.Errorf("auth %s: credential %q: %w", a.AuthType, k, err)
-		}
-		resolved.Credentials[k] = v
-	}
-	addSecrets(&in.secrets, a, resolved.Credentials, lookup)
-	if probs := resolved.Check(); len(probs) > 0 {
-		return nil, fmt.Errorf("auth %s: %s", a.AuthType, strings.Join(probs, "; "))
-	}
-	creds := resolved.Credentials
-	switch a.AuthType {
-	case plugin.AuthAPIKey:
-		in.location, in.name, _ = resolved.APIKeyPlace()
+	if in.typ == plugin.AuthAPIKey {
+		in.location, in.name, _ = a.APIKeyPlace()
 		if in.location == "header" {
 			in.name = textproto.CanonicalMIMEHeaderKey(in.name)
 		}
-		in.value = creds["api_key"]
-	case plugin.AuthBearerToken:
-		in.value = creds["token"]
-	case plugin.AuthBasic:
-		in.user, in.pass = creds["username"], creds["password"]
-	case plugin.AuthOAuth2:
+	}
+	stamps := statFiles(a) // before the files are read: a change after this is seen next time
+	creds, err := resolveCredentials(a, lookup)
+	if err != nil {
+		return nil, err
+	}
+	var secrets redact.Secrets
+	addSecrets(&secrets, a, creds, lookup)
+	in.secrets.Store(&secrets)
+	if a.AuthType == plugin.AuthOAuth2 {
 		ts, err := newTokenSource(creds, client, tokenURL, tokenFrom)
 		if err != nil {
 			return nil, err
 		}
 		in.oauth = ts
+	}
+	in.cur.Store(in.build(creds))
+	in.rot = newRotation(a, lookup, creds, stamps, tokenURL, tokenFrom)
+	return in, nil
+}
+
+// resolveCredentials expands every credential of a (variables, files, each file read once)
+// and checks the result with plugin.Auth.Check. Errors name the credential and the variable or file, never a value.
+func resolveCredentials(a *plugin.Auth, lookup func(string) (string, bool)) (map[string]string, error) {
+	resolved := &plugin.Auth{AuthType: a.AuthType, Location: a.Location, Name: a.Name, Credentials: map[string]string{}}
+	snap := envref.NewSnapshot(lookup) // two credentials of one file get the same content
+	for _, k := range slices.Sorted(maps.Keys(a.Credentials)) {
+		v, err := snap.Expand(a.Credentials[k])
+		if err != nil {
+			return nil, fmt.Errorf("auth %s: credential %q: %w", a.AuthType, k, err)
+		}
+		resolved.Credentials[k] = v
+	}
+	if probs := resolved.Check(); len(probs) > 0 {
+		return nil, fmt.Errorf("auth %s: %s", a.AuthType, strings.Join(probs, "; "))
+	}
+	return resolved.Credentials, nil
+}
+
+// build is what apply sends for the resolved creds (oauth2's tokens are the token source's).
+func (in *injector) build(creds map[string]string) *credentials {
+	c := &credentials{}
+	switch in.typ {
+	case plugin.AuthAPIKey:
+		c.value = creds["api_key"]
+	case plugin.AuthBearerToken:
+		c.value = creds["token"]
+	case plugin.AuthBasic:
+		c.user, c.pass = creds["username"], creds["password"]
 	case plugin.AuthCustom:
-		for _, k := range keys {
+		for _, k := range slices.Sorted(maps.Keys(creds)) {
 			kind, name, _ := strings.Cut(k, ".")
 			if kind == "header" {
-				in.headers = append(in.headers, [2]string{textproto.CanonicalMIMEHeaderKey(name), creds[k]})
+				c.headers = append(c.headers, [2]string{textproto.CanonicalMIMEHeaderKey(name), creds[k]})
 			} else {
-				in.queries = append(in.queries, [2]string{name, creds[k]})
+				c.queries = append(c.queries, [2]string{name, creds[k]})
 			}
 		}
 	}
-	return in, nil
+	return c
 }
 
 // addSecrets adds the secret values of a, resolved to creds, to s: each secret credential, each
@@ -134,34 +168,35 @@ func (f *Forwarder) Redact(s string) string { return f.proxySecret.Replace(f.aut
 // The client's Authorization header is always removed when auth is configured, and so is any
 // header, query parameter or cookie of the name the configuration sets.
 func (in *injector) apply(out *http.Request, token string) {
+	c := in.cur.Load()
 	out.Header.Del("Authorization")
 	switch in.typ {
 	case plugin.AuthAPIKey:
 		switch in.location {
 		case "header":
-			out.Header.Set(in.name, in.value)
+			out.Header.Set(in.name, c.value)
 		case "query":
 			q := out.URL.Query()
-			q.Set(in.name, in.value)
+			q.Set(in.name, c.value)
 			out.URL.RawQuery = q.Encode()
 		case "cookie":
-			setCookie(out, in.name, in.value)
+			setCookie(out, in.name, c.value)
 		}
 	case plugin.AuthBearerToken:
-		out.Header.Set("Authorization", "Bearer "+in.value)
+		out.Header.Set("Authorization", "Bearer "+c.value)
 	case plugin.AuthBasic:
-		out.SetBasicAuth(in.user, in.pass)
+		out.SetBasicAuth(c.user, c.pass)
 	case plugin.AuthOAuth2:
 		if token != "" {
 			out.Header.Set("Authorization", "Bearer "+token)
 		}
 	case plugin.AuthCustom:
-		for _, h := range in.headers {
+		for _, h := range c.headers {
 			out.Header.Set(h[0], h[1])
 		}
-		if len(in.queries) > 0 {
+		if len(c.queries) > 0 {
 			q := out.URL.Query()
-			for _, kv := range in.queries {
+			for _, kv := range c.queries {
 				q.Set(kv[0], kv[1])
 			}
 			out.URL.RawQuery = q.Encode()
@@ -193,7 +228,7 @@ func (in *injector) redact(s string) string {
 	if in == nil {
 		return s
 	}
-	s = in.secrets.Replace(s)
+	s = in.secrets.Load().Replace(s)
 	if in.oauth != nil {
 		s = in.oauth.redact(s)
 	}

@@ -212,6 +212,7 @@ func NewForwarder(cfg ForwardConfig) (*Forwarder, error) {
 	} else if cfg.ErrorLog != nil {
 		f.errorLog = log.New(redactWriter{w: cfg.ErrorLog.Writer(), redact: f.Redact}, cfg.ErrorLog.Prefix(), cfg.ErrorLog.Flags())
 	}
+	f.watchCredentials() // credential files that change are read again (rotate.go)
 	type poolKey struct {
 		url string
 		tls *plugin.TLS
@@ -438,6 +439,9 @@ type try struct {
 func (c *call) run(w http.ResponseWriter) error {
 	f, ep, r := c.f, c.ep, c.r
 	ctx := r.Context()
+	if f.auth != nil {
+		f.auth.refresh() // a rotated credential file (rotate.go)
+	}
 	canRetry := ep.retries > 0 && (idempotent(r.Method) || ep.retryable)
 	oauth := f.auth != nil && f.auth.oauth != nil
 	var body []byte

@@ -36,16 +36,19 @@ const maxIssued = 64
 // (golang.org/x/sync/singleflight). What x/oauth2 does not do, and this adds: a token the
 // upstream rejected is replaced once, and every token seen is hidden from messages.
 type tokenSource struct {
-	tokenURL string
-	from     string // where tokenURL came from, for messages
-	log      *slog.Logger
-	refresh  *oauth2.Config            // the refresh_token grant
-	clients  *clientcredentials.Config // the client_credentials grant
-	client   *http.Client
-	flight   singleflight.Group
-	requests atomic.Int64 // token requests made (stats.go)
+	log    *slog.Logger
+	client *http.Client
+	flight singleflight.Group
+	// requests counts the token requests made (stats.go).
+	requests atomic.Int64
 
-	mu           sync.Mutex
+	mu sync.Mutex
+	// The endpoint and grants change when a credential file does (rotate).
+	tokenURL     string
+	from         string                    // where tokenURL came from, for messages
+	refresh      *oauth2.Config            // the refresh_token grant
+	clients      *clientcredentials.Config // the client_credentials grant
+	gen          uint64                    // counts rotations: a token obtained before one is not kept
 	token        string
 	expiry       time.Time // renew from then on; zero: unknown, valid until rejected
 	refreshToken string
@@ -57,27 +60,43 @@ type tokenSource struct {
 // else specURL (the spec's security scheme's, named by from). Without either, the access token
 // is used as long as the API accepts it.
 func newTokenSource(creds map[string]string, client *http.Client, specURL, from string) (*tokenSource, error) {
+	ep, err := tokenEndpoint(creds, specURL, from)
+	if err != nil {
+		return nil, err
+	}
 	ts := &tokenSource{
-		tokenURL:     creds["token_url"],
-		from:         "the plugin's token_url",
 		client:       client,
 		token:        creds["access_token"],
 		refreshToken: creds["refresh_token"],
 	}
-	if ts.tokenURL == "" && specURL != "" {
-		ts.tokenURL, ts.from = specURL, from
-	}
+	ts.tokenURL, ts.from, ts.refresh, ts.clients = ep.url, ep.from, ep.refresh, ep.clients
 	ts.secrets.Add(creds["client_secret"], creds["refresh_token"], creds["access_token"])
 	ts.secrets.AddPair(creds["client_id"], creds["client_secret"])
-	if ts.tokenURL == "" {
-		if ts.token == "" {
-			return nil, errors.New("auth oauth2: no access_token, and no token URL to obtain one (token_url in the plugin, or an OAuth2 security scheme with a tokenUrl in the spec)")
-		}
-		return ts, nil
+	return ts, nil
+}
+
+// endpointConfig is where and how tokens are obtained for some credentials.
+type endpointConfig struct {
+	url, from string
+	refresh   *oauth2.Config
+	clients   *clientcredentials.Config
+}
+
+// tokenEndpoint checks creds and prepares their grants (see newTokenSource).
+func tokenEndpoint(creds map[string]string, specURL, from string) (endpointConfig, error) {
+	ep := endpointConfig{url: creds["token_url"], from: "the plugin's token_url"}
+	if ep.url == "" && specURL != "" {
+		ep.url, ep.from = specURL, from
 	}
-	u, err := url.Parse(ts.tokenURL)
+	if ep.url == "" {
+		if creds["access_token"] == "" {
+			return ep, errors.New("auth oauth2: no access_token, and no token URL to obtain one (token_url in the plugin, or an OAuth2 security scheme with a tokenUrl in the spec)")
+		}
+		return ep, nil
+	}
+	u, err := url.Parse(ep.url)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, errors.New("auth oauth2: token_url must be an absolute http(s) URL")
+		return ep, errors.New("auth oauth2: token_url must be an absolute http(s) URL")
 	}
 	// RFC 6749 2.3.1: a confidential client authenticates with Basic auth; a public client
 	// (no secret) names itself in the form.
@@ -89,13 +108,47 @@ func newTokenSource(creds map[string]string, client *http.Client, specURL, from 
 	if s := creds["scope"]; s != "" {
 		scopes = strings.Fields(s)
 	}
-	endpoint := oauth2.Endpoint{TokenURL: ts.tokenURL, AuthStyle: style}
-	ts.refresh = &oauth2.Config{ClientID: creds["client_id"], ClientSecret: creds["client_secret"], Endpoint: endpoint, Scopes: scopes}
+	endpoint := oauth2.Endpoint{TokenURL: ep.url, AuthStyle: style}
+	ep.refresh = &oauth2.Config{ClientID: creds["client_id"], ClientSecret: creds["client_secret"], Endpoint: endpoint, Scopes: scopes}
 	if creds["client_id"] != "" && creds["client_secret"] != "" {
-		ts.clients = &clientcredentials.Config{ClientID: creds["client_id"], ClientSecret: creds["client_secret"],
-			TokenURL: ts.tokenURL, Scopes: scopes, AuthStyle: style}
+		ep.clients = &clientcredentials.Config{ClientID: creds["client_id"], ClientSecret: creds["client_secret"],
+			TokenURL: ep.url, Scopes: scopes, AuthStyle: style}
 	}
-	return ts, nil
+	return ep, nil
+}
+
+// rotate takes the credentials read again after a credential file changed (old are the ones
+// before): a new access_token or refresh_token replaces the current one, and new client
+// credentials, scope or token URL mean new tokens, obtained with them at the next request
+// (unless a new access_token came with them). A token request under way when the
+// credentials change is not kept. creds are checked first: on an error nothing changes.
+func (ts *tokenSource) rotate(old, creds map[string]string, specURL, from string) error {
+	ep, err := tokenEndpoint(creds, specURL, from)
+	if err != nil {
+		return err
+	}
+	changed := func(k string) bool { return old[k] != creds[k] }
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	ts.tokenURL, ts.from, ts.refresh, ts.clients = ep.url, ep.from, ep.refresh, ep.clients
+	ts.gen++
+	if changed("refresh_token") {
+		ts.refreshToken = creds["refresh_token"]
+	}
+	switch {
+	case changed("access_token"):
+		ts.token, ts.expiry = creds["access_token"], time.Time{}
+	case (changed("client_id") || changed("client_secret") || changed("scope") || changed("token_url")) && ts.canRefreshLocked():
+		ts.token, ts.expiry = "", time.Time{}
+	}
+	return nil
+}
+
+// endpoint is the token URL and where it came from, for messages.
+func (ts *tokenSource) endpoint() (tokenURL, from string) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	return ts.tokenURL, ts.from
 }
 
 // canRefresh reports whether a rejected token can be replaced.
@@ -144,17 +197,20 @@ func (ts *tokenSource) get(ctx context.Context, stale string) (string, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), tokenTimeout)
 		defer cancel()
 		start := time.Now()
-		tok, expiry, err := ts.fetch(ctx)
+		tok, expiry, gen, err := ts.fetchGen(ctx)
 		if ts.log != nil {
+			tokenURL, from := ts.endpoint()
 			if err != nil {
-				ts.log.Warn("oauth2 token request failed", "token_url", redact.URL(ts.tokenURL), "from", ts.from, "error", err.Error())
+				ts.log.Warn("oauth2 token request failed", "token_url", redact.URL(tokenURL), "from", from, "error", err.Error())
 			} else {
-				ts.log.Info("oauth2 token obtained", "token_url", redact.URL(ts.tokenURL), "from", ts.from, "grant", ts.grant(), "took", roundDuration(time.Since(start)))
+				ts.log.Info("oauth2 token obtained", "token_url", redact.URL(tokenURL), "from", from, "grant", ts.grant(), "took", roundDuration(time.Since(start)))
 			}
 		}
 		if err == nil {
 			ts.mu.Lock()
-			ts.token, ts.expiry = tok, expiry
+			if ts.gen == gen { // else the credentials changed meanwhile: the next request asks again
+				ts.token, ts.expiry = tok, expiry
+			}
 			ts.mu.Unlock()
 		}
 		return tok, err
@@ -185,9 +241,15 @@ func (ts *tokenSource) grant() string {
 // endpoint's answer is reduced to its status and RFC 6749 error code and description, and
 // whatever of a secret they echo is hidden.
 func (ts *tokenSource) fetch(ctx context.Context) (string, time.Time, error) {
+	tok, expiry, _, err := ts.fetchGen(ctx)
+	return tok, expiry, err
+}
+
+// fetchGen is fetch, also returning the generation of the credentials it used.
+func (ts *tokenSource) fetchGen(ctx context.Context) (string, time.Time, uint64, error) {
 	ts.requests.Add(1)
 	ts.mu.Lock()
-	refresh := ts.refreshToken
+	refresh, refreshCfg, clients, tokenURL, gen := ts.refreshToken, ts.refresh, ts.clients, ts.tokenURL, ts.gen
 	ts.mu.Unlock()
 	ctx = context.WithValue(ctx, oauth2.HTTPClient, &http.Client{Transport: jsonAnswers{ts.client}, Timeout: ts.client.Timeout})
 	var (
@@ -195,15 +257,15 @@ func (ts *tokenSource) fetch(ctx context.Context) (string, time.Time, error) {
 		err error
 	)
 	switch {
-	case refresh != "":
-		tok, err = ts.refresh.TokenSource(ctx, &oauth2.Token{RefreshToken: refresh}).Token()
-	case ts.clients != nil:
-		tok, err = ts.clients.Token(ctx)
+	case refresh != "" && refreshCfg != nil:
+		tok, err = refreshCfg.TokenSource(ctx, &oauth2.Token{RefreshToken: refresh}).Token()
+	case clients != nil:
+		tok, err = clients.Token(ctx)
 	default:
-		return "", time.Time{}, errors.New("oauth2: no refresh_token and no client credentials to obtain a token with")
+		return "", time.Time{}, gen, errors.New("oauth2: no refresh_token and no client credentials to obtain a token with")
 	}
 	if err != nil {
-		return "", time.Time{}, errors.New(ts.redact(ts.describe(err)))
+		return "", time.Time{}, gen, errors.New(ts.redact(describeTokenError(tokenURL, err)))
 	}
 	var expiry time.Time
 	if !tok.Expiry.IsZero() {
@@ -213,17 +275,19 @@ func (ts *tokenSource) fetch(ctx context.Context) (string, time.Time, error) {
 	}
 	ts.mu.Lock()
 	if tok.RefreshToken != "" && tok.RefreshToken != refresh {
-		ts.refreshToken = tok.RefreshToken
+		if ts.gen == gen { // a refresh token from a file that changed meanwhile wins
+			ts.refreshToken = tok.RefreshToken
+		}
 		ts.remember(tok.RefreshToken)
 	}
 	ts.remember(tok.AccessToken)
 	ts.mu.Unlock()
-	return tok.AccessToken, expiry, nil
+	return tok.AccessToken, expiry, gen, nil
 }
 
-// describe is a token request failure in one secret-free line.
-func (ts *tokenSource) describe(err error) string {
-	where := "oauth2 token request to " + redact.Origin(ts.tokenURL)
+// describeTokenError is a token request failure at tokenURL in one secret-free line.
+func describeTokenError(tokenURL string, err error) string {
+	where := "oauth2 token request to " + redact.Origin(tokenURL)
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) {
 		status := 0

@@ -47,19 +47,23 @@ import (
 
 // result is what one child reports about one document.
 type result struct {
-	File     string    `json:"file"`
-	Loaded   bool      `json:"loaded"`
-	LoadErr  string    `json:"load_error,omitempty"`
-	Crashed  string    `json:"crashed,omitempty"` // the child died or timed out
-	Ops      int       `json:"ops"`
-	Gets     int       `json:"gets"`
-	Pass     int       `json:"pass"`     // GET answers Engine.ValidateResponse accepts
-	KinPass  int       `json:"kin_pass"` // GET answers plain openapi3filter accepts
-	Refused  int       `json:"refused"`  // sample requests (any method) the mock refused
-	DynGets  int       `json:"dyn_gets"` // GET answers with Prefer: dynamic=true
-	DynPass  int       `json:"dyn_pass"` // ... that Engine.ValidateResponse accepts
-	Failures []failure `json:"failures,omitempty"`
-	Millis   int64     `json:"ms"`
+	File    string `json:"file"`
+	Loaded  bool   `json:"loaded"`
+	LoadErr string `json:"load_error,omitempty"`
+	Crashed string `json:"crashed,omitempty"` // the child died or timed out
+	Ops     int    `json:"ops"`
+	Gets    int    `json:"gets"`
+	Pass    int    `json:"pass"`     // GET answers Engine.ValidateResponse accepts
+	KinPass int    `json:"kin_pass"` // GET answers plain openapi3filter accepts
+	Refused int    `json:"refused"`  // sample requests (any method) the mock refused
+	// Unsendable counts sample requests no client can send (a path template with a space).
+	Unsendable int       `json:"unsendable"`
+	DynGets    int       `json:"dyn_gets"` // GET answers with Prefer: dynamic=true
+	DynPass    int       `json:"dyn_pass"` // ... that Engine.ValidateResponse accepts
+	Failures   []failure `json:"failures,omitempty"`
+	// Classes counts every failure by kind and class (see class), not only the first few.
+	Classes map[string]map[string]int `json:"classes,omitempty"`
+	Millis  int64                     `json:"ms"`
 }
 
 type failure struct {
@@ -203,7 +207,23 @@ func check(file string) (r result) {
 	}
 	r.Loaded = true
 	e := mock.New(doc, mock.Options{ValidateRequests: true, CheckSecurity: true})
-	add := func(kind, op, msg string) {
+	add := func(kind, op, msg string, classes ...string) {
+		if r.Classes == nil {
+			r.Classes = map[string]map[string]int{}
+		}
+		if r.Classes[kind] == nil {
+			r.Classes[kind] = map[string]int{}
+		}
+		if len(classes) == 0 {
+			classes = []string{msg}
+		}
+		seen := map[string]bool{}
+		for _, c := range classes {
+			if c = class(c); !seen[c] {
+				seen[c] = true
+				r.Classes[kind][c]++
+			}
+		}
 		n := 0
 		for _, f := range r.Failures {
 			if f.Kind == kind {
@@ -218,12 +238,17 @@ func check(file string) (r result) {
 		r.Ops++
 		s := e.SampleRequest(op)
 		req := httpRequest(op, s)
+		if req == nil {
+			r.Unsendable++
+			continue
+		}
 		rec := httptest.NewRecorder()
 		e.Respond(rec, req, spec.Match{Operation: op, PathParams: s.PathParams})
 		refused := rec.Header().Get("Content-Type") == "application/problem+json" && (rec.Code == 400 || rec.Code == 401 || rec.Code == 422)
 		if refused {
 			r.Refused++
-			add("refused", op.Key(), refusal(rec))
+			msg, classes := refusal(rec)
+			add("refused", op.Key(), msg, classes...)
 		}
 		if op.Method != http.MethodGet {
 			continue
@@ -235,7 +260,7 @@ func check(file string) (r result) {
 		if probs := e.ValidateResponse(op, req, rec.Code, rec.Header(), rec.Body.Bytes()); len(probs) == 0 {
 			r.Pass++
 		} else {
-			add("answer", op.Key(), fmt.Sprint(probs))
+			add("answer", op.Key(), fmt.Sprint(probs), messages(probs)...)
 		}
 		if err := kinValidate(doc, op, req, s.PathParams, rec); err == nil {
 			r.KinPass++
@@ -251,22 +276,39 @@ func check(file string) (r result) {
 		if probs := e.ValidateResponse(op, req, rec.Code, rec.Header(), rec.Body.Bytes()); len(probs) == 0 {
 			r.DynPass++
 		} else {
-			add("dynamic", op.Key(), fmt.Sprint(probs))
+			add("dynamic", op.Key(), fmt.Sprint(probs), messages(probs)...)
 		}
 	}
 	return r
 }
 
-// refusal describes a refused request by the status and the problem's error items.
-func refusal(rec *httptest.ResponseRecorder) string {
+// messages are the problems' messages, each a failure class of its own.
+func messages(probs []problem.Item) []string {
+	out := make([]string, len(probs))
+	for i, p := range probs {
+		out[i] = p.Message
+	}
+	return out
+}
+
+// refusal describes a refused request by the status and the problem's error items, and gives
+// the classes to count it under: the status with each item's location kind and message.
+func refusal(rec *httptest.ResponseRecorder) (string, []string) {
 	var d problem.Details
 	if err := json.Unmarshal(rec.Body.Bytes(), &d); err != nil {
-		return fmt.Sprintf("%d %.300s", rec.Code, rec.Body.String())
+		msg := fmt.Sprintf("%d %.300s", rec.Code, rec.Body.String())
+		return msg, []string{msg}
 	}
 	if len(d.Errors) == 0 {
-		return fmt.Sprintf("%d %s", d.Status, d.Detail)
+		msg := fmt.Sprintf("%d %s", d.Status, d.Detail)
+		return msg, []string{fmt.Sprintf("%d %s", d.Status, d.Title)}
 	}
-	return fmt.Sprintf("%d %v", d.Status, d.Errors)
+	var classes []string
+	for _, it := range d.Errors {
+		where, _, _ := strings.Cut(it.Location, ".")
+		classes = append(classes, fmt.Sprintf("%d %s: %s", d.Status, where, it.Message))
+	}
+	return fmt.Sprintf("%d %v", d.Status, d.Errors), classes
 }
 
 // kinValidate is kin-openapi's own response validation with its default options.
@@ -291,13 +333,17 @@ func kinValidate(doc *spec.Document, op *spec.Operation, req *http.Request, para
 	return err
 }
 
-// httpRequest is the request a client sends for a sample.
+// httpRequest is the request a client sends for a sample, nil when none can be sent.
 func httpRequest(op *spec.Operation, s mock.Sample) *http.Request {
 	target := s.Path
 	if q := url.Values(s.Query).Encode(); q != "" {
 		target += "?" + q
 	}
-	r := httptest.NewRequest(op.Method, "http://127.0.0.1"+target, bytes.NewReader(s.Body))
+	r, err := http.NewRequest(op.Method, "http://127.0.0.1"+target, bytes.NewReader(s.Body))
+	if err != nil || strings.ContainsAny(s.Path, " \t") {
+		return nil
+	}
+	r.RemoteAddr = "127.0.0.1:40000"
 	if s.Body == nil {
 		r.Body, r.ContentLength = http.NoBody, 0
 	}
@@ -341,7 +387,7 @@ func class(msg string) string {
 }
 
 func summarize(w io.Writer, rs []result, top int, took time.Duration) {
-	var loaded, crashed, ops, gets, pass, kin, refused, dyn, dynPass, specsAllPass int
+	var loaded, crashed, ops, gets, pass, kin, refused, dyn, dynPass, specsAllPass, unsendable int
 	classes := map[string]map[string]int{}
 	loadErrs := map[string]int{}
 	for _, r := range rs {
@@ -365,11 +411,14 @@ func summarize(w io.Writer, rs []result, top int, took time.Duration) {
 		if r.Pass == r.Gets && r.Refused == 0 {
 			specsAllPass++
 		}
-		for _, f := range r.Failures {
-			if classes[f.Kind] == nil {
-				classes[f.Kind] = map[string]int{}
+		unsendable += r.Unsendable
+		for kind, m := range r.Classes {
+			if classes[kind] == nil {
+				classes[kind] = map[string]int{}
 			}
-			classes[f.Kind][class(f.Message)]++
+			for c, n := range m {
+				classes[kind][c] += n
+			}
 		}
 	}
 	pct := func(a, b int) string {
@@ -384,7 +433,7 @@ func summarize(w io.Writer, rs []result, top int, took time.Duration) {
 	fmt.Fprintf(w, "GET answers valid:    %d/%d = %s (Engine.ValidateResponse)\n", pass, gets, pct(pass, gets))
 	fmt.Fprintf(w, "GET answers valid:    %d/%d = %s (openapi3filter.ValidateResponse, default options)\n", kin, gets, pct(kin, gets))
 	fmt.Fprintf(w, "dynamic GET valid:    %d/%d = %s\n", dynPass, dyn, pct(dynPass, dyn))
-	fmt.Fprintf(w, "sample requests refused (any method): %d of %d\n", refused, ops)
+	fmt.Fprintf(w, "sample requests refused (any method): %d of %d (%d not sendable: a path with a space)\n", refused, ops, unsendable)
 	fmt.Fprintf(w, "documents with every GET valid and no refusal: %d of %d loaded\n", specsAllPass, loaded)
 	list := func(title string, m map[string]int) {
 		if len(m) == 0 {
@@ -400,7 +449,7 @@ func summarize(w io.Writer, rs []result, top int, took time.Duration) {
 			}
 			return keys[i] < keys[j]
 		})
-		fmt.Fprintf(w, "\n%s (documents' first %d per kind, by class):\n", title, maxFailures)
+		fmt.Fprintf(w, "\n%s, by class (an answer with several problems counts once per class):\n", title)
 		for i, k := range keys {
 			if i == top {
 				fmt.Fprintf(w, "  ... %d more classes\n", len(keys)-top)

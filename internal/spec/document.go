@@ -2,8 +2,10 @@ package spec
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -135,7 +137,8 @@ func basePath(servers openapi3.Servers) string {
 	return p
 }
 
-// walker visits the resolved document once: it removes the regex patterns Go cannot compile, with a warning for each.
+// walker visits the resolved document once: it removes the regex patterns Go cannot compile,
+// with a warning for each, and warns about schema keywords no value can satisfy.
 type walker struct {
 	doc         *openapi3.T
 	seenPattern map[*openapi3.Schema]bool
@@ -278,6 +281,7 @@ func (w *walker) schema(s *openapi3.SchemaRef, at string, depth int) {
 			v.Pattern = ""
 		}
 	}
+	w.keywords(v, at)
 	list := func(name string, refs openapi3.SchemaRefs) {
 		for i, r := range refs {
 			w.schema(r, fmt.Sprintf("%s/%s/%d", at, name, i), depth+1)
@@ -303,6 +307,98 @@ func (w *walker) schema(s *openapi3.SchemaRef, at string, depth int) {
 			w.schema(group.m[name], at+"/"+group.name+"/"+escapePointer(name), depth+1)
 		}
 	}
+}
+
+// knownTypes are the JSON Schema type names.
+var knownTypes = map[string]bool{
+	openapi3.TypeString: true, openapi3.TypeNumber: true, openapi3.TypeInteger: true, openapi3.TypeBoolean: true,
+	openapi3.TypeArray: true, openapi3.TypeObject: true, openapi3.TypeNull: true,
+}
+
+// keywords warns about schema keywords no value can satisfy: an unknown type name, or bounds
+// that exclude each other. Validators reject every value there, so a mock cannot answer
+// validly; users want to hear it once rather than find it in a failing test.
+func (w *walker) keywords(v *openapi3.Schema, at string) {
+	warn := func(where, format string, args ...any) {
+		w.warnings = append(w.warnings, problem.Item{Location: at + where, Message: fmt.Sprintf(format, args...)})
+	}
+	for _, t := range v.Type.Slice() {
+		if !knownTypes[t] {
+			warn("/type", "unknown type %q: no value matches it (types are string, number, integer, boolean, array, object, null)", t)
+		}
+	}
+	if len(v.Enum) > 0 && !v.Type.IsEmpty() && !anyEnumOfType(v) {
+		warn("/enum", "no enum value is of the declared type %s: no value satisfies both", strings.Join(v.Type.Slice(), " or "))
+	}
+	if h := v.AdditionalProperties.Has; h != nil && !*h {
+		for _, name := range v.Required {
+			if _, ok := v.Properties[name]; !ok && !matchesAny(v.PatternProperties, name) {
+				warn("/required", "required property %q is not among the properties and additionalProperties is false: no object satisfies both (properties declared in allOf parts do not count)", name)
+			}
+		}
+	}
+	if v.Min != nil && v.Max != nil && *v.Min > *v.Max {
+		warn("/minimum", "minimum %g is above maximum %g: no number satisfies both", *v.Min, *v.Max)
+	}
+	if v.MaxLength != nil && v.MinLength > *v.MaxLength {
+		warn("/minLength", "minLength %d is above maxLength %d: no string satisfies both", v.MinLength, *v.MaxLength)
+	}
+	if v.MaxItems != nil && v.MinItems > *v.MaxItems {
+		warn("/minItems", "minItems %d is above maxItems %d: no array satisfies both", v.MinItems, *v.MaxItems)
+	}
+	if v.MaxProps != nil && v.MinProps > *v.MaxProps {
+		warn("/minProperties", "minProperties %d is above maxProperties %d: no object satisfies both", v.MinProps, *v.MaxProps)
+	}
+}
+
+// matchesAny reports whether a patternProperties key matches name (keys Go cannot compile
+// are taken to match).
+func matchesAny(patterns openapi3.Schemas, name string) bool {
+	for p := range patterns {
+		re, err := regexp.Compile(codepointRE.ReplaceAllString(p, `\x{$1}`))
+		if err != nil || re.MatchString(name) {
+			return true
+		}
+	}
+	return false
+}
+
+// anyEnumOfType reports whether one of v's enum values has one of its declared types.
+func anyEnumOfType(v *openapi3.Schema) bool {
+	for _, e := range v.Enum {
+		var t string
+		switch x := e.(type) {
+		case nil:
+			if v.Nullable || v.Type.IncludesNull() {
+				return true
+			}
+			continue
+		case string:
+			t = openapi3.TypeString
+		case bool:
+			t = openapi3.TypeBoolean
+		case float64:
+			t = openapi3.TypeNumber
+			if x == math.Trunc(x) && v.Type.Permits(openapi3.TypeInteger) {
+				return true
+			}
+		case int, int64, json.Number:
+			t = openapi3.TypeNumber
+			if v.Type.Permits(openapi3.TypeInteger) {
+				return true
+			}
+		case map[string]any, map[any]any:
+			t = openapi3.TypeObject
+		case []any:
+			t = openapi3.TypeArray
+		default:
+			return true // a value this check does not know: assume it fits
+		}
+		if v.Type.Permits(t) {
+			return true
+		}
+	}
+	return false
 }
 
 var codepointRE = regexp.MustCompile(`\\u([0-9A-Fa-f]{4})`)

@@ -47,8 +47,10 @@ type snapshot struct {
 	Warnings []problem.Item
 }
 
-// snapshotFormat changes when the encoding does (the type layout is fingerprinted separately).
-const snapshotFormat = "mockloop-snapshot-1"
+// snapshotFormat changes when the encoding does, or what the loader puts into a snapshot (the
+// load warnings: 2 adds those about schema keywords no value satisfies), so that no cached
+// load misses what a fresh one finds; the type layout is fingerprinted separately.
+const snapshotFormat = "mockloop-snapshot-2"
 
 // maxSnapshotDepth bounds the nesting of pointers and interface values, so that neither a
 // pathological document nor a corrupt snapshot can exhaust the stack. Real documents nest a

@@ -5,10 +5,10 @@
 //
 // Loading has two levels. Load succeeds whenever the document can be served: it fails only when
 // the document cannot be read, parsed or resolved. Problems that do not stop serving are not
-// errors: the cheap checks (regex patterns Go cannot compile, unused components, conflicting
-// path templates) are reported as Document.Warnings; examples that do not match their schemas
-// are left to Document.Validate, the strict check, because checking them takes seconds on large
-// specs (GitHub's).
+// errors: the cheap checks (regex patterns Go cannot compile, schema keywords no value can
+// satisfy, unused components, conflicting path templates) are reported as Document.Warnings;
+// examples that do not match their schemas are left to Document.Validate, the strict check,
+// because checking them takes seconds on large specs (GitHub's).
 package spec
 
 import (
@@ -80,7 +80,8 @@ type Document struct {
 	// SourceVersion is the version the source declared: "2.0", "3.0.3", "3.1.0", ...
 	SourceVersion string
 	// Warnings are problems found at load that do not stop serving, in a stable order:
-	// uncompilable patterns, conflicting path templates, unused components.
+	// uncompilable patterns and schema keywords no value satisfies (an unknown type name,
+	// crossed bounds), conflicting path templates, unused components.
 	Warnings []problem.Item
 	// Operations lists every operation in path order, then method order.
 	Operations []*Operation

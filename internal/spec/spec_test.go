@@ -373,3 +373,49 @@ paths:
 		t.Fatalf("err = %v, want a refusal", err)
 	}
 }
+
+// TestLoadWarnsAboutUnsatisfiableKeywords has one case per schema keyword combination no value
+// can satisfy: each is named once, where it is written, and the document still loads.
+func TestLoadWarnsAboutUnsatisfiableKeywords(t *testing.T) {
+	tests := []struct {
+		name, schema, location, message string
+	}{
+		{"unknown type", `{type: objekt, properties: {a: {type: string}}}`, "/components/schemas/S/type", `unknown type "objekt"`},
+		{"enum of another type", `{type: object, enum: [PKW, VAN]}`, "/components/schemas/S/enum", "no enum value is of the declared type object"},
+		{"enum of arrays for strings", `{type: array, enum: [a, b], items: {type: string}}`, "/components/schemas/S/enum", "no enum value is of the declared type array"},
+		{"bounds crossed", `{type: integer, minimum: 5, maximum: 1}`, "/components/schemas/S/minimum", "minimum 5 is above maximum 1"},
+		{"lengths crossed", `{type: string, minLength: 5, maxLength: 2}`, "/components/schemas/S/minLength", "minLength 5 is above maxLength 2"},
+		{"items crossed", `{type: array, minItems: 3, maxItems: 1}`, "/components/schemas/S/minItems", "minItems 3 is above maxItems 1"},
+		{"properties crossed", `{type: object, minProperties: 3, maxProperties: 1}`, "/components/schemas/S/minProperties", "minProperties 3 is above maxProperties 1"},
+		{"nested in a property", `{type: object, properties: {kind: {type: strin}}}`, "/components/schemas/S/properties/kind/type", `unknown type "strin"`},
+		{"required but forbidden", `{type: object, additionalProperties: false, required: [token], properties: {accessToken: {type: string}}}`, "/components/schemas/S/required", `required property "token" is not among the properties`},
+		{"required from allOf but closed", `{additionalProperties: false, allOf: [{properties: {href: {type: string}}}], required: [href]}`, "/components/schemas/S/required", `required property "href"`},
+		{"fine: required by pattern", `{type: object, additionalProperties: false, required: [x-a], patternProperties: {"^x-": {type: string}}}`, "", ""},
+		{"fine: enum of whole numbers for integer", `{type: integer, enum: [1, 2]}`, "", ""},
+		{"fine: nullable enum with null", `{type: string, nullable: true, enum: [null]}`, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /x:\n    get:\n      responses:\n        '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/S'}}}}\ncomponents:\n  schemas:\n    S: " + tt.schema + "\n"
+			d, err := LoadData(context.Background(), "t.yaml", nil, []byte(src), Options{})
+			if err != nil {
+				t.Fatalf("must load: %v", err)
+			}
+			var got []problem.Item
+			for _, w := range d.Warnings {
+				if strings.HasPrefix(w.Location, "/components/schemas/S") {
+					got = append(got, w)
+				}
+			}
+			if tt.location == "" {
+				if len(got) > 0 {
+					t.Errorf("unexpected warnings: %v", got)
+				}
+				return
+			}
+			if len(got) != 1 || got[0].Location != tt.location || !strings.Contains(got[0].Message, tt.message) {
+				t.Errorf("warnings %v, want one at %s saying %q", got, tt.location, tt.message)
+			}
+		})
+	}
+}

@@ -55,6 +55,8 @@ type Plugin struct {
 	// Redact names body fields recordings never store (bare names at any depth, or JSONPaths
 	// as in comparison.ignore_fields); credentials are always redacted.
 	Redact []string `yaml:"redact,omitempty" json:"redact,omitempty"`
+	// MockData is MockDataRealistic (or empty) or MockDataPlain; see docs/mock-data.md.
+	MockData MockData `yaml:"mock_data,omitempty" json:"mock_data,omitempty" jsonschema:"realistic (default: values follow property names) or plain (values from the schema alone)"`
 }
 
 // TLS configures the TLS connections to a live API. File values are paths, ${ENV} references
@@ -71,6 +73,10 @@ type TLS struct {
 	// it is not the target's host.
 	ServerName string `yaml:"server_name,omitempty" json:"server_name,omitempty"`
 }
+
+// PlainData reports whether the plugin asks for plain generated data (mock_data: plain), what
+// mock.Options.PlainData takes.
+func (p *Plugin) PlainData() bool { return p.MockData == MockDataPlain }
 
 // Auth is how credentials are injected into live requests. Credentials keys by type:
 // api_key: api_key; bearer_token: token; basic_auth: username, password; oauth2: access_token,

@@ -45,6 +45,7 @@ timeout: 30s
 retry_count: 3
 operations: [tag:pets, 'GET /store/*']
 mcp_tools: discovery
+mock_data: plain
 `
 
 func TestParseFull(t *testing.T) {
@@ -74,6 +75,7 @@ func TestParseFull(t *testing.T) {
 		{"array keys", p.Comparison.ArrayKeys["$.items"], "id"},
 		{"timeout", p.Timeout.Duration, 30 * time.Second},
 		{"retry", p.RetryCount, 3},
+		{"mock data", p.PlainData(), true},
 		{"operations", strings.Join(p.Operations, ","), "tag:pets,GET /store/*"},
 		{"mcp tools", p.MCPTools, MCPToolsDiscovery},
 	}
@@ -320,6 +322,27 @@ func TestParseMCPTools(t *testing.T) {
 			got, err := ParseMCPTools(tt.in)
 			if got != tt.want || (err == nil) != tt.ok {
 				t.Errorf("ParseMCPTools(%q) = %q, %v", tt.in, got, err)
+			}
+		})
+	}
+}
+
+func TestParseMockData(t *testing.T) {
+	tests := []struct {
+		in   string
+		want MockData
+		ok   bool
+	}{
+		{"realistic", MockDataRealistic, true},
+		{" Plain ", MockDataPlain, true},
+		{"", "", false},
+		{"off", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := ParseMockData(tt.in)
+			if got != tt.want || (err == nil) != tt.ok {
+				t.Errorf("ParseMockData(%q) = %q, %v", tt.in, got, err)
 			}
 		})
 	}

@@ -58,8 +58,8 @@ const maxRetries = 10
 // Validate checks p and returns a *ValidationError listing every problem, or nil: a valid
 // name, a spec, the mode, an http(s) target for proxy and hybrid, the auth type, location and
 // the credential keys it needs, endpoint paths and methods, rule modes and priorities, and
-// non-negative timeouts, retries and tolerances, and the simulation, stateful and overrides
-// keys (conditions are compiled where the stack is built). Credential values are checked for
+// non-negative timeouts, retries and tolerances, mock_data, and the simulation, stateful and
+// overrides keys (conditions are compiled where the stack is built). Credential values are checked for
 // ${ENV} syntax only; they are never part of a message.
 func (p *Plugin) Validate() error {
 	var probs []problem.Item
@@ -163,6 +163,9 @@ func (p *Plugin) Validate() error {
 	}
 	for _, msg := range p.TLS.check() {
 		add("tls", "%s", msg)
+	}
+	if p.MockData != "" && !slices.Contains(MockDataModes, p.MockData) {
+		add("", "mock_data %q: want realistic or plain", p.MockData)
 	}
 	if p.MCPTools != "" && !slices.Contains(MCPToolModes, p.MCPTools) {
 		add("", "mcp_tools %q: want auto, operations or discovery", p.MCPTools)

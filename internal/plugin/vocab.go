@@ -59,6 +59,30 @@ func ParseMCPTools(s string) (MCPTools, error) {
 	return "", fmt.Errorf("invalid MCP tool mode %q (want auto, operations or discovery)", s)
 }
 
+// MockData is how the mock generates values for schemas without examples.
+type MockData string
+
+// The mock data modes.
+const (
+	// MockDataRealistic (the default, also when the key is absent) takes hints from property,
+	// parameter and header names: `email` gets an address, `created_at` a recent time.
+	MockDataRealistic MockData = "realistic"
+	// MockDataPlain generates from the schema alone (lorem ipsum strings, numbers in range).
+	MockDataPlain MockData = "plain"
+)
+
+// MockDataModes lists the mock data modes in the order help texts name them.
+var MockDataModes = []MockData{MockDataRealistic, MockDataPlain}
+
+// ParseMockData accepts "realistic" or "plain", in any case, surrounding space ignored.
+func ParseMockData(s string) (MockData, error) {
+	m := MockData(strings.ToLower(strings.TrimSpace(s)))
+	if slices.Contains(MockDataModes, m) {
+		return m, nil
+	}
+	return "", fmt.Errorf("invalid mock data mode %q (want realistic or plain)", s)
+}
+
 // Auth types accepted in auth.auth_type.
 const (
 	AuthAPIKey      = "api_key"

@@ -42,6 +42,25 @@ func mediaKind(typ, sub string) kind {
 	return kindBinary
 }
 
+// wildcardTypes are what a declared media range is answered with: a type the range covers.
+var wildcardTypes = map[string]string{
+	"*": "application/json", "application": "application/json", "text": "text/plain",
+	"image": "image/png", "audio": "audio/mpeg", "video": "video/mp4", "font": "font/woff2",
+	"multipart": "multipart/form-data",
+}
+
+// concreteType is the media type served for a declared range (type/*, */*): JSON for */* and
+// application/*, a common subtype otherwise, type/octet-stream for types not listed.
+func concreteType(typ, sub string) string {
+	if sub != "*" && typ != "*" {
+		return typ + "/" + sub
+	}
+	if t, ok := wildcardTypes[typ]; ok {
+		return t
+	}
+	return typ + "/octet-stream"
+}
+
 // splitMediaType parses "type/sub; params" into lower-case type and subtype.
 func splitMediaType(s string) (typ, sub string) {
 	mt, _, err := mime.ParseMediaType(s)

@@ -6,6 +6,7 @@
 package mock
 
 import (
+	"context"
 	"maps"
 	"net/http"
 	"slices"
@@ -51,6 +52,11 @@ type Options struct {
 	// with Dynamic the sequence of answers is reproducible. 0 is the built-in seed (and, with
 	// Dynamic, the clock).
 	Seed uint64
+	// PlainData turns realistic data off: values generated for schemas without examples come
+	// from the schema alone (type, format, bounds, pattern), not from what the property,
+	// parameter or header name suggests (`email`, `created_at`, `currency`...; see
+	// docs/mock-data.md). The plugin file key `mock_data: plain` sets it.
+	PlainData bool
 }
 
 // Engine answers operations of one document. It is safe for concurrent use.
@@ -75,13 +81,15 @@ type Engine struct {
 // operation is everything Respond needs about one operation, prepared once.
 type operation struct {
 	op        *spec.Operation
-	key       string // op.Key(), built once (it concatenates)
-	seedBase  uint64 // the request seed's hash state after the key (see requestSeed)
-	route     *routers.Route
-	responses []*response // sorted by key
-	preferred *response   // the default choice: lowest 2xx, else default, else first
+	key       string         // op.Key(), built once (it concatenates)
+	seedBase  uint64         // the request seed's hash state after the key (see requestSeed)
+	route     *routers.Route // what openapi3filter validates (see validationOperation)
+	responses []*response    // sorted by key
+	preferred *response      // the default choice: lowest 2xx, else default, else first
 	security  []requirement
 	codes     string // the declared response keys, for error messages
+	// warnings are what of the operation cannot be honoured (see Engine.Warnings).
+	warnings []problem.Item
 
 	// Validation of a request without a body depends only on its path, query and the
 	// declared header and cookie parameters: results are cached, bounded, by those.
@@ -127,6 +135,8 @@ type media struct {
 	example     any // the media-level example, nil when none
 	hasExample  bool
 	examples    []namedExample
+	// emptyJSON: JSON with neither schema nor example; the answer is {}.
+	emptyJSON bool
 
 	defOnce sync.Once
 	defBody []byte // the first conforming example, encoded; nil: generate
@@ -168,7 +178,7 @@ func New(doc *spec.Document, opts Options) *Engine {
 	e := &Engine{
 		doc:     doc,
 		opts:    opts,
-		schemas: &schemas{v31: doc.T.IsOpenAPI31OrLater()},
+		schemas: &schemas{v31: doc.T.IsOpenAPI31OrLater(), plain: opts.PlainData},
 		ops:     make([]atomic.Pointer[operation], len(doc.Operations)),
 	}
 	e.docSecurity = sync.OnceValue(func() []requirement {
@@ -183,6 +193,34 @@ func New(doc *spec.Document, opts Options) *Engine {
 		SchemaValidationOptions:    schemaOptions(),
 	}
 	return e
+}
+
+// Warnings lists what the engine cannot honour as the document says, each once, located by
+// a JSON pointer into the document: response headers that describe the transport
+// (Content-Encoding, Transfer-Encoding...), which the mock never sends, and text or binary
+// responses declared with an object or array schema, which no answer can be held to. It
+// prepares the operations not prepared yet (without keeping them), which takes a while on very
+// large documents: callers run it off the request path, as serve runs ExampleProblems. It
+// stops early, returning what it found, when ctx ends.
+func (e *Engine) Warnings(ctx context.Context) []problem.Item {
+	seen := map[problem.Item]bool{}
+	var out []problem.Item
+	for i, op := range e.doc.Operations {
+		if ctx.Err() != nil {
+			break
+		}
+		od := e.ops[i].Load()
+		if od == nil {
+			od = e.prepare(op)
+		}
+		for _, w := range od.warnings {
+			if !seen[w] {
+				seen[w] = true
+				out = append(out, w)
+			}
+		}
+	}
+	return out
 }
 
 // operation is op prepared: once for an operation of the engine's document (when two requests
@@ -204,18 +242,15 @@ func (e *Engine) operation(op *spec.Operation) *operation {
 	return slot.Load()
 }
 
+// prepare derives everything a request needs about op, and what of op cannot be honoured
+// (operation.warnings).
 func (e *Engine) prepare(op *spec.Operation) *operation {
+	var warns []problem.Item
 	od := &operation{
 		op:  op,
 		key: op.Key(),
-		route: &routers.Route{
-			Spec:      e.doc.T,
-			Path:      op.Path,
-			PathItem:  op.PathItem,
-			Method:    op.Method,
-			Operation: op.Op,
-		},
 	}
+	at := "/paths/" + escapePointer(op.Path) + "/" + strings.ToLower(op.Method)
 	if op.Op.Responses != nil {
 		keys := op.Op.Responses.Keys()
 		sort.Strings(keys)
@@ -224,8 +259,21 @@ func (e *Engine) prepare(op *spec.Operation) *operation {
 			if ref == nil || ref.Value == nil {
 				continue
 			}
-			od.responses = append(od.responses, prepareResponse(k, ref.Value))
+			where := at + "/responses/" + escapePointer(k)
+			if ref.Ref != "" {
+				where = refPointer(ref.Ref)
+			}
+			resp, w := prepareResponse(k, ref.Value, where)
+			od.responses = append(od.responses, resp)
+			warns = append(warns, w...)
 		}
+	}
+	od.route = &routers.Route{
+		Spec:      e.doc.T,
+		Path:      op.Path,
+		PathItem:  op.PathItem,
+		Method:    op.Method,
+		Operation: validationOperation(op.Op),
 	}
 	for _, r := range od.responses {
 		for _, h := range r.headers {
@@ -261,7 +309,75 @@ func (e *Engine) prepare(op *spec.Operation) *operation {
 			od.cookieParams = true
 		}
 	}
+	od.warnings = warns
 	return od
+}
+
+// transportHeaders describe the connection, not the answer: a mock that declared
+// `Content-Encoding: br` over a plain body would break every client, and the others are the
+// HTTP server's to set (Content-Length) or hop-by-hop (RFC 9110 section 7.6.1).
+var transportHeaders = map[string]bool{
+	"Content-Encoding": true, "Content-Length": true, "Transfer-Encoding": true, "Connection": true,
+	"Keep-Alive": true, "Upgrade": true, "Te": true, "Trailer": true, "Proxy-Connection": true,
+}
+
+// validationOperation is op as response validation sees it: without the transport headers
+// its responses declare (neither a mock nor a proxied answer is held to them: the HTTP stack
+// sets or strips them). It is op itself when there are none.
+func validationOperation(op *openapi3.Operation) *openapi3.Operation {
+	if op.Responses == nil {
+		return op
+	}
+	var out *openapi3.Operation
+	for k, ref := range op.Responses.Map() {
+		if ref == nil || ref.Value == nil {
+			continue
+		}
+		var kept openapi3.Headers
+		dropped := false
+		for name, h := range ref.Value.Headers {
+			if transportHeaders[http.CanonicalHeaderKey(name)] {
+				dropped = true
+				continue
+			}
+			if kept == nil {
+				kept = openapi3.Headers{}
+			}
+			kept[name] = h
+		}
+		if !dropped {
+			continue
+		}
+		if out == nil {
+			c := *op
+			c.Responses = openapi3.NewResponsesWithCapacity(op.Responses.Len())
+			for k2, r2 := range op.Responses.Map() {
+				c.Responses.Set(k2, r2)
+			}
+			out = &c
+		}
+		r := *ref.Value
+		r.Headers = kept
+		out.Responses.Set(k, &openapi3.ResponseRef{Value: &r})
+	}
+	if out == nil {
+		return op
+	}
+	return out
+}
+
+// escapePointer escapes a JSON pointer segment (RFC 6901).
+func escapePointer(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
+}
+
+// refPointer is where a local $ref points ("#/components/x" -> "/components/x"); other refs
+// are kept as written.
+func refPointer(ref string) string {
+	if rest, ok := strings.CutPrefix(ref, "#"); ok {
+		return rest
+	}
+	return ref
 }
 
 // preferredResponse is the lowest 2xx (exact codes before 2XX), else default, else the first.
@@ -286,7 +402,9 @@ func preferredResponse(rs []*response) *response {
 	return nil
 }
 
-func prepareResponse(key string, r *openapi3.Response) *response {
+// prepareResponse prepares one declared response; at locates it in the document for warnings.
+func prepareResponse(key string, r *openapi3.Response, at string) (*response, []problem.Item) {
+	var warns []problem.Item
 	out := &response{key: key, status: statusFor(key)}
 	for _, name := range slices.Sorted(maps.Keys(r.Content)) {
 		mt := r.Content[name]
@@ -304,13 +422,27 @@ func prepareResponse(key string, r *openapi3.Response) *response {
 		}
 		m.contentType = first
 		if strings.Contains(first, "*") {
-			m.contentType = "application/json"
+			m.contentType = concreteType(typ, sub)
+			m.kind = mediaKind(splitMediaType(m.contentType))
 		}
 		m.ctHeader = []string{m.contentType}
+		if m.kind == kindJSON && mt.Schema == nil && mt.Example == nil && len(mt.Examples) == 0 {
+			// Declared JSON without a schema or an example: any JSON value is right, and an
+			// empty body under a JSON Content-Type is not JSON at all.
+			m.emptyJSON = true
+		}
 		if mt.Example != nil {
 			m.example, m.hasExample = mt.Example, true
 		}
 		m.examples = orderedExamples(mt.Examples)
+		if (m.kind == kindText || m.kind == kindBinary) && mt.Schema != nil && mt.Schema.Value != nil {
+			if t := structure(mt.Schema.Value); t == openapi3.TypeObject || t == openapi3.TypeArray {
+				warns = append(warns, problem.Item{
+					Location: at + "/content/" + escapePointer(name) + "/schema",
+					Message:  "a " + name + " body cannot be held to an " + t + " schema: such answers are not checked (the mock sends the value as JSON text)",
+				})
+			}
+		}
 		out.media = append(out.media, m)
 	}
 	// JSON first, then text, XML, forms, binary; declared names in order within a kind.
@@ -320,9 +452,17 @@ func prepareResponse(key string, r *openapi3.Response) *response {
 		if h == nil || h.Value == nil || strings.EqualFold(name, "Content-Type") {
 			continue
 		}
+		if transportHeaders[http.CanonicalHeaderKey(name)] {
+			where := at + "/headers/" + escapePointer(name)
+			if h.Ref != "" {
+				where = refPointer(h.Ref)
+			}
+			warns = append(warns, problem.Item{Location: where, Message: "response header " + name + " describes the transport, not the answer: the mock does not send it"})
+			continue
+		}
 		out.headers = append(out.headers, responseHeader{name: name, h: h.Value})
 	}
-	return out
+	return out, warns
 }
 
 // orderedExamples lists named examples in document order when the loader recorded positions,
@@ -564,6 +704,9 @@ func (e *Engine) body(od *operation, md *media, r *http.Request, ex *namedExampl
 		}
 	}
 	if md.schema == nil {
+		if md.emptyJSON {
+			return emptyObject, false
+		}
 		return nil, false
 	}
 	var seed uint64
@@ -589,6 +732,9 @@ func (e *Engine) body(od *operation, md *media, r *http.Request, ex *namedExampl
 	}
 	return b, false
 }
+
+// emptyObject is the body of a JSON response declared without schema or example.
+var emptyObject = []byte("{}")
 
 // defaultExample encodes the media example or the first named example that conforms to the
 // schema (any, when there is no schema). Examples that do not conform are served only when
@@ -659,29 +805,39 @@ func (resp *response) headerValues(e *Engine, dynamic bool) http.Header {
 func (e *Engine) makeHeaders(resp *response, seed uint64) http.Header {
 	out := make(http.Header, len(resp.headers))
 	for _, rh := range resp.headers {
-		var v any
-		switch {
-		case rh.h.Example != nil:
-			v = rh.h.Example
-		case len(rh.h.Examples) > 0:
-			if ex := orderedExamples(rh.h.Examples); len(ex) > 0 {
-				v = ex[0].value
+		schema := rh.h.Schema
+		if schema == nil {
+			for _, mt := range rh.h.Content {
+				schema = mt.Schema
+				break
 			}
 		}
-		if v == nil {
-			schema := rh.h.Schema
-			if schema == nil {
-				for _, mt := range rh.h.Content {
-					schema = mt.Schema
-					break
-				}
+		var v any
+		found := false
+		var candidates []any
+		if rh.h.Example != nil {
+			candidates = append(candidates, rh.h.Example)
+		}
+		for _, ex := range orderedExamples(rh.h.Examples) {
+			candidates = append(candidates, ex.value)
+		}
+		for _, c := range candidates {
+			if schema == nil || schema.Value == nil || e.schemas.conforms(schema.Value, c, true) {
+				v, found = c, true
+				break
 			}
+		}
+		if !found {
 			if schema == nil {
 				continue
 			}
-			v = newGenerator(e.schemas, seed, true).generate(schema)
+			v = e.schemas.generateHeader(schema, seed^hashString(rh.name), rh.name)
 		}
-		out[http.CanonicalHeaderKey(rh.name)] = []string{scalarString(v)}
+		if v == nil {
+			continue // a header cannot say null: leaving it out is the honest answer
+		}
+		// The simple style, as OpenAPI serializes headers.
+		out[http.CanonicalHeaderKey(rh.name)] = []string{serializeSimple(v, rh.h.Explode != nil && *rh.h.Explode)}
 	}
 	return out
 }

@@ -37,7 +37,10 @@ const (
 // schemas caches what generation derives from a document's schemas: allOf merges and whether
 // an inline example or default conforms to its schema. It is shared by all requests.
 type schemas struct {
-	v31      bool
+	v31 bool
+	// plain turns realistic data off (Options.PlainData): no hints from names.
+	plain    bool
+	hints    sync.Map // name -> hint
 	merged   sync.Map // *openapi3.Schema -> *openapi3.Schema
 	combined sync.Map // combineKey -> *openapi3.Schema
 	valid    sync.Map // validKey -> bool
@@ -58,11 +61,14 @@ type generator struct {
 	cache    *schemas
 	nodes    int
 	active   map[*openapi3.Schema]int
-	// prop is the name of the property being generated, a hint for plain strings.
-	prop string
+	// hint is what the name of the property (parameter, header) being generated says about
+	// its value; hintNone when there is no name or realistic data is off.
+	hint hint
 	// requiredOnly leaves out every optional property, the fallback when a value with them
 	// does not conform (an optional property whose schema no value satisfies).
 	requiredOnly bool
+	// noNull avoids null where a schema allows something else (header values).
+	noNull bool
 }
 
 func newGenerator(cache *schemas, seed uint64, response bool) *generator {
@@ -158,19 +164,32 @@ func jsonValue(v any) any {
 // generateValid returns a value for r that conforms to it when one is found: the seeded value,
 // else a few reseeded ones, else one with required properties only; else the seeded value.
 func (c *schemas) generateValid(r *openapi3.SchemaRef, seed uint64, response bool) any {
-	v := newGenerator(c, seed, response).generate(r)
+	return c.generateNamed(r, seed, response, "", false)
+}
+
+// generateHeader is generateValid for a header (or parameter) called name: the name is a
+// hint, and null is avoided where the schema allows anything else (a header cannot say null).
+func (c *schemas) generateHeader(r *openapi3.SchemaRef, seed uint64, name string) any {
+	return c.generateNamed(r, seed, true, name, true)
+}
+
+func (c *schemas) generateNamed(r *openapi3.SchemaRef, seed uint64, response bool, name string, noNull bool) any {
+	gen := func(seed uint64, requiredOnly bool) any {
+		g := newGenerator(c, seed, response)
+		g.requiredOnly, g.noNull = requiredOnly, noNull
+		g.setName(name)
+		return g.generate(r)
+	}
+	v := gen(seed, false)
 	if r == nil || r.Value == nil || c.conforms(r.Value, v, response) {
 		return v
 	}
 	for i := uint64(1); i <= 3; i++ {
-		alt := newGenerator(c, seed+i*0x5851f42d4c957f2d, response).generate(r)
-		if c.conforms(r.Value, alt, response) {
+		if alt := gen(seed+i*0x5851f42d4c957f2d, false); c.conforms(r.Value, alt, response) {
 			return alt
 		}
 	}
-	g := newGenerator(c, seed, response)
-	g.requiredOnly = true
-	if alt := g.generate(r); c.conforms(r.Value, alt, response) {
+	if alt := gen(seed, true); c.conforms(r.Value, alt, response) {
 		return alt
 	}
 	return v
@@ -219,6 +238,13 @@ func (g *generator) schema(s *openapi3.Schema, name string, depth int) any {
 		return s.Examples[0]
 	}
 	if len(s.Enum) > 0 {
+		if g.hint == hintStatus {
+			for _, v := range s.Enum {
+				if v != nil {
+					return v // a status is most useful in its first (usually initial) state
+				}
+			}
+		}
 		return g.enum(s)
 	}
 	if s.Default != nil && g.cache.conformsCached(s, 'd', s.Default, g.response) {
@@ -229,7 +255,12 @@ func (g *generator) schema(s *openapi3.Schema, name string, depth int) any {
 	defer func() { g.active[s]-- }()
 	recursing := g.active[s] > 1
 	minimal := g.requiredOnly || recursing || depth > softDepth || g.nodes > softBudget
-	if recursing && (s.Nullable || s.Type.IncludesNull()) {
+	if recursing && !g.noNull && (s.Nullable || s.Type.IncludesNull()) {
+		return nil
+	}
+	if onlyNull(s) {
+		// `type: 'null'` next to oneOf/anyOf (a common slip in 3.0 documents): the type
+		// decides, the validator accepts null whatever the branches say.
 		return nil
 	}
 
@@ -251,6 +282,9 @@ func (g *generator) typed(s *openapi3.Schema, name string, depth int, minimal bo
 	case openapi3.TypeInteger:
 		return g.integer(s)
 	case openapi3.TypeNumber:
+		if s.Format == "int32" || s.Format == "int64" {
+			return g.integer(s) // the format says the number is whole
+		}
 		return g.number(s)
 	case openapi3.TypeArray:
 		return g.array(s, depth, minimal)
@@ -262,15 +296,19 @@ func (g *generator) typed(s *openapi3.Schema, name string, depth int, minimal bo
 }
 
 // schemaType is the type to generate: the first non-null declared type, else one inferred from
-// the keywords present.
+// the keywords present. Unknown type names (`type: objekt`, which the loader warns about) are
+// passed over: no value can match them, so the keywords say best what was meant.
 func schemaType(s *openapi3.Schema) string {
-	types := s.Type.Slice()
-	for _, t := range types {
-		if t != openapi3.TypeNull {
+	null := false
+	for _, t := range s.Type.Slice() {
+		switch t {
+		case openapi3.TypeNull:
+			null = true
+		case openapi3.TypeString, openapi3.TypeNumber, openapi3.TypeInteger, openapi3.TypeBoolean, openapi3.TypeArray, openapi3.TypeObject:
 			return t
 		}
 	}
-	if len(types) > 0 {
+	if null {
 		return openapi3.TypeNull
 	}
 	switch {
@@ -285,6 +323,11 @@ func schemaType(s *openapi3.Schema) string {
 		return openapi3.TypeNumber
 	}
 	return openapi3.TypeString
+}
+
+// onlyNull reports whether s allows null and no other type.
+func onlyNull(s *openapi3.Schema) bool {
+	return s.Type.IncludesNull() && schemaType(s) == openapi3.TypeNull
 }
 
 // stub is the smallest value of the schema's type, used when generation must stop.
@@ -310,7 +353,14 @@ func (g *generator) stub(s *openapi3.Schema) any {
 	case openapi3.TypeNull:
 		return nil
 	}
-	return ""
+	maxLen := -1
+	if s.MaxLength != nil {
+		maxLen = int(min(*s.MaxLength, maxLengthCap))
+	}
+	if v, ok := g.format(s.Format, int(min(s.MinLength, maxLengthCap)), maxLen); ok {
+		return v
+	}
+	return strings.Repeat("x", int(min(s.MinLength, maxLengthCap)))
 }
 
 func (g *generator) enum(s *openapi3.Schema) any {
@@ -365,6 +415,11 @@ func (g *generator) xOf(s *openapi3.Schema, branches openapi3.SchemaRefs, one bo
 		base.OneOf, base.AnyOf = nil, nil
 		return g.typed(&base, name, depth, minimal)
 	}
+	if !g.cache.v31 && !g.noNull && s.Nullable {
+		// No branch value fits; OpenAPI 3.0 validators accept null for a nullable schema
+		// before looking at its branches.
+		return nil
+	}
 	return first
 }
 
@@ -395,44 +450,88 @@ func (c *schemas) combine(s *openapi3.Schema, i int, one bool) *openapi3.Schema 
 }
 
 // spoil makes an object generated for branch i fail the other oneOf branches it also matched:
-// it adds a property that another branch declares (and branch i does not) with a value of the
-// wrong type. It returns nil when it finds nothing to add.
+// where another branch declares a property that branch i does not (at the top, or inside
+// objects and array items both declare), it adds that property with a value of the wrong
+// type. It returns nil when it finds nothing to add.
 func (g *generator) spoil(m map[string]any, branches openapi3.SchemaRefs, i int) map[string]any {
-	mine := g.cache.merge(branches[i].Value)
-	if h := mine.AdditionalProperties.Has; h != nil && !*h {
-		return nil
-	}
-	out := maps.Clone(m)
+	mine := branches[i].Value
+	var out any = m
 	changed := false
 	for j, b := range branches {
 		if j == i || b == nil || b.Value == nil {
 			continue
 		}
-		other := g.cache.merge(b.Value)
-		for _, k := range slices.Sorted(maps.Keys(other.Properties)) {
-			p := other.Properties[k]
-			if _, declared := mine.Properties[k]; declared || p == nil || p.Value == nil {
-				continue
-			}
-			if _, present := out[k]; present {
-				continue
-			}
-			switch {
-			case !p.Value.Type.IsEmpty() && !p.Value.Type.Permits(openapi3.TypeBoolean):
-				out[k] = true
-			case !p.Value.Type.IsEmpty() && !p.Value.Type.Permits(openapi3.TypeString):
-				out[k] = "x"
-			default:
-				continue
-			}
-			changed = true
-			break
+		if v, ok := g.spoilAgainst(out, mine, b.Value, 0); ok {
+			out, changed = v, true
 		}
 	}
 	if !changed {
 		return nil
 	}
-	return out
+	return out.(map[string]any)
+}
+
+// spoilAgainst returns a copy of v (generated for mine) that other rejects, changed in one
+// place only, or false.
+func (g *generator) spoilAgainst(v any, mine, other *openapi3.Schema, depth int) (any, bool) {
+	if depth > 6 || mine == nil || other == nil {
+		return nil, false
+	}
+	mine, other = g.cache.merge(mine), g.cache.merge(other)
+	switch t := v.(type) {
+	case map[string]any:
+		if h := mine.AdditionalProperties.Has; (h == nil || *h) && mine.AdditionalProperties.Schema == nil {
+			for _, k := range slices.Sorted(maps.Keys(other.Properties)) {
+				p := other.Properties[k]
+				if _, declared := mine.Properties[k]; declared || p == nil || p.Value == nil || matchesPatternProperty(mine, k) {
+					continue
+				}
+				if _, present := t[k]; present {
+					continue
+				}
+				if wrong, ok := wrongType(g.cache.merge(p.Value)); ok {
+					out := maps.Clone(t)
+					out[k] = wrong
+					return out, true
+				}
+			}
+		}
+		for _, k := range slices.Sorted(maps.Keys(t)) {
+			mp, op := mine.Properties[k], other.Properties[k]
+			if mp == nil || op == nil || mp.Value == nil || op.Value == nil || mp.Value == op.Value {
+				continue
+			}
+			if c, ok := g.spoilAgainst(t[k], mp.Value, op.Value, depth+1); ok {
+				out := maps.Clone(t)
+				out[k] = c
+				return out, true
+			}
+		}
+	case []any:
+		if len(t) == 0 || mine.Items == nil || other.Items == nil || mine.Items.Value == nil || other.Items.Value == nil || mine.Items.Value == other.Items.Value {
+			return nil, false
+		}
+		if c, ok := g.spoilAgainst(t[0], mine.Items.Value, other.Items.Value, depth+1); ok {
+			out := slices.Clone(t)
+			out[0] = c
+			return out, true
+		}
+	}
+	return nil, false
+}
+
+// wrongType is a value s's declared type rejects: true where a boolean is not allowed, else a
+// string.
+func wrongType(s *openapi3.Schema) (any, bool) {
+	switch {
+	case s.Type.IsEmpty():
+		return nil, false
+	case !s.Type.Permits(openapi3.TypeBoolean):
+		return true, true
+	case !s.Type.Permits(openapi3.TypeString):
+		return "x", true
+	}
+	return nil, false
 }
 
 // discriminatorValue is the first mapping key (in key order) whose target names the schema
@@ -476,10 +575,10 @@ func (g *generator) object(s *openapi3.Schema, name string, depth int, minimal b
 		if !required[k] && (minimal || (s.MaxProps != nil && uint64(len(m)) >= *s.MaxProps)) {
 			continue
 		}
-		g.prop = k
+		g.setName(k)
 		m[k] = g.ref(p, depth+1)
 	}
-	g.prop = ""
+	g.hint = hintNone
 	extra := s.AdditionalProperties.Schema
 	allowExtra := s.AdditionalProperties.Has == nil || *s.AdditionalProperties.Has
 	for _, k := range s.Required {
@@ -511,8 +610,14 @@ func (g *generator) object(s *openapi3.Schema, name string, depth int, minimal b
 		}
 	}
 	if d := s.Discriminator; d != nil && d.PropertyName != "" && name != "" {
-		if p := s.Properties[d.PropertyName]; p != nil && p.Value != nil && len(p.Value.Enum) == 0 && schemaType(p.Value) == openapi3.TypeString {
-			m[d.PropertyName] = g.cache.discriminatorValue(d, "#/components/schemas/"+name)
+		if p := s.Properties[d.PropertyName]; p != nil && p.Value != nil {
+			// The schema's own name is the value a validator resolves, when its property
+			// allows it (an enum elsewhere in an allOf may not).
+			if mp := g.cache.merge(p.Value); len(mp.Enum) == 0 && schemaType(mp) == openapi3.TypeString {
+				if v := g.cache.discriminatorValue(d, "#/components/schemas/"+name); g.cache.conforms(mp, v, g.response) {
+					m[d.PropertyName] = v
+				}
+			}
 		}
 	}
 	return m
@@ -598,6 +703,11 @@ func bounds(s *openapi3.Schema) (lo, hi float64, loEx, hiEx bool) {
 }
 
 func (g *generator) integer(s *openapi3.Schema) any {
+	if g.hint != hintNone {
+		if v, ok := g.numberHint(s, g.hint, true); ok {
+			return int64(v)
+		}
+	}
 	lo, hi, loEx, hiEx := bounds(s)
 	ilo, ihi := math.Ceil(lo), math.Floor(hi)
 	if loEx && ilo == lo {
@@ -625,6 +735,11 @@ func (g *generator) integer(s *openapi3.Schema) any {
 }
 
 func (g *generator) number(s *openapi3.Schema) any {
+	if g.hint != hintNone {
+		if v, ok := g.numberHint(s, g.hint, false); ok {
+			return v
+		}
+	}
 	lo, hi, loEx, hiEx := bounds(s)
 	if m := s.MultipleOf; m != nil && *m > 0 && !math.IsInf(*m, 0) {
 		klo, khi := math.Ceil(lo / *m), math.Floor(hi / *m)
@@ -664,7 +779,12 @@ func (g *generator) str(s *openapi3.Schema) any {
 		n := utf8.RuneCountInString(v)
 		return n >= minLen && (maxLen < 0 || n <= maxLen)
 	}
-	if v, ok := g.format(s.Format); ok && fits(v) {
+	if g.hint != hintNone && (s.Format == "" || strings.EqualFold(hintFormats[g.hint], s.Format) || (g.hint == hintURL && isURIFormat(s.Format))) {
+		if v, ok := g.stringHint(s, g.hint); ok {
+			return v
+		}
+	}
+	if v, ok := g.format(s.Format, minLen, maxLen); ok && fits(v) {
 		if s.Pattern == "" {
 			return v
 		}
@@ -676,8 +796,6 @@ func (g *generator) str(s *openapi3.Schema) any {
 		if v, ok := genPattern(g.rng, s.Pattern, minLen, maxLen); ok {
 			return v
 		}
-	} else if v, ok := g.hint(); ok && fits(v) {
-		return v
 	}
 	target := minLen
 	if target == 0 {
@@ -703,38 +821,63 @@ func (g *generator) str(s *openapi3.Schema) any {
 	return v
 }
 
-var separators = strings.NewReplacer("_", "", "-", "")
+func isURIFormat(f string) bool {
+	switch strings.ToLower(f) {
+	case "uri", "url", "iri", "uri-reference", "iri-reference":
+		return true
+	}
+	return false
+}
 
-// hint is a realistic value for a plain string property whose name says what it holds.
-func (g *generator) hint() (string, bool) {
-	if g.prop == "" {
-		return "", false
+// setName records the name of the value about to be generated, as a hint (see hints.go).
+func (g *generator) setName(name string) {
+	g.hint = g.cache.hintFor(name)
+}
+
+// hintFor classifies name, remembered per name; hintNone when realistic data is off.
+func (c *schemas) hintFor(name string) hint {
+	if c.plain || name == "" {
+		return hintNone
 	}
-	name := strings.ToLower(separators.Replace(g.prop))
-	n := 1 + g.rng.IntN(99)
-	switch {
-	case strings.HasSuffix(name, "email"):
-		return fmt.Sprintf("user%d@example.com", n), true
-	case strings.HasSuffix(name, "url") || strings.HasSuffix(name, "uri") || name == "href" || name == "link":
-		return fmt.Sprintf("https://example.com/%s/%d", words[g.rng.IntN(len(words))], n), true
-	case strings.HasSuffix(name, "phone"):
-		return fmt.Sprintf("+1-202-555-%04d", 100+g.rng.IntN(9000)), true
-	case name == "firstname" || name == "givenname":
-		return []string{"Ada", "Grace", "Alan", "Edsger", "Barbara"}[g.rng.IntN(5)], true
-	case name == "lastname" || name == "surname" || name == "familyname":
-		return []string{"Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov"}[g.rng.IntN(5)], true
-	case name == "username" || name == "login":
-		return fmt.Sprintf("user%d", n), true
-	case name == "city":
-		return []string{"Berlin", "Paris", "Lisbon", "Oslo"}[g.rng.IntN(4)], true
+	if h, ok := c.hints.Load(name); ok {
+		return h.(hint)
 	}
-	return "", false
+	h := classify(name)
+	c.hints.Store(name, h)
+	return h
+}
+
+// hintFormats are the formats a hint's values satisfy: a string with one of them takes the
+// hint (an email-formatted `email` gets a realistic address); any other format wins over it.
+var hintFormats = map[hint]string{
+	hintEmail: "email", hintURL: "uri", hintTimestamp: "date-time", hintDate: "date",
+	hintHostname: "hostname", hintIP: "ipv4",
 }
 
 var epoch = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// format returns a value for a known string format.
-func (g *generator) format(format string) (string, bool) {
+// format returns a value for a known string format, within [minLen, maxLen] runes where the
+// format has longer or shorter forms (maxLen < 0: no bound).
+func (g *generator) format(format string, minLen, maxLen int) (string, bool) {
+	short := func(long string, shorter ...string) string {
+		if maxLen < 0 || len(long) <= maxLen {
+			return long
+		}
+		for _, s := range shorter {
+			if len(s) <= maxLen {
+				return s
+			}
+		}
+		return long
+	}
+	// pad lengthens v to minLen by repeating filler at position at (len(v)-at from the end).
+	pad := func(v string, fromEnd int) string {
+		if len(v) >= minLen || (maxLen >= 0 && minLen > maxLen) {
+			return v
+		}
+		cut := len(v) - fromEnd
+		return v[:cut] + strings.Repeat("x", minLen-len(v)) + v[cut:]
+	}
 	switch strings.ToLower(format) {
 	case "uuid":
 		var b [16]byte
@@ -747,39 +890,67 @@ func (g *generator) format(format string) (string, bool) {
 	case "date":
 		return epoch.AddDate(0, 0, g.rng.IntN(730)).Format(time.DateOnly), true
 	case "date-time":
-		return epoch.Add(time.Duration(g.rng.Int64N(730*24*3600)) * time.Second).Format(time.RFC3339), true
+		return dateTime(epoch.Add(time.Duration(g.rng.Int64N(730*24*3600))*time.Second), minLen, maxLen), true
 	case "time":
 		return epoch.Add(time.Duration(g.rng.Int64N(24*3600)) * time.Second).Format("15:04:05Z"), true
 	case "duration":
 		return fmt.Sprintf("PT%dM", 1+g.rng.IntN(59)), true
 	case "email", "idn-email":
-		return fmt.Sprintf("user%d@example.com", 1+g.rng.IntN(999)), true
-	case "uri", "url", "iri", "uri-reference", "iri-reference":
-		return fmt.Sprintf("https://example.com/%s/%d", words[g.rng.IntN(len(words))], 1+g.rng.IntN(999)), true
+		return pad(short(fmt.Sprintf("user%d@example.com", 1+g.rng.IntN(999)), "a@b.io", "a@b"), len("@example.com")), true
+	case "uri", "url", "iri":
+		return pad(short(fmt.Sprintf("https://example.com/%s/%d", words[g.rng.IntN(len(words))], 1+g.rng.IntN(999)), "https://example.com", "http://a.io", "a:b"), 0), true
+	case "uri-reference", "iri-reference":
+		return pad(short(fmt.Sprintf("https://example.com/%s/%d", words[g.rng.IntN(len(words))], 1+g.rng.IntN(999)), "https://example.com", "/a"), 0), true
 	case "uri-template":
-		return "https://example.com/items/{id}", true
+		return short("https://example.com/items/{id}", "/items/{id}", "/{id}"), true
 	case "hostname", "idn-hostname":
-		return fmt.Sprintf("%s%d.example.com", words[g.rng.IntN(len(words))], 1+g.rng.IntN(99)), true
+		return pad(short(fmt.Sprintf("%s%d.example.com", words[g.rng.IntN(len(words))], 1+g.rng.IntN(99)), "example.com", "a.io", "a"), len(".example.com")), true
 	case "ipv4":
 		return fmt.Sprintf("192.0.2.%d", 1+g.rng.IntN(254)), true
 	case "ipv6":
 		return fmt.Sprintf("2001:db8::%x", 1+g.rng.IntN(0xfffe)), true
 	case "byte":
-		b := make([]byte, 6+g.rng.IntN(10))
+		n := 6 + g.rng.IntN(10)
+		if maxLen >= 0 {
+			n = min(n, maxLen/4*3) // base64 grows 3 bytes into 4 characters
+		}
+		b := make([]byte, max(n, 0))
 		for i := range b {
 			b[i] = byte('a' + g.rng.IntN(26))
 		}
 		return base64.StdEncoding.EncodeToString(b), true
 	case "binary":
-		return "binary-data", true
+		return pad(short("binary-data", "bin", ""), 0), true
 	case "password":
-		return "secret-password", true
+		return pad(short("secret-password", "secret", ""), 0), true
 	case "json-pointer":
 		return "/items/0", true
 	case "regex":
 		return "^[a-z]+$", true
 	}
 	return "", false
+}
+
+// dateTime formats t in RFC 3339 with a length within [minLen, maxLen] where one exists:
+// 2024-01-01T00:00:00Z is 20 characters, fractional seconds add 2 or more (.5), a numeric
+// offset instead of Z adds 5 (+00:00). Documents that pin a length (minLength: 25) want
+// their own style, which one of these matches.
+func dateTime(t time.Time, minLen, maxLen int) string {
+	base := t.Format("2006-01-02T15:04:05")
+	for _, zone := range []string{"Z", "+00:00"} {
+		n := len(base) + len(zone)
+		switch {
+		case n >= minLen && (maxLen < 0 || n <= maxLen):
+			return base + zone
+		case n+2 <= minLen && (maxLen < 0 || minLen <= maxLen):
+			digits := min(minLen-n-1, 9)
+			if n+1+digits == minLen || zone == "+00:00" {
+				frac := fmt.Sprintf("%09d", t.Nanosecond()+123456789)[:digits]
+				return base + "." + frac + zone
+			}
+		}
+	}
+	return base + "Z"
 }
 
 // merge returns s with its allOf folded in (recursively), cached per schema.
@@ -802,14 +973,59 @@ func mergeAllOf(s *openapi3.Schema, visiting map[*openapi3.Schema]bool) *openapi
 	out.AllOf = nil
 	out.Properties = maps.Clone(s.Properties)
 	out.Required = slices.Clone(s.Required)
+	parts := []*openapi3.Schema{s}
 	for _, sub := range s.AllOf {
 		if sub == nil || sub.Value == nil {
 			continue
 		}
 		m := mergeAllOf(sub.Value, visiting)
 		mergeInto(&out, m)
+		parts = append(parts, m)
+	}
+	// additionalProperties of a part applies to the properties that part declares, not to
+	// those of its siblings (JSON Schema): a part with `additionalProperties: false` admits
+	// only its own, and one with a schema holds the others' values to that schema too. Azure's
+	// documents close resources that way next to an allOf of the base resource.
+	for _, p := range parts {
+		ap := p.AdditionalProperties
+		closed := ap.Has != nil && !*ap.Has
+		if !closed && ap.Schema == nil {
+			continue
+		}
+		for k, v := range out.Properties {
+			if _, own := p.Properties[k]; own || matchesPatternProperty(p, k) {
+				continue
+			}
+			if closed {
+				if !slices.Contains(out.Required, k) { // required and forbidden: no value fits
+					delete(out.Properties, k)
+				}
+				continue
+			}
+			out.Properties[k] = both(v, ap.Schema)
+		}
+		if closed {
+			out.AdditionalProperties = ap
+		}
 	}
 	return &out
+}
+
+// matchesPatternProperty reports whether a patternProperties key of s matches name.
+func matchesPatternProperty(s *openapi3.Schema, name string) bool {
+	for re := range s.PatternProperties {
+		if cp := compilePattern(re); cp != nil && cp.full.MatchString(name) {
+			return true
+		}
+	}
+	return false
+}
+
+// jsonEqual compares two values as JSON.
+func jsonEqual(a, b any) bool {
+	x, err1 := json.Marshal(a)
+	y, err2 := json.Marshal(b)
+	return err1 == nil && err2 == nil && string(x) == string(y)
 }
 
 // both is a schema satisfying a and b (either may be nil).
@@ -851,8 +1067,23 @@ func mergeInto(dst, sub *openapi3.Schema) {
 	if dst.Format == "" {
 		dst.Format = sub.Format
 	}
-	if len(dst.Enum) == 0 {
+	switch {
+	case len(dst.Enum) == 0:
 		dst.Enum = sub.Enum
+	case len(sub.Enum) > 0:
+		// Both parts list values: only those in both are allowed.
+		var common []any
+		for _, a := range dst.Enum {
+			for _, b := range sub.Enum {
+				if jsonEqual(a, b) {
+					common = append(common, a)
+					break
+				}
+			}
+		}
+		if len(common) > 0 {
+			dst.Enum = common
+		}
 	}
 	if dst.Const == nil {
 		dst.Const = sub.Const

@@ -177,6 +177,36 @@ func TestGenPattern(t *testing.T) {
 	}
 }
 
+// TestGenPatternLengths covers patterns whose lengths are pinned by minLength/maxLength, as
+// AWS documents pin ids: the repetitions grow or shrink to fit.
+func TestGenPatternLengths(t *testing.T) {
+	tests := []struct {
+		pattern      string
+		minLen, maxL int
+	}{
+		{`^[a-f0-9\-]+$`, 36, 36},
+		{`.*[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}.*`, 36, 36},
+		{`^arn:aws:appsync:[A-Za-z0-9_/.-]{0,63}:\d{12}:apis/[0-9A-Za-z_-]{26}$`, 0, 75},
+		{`^[A-Z]+(-[A-Z]+)*$`, 40, 40},
+		{`\d+`, 12, 12},
+		{`^(ab)+$`, 10, 10},
+		{`^x?y*$`, 0, 0},
+		{`^arn:aws:gamesparks:`, 30, 2048},
+		{`[0-9]{4}$`, 10, 10},
+	}
+	for _, tt := range tests {
+		t.Run(tt.pattern, func(t *testing.T) {
+			re := regexp.MustCompile(goPattern(tt.pattern))
+			for seed := uint64(0); seed < 10; seed++ {
+				s, ok := genPattern(rand.New(rand.NewPCG(seed, 7)), tt.pattern, tt.minLen, tt.maxL)
+				if !ok || !re.MatchString(s) || len(s) < tt.minLen || len(s) > tt.maxL {
+					t.Fatalf("seed %d: got %q (%d runes, ok %v), want a match of %d..%d", seed, s, len(s), ok, tt.minLen, tt.maxL)
+				}
+			}
+		})
+	}
+}
+
 // FuzzGenerate builds a schema from the fuzz input and generates a value from it: generation
 // must neither panic nor run away, and the value must encode as JSON.
 func FuzzGenerate(f *testing.F) {

@@ -61,27 +61,60 @@ func genPattern(rng *rand.Rand, p string, minLen, maxLen int) (string, bool) {
 	if maxLen < 0 || maxLen > maxPatternRunes {
 		maxLen = maxPatternRunes
 	}
+	fits := func(s string) bool {
+		n := utf8.RuneCountInString(s)
+		return n >= minLen && (maxLen < 0 || n <= maxLen) && cp.full.MatchString(s)
+	}
+	// Random tries first, then ones leaning towards longer strings to reach a minLength; then
+	// the shortest string (every repetition at its minimum), and that string grown to the
+	// minLength through its repetitions (^[a-f0-9-]+$ with minLength 36).
 	for try := 0; try < 12; try++ {
-		var b strings.Builder
-		// Later tries lean towards longer strings to reach a minLength.
 		extra := 0
 		if try >= 4 {
 			extra = try
 		}
-		genRegexp(rng, cp.re, &b, extra)
-		s := b.String()
-		n := utf8.RuneCountInString(s)
-		if n < minLen || (maxLen >= 0 && n > maxLen) {
-			continue
-		}
-		if cp.full.MatchString(s) {
+		var b strings.Builder
+		genRegexp(rng, cp.re, &b, &genState{extra: extra})
+		if s := b.String(); fits(s) {
 			return s, true
+		}
+	}
+	var b strings.Builder
+	genRegexp(rng, cp.re, &b, &genState{minimal: true})
+	shortest := b.String()
+	if fits(shortest) {
+		return shortest, true
+	}
+	if n := utf8.RuneCountInString(shortest); n < minLen {
+		for try := 0; try < 4; try++ {
+			b.Reset()
+			genRegexp(rng, cp.re, &b, &genState{minimal: true, budget: minLen - n})
+			if s := b.String(); fits(s) {
+				return s, true
+			}
+		}
+		// A pattern not anchored at an end matches more around it: ^arn:aws:x: with
+		// minLength 30 takes any 30 characters that start so.
+		filler := strings.Repeat("x", minLen-n)
+		for _, s := range []string{shortest + filler, filler + shortest} {
+			if fits(s) {
+				return s, true
+			}
 		}
 	}
 	return "", false
 }
 
-func genRegexp(rng *rand.Rand, re *syntax.Regexp, b *strings.Builder, extra int) {
+// genState steers one generation: extra widens unbounded repetitions; minimal takes every
+// repetition at its minimum, except that the first repetitions that can grow take runes from
+// budget until it is spent.
+type genState struct {
+	extra   int
+	minimal bool
+	budget  int
+}
+
+func genRegexp(rng *rand.Rand, re *syntax.Regexp, b *strings.Builder, st *genState) {
 	if b.Len() > maxPatternRunes*4 {
 		return
 	}
@@ -94,30 +127,52 @@ func genRegexp(rng *rand.Rand, re *syntax.Regexp, b *strings.Builder, extra int)
 		b.WriteRune(pickRune(rng, re.Rune))
 	case syntax.OpAnyCharNotNL, syntax.OpAnyChar:
 		b.WriteRune(rune('a' + rng.IntN(26)))
-	case syntax.OpCapture:
+	case syntax.OpCapture, syntax.OpConcat:
 		for _, sub := range re.Sub {
-			genRegexp(rng, sub, b, extra)
-		}
-	case syntax.OpConcat:
-		for _, sub := range re.Sub {
-			genRegexp(rng, sub, b, extra)
+			genRegexp(rng, sub, b, st)
 		}
 	case syntax.OpAlternate:
 		if len(re.Sub) > 0 {
-			genRegexp(rng, re.Sub[rng.IntN(len(re.Sub))], b, extra)
+			genRegexp(rng, re.Sub[rng.IntN(len(re.Sub))], b, st)
 		}
 	case syntax.OpStar, syntax.OpPlus, syntax.OpQuest, syntax.OpRepeat:
 		lo, hi := 0, 1
 		switch re.Op {
 		case syntax.OpStar:
-			lo, hi = 0, maxRepeat+extra
+			lo, hi = 0, maxRepeat+st.extra
 		case syntax.OpPlus:
-			lo, hi = 1, 1+maxRepeat+extra
+			lo, hi = 1, 1+maxRepeat+st.extra
 		case syntax.OpRepeat:
 			lo, hi = re.Min, re.Max
 			if hi < 0 {
-				hi = lo + maxRepeat + extra
+				hi = lo + maxRepeat + st.extra
+				if st.minimal {
+					hi = -1
+				}
 			}
+		}
+		if st.minimal && re.Op != syntax.OpRepeat && re.Op != syntax.OpQuest {
+			hi = -1 // * and + can grow without bound
+		}
+		if len(re.Sub) == 0 {
+			return
+		}
+		if st.minimal {
+			n := 0
+			for ; n < lo; n++ {
+				genRegexp(rng, re.Sub[0], b, st)
+			}
+			for st.budget > 0 && (hi < 0 || n < hi) && b.Len() <= maxPatternRunes*4 {
+				before := utf8.RuneCountInString(b.String())
+				genRegexp(rng, re.Sub[0], b, st)
+				added := utf8.RuneCountInString(b.String()) - before
+				if added == 0 {
+					break
+				}
+				st.budget -= added
+				n++
+			}
+			return
 		}
 		if hi < lo {
 			hi = lo
@@ -126,8 +181,8 @@ func genRegexp(rng *rand.Rand, re *syntax.Regexp, b *strings.Builder, extra int)
 		if hi > lo {
 			n = lo + rng.IntN(hi-lo+1)
 		}
-		for i := 0; i < n && len(re.Sub) > 0 && b.Len() <= maxPatternRunes*4; i++ {
-			genRegexp(rng, re.Sub[0], b, extra)
+		for i := 0; i < n && b.Len() <= maxPatternRunes*4; i++ {
+			genRegexp(rng, re.Sub[0], b, st)
 		}
 	default:
 		// Anchors, word boundaries and empty matches produce no text.

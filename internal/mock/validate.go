@@ -2,8 +2,10 @@ package mock
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"maps"
+	"math"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -27,6 +29,32 @@ var formatValidators = map[string]openapi3.StringFormatValidator{
 	"ipv6":  openapi3.NewIPValidator(false),
 }
 
+// numberFormats hold `type: number` values with an integer format to what the format says, as
+// Prism (ajv-formats) does: kin-openapi checks no number format by default, and the registry of
+// OpenAPI formats defines int32 and int64 for integer and number alike.
+var numberFormats = map[string]openapi3.NumberFormatValidator{
+	"int32": integerFormat(math.MinInt32, math.MaxInt32, "int32"),
+	"int64": integerFormat(math.MinInt64, math.MaxInt64, "int64"),
+}
+
+// integerFormats check the ranges of `type: integer` formats, which kin-openapi leaves open.
+var integerFormats = map[string]openapi3.IntegerFormatValidator{
+	"int32": openapi3.NewRangeFormatValidator[int64](math.MinInt32, math.MaxInt32),
+}
+
+// integerFormat accepts whole numbers within [lo, hi].
+func integerFormat(lo, hi float64, name string) openapi3.NumberFormatValidator {
+	return openapi3.NewCallbackValidator(func(v float64) error {
+		if v != math.Trunc(v) {
+			return errors.New("not an integer (format " + name + ")")
+		}
+		if v < lo || v > hi {
+			return errors.New("out of the " + name + " range")
+		}
+		return nil
+	})
+}
+
 // regexpFormat checks a format with a pattern and says what is wrong in words, not regexp.
 func regexpFormat(pattern, message string) openapi3.StringFormatValidator {
 	re := regexp.MustCompile(pattern)
@@ -43,6 +71,8 @@ func schemaOptions() []openapi3.SchemaValidationOption {
 	return []openapi3.SchemaValidationOption{
 		openapi3.SetSchemaRegexCompiler(tolerantRegex),
 		openapi3.WithStringFormatValidators(formatValidators),
+		openapi3.WithNumberFormatValidators(numberFormats),
+		openapi3.WithIntegerFormatValidators(integerFormats),
 	}
 }
 
@@ -303,6 +333,29 @@ func (e *Engine) validateUncached(r *http.Request, od *operation, pathParams map
 	return status, items
 }
 
+// checkValue validates a decoded value against its schema, reporting each violation at loc
+// plus its JSON pointer.
+func (e *Engine) checkValue(s *openapi3.SchemaRef, v any, loc string, code int, add func(code int, loc, msg string)) {
+	if s == nil || s.Value == nil {
+		return
+	}
+	opts := append(schemaOptions(), openapi3.VisitAsRequest(), openapi3.MultiErrors())
+	if e.schemas.v31 {
+		opts = append(opts, openapi3.EnableJSONSchema2020())
+	}
+	err := validateSafely(func() error { return s.Value.VisitJSON(v, opts...) })
+	if err == nil {
+		return
+	}
+	if errs := schemaErrors(err); len(errs) > 0 {
+		for _, se := range errs {
+			add(code, loc+pointerSuffix(se.JSONPointer()), reason(se))
+		}
+		return
+	}
+	add(code, loc, err.Error())
+}
+
 // validateSafely turns a panic inside the validator (a document it cannot handle) into an
 // error rather than a crashed request.
 func validateSafely(f func() error) (err error) {
@@ -463,11 +516,99 @@ func problemsOf(items []problem.Item) []problem.Item {
 	return slices.Clone(items)
 }
 
+// How a response body is validated.
+const (
+	bodyKin    = iota // by openapi3filter
+	bodyScalar        // a text body holding a number or boolean: parsed here, then checked
+	bodyNone          // a text or binary body under an object or array schema: not checked
+)
+
+// textBody says how the body of a response with this status and Content-Type is checked.
+// openapi3filter reads text and binary bodies as strings, so it holds `text/plain` with
+// `type: integer` (Microsoft Graph's /$count) to "value must be an integer" whatever the
+// body says: such bodies are parsed by the schema's type here. A text or binary body under
+// an object or array schema cannot be checked at all (the engine warns at load).
+func (od *operation) textBody(status int, header http.Header) (*openapi3.SchemaRef, int) {
+	resps := od.route.Operation.Responses
+	if resps == nil {
+		return nil, bodyKin
+	}
+	ref := resps.Status(status)
+	if ref == nil {
+		ref = resps.Default()
+	}
+	if ref == nil || ref.Value == nil {
+		return nil, bodyKin
+	}
+	ct := header.Get("Content-Type")
+	mt := ref.Value.Content.Get(ct)
+	if mt == nil || mt.Schema == nil || mt.Schema.Value == nil {
+		return nil, bodyKin
+	}
+	if k := mediaKind(splitMediaType(ct)); k != kindText && k != kindBinary {
+		return nil, bodyKin
+	}
+	switch structure(mt.Schema.Value) {
+	case openapi3.TypeInteger, openapi3.TypeNumber, openapi3.TypeBoolean:
+		return mt.Schema, bodyScalar
+	case openapi3.TypeObject, openapi3.TypeArray:
+		return nil, bodyNone
+	}
+	return nil, bodyKin
+}
+
+// structure is the one type a schema's declared types (and allOf) agree on, "" when none is
+// declared or they allow several (a string among them is left to openapi3filter).
+func structure(s *openapi3.Schema) string {
+	t := ""
+	var visit func(s *openapi3.Schema, depth int) bool
+	visit = func(s *openapi3.Schema, depth int) bool {
+		if depth > 8 {
+			return true
+		}
+		for _, x := range s.Type.Slice() {
+			if x == openapi3.TypeNull {
+				continue
+			}
+			if t != "" && t != x {
+				return false
+			}
+			t = x
+		}
+		for _, sub := range s.AllOf {
+			if sub != nil && sub.Value != nil && !visit(sub.Value, depth+1) {
+				return false
+			}
+		}
+		return true
+	}
+	if !visit(s, 0) {
+		return ""
+	}
+	return t
+}
+
+// textScalar decodes a text body for a number or boolean schema: the trimmed text as JSON
+// when it parses (42, 4.2, true), else the text itself, which then fails the type check.
+func textScalar(body []byte) any {
+	text := strings.TrimSpace(string(body))
+	var v any
+	if err := json.Unmarshal([]byte(text), &v); err == nil {
+		switch v.(type) {
+		case float64, bool, nil:
+			return v
+		}
+	}
+	return text
+}
+
 // validateResponse is ValidateResponse without the cache.
 func (e *Engine) validateResponse(od *operation, r *http.Request, status int, header http.Header, body []byte) []problem.Item {
 	opts := e.filter
-	if !bodyAllowed(status) && len(body) == 0 {
-		// A 204/304 has no body whatever content the document declares for it.
+	textSchema, how := od.textBody(status, header)
+	if (!bodyAllowed(status) && len(body) == 0) || how != bodyKin {
+		// A 204/304 has no body whatever content the document declares for it; a text body
+		// with a non-string schema is checked below.
 		o := *e.filter
 		o.ExcludeResponseBody = true
 		opts = &o
@@ -480,10 +621,16 @@ func (e *Engine) validateResponse(od *operation, r *http.Request, status int, he
 	}
 	input.SetBodyBytes(body)
 	err := validateSafely(func() error { return openapi3filter.ValidateResponse(context.Background(), input) })
-	if err == nil {
-		return nil
-	}
 	var out []problem.Item
+	if how == bodyScalar && r.Method != http.MethodHead {
+		v := textScalar(body)
+		e.checkValue(textSchema, v, "body", 0, func(_ int, loc, msg string) {
+			out = append(out, problem.Item{Location: loc, Message: msg})
+		})
+	}
+	if err == nil {
+		return out
+	}
 	for _, err := range flatten(err) {
 		var re *openapi3filter.ResponseError
 		if !errors.As(err, &re) {

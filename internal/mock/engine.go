@@ -83,9 +83,10 @@ type operation struct {
 	op        *spec.Operation
 	key       string         // op.Key(), built once (it concatenates)
 	seedBase  uint64         // the request seed's hash state after the key (see requestSeed)
-	route     *routers.Route // what openapi3filter validates (see validationOperation)
-	responses []*response    // sorted by key
-	preferred *response      // the default choice: lowest 2xx, else default, else first
+	route     *routers.Route // what openapi3filter validates (see requestPlan)
+	req       requestPlan
+	responses []*response // sorted by key
+	preferred *response   // the default choice: lowest 2xx, else default, else first
 	security  []requirement
 	codes     string // the declared response keys, for error messages
 	// warnings are what of the operation cannot be honoured (see Engine.Warnings).
@@ -197,9 +198,10 @@ func New(doc *spec.Document, opts Options) *Engine {
 
 // Warnings lists what the engine cannot honour as the document says, each once, located by
 // a JSON pointer into the document: response headers that describe the transport
-// (Content-Encoding, Transfer-Encoding...), which the mock never sends, and text or binary
-// responses declared with an object or array schema, which no answer can be held to. It
-// prepares the operations not prepared yet (without keeping them), which takes a while on very
+// (Content-Encoding, Transfer-Encoding...), which the mock never sends; text or binary
+// responses declared with an object or array schema, which no answer can be held to; and
+// request parts that no validator can check (such a part is accepted as it comes; the rest of
+// the request is still checked). It prepares the operations not prepared yet (without keeping them), which takes a while on very
 // large documents: callers run it off the request path, as serve runs ExampleProblems. It
 // stops early, returning what it found, when ctx ends.
 func (e *Engine) Warnings(ctx context.Context) []problem.Item {
@@ -268,13 +270,10 @@ func (e *Engine) prepare(op *spec.Operation) *operation {
 			warns = append(warns, w...)
 		}
 	}
-	od.route = &routers.Route{
-		Spec:      e.doc.T,
-		Path:      op.Path,
-		PathItem:  op.PathItem,
-		Method:    op.Method,
-		Operation: validationOperation(op.Op),
-	}
+	plan, w := e.prepareRequest(op, validationOperation(op.Op), at)
+	warns = append(warns, w...)
+	od.req = plan
+	od.route = plan.route
 	for _, r := range od.responses {
 		for _, h := range r.headers {
 			if name := http.CanonicalHeaderKey(h.name); !slices.Contains(od.respHeaders, name) {

@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -624,6 +625,78 @@ func TestClassify(t *testing.T) {
 			if got := classify(tt.name); got != tt.want {
 				t.Errorf("classify(%q) = %d, want %d", tt.name, got, tt.want)
 			}
+		})
+	}
+}
+
+// checkEveryAnswer asks every operation of doc for its sample request (the test planner's)
+// and holds the default answer and dynamic ones to kin-openapi's response validation; the
+// sample request itself must not be refused.
+func checkEveryAnswer(t *testing.T, doc *spec.Document, dynamic int) {
+	e := New(doc, Options{ValidateRequests: true, CheckSecurity: true})
+	var ops, refused, invalid int
+	for _, op := range doc.Operations {
+		ops++
+		s := e.SampleRequest(op)
+		for i := 0; i <= dynamic; i++ {
+			r := sampleHTTPRequest(op, s)
+			r.Header.Set("Accept", "application/json, */*;q=0.1")
+			if i > 0 {
+				r.Header.Set("Prefer", "dynamic=true")
+			}
+			rec := httptest.NewRecorder()
+			e.Respond(rec, r, spec.Match{Operation: op, PathParams: s.PathParams})
+			if rec.Header().Get("Content-Type") == problem.ContentType && (rec.Code == 400 || rec.Code == 401 || rec.Code == 422) {
+				refused++
+				t.Errorf("%s: sample request refused with %d: %s", op.Key(), rec.Code, rec.Body)
+				break
+			}
+			if probs := e.ValidateResponse(op, r, rec.Code, rec.Header(), rec.Body.Bytes()); len(probs) > 0 {
+				invalid++
+				t.Errorf("%s (%s): answer %d does not validate: %v\nbody: %.400s", op.Key(), r.Header.Get("Prefer"), rec.Code, probs, rec.Body)
+				break
+			}
+		}
+	}
+	t.Logf("%d operations, %d samples refused, %d invalid answers", ops, refused, invalid)
+}
+
+// TestTestdataSpecsAnswersValidate is the generated-answer property test over the documents
+// in this repository's testdata (the mock's and the loader's).
+func TestTestdataSpecsAnswersValidate(t *testing.T) {
+	var files []string
+	for _, pattern := range []string{"testdata/*.yaml", "testdata/*.json", "../spec/testdata/*.yaml", "../spec/testdata/*.json"} {
+		m, _ := filepath.Glob(pattern)
+		files = append(files, m...)
+	}
+	if len(files) < 5 {
+		t.Fatalf("found only %d documents under testdata", len(files))
+	}
+	for _, file := range files {
+		t.Run(filepath.ToSlash(file), func(t *testing.T) {
+			checkEveryAnswer(t, loadSpec(t, file), 3)
+		})
+	}
+}
+
+// TestSharedSpecsAnswersValidate is the same property test over the shared specs next to the
+// repository (/work/shared/specs); it skips, saying so, when they are not there.
+func TestSharedSpecsAnswersValidate(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(sharedSpecs, "*.json"))
+	if len(files) == 0 {
+		t.Skip("shared specs not present at " + sharedSpecs)
+	}
+	for _, file := range files {
+		name := filepath.Base(file)
+		if name == "api.github.com.json" && testing.Short() {
+			continue
+		}
+		t.Run(name, func(t *testing.T) {
+			dynamic := 3
+			if name == "api.github.com.json" {
+				dynamic = 1
+			}
+			checkEveryAnswer(t, loadSpec(t, file), dynamic)
 		})
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"net/textproto"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -45,7 +46,7 @@ func (e *Engine) SampleRequest(op *spec.Operation) Sample {
 	seed := requestSeed(op.Key(), "sample", "")
 	for _, ref := range op.Parameters {
 		p := ref.Value
-		if p == nil || (!p.Required && p.In != openapi3.ParameterInPath) {
+		if p == nil || (!p.Required && p.In != openapi3.ParameterInPath) || ignoredHeader(p) {
 			continue
 		}
 		v := e.paramValue(p, seed)
@@ -112,7 +113,17 @@ func placeholderRequirement(od *operation) requirement {
 	if len(od.security) == 0 {
 		return nil
 	}
-	return od.security[0]
+	req := od.security[0]
+	// An API key in the Authorization header next to a Basic or Bearer scheme (both required):
+	// the key goes first, so that the scheme's credential, written after it, is the one sent,
+	// and the key, checked for presence, is present in it too.
+	for i, c := range req {
+		if c.kind == "header" && c.header == "Authorization" && i > 0 {
+			out := append(requirement{c}, req[:i]...)
+			return append(out, req[i+1:]...)
+		}
+	}
+	return req
 }
 
 // placeholder is where c goes (header, query or cookie; "" for a scheme the mock does not
@@ -120,6 +131,9 @@ func placeholderRequirement(od *operation) requirement {
 func (c *credential) placeholder() (where, name, value string) {
 	switch c.kind {
 	case "header", "query", "cookie":
+		if c.header == "Authorization" {
+			return c.kind, c.header, Placeholder // one spelling, so a scheme's value replaces it
+		}
 		return c.kind, c.name, Placeholder
 	case "basic":
 		return "header", "Authorization", "Basic " + base64.StdEncoding.EncodeToString([]byte("mockloop:"+Placeholder))
@@ -155,7 +169,15 @@ func (e *Engine) paramValue(p *openapi3.Parameter, seed uint64) any {
 	if schema == nil {
 		return "value"
 	}
-	v := e.schemas.generateValid(schema, seed^hashString(p.In+p.Name), false)
+	v := e.schemas.generateNamed(schema, seed^hashString(p.In+p.Name), false, p.Name, false)
+	if items, ok := v.([]any); ok && len(items) == 0 && p.Required && schema.Value != nil && schema.Value.Items != nil {
+		// An empty list serializes to nothing at all, which is not a value for a required
+		// parameter: send one item where the schema allows it.
+		one := []any{e.schemas.generateNamed(schema.Value.Items, seed^hashString(p.In+p.Name+"[0]"), false, p.Name, true)}
+		if e.schemas.conforms(schema.Value, one, false) {
+			v = one
+		}
+	}
 	if len(p.Content) > 0 {
 		b, _ := json.Marshal(v)
 		return string(b)
@@ -222,21 +244,31 @@ func addQuery(q map[string][]string, p *openapi3.Parameter, v any) {
 	}
 }
 
+// escapeLiteral escapes the literal part of a path template as a client must send it: a
+// '#', '?' or space in a template (some documents key operations by "/#Action=...") would
+// otherwise end the path.
+func escapeLiteral(s string) string {
+	if !strings.ContainsAny(s, "#? %") {
+		return s
+	}
+	return (&url.URL{Path: s}).EscapedPath()
+}
+
 // fillPath substitutes {name} segments (also inside a segment, e.g. {id}.json), escaped.
 func fillPath(template string, params map[string]string) string {
 	var b strings.Builder
 	for {
 		open := strings.IndexByte(template, '{')
 		if open < 0 {
-			b.WriteString(template)
+			b.WriteString(escapeLiteral(template))
 			return b.String()
 		}
 		end := strings.IndexByte(template[open:], '}')
 		if end < 0 {
-			b.WriteString(template)
+			b.WriteString(escapeLiteral(template))
 			return b.String()
 		}
-		b.WriteString(template[:open])
+		b.WriteString(escapeLiteral(template[:open]))
 		name := template[open+1 : open+end]
 		v, ok := params[name]
 		if !ok || v == "" {
@@ -297,6 +329,10 @@ func (e *Engine) sampleBody(op *spec.Operation, s *Sample, seed uint64) {
 		s.Body, s.ContentType = multipartBody(v)
 		return
 	}
+	if k == kindForm {
+		s.Body, s.ContentType = formBody(v, mt.Encoding), ct
+		return
+	}
 	b, err := encode(k, v, mt.Schema)
 	if err != nil {
 		return
@@ -316,6 +352,73 @@ func rank(name string) int {
 		return 2
 	}
 	return 3
+}
+
+// formBody encodes v as application/x-www-form-urlencoded the way the declared encodings ask:
+// objects as deepObject (a[b]=c) unless their encoding is form without explode (a=b,c),
+// arrays of scalars as repeated keys (a=1&a=2) or comma-joined without explode, arrays of
+// objects indexed (a[0][b]=c). A value that is not an object is sent as one field, value.
+func formBody(v any, enc map[string]*openapi3.Encoding) []byte {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return []byte(url.Values{"value": {scalarString(v)}}.Encode())
+	}
+	q := url.Values{}
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		unexploded := false
+		if e := enc[k]; e != nil && e.Style == openapi3.SerializationForm && e.Explode != nil && !*e.Explode {
+			unexploded = true
+		}
+		switch t := m[k].(type) {
+		case map[string]any:
+			if unexploded {
+				q.Set(k, scalarString(t))
+				continue
+			}
+			addBrackets(q, k, t)
+		case []any:
+			if unexploded || !allScalars(t) {
+				if unexploded {
+					q.Set(k, scalarString(t))
+				} else {
+					addBrackets(q, k, t)
+				}
+				continue
+			}
+			for _, item := range t {
+				q.Add(k, scalarString(item))
+			}
+		default:
+			q.Set(k, scalarString(t))
+		}
+	}
+	return []byte(q.Encode())
+}
+
+// addBrackets adds v under key in the bracket convention: objects a[b], lists a[0].
+func addBrackets(q url.Values, key string, v any) {
+	switch t := v.(type) {
+	case map[string]any:
+		for _, k := range slices.Sorted(maps.Keys(t)) {
+			addBrackets(q, key+"["+k+"]", t[k])
+		}
+	case []any:
+		for i, item := range t {
+			addBrackets(q, key+"["+strconv.Itoa(i)+"]", item)
+		}
+	default:
+		q.Add(key, scalarString(t))
+	}
+}
+
+func allScalars(items []any) bool {
+	for _, it := range items {
+		switch it.(type) {
+		case map[string]any, []any:
+			return false
+		}
+	}
+	return true
 }
 
 func multipartBody(v any) ([]byte, string) {

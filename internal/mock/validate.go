@@ -274,16 +274,18 @@ func appendVerdictKey(b []byte, r *http.Request, od *operation) []byte {
 }
 
 func (e *Engine) validateUncached(r *http.Request, od *operation, pathParams map[string]string) (int, []problem.Item) {
+	route := od.route
+	own, how := od.req.ownBody(r)
+	if own != nil {
+		route = od.req.noBody // the body is checked by checkOwn
+	}
 	input := &openapi3filter.RequestValidationInput{
 		Request:    r,
 		PathParams: pathParams,
-		Route:      od.route,
+		Route:      route,
 		Options:    e.filter,
 	}
 	err := validateSafely(func() error { return openapi3filter.ValidateRequest(r.Context(), input) })
-	if err == nil {
-		return 0, nil
-	}
 	status := 0
 	var items []problem.Item
 	add := func(code int, loc, msg string) {
@@ -293,6 +295,9 @@ func (e *Engine) validateUncached(r *http.Request, od *operation, pathParams map
 		items = append(items, problem.Item{Location: loc, Message: msg})
 	}
 	for _, err := range flatten(err) {
+		if err == nil {
+			continue
+		}
 		var re *openapi3filter.RequestError
 		if !errors.As(err, &re) {
 			var sre *openapi3filter.SecurityRequirementsError
@@ -304,6 +309,9 @@ func (e *Engine) validateUncached(r *http.Request, od *operation, pathParams map
 		}
 		switch {
 		case re.Parameter != nil:
+			if !re.Parameter.Required && absent(r, re.Parameter) {
+				continue // nothing was sent, so nothing can be wrong with it
+			}
 			loc := re.Parameter.In + "." + re.Parameter.Name
 			if schemaErrs := schemaErrors(re.Err); len(schemaErrs) > 0 {
 				for _, se := range schemaErrs {
@@ -313,6 +321,10 @@ func (e *Engine) validateUncached(r *http.Request, od *operation, pathParams map
 				add(http.StatusBadRequest, loc, paramMessage(re))
 			}
 		case re.RequestBody != nil:
+			var pe *openapi3filter.ParseError
+			if errors.As(re.Err, &pe) && pe.Kind == openapi3filter.KindUnsupportedFormat {
+				continue // a body no decoder reads is not checked (see requestPlan)
+			}
 			if schemaErrs := schemaErrors(re.Err); len(schemaErrs) > 0 {
 				for _, se := range schemaErrs {
 					add(http.StatusUnprocessableEntity, "body"+pointerSuffix(se.JSONPointer()), reason(se))
@@ -327,6 +339,7 @@ func (e *Engine) validateUncached(r *http.Request, od *operation, pathParams map
 			add(http.StatusBadRequest, "request", re.Error())
 		}
 	}
+	e.checkOwn(r, &od.req, own, how, add)
 	if len(items) == 0 {
 		return 0, nil
 	}

@@ -79,17 +79,17 @@ func (e *Engine) prepareRequest(sop *spec.Operation, op *openapi3.Operation, at 
 		case p.In == openapi3.ParameterInQuery && p.Style == openapi3.SerializationDeepObject && p.Schema != nil:
 			plan.params = append(plan.params, p)
 			continue
-		case p.In == openapi3.ParameterInQuery && untypedItems(p.Schema):
-			// openapi3filter parses list items by their declared type: items written as
-			// allOf/oneOf (or {}) come out empty and are refused ("empty value").
-			plan.lists = append(plan.lists, p)
-			continue
 		case p.In == openapi3.ParameterInQuery && nestedInForm(p):
 			// OpenAPI defines no query serialization for an object holding objects or lists
 			// of objects in the form style (AWS query documents use Name.Member.1=...).
 			plan.opaque = append(plan.opaque, p)
 			where := paramLocation(sop, ref, at)
 			warns = append(warns, problem.Item{Location: where, Message: "query parameter " + p.Name + " has a shape the form style cannot serialize unambiguously (objects in objects or lists, or a free-form map): it is not checked beyond being present when required"})
+			continue
+		case p.In == openapi3.ParameterInQuery && untypedItems(p.Schema):
+			// openapi3filter parses list items by their declared type: items written as
+			// allOf/oneOf (or {}) come out empty and are refused ("empty value").
+			plan.lists = append(plan.lists, p)
 			continue
 		}
 		kinParams = append(kinParams, ref)
@@ -186,12 +186,22 @@ func nestedInForm(p *openapi3.Parameter) bool {
 		return false
 	}
 	s := p.Schema.Value
-	structured := func(v *openapi3.Schema) bool {
-		return v.Type.Is(openapi3.TypeObject) || len(v.Properties) > 0 || len(v.AllOf)+len(v.AnyOf)+len(v.OneOf) > 0
+	var structured func(v *openapi3.Schema, depth int) bool
+	structured = func(v *openapi3.Schema, depth int) bool {
+		v = mergeAllOf(v, map[*openapi3.Schema]bool{})
+		if v.Type.Is(openapi3.TypeObject) || len(v.Properties) > 0 {
+			return true
+		}
+		for _, b := range append(slices.Clone(v.AnyOf), v.OneOf...) {
+			if b != nil && b.Value != nil && depth < 4 && structured(b.Value, depth+1) {
+				return true
+			}
+		}
+		return false
 	}
 	switch {
 	case s.Type.Is(openapi3.TypeArray):
-		return s.Items != nil && s.Items.Value != nil && (structured(s.Items.Value) || s.Items.Value.Type.Is(openapi3.TypeArray))
+		return s.Items != nil && s.Items.Value != nil && (structured(s.Items.Value, 0) || s.Items.Value.Type.Is(openapi3.TypeArray))
 	case !s.Type.Is(openapi3.TypeObject):
 		return false
 	case len(s.Properties) == 0:
@@ -202,7 +212,7 @@ func nestedInForm(p *openapi3.Parameter) bool {
 			continue
 		}
 		v := prop.Value
-		if structured(v) {
+		if structured(v, 0) {
 			return true
 		}
 		if v.Type.Is(openapi3.TypeArray) && v.Items != nil && v.Items.Value != nil && !v.Items.Value.Type.IsEmpty() &&
@@ -360,7 +370,7 @@ func (e *Engine) checkOwn(r *http.Request, p *requestPlan, mt *openapi3.MediaTyp
 		}
 	}
 	if len(p.params) > 0 {
-		tree := bracketTree(r.URL.Query(), nil)
+		tree := bracketTree(r.URL.Query(), nil, nil)
 		for _, param := range p.params {
 			v, ok := tree[param.Name]
 			loc := "query." + param.Name
@@ -402,7 +412,7 @@ func (e *Engine) checkOwn(r *http.Request, p *requestPlan, mt *openapi3.MediaTyp
 			add(http.StatusBadRequest, "body", "the form cannot be parsed: "+err.Error())
 			return
 		}
-		tree = bracketTree(values, mt.Encoding)
+		tree = bracketTree(values, mt.Encoding, literalNames(mt.Schema))
 	case readMultipart:
 		var err error
 		if tree, err = multipartTree(r.Header.Get("Content-Type"), data); err != nil {
@@ -465,7 +475,7 @@ func multipartTree(contentType string, data []byte) (map[string]any, error) {
 		}
 		values.Add(name, string(content))
 	}
-	tree := bracketTree(values, nil)
+	tree := bracketTree(values, nil, nil)
 	for k, v := range decoded {
 		if old, ok := tree[k]; ok {
 			tree[k] = merge(old, v)
@@ -476,17 +486,39 @@ func multipartTree(contentType string, data []byte) (map[string]any, error) {
 	return tree, nil
 }
 
+// literalNames are the top-level property names of a body schema that contain a bracket
+// (etags[etag]): such keys are taken as written, not as nesting.
+func literalNames(s *openapi3.SchemaRef) map[string]bool {
+	if s == nil || s.Value == nil {
+		return nil
+	}
+	var out map[string]bool
+	for name := range mergeAllOf(s.Value, map[*openapi3.Schema]bool{}).Properties {
+		if strings.ContainsRune(name, '[') {
+			if out == nil {
+				out = map[string]bool{}
+			}
+			out[name] = true
+		}
+	}
+	return out
+}
+
 // bracketTree turns form or query values into nested values by the bracket convention of
 // deepObject (and of Rails, PHP, Stripe): a[b][c]=v is {"a": {"b": {"c": "v"}}}, a[]=v and a
 // repeated key collect a list, a[0][x]=v an object keyed "0" (coerce turns it into a list
 // where the schema wants one). Leaves are strings or lists of strings. A top-level property
-// whose encoding is form without explode splits its value at commas later, in coerce's caller.
-func bracketTree(values url.Values, enc map[string]*openapi3.Encoding) map[string]any {
+// whose encoding is form without explode splits its value at commas; a key in literal stays
+// whole.
+func bracketTree(values url.Values, enc map[string]*openapi3.Encoding, literal map[string]bool) map[string]any {
 	root := map[string]any{}
 	keys := slices.Sorted(maps.Keys(values))
 	for _, key := range keys {
 		vals := values[key]
 		path := splitBrackets(key)
+		if literal[key] {
+			path = []string{key} // the schema names a property so, brackets and all
+		}
 		if len(path) == 0 {
 			continue
 		}

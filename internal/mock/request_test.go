@@ -60,6 +60,7 @@ paths:
               additionalProperties: false
               properties:
                 email: {type: string, maxLength: 512}
+                "note[text]": {type: string, maxLength: 3}
                 balance: {type: integer}
                 vip: {type: boolean}
                 expand: {type: array, items: {type: string}}
@@ -98,7 +99,7 @@ paths:
           in: query
           required: true
           schema: {type: object, required: [Name, Options], properties: {Name: {type: string}, Options: {type: object, properties: {Fuzzy: {type: string}}}}}
-        - {name: Tags, in: query, schema: {type: array, items: {type: object, properties: {Key: {type: string}}}}}
+        - {name: Tags, in: query, schema: {type: array, items: {allOf: [{type: object, properties: {Key: {type: string}}}, {xml: {name: Tag}}]}}}
         - {name: Attributes, in: query, required: true, schema: {type: object, additionalProperties: {type: string}}}
       responses:
         "200": {description: ok}
@@ -182,6 +183,8 @@ func TestRequestsNotRefused(t *testing.T) {
 		{name: "form unsetting metadata", method: "POST", target: "/customers", header: form, body: "metadata=", want: 200},
 		{name: "form nested object and list of objects", method: "POST", target: "/customers", header: form,
 			body: "address[city]=Berlin&tax_ids[0][type]=eu_vat&tax_ids[0][value]=DE1&tax_ids[1][type]=us_ein&tax_ids[1][value]=12&expand[]=x&vip=true&balance=-5", want: 200},
+		{name: "form property named with brackets", method: "POST", target: "/customers", header: form, body: "note[text]=abc", want: 200},
+		{name: "form property named with brackets still checked", method: "POST", target: "/customers", header: form, body: "note[text]=abcdef", want: 422, wantLoc: "body.note[text]"},
 		{name: "form wrong scalar refused", method: "POST", target: "/customers", header: form, body: "balance=lots", want: 422, wantLoc: "body.balance"},
 		{name: "form wrong nested value refused", method: "POST", target: "/customers", header: form, body: "tax_ids[0][type]=xx&tax_ids[0][value]=1", want: 422, wantLoc: "body.tax_ids[0].type"},
 		{name: "form missing nested required refused", method: "POST", target: "/customers", header: form, body: "tax_ids[0][type]=eu_vat", want: 422, wantLoc: "body.tax_ids[0].value"},
@@ -193,7 +196,7 @@ func TestRequestsNotRefused(t *testing.T) {
 
 		{name: "form-style object holding an object", method: "GET", target: "/aws?Name=s&Options=x", want: 200},
 		{name: "form-style object holding an object, absent but required", method: "GET", target: "/aws", want: 400, wantLoc: "query.Suggester"},
-		{name: "form-style list of objects and free-form map", method: "GET", target: "/aws?Name=s&Tags=Key,a&color=red", want: 200},
+		{name: "form-style list of objects and free-form map", method: "GET", target: "/aws?Name=s&Tags=Key,a&Tags=Key,b&color=red", want: 200},
 		{name: "Accept and Content-Type header parameters are ignored", method: "GET", target: "/thumbnail", header: map[string]string{"Accept": "*/*", "Content-Type": "text/plain"}, want: 200},
 
 		{name: "list with untyped items", method: "GET", target: "/subnets?SubnetIds=a&SubnetIds=b&Zones=1,2,all", want: 200},

@@ -256,8 +256,8 @@ func TestFaultMatrix(t *testing.T) {
 		return ForwardConfig{Target: target, Timeout: timeout, RetryCount: 2, RetryBackoff: 10 * time.Millisecond, RetryMax: 40 * time.Millisecond}
 	}
 	forwarders := map[string]*Forwarder{
-		"faults":      fwNew(t, cfg(fs.URL)),
-		"refused":     fwNew(t, cfg(closedPort(t))),
+		"faults":  fwNew(t, cfg(fs.URL)),
+		"refused": fwNew(t, cfg(closedPort(t))),
 		// The handshake is the fault here, not its speed: a loaded machine under -race took
 		// more than 300ms over it, which timed out and retried.
 		"self-signed": fwNew(t, func() ForwardConfig { c := cfg(selfSigned.URL); c.Timeout = 10 * time.Second; return c }()),

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mockloop/mockloop/internal/iostreams"
+	"github.com/mockloop/mockloop/internal/mock"
 	"github.com/mockloop/mockloop/internal/plugin"
 	"github.com/mockloop/mockloop/internal/problem"
 	"github.com/mockloop/mockloop/internal/spec"
@@ -93,6 +94,10 @@ type validateReport struct {
 	Operations  int            `json:"operations"`
 	Valid       bool           `json:"valid"`
 	Problems    []problem.Item `json:"problems"` // strict validation, load warnings included
+	// MockNotes are what the mock cannot honour in this spec (headers it never sends, bodies
+	// no answer can be held to, request parts no validator can check): not problems of the
+	// spec, but worth knowing (docs/mock-data.md).
+	MockNotes []problem.Item `json:"mock_notes,omitempty"`
 }
 
 func runPluginValidate(ctx context.Context, opts *pluginValidateOptions) error {
@@ -135,6 +140,7 @@ func runPluginValidate(ctx context.Context, opts *pluginValidateOptions) error {
 		rep.PluginProblems = append(rep.PluginProblems, problem.Item{Location: "operations", Message: fmt.Sprintf("no operation of the spec matches %s", filter)})
 	}
 	rep.Problems = append(rep.Problems, doc.Validate(ctx)...)
+	rep.MockNotes = mock.New(doc, mock.Options{}).Warnings(ctx)
 	var unbuildable bool
 	if p != nil {
 		probs, notes := stack.Check(p, doc, opts.LookupEnv)
@@ -186,6 +192,9 @@ func printValidateReport(w io.Writer, r validateReport) error {
 	fmt.Fprintf(&b, "spec %s (%s, %s, %s): %s\n", r.Spec, r.Title, version, pluralize(r.Operations, "operation"), status)
 	for _, p := range r.Problems {
 		fmt.Fprintf(&b, "  %s\n", p)
+	}
+	for _, n := range r.MockNotes {
+		fmt.Fprintf(&b, "  mock note: %s\n", n)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -55,6 +55,7 @@ type serveOptions struct {
 	ShutdownTimeout    time.Duration
 	ReadTimeout        time.Duration
 	DemoLive           bool
+	MockData           string
 	Port               int
 	Host               string
 	Dynamic            bool
@@ -281,6 +282,9 @@ func newServeCmd(f *Factory, runF func(*serveOptions) error) *cobra.Command {
 			if opts.ReadTimeout < 0 {
 				return usageErrorf("--read-timeout must not be negative")
 			}
+			if err := checkMockData(opts.MockData); err != nil {
+				return err
+			}
 			if opts.DemoLive && (opts.Plugin != "" || opts.Flags.Spec != nil || opts.Flags.Mode != nil || opts.Flags.Target != nil) {
 				return usageErrorf("--demo-live serves the demo's live bookshop: it takes no PLUGIN, SPEC, --spec, --mode or --target")
 			}
@@ -331,6 +335,7 @@ func newServeCmd(f *Factory, runF func(*serveOptions) error) *cobra.Command {
 	fl.Int64Var(&opts.MaxBody, "max-body", server.DefaultMaxBodyBytes, "largest request body accepted, in bytes (0: no limit)")
 	fl.BoolVarP(&opts.Verbose, "verbose", "v", false, "print every spec load warning")
 	fl.DurationVar(&opts.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long in-flight requests may take to finish on SIGINT/SIGTERM")
+	addMockDataFlag(cmd, &opts.MockData)
 	fl.BoolVar(&opts.DemoLive, "demo-live", false, "serve the demo's live bookshop instead (the embedded example API as a real server would answer it, drifting from its spec; default address 127.0.0.1:9000)")
 	fl.DurationVar(&opts.ReadTimeout, "read-timeout", defaultReadTimeout, "how long a client may take to send a whole request, headers and body (its headers: at most 10s); 0: no limit")
 	fl.StringVar(&opts.Latency, "latency", "", "delay every answer: 200ms, uniform:100ms,300ms or lognormal:80ms,0.4 (median, sigma)")
@@ -381,6 +386,7 @@ func serveFlags(cmd *cobra.Command, opts *serveOptions) stack.Flags {
 	if cmd.Flags().Changed("cors") {
 		f.CORS = &opts.CORS
 	}
+	f.MockData = given("mock-data", &opts.MockData)
 	f.Replay = given("replay", &opts.Replay)
 	return f
 }
@@ -468,7 +474,12 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 	exampleCtx, stopExamples := context.WithCancel(ctx)
 	defer stopExamples()
 	rl := &reloader{chatter: chatter, build: build,
-		onSwap: func(st *stack.Stack) { go reportExamples(exampleCtx, chatter, st.Mock, opts.Verbose) }}
+		onSwap: func(st *stack.Stack) {
+			go func() {
+				reportExamples(exampleCtx, chatter, st.Mock, opts.Verbose)
+				reportMockNotes(exampleCtx, chatter, st.Mock, opts.Verbose)
+			}()
+		}}
 	rl.current.Store(st)
 	defer rl.close()
 	defer tuneServeGC(opts.LookupEnv)() // the document is loaded and prepared: see serve_gc.go
@@ -610,6 +621,26 @@ func reportExamples(ctx context.Context, w io.Writer, engine *mock.Engine, verbo
 	}
 	if shown < len(problems) {
 		fmt.Fprintf(w, "  ... and %d more (--verbose shows all)\n", len(problems)-shown)
+	}
+}
+
+// reportMockNotes prints, once, what the mock cannot honour in the spec (mock.Engine.Warnings):
+// computed in the background like the example check, since it visits every operation.
+func reportMockNotes(ctx context.Context, w io.Writer, engine *mock.Engine, verbose bool) {
+	notes := engine.Warnings(ctx)
+	if len(notes) == 0 || ctx.Err() != nil {
+		return
+	}
+	shown := len(notes)
+	if !verbose && shown > maxWarningsShown {
+		shown = maxWarningsShown
+	}
+	fmt.Fprintf(w, "note: %s the mock cannot honour (docs/mock-data.md; 'mockloop plugin validate' lists every one)\n", pluralize(len(notes), "thing"))
+	for _, n := range notes[:shown] {
+		fmt.Fprintf(w, "  %s\n", n)
+	}
+	if shown < len(notes) {
+		fmt.Fprintf(w, "  ... and %d more (--verbose shows all)\n", len(notes)-shown)
 	}
 }
 

@@ -22,6 +22,7 @@ type testPlanOptions struct {
 
 	Plugin     string
 	Spec       string
+	MockData   string
 	Operations []string
 	Overlays   []string
 	Output     string
@@ -57,6 +58,9 @@ The plan format is documented in docs/test-plans.md; 'mockloop test run --plan F
 			if err := checkPluginName(opts.Plugin); err != nil {
 				return err
 			}
+			if err := checkMockData(opts.MockData); err != nil {
+				return err
+			}
 			if err := checkOutput(opts.Output, "yaml", "json"); err != nil {
 				return err
 			}
@@ -72,13 +76,14 @@ The plan format is documented in docs/test-plans.md; 'mockloop test run --plan F
 	cmd.Flags().StringVar(&opts.Spec, "spec", "", "OpenAPI document: a file, '-' for stdin, or an http(s) URL (default: the plugin's, else the embedded example)")
 	cmd.Flags().StringArrayVar(&opts.Operations, "operations", nil, operationsUsage)
 	addOverlayFlag(cmd, &opts.Overlays)
+	addMockDataFlag(cmd, &opts.MockData)
 	addOutputFlag(cmd, &opts.Output, "yaml", "json")
 	return cmd
 }
 
 func runTestPlan(ctx context.Context, opts *testPlanOptions) error {
 	// The plan a mock-only test run would run: the same preparation, no case sent.
-	req := testrun.Request{Spec: opts.Spec, Operations: opts.Operations, Mode: string(plugin.ModeMock),
+	req := testrun.Request{Spec: opts.Spec, MockData: opts.MockData, Operations: opts.Operations, Mode: string(plugin.ModeMock),
 		Load: withOverlays(opts.Load, opts.Overlays), Client: opts.Client, LookupEnv: opts.LookupEnv}
 	if opts.Plugin != "" {
 		p, err := opts.Plugins.Get(opts.Plugin)

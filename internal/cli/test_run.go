@@ -35,6 +35,7 @@ type testRunOptions struct {
 
 	Plugin     string
 	Spec       string
+	MockData   string
 	Server     string
 	Live       string
 	PlanFile   string
@@ -232,6 +233,7 @@ func newTestRunCmd(f *Factory, runF func(*testRunOptions) error) *cobra.Command 
 	fl.StringVar(&opts.PlanFile, "plan", "", "test plan file, '-' for stdin (default: one case per operation of the spec)")
 	fl.StringArrayVar(&opts.Operations, "operations", nil, operationsUsage)
 	addOverlayFlag(cmd, &opts.Overlays)
+	addMockDataFlag(cmd, &opts.MockData)
 	addRecordFlags(fl, &opts.Record)
 	fl.StringVar(&opts.Mode, "mode", "auto", "auto, mock, proxy or hybrid")
 	fl.StringVar(&opts.Validation, "validation", "strict", "answers that violate the spec: strict (fail), soft (warn) or off")
@@ -262,6 +264,9 @@ func newTestRunCmd(f *Factory, runF func(*testRunOptions) error) *cobra.Command 
 // checkTestRunOptions rejects bad flag values before anything is loaded.
 func checkTestRunOptions(opts *testRunOptions) error {
 	if err := checkPluginName(opts.Plugin); err != nil {
+		return err
+	}
+	if err := checkMockData(opts.MockData); err != nil {
 		return err
 	}
 	if err := checkOutput(opts.Output, "table", "json", "junit"); err != nil {
@@ -413,7 +418,7 @@ func runTestRun(ctx context.Context, opts *testRunOptions) error {
 // testRunRequest is the run the options describe: the plugin read, the plan file read.
 func testRunRequest(opts *testRunOptions) (testrun.Request, error) {
 	req := testrun.Request{
-		Spec: opts.Spec, Server: opts.Server, Live: opts.Live, Operations: opts.Operations,
+		Spec: opts.Spec, MockData: opts.MockData, Server: opts.Server, Live: opts.Live, Operations: opts.Operations,
 		Record: opts.Record.Dir, RecordOptions: opts.Record.options(nil, nil),
 		Mode: opts.Mode, Validation: opts.Validation, Comparison: opts.Comparison,
 		Concurrency: opts.Concurrency, Repeat: opts.Repeat, Timeout: opts.Timeout, FailFast: opts.FailFast,

@@ -22,7 +22,7 @@ import (
 // Env lists the environment variables read for each setting, in the order they are tried
 // (MOCKLOOP_* first, then the names of the original MockLoop guide's container).
 var Env = struct {
-	Plugin, Spec, Mode, Target, Addr, AdminToken, LogFormat, LogLevel, CORS, AuthType, UpstreamProxy []string
+	Plugin, Spec, Mode, Target, Addr, AdminToken, LogFormat, LogLevel, CORS, AuthType, UpstreamProxy, MockData []string
 }{
 	Plugin:     []string{"MOCKLOOP_PLUGIN"},
 	Spec:       []string{"MOCKLOOP_SPEC"},
@@ -36,6 +36,7 @@ var Env = struct {
 	AuthType:   []string{"MOCKLOOP_AUTH_TYPE", "AUTH_TYPE"},
 	// UpstreamProxy overrides HTTPS_PROXY/HTTP_PROXY (which Go's transport reads itself).
 	UpstreamProxy: []string{"MOCKLOOP_UPSTREAM_PROXY"},
+	MockData:      []string{"MOCKLOOP_MOCK_DATA"},
 }
 
 // DefaultAddr is where serve listens unless told otherwise: loopback only.
@@ -48,6 +49,8 @@ type Flags struct {
 	CORS                                                           *bool
 	// Replay is --replay: a recordings directory (nil: the plugin's replay).
 	Replay *string
+	// MockData is --mock-data: realistic or plain generated data (nil: the plugin's).
+	MockData *string
 }
 
 // Settings is one run's configuration after precedence: flags > environment > plugin file >
@@ -73,6 +76,9 @@ type Settings struct {
 	Replay string
 	// Redact names the body fields recordings never store (the plugin's redact list).
 	Redact []string
+	// PlainData makes the mock's generated values follow the schema alone, not property names
+	// (mock_data: plain; docs/mock-data.md).
+	PlainData bool
 }
 
 // RedactPolicy is the redaction policy of the settings' credentials: the names every policy
@@ -141,6 +147,13 @@ func Resolve(p *plugin.Plugin, f Flags, lookup func(string) (string, bool)) (Set
 		}
 	}
 	s.Target = target
+
+	data, from := pick("mock-data", f.MockData, Env.MockData, string(p.MockData), string(plugin.MockDataRealistic))
+	md, err := plugin.ParseMockData(data)
+	if err != nil {
+		return s, fmt.Errorf("%s: %v", orDefault(from, "mock data"), err)
+	}
+	s.PlainData = md == plugin.MockDataPlain
 
 	s.Addr, _ = pick("addr", f.Addr, Env.Addr, "", DefaultAddr)
 	s.AdminToken, _ = pick("admin-token", f.AdminToken, Env.AdminToken, "", "")

@@ -211,3 +211,38 @@ func TestResolveReplayRedactAndOverlays(t *testing.T) {
 		t.Errorf("overlays %v (the plugin's first, then the command line's; the plugin untouched: %v)", load.Overlays, p.Overlays)
 	}
 }
+
+func TestResolveMockData(t *testing.T) {
+	str := func(s string) *string { return &s }
+	plain := &plugin.Plugin{Name: "p", MockData: plugin.MockDataPlain}
+	tests := []struct {
+		name    string
+		p       *plugin.Plugin
+		flag    *string
+		env     string
+		want    bool
+		wantErr string
+	}{
+		{name: "default realistic", want: false},
+		{name: "the plugin's", p: plain, want: true},
+		{name: "the environment over the plugin", p: plain, env: "realistic", want: false},
+		{name: "the flag over both", p: plain, env: "realistic", flag: str("PLAIN"), want: true},
+		{name: "a bad flag", flag: str("fancy"), wantErr: `--mock-data: invalid mock data mode "fancy"`},
+		{name: "a bad variable", env: "fancy", wantErr: `MOCKLOOP_MOCK_DATA: invalid mock data mode "fancy"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lookup := func(k string) (string, bool) { return tt.env, k == "MOCKLOOP_MOCK_DATA" && tt.env != "" }
+			s, err := Resolve(tt.p, Flags{MockData: tt.flag}, lookup)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || s.PlainData != tt.want {
+				t.Errorf("PlainData = %v, %v; want %v", s.PlainData, err, tt.want)
+			}
+		})
+	}
+}

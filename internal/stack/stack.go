@@ -107,7 +107,7 @@ func Build(doc *spec.Document, set Settings, opts Options) (*Stack, error) {
 	}
 	st := &Stack{Settings: set, Doc: doc}
 	st.Mock = mock.New(doc, mock.Options{ValidateRequests: !opts.NoValidateRequests, CheckSecurity: !opts.NoSecurity,
-		Dynamic: opts.Dynamic, Seed: opts.Seed})
+		Dynamic: opts.Dynamic, Seed: opts.Seed, PlainData: set.PlainData})
 	st.Metrics = server.NewMetrics(doc.Operations)
 	fallback := set.Fallback && !opts.NoFallback
 	headers, query := redactNames(set.Auth)

@@ -34,6 +34,9 @@ type Request struct {
 	Plugin *plugin.Plugin
 	// Spec overrides the plugin's spec: a file, "-" for Stdin, or a URL.
 	Spec string
+	// MockData is --mock-data (realistic or plain; "" leaves it to the environment and the
+	// plugin).
+	MockData string
 	// Server is a running `mockloop serve` to send the cases to; Live is the live API's base
 	// URL. Both are optional.
 	Server, Live string
@@ -145,7 +148,11 @@ func Prepare(ctx context.Context, req Request) (*Prepared, error) {
 	if req.Spec != "" {
 		specFlag = &req.Spec
 	}
-	set, err := stack.Resolve(req.Plugin, stack.Flags{Spec: specFlag}, req.LookupEnv)
+	flags := stack.Flags{Spec: specFlag}
+	if req.MockData != "" {
+		flags.MockData = &req.MockData
+	}
+	set, err := stack.Resolve(req.Plugin, flags, req.LookupEnv)
 	if err != nil {
 		return fail(err)
 	}

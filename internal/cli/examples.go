@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mockloop/mockloop/internal/atomicfile"
 	"github.com/mockloop/mockloop/internal/examples"
 	"github.com/mockloop/mockloop/internal/iostreams"
 	"github.com/mockloop/mockloop/internal/mock"
@@ -318,7 +319,7 @@ func writeOverlay(path string, o *overlay.Overlay) error {
 	if err != nil {
 		return err
 	}
-	if err := examples.WriteFile(path, data, mode); err != nil {
+	if err := atomicfile.WriteBytes(path, data, mode); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil

@@ -11,13 +11,13 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/mockloop/mockloop/internal/atomicfile"
 	"github.com/mockloop/mockloop/internal/compare"
 	"github.com/mockloop/mockloop/internal/iostreams"
 	"github.com/mockloop/mockloop/internal/mock"
@@ -553,19 +553,7 @@ func isLoopbackHost(host string) bool {
 // writeReadyFile writes the address atomically, so a script polling for the file never reads
 // half of it.
 func writeReadyFile(name, addr string) error {
-	tmp, err := os.CreateTemp(filepath.Dir(name), ".mockloop-ready-*")
-	if err != nil {
-		return fmt.Errorf("--ready-file: %w", err)
-	}
-	_, err = tmp.WriteString(addr + "\n")
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), name)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
+	if err := atomicfile.WriteBytes(name, []byte(addr+"\n"), 0o644, atomicfile.NoSync()); err != nil {
 		return fmt.Errorf("--ready-file: %w", err)
 	}
 	return nil

@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
+	"github.com/mockloop/mockloop/internal/atomicfile"
 	"github.com/mockloop/mockloop/internal/compare"
 	"github.com/mockloop/mockloop/internal/iostreams"
 	"github.com/mockloop/mockloop/internal/plugin"
@@ -492,19 +492,7 @@ func writeTestRun(opts *testRunOptions, rep *testrun.Report) error {
 // writeReportFile writes a report atomically (a temporary file next to it, then a rename) with
 // mode 0600: reports hold response data.
 func writeReportFile(name string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(name), ".mockloop-report-*")
-	if err != nil {
-		return fmt.Errorf("write report %q: %w", name, err)
-	}
-	defer os.Remove(tmp.Name())
-	err = write(tmp)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), name)
-	}
-	if err != nil {
+	if err := atomicfile.Write(name, 0o600, write); err != nil {
 		return fmt.Errorf("write report %q: %w", name, err)
 	}
 	return nil

@@ -3,10 +3,10 @@ package examples
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"go.yaml.in/yaml/v4"
 
+	"github.com/mockloop/mockloop/internal/atomicfile"
 	"github.com/mockloop/mockloop/internal/overlay"
 )
 
@@ -86,32 +86,5 @@ func WriteSpec(path string, o *overlay.Overlay) error {
 	if err != nil {
 		return err
 	}
-	return WriteFile(path, out, info.Mode().Perm())
-}
-
-// WriteFile writes data to path through a temporary file in the same directory, renamed over
-// it: a reader never sees half a file.
-func WriteFile(path string, data []byte, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	name := tmp.Name()
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Chmod(mode)
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(name, path)
-	}
-	if err != nil {
-		os.Remove(name)
-	}
-	return err
+	return atomicfile.WriteBytes(path, out, info.Mode().Perm())
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/mockloop/mockloop/internal/atomicfile"
 	"github.com/mockloop/mockloop/internal/yamldoc"
 )
 
@@ -110,32 +111,12 @@ func (s *Store) Save(p *Plugin, force bool) error {
 		return fmt.Errorf("create plugins directory: %w", err)
 	}
 	final := s.Path(p.Name)
-	if !force {
-		if _, err := os.Lstat(final); err == nil {
-			return s.existsErr(p.Name)
-		}
+	if force {
+		err = atomicfile.WriteBytes(final, data, 0o600)
+	} else if err = atomicfile.Create(final, data, 0o600); errors.Is(err, fs.ErrExist) {
+		return s.existsErr(p.Name)
 	}
-	tmp, err := os.CreateTemp(s.dir, "."+p.Name+".*.tmp")
 	if err != nil {
-		return fmt.Errorf("save plugin %q: %w", p.Name, err)
-	}
-	tmpName := tmp.Name()
-	defer os.Remove(tmpName) // after a successful rename or link this removes nothing or the spare link
-	if err := writeClose(tmp, data); err != nil {
-		return fmt.Errorf("save plugin %q: %w", p.Name, err)
-	}
-	if !force {
-		// Link fails when the target exists, so a concurrent create cannot be overwritten.
-		err := os.Link(tmpName, final)
-		switch {
-		case err == nil:
-			return nil
-		case errors.Is(err, fs.ErrExist):
-			return s.existsErr(p.Name)
-		}
-		// Filesystems without hard links: fall back to rename after the check above.
-	}
-	if err := os.Rename(tmpName, final); err != nil {
 		return fmt.Errorf("save plugin %q: %w", p.Name, err)
 	}
 	return nil
@@ -143,22 +124,6 @@ func (s *Store) Save(p *Plugin, force bool) error {
 
 func (s *Store) existsErr(name string) error {
 	return fmt.Errorf("plugin %q %w in %s", name, ErrExists, s.dir)
-}
-
-func writeClose(f *os.File, data []byte) error {
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }
 
 // Delete removes the plugin named name; a missing plugin is an error wrapping ErrNotFound.

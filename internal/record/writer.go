@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/mockloop/mockloop/internal/atomicfile"
 	"github.com/mockloop/mockloop/internal/server"
 	"github.com/mockloop/mockloop/internal/spec"
 )
@@ -331,8 +332,7 @@ func FileName(op *spec.Operation) string {
 	return op.Method + "_" + slug
 }
 
-// writeAtomic writes f as indented JSON to path through a temporary file in the same
-// directory (mode 0600), synced, then renamed over path.
+// writeAtomic writes f as indented JSON to path, atomically, mode 0600.
 func writeAtomic(path string, f File) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -341,26 +341,5 @@ func writeAtomic(path string, f File) error {
 	if err := enc.Encode(f); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".recording-*.tmp")
-	if err != nil {
-		return err
-	}
-	name := tmp.Name()
-	_, err = tmp.Write(buf.Bytes())
-	if err == nil {
-		err = tmp.Chmod(0o600)
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(name, path)
-	}
-	if err != nil {
-		os.Remove(name)
-	}
-	return err
+	return atomicfile.WriteBytes(path, buf.Bytes(), 0o600)
 }

@@ -5,8 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"errors"
 	"hash/crc32"
+	"io"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 	"unsafe"
+
+	"github.com/mockloop/mockloop/internal/atomicfile"
 )
 
 // The load cache keeps, for each document loaded, a snapshot of the loaded document (the
@@ -161,38 +163,20 @@ func seal(e []byte) []byte {
 // put stores s, loaded from size bytes of source, under key, then prunes old entries.
 // Failures are ignored: the cache is an optimization.
 func (c *loadCache) put(key string, s *snapshot, size int) {
-	// The temporary file first: where it cannot be written, encoding would be wasted.
 	if err := os.MkdirAll(c.dir, 0o700); err != nil {
 		return
 	}
-	f, err := os.CreateTemp(c.dir, ".tmp-*") // 0600: a spec may be private
-	if err != nil {
-		return
-	}
-	// A snapshot is about the size of its JSON source: reserve that much, and the header.
-	e, err := appendSnapshot(make([]byte, cacheHeaderLen, cacheHeaderLen+size+size/8), s)
-	if err != nil {
-		f.Close()
-		_ = os.Remove(f.Name())
-		return
-	}
-	_ = c.write(f, key, seal(e))
+	// 0600: a spec may be private. A snapshot is about the size of its JSON source: reserve
+	// that much, and the header.
+	_ = atomicfile.Write(c.path(key), 0o600, func(w io.Writer) error {
+		e, err := appendSnapshot(make([]byte, cacheHeaderLen, cacheHeaderLen+size+size/8), s)
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(seal(e))
+		return err
+	}, atomicfile.NoSync())
 	c.prune(key)
-}
-
-// write fills the temporary file f with data and renames it to the entry for key.
-func (c *loadCache) write(f *os.File, key string, data []byte) error {
-	_, werr := f.Write(data)
-	cerr := f.Close()
-	if err := errors.Join(werr, cerr); err != nil {
-		_ = os.Remove(f.Name())
-		return err
-	}
-	if err := os.Rename(f.Name(), c.path(key)); err != nil {
-		_ = os.Remove(f.Name())
-		return err
-	}
-	return nil
 }
 
 // prune deletes entries unused for cacheMaxAge, the oldest beyond cacheMaxEntries, and
@@ -215,7 +199,7 @@ func (c *loadCache) prune(keep string) {
 		}
 		age := now.Sub(fi.ModTime())
 		switch {
-		case strings.HasPrefix(de.Name(), ".tmp-"):
+		case strings.HasPrefix(de.Name(), ".") && strings.HasSuffix(de.Name(), ".tmp"): // atomicfile's, left by a crash
 			if age > time.Hour {
 				_ = os.Remove(filepath.Join(c.dir, de.Name()))
 			}

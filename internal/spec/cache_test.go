@@ -231,7 +231,7 @@ func TestCacheConcurrentLoads(t *testing.T) {
 		}
 	}
 	entries, _ := os.ReadDir(dir)
-	if len(entries) != 1 || strings.HasPrefix(entries[0].Name(), ".tmp-") {
+	if len(entries) != 1 || strings.HasSuffix(entries[0].Name(), ".tmp") {
 		var names []string
 		for _, e := range entries {
 			names = append(names, e.Name())
@@ -246,7 +246,7 @@ func TestCachePrune(t *testing.T) {
 	clearCacheEnv(t)
 	dir := t.TempDir()
 	old := time.Now().Add(-cacheMaxAge - time.Hour)
-	for _, name := range []string{"old", ".tmp-crashed", "recent"} {
+	for _, name := range []string{"old", ".entry.123.tmp", "recent"} {
 		p := filepath.Join(dir, name)
 		if err := os.WriteFile(p, []byte("x"), 0o600); err != nil {
 			t.Fatal(err)

@@ -46,6 +46,27 @@ type LiveObserver interface {
 	ObserveLive(x *Exchange)
 }
 
+// A LiveSampler is a LiveObserver that wants only some exchanges (the shadow comparer's
+// sampled share). WantsLive is asked before the live call, on the request's goroutine; an
+// exchange no observer wants is not captured at all (no copies of its bodies), and a sampler
+// sees only the exchanges it wanted.
+type LiveSampler interface {
+	WantsLive(r *http.Request, m spec.Match) bool
+}
+
+// liveWanted says which observers want r's exchange: bit i for Config.LiveObservers[i] (the
+// 64th bit for every observer beyond); 0 when none does, or there are none.
+func (s *Server) liveWanted(r *http.Request, m spec.Match) uint64 {
+	var want uint64
+	for i, o := range s.cfg.LiveObservers {
+		if ls, ok := o.(LiveSampler); ok && !ls.WantsLive(r, m) {
+			continue
+		}
+		want |= 1 << min(i, 63)
+	}
+	return want
+}
+
 // A Step runs around the answering of every request outside the admin API (latency, faults):
 // it calls next (before Around returns) to have the request answered, or answers it (or drops
 // the connection) itself.
@@ -141,7 +162,7 @@ func (t *teeBody) Read(p []byte) (int, error) {
 }
 
 // forwardObserved is the live answer with the exchange captured for the observers.
-func (s *Server) forwardObserved(w http.ResponseWriter, rec *recorder, r *http.Request, m spec.Match, fb func(string)) error {
+func (s *Server) forwardObserved(w http.ResponseWriter, rec *recorder, r *http.Request, m spec.Match, fb func(string), want uint64) error {
 	limit := s.cfg.ObserveBody
 	if limit <= 0 {
 		limit = DefaultObserveBody
@@ -163,8 +184,10 @@ func (s *Server) forwardObserved(w http.ResponseWriter, rec *recorder, r *http.R
 		x.RequestBody = bytes.Clone(tee.buf.Bytes())
 		x.Truncated = x.Truncated || tee.truncated
 	}
-	for _, o := range s.cfg.LiveObservers {
-		o.ObserveLive(x)
+	for i, o := range s.cfg.LiveObservers {
+		if want&(1<<min(i, 63)) != 0 {
+			o.ObserveLive(x)
+		}
 	}
 	return nil
 }

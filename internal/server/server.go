@@ -316,8 +316,8 @@ func (s *Server) answer(w http.ResponseWriter, rec *recorder, r *http.Request, m
 			}
 		}
 		var err error
-		if len(s.cfg.LiveObservers) > 0 {
-			err = s.forwardObserved(w, rec, r, match, fb)
+		if want := s.liveWanted(r, match); want != 0 {
+			err = s.forwardObserved(w, rec, r, match, fb, want)
 		} else {
 			err = s.cfg.Live.Forward(w, r, match, fb)
 		}

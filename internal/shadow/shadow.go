@@ -162,21 +162,32 @@ func (s *Shadow) Flush(ctx context.Context) error {
 	return nil
 }
 
-// ObserveLive samples the live answer (server.LiveObserver). It runs on the client's request
-// goroutine after the answer was sent, so it only counts, copies what the mock needs and
-// queues it: the mock's answer and the comparison happen on the background goroutine.
+// WantsLive samples (server.LiveSampler): the n-th request of an operation is sampled when it
+// takes the count of sampled ones past a whole number, ceil(n*rate) > ceil((n-1)*rate), so the
+// first request always is and quiet operations are seen too. The server captures only the
+// sampled exchanges.
+func (s *Shadow) WantsLive(_ *http.Request, m spec.Match) bool {
+	if m.Operation == nil || s.engine.Load() == nil {
+		return false
+	}
+	od := s.ops[m.Operation]
+	if od == nil {
+		return false
+	}
+	n := uint64(od.seen.Add(1))
+	return (n*s.permil+999_999)/1_000_000 != ((n-1)*s.permil+999_999)/1_000_000
+}
+
+// ObserveLive queues a sampled live answer (server.LiveObserver; the server calls it only for
+// the exchanges WantsLive took). It runs on the client's request goroutine after the answer
+// was sent, so it only copies what the mock needs and queues it: the mock's answer and the
+// comparison happen on the background goroutine.
 func (s *Shadow) ObserveLive(x *server.Exchange) {
 	if x.Operation == nil || s.engine.Load() == nil {
 		return
 	}
 	od := s.ops[x.Operation]
 	if od == nil {
-		return
-	}
-	n := od.seen.Add(1)
-	// The n-th request is sampled when it takes the count of sampled ones past a whole
-	// number: ceil(n*rate) > ceil((n-1)*rate). The first request always is.
-	if (uint64(n)*s.permil+999_999)/1_000_000 == (uint64(n-1)*s.permil+999_999)/1_000_000 {
 		return
 	}
 	s.sampled.Add(1)

@@ -211,7 +211,7 @@ func TestSampling(t *testing.T) {
 		}
 		sh.engine.Store(stackEngine(t, doc)) // queue only: no background goroutine
 		for range tt.n {
-			sh.ObserveLive(&server.Exchange{Operation: doc.Operations[0], Request: httptest.NewRequest("GET", "/items/7", nil), Status: 200})
+			observe(sh, doc.Operations[0])
 		}
 		if got := sh.sampled.Load(); got != tt.want {
 			t.Errorf("rate %v, %d requests: %d sampled, want %d", tt.rate, tt.n, got, tt.want)
@@ -220,7 +220,7 @@ func TestSampling(t *testing.T) {
 	sh, _ := New(Options{Doc: doc, Rate: 1, Queue: 1})
 	sh.engine.Store(stackEngine(t, doc))
 	for range 3 {
-		sh.ObserveLive(&server.Exchange{Operation: doc.Operations[0], Request: httptest.NewRequest("GET", "/items/7", nil), Status: 200})
+		observe(sh, doc.Operations[0])
 	}
 	if sh.dropped.Load() != 2 || len(sh.queue) != 1 {
 		t.Errorf("full queue: dropped %d, queued %d", sh.dropped.Load(), len(sh.queue))
@@ -260,5 +260,14 @@ func settle(t *testing.T, sh *Shadow, n int64) {
 	}
 	if err := sh.Flush(ctx); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// observe is what the server does with one live answer of op: ask the sampler, then hand it
+// the exchange if it wants it.
+func observe(sh *Shadow, op *spec.Operation) {
+	r := httptest.NewRequest("GET", "/items/7", nil)
+	if sh.WantsLive(r, spec.Match{Operation: op}) {
+		sh.ObserveLive(&server.Exchange{Operation: op, Request: r, Status: 200})
 	}
 }

@@ -40,6 +40,9 @@ type Store struct {
 
 	mu   sync.Mutex
 	byOp map[*spec.Operation]*active
+	// set is len(byOp), stored under mu after each change: Answer reads it first, so that a
+	// server without overrides (the usual case) takes no lock per request.
+	set atomic.Int64
 
 	answered atomic.Int64
 }
@@ -117,6 +120,7 @@ func (s *Store) Set(id string, o plugin.Override) ([]problem.Item, error) {
 	}
 	s.mu.Lock()
 	s.byOp[op] = a
+	s.set.Store(int64(len(s.byOp)))
 	s.mu.Unlock()
 	return a.warnings, nil
 }
@@ -185,6 +189,7 @@ func (s *Store) Delete(id string) error {
 		return fmt.Errorf("%w for %s", ErrNotSet, name(op))
 	}
 	delete(s.byOp, op)
+	s.set.Store(int64(len(s.byOp)))
 	return nil
 }
 
@@ -194,6 +199,7 @@ func (s *Store) Clear() int {
 	defer s.mu.Unlock()
 	n := len(s.byOp)
 	clear(s.byOp)
+	s.set.Store(0)
 	return n
 }
 
@@ -250,6 +256,9 @@ func (s *Store) Get(id string) (View, error) {
 
 // Answer gives the operation's next overridden answer, when it has an override.
 func (s *Store) Answer(w http.ResponseWriter, r *http.Request, m spec.Match) bool {
+	if s.set.Load() == 0 {
+		return false
+	}
 	s.mu.Lock()
 	a := s.byOp[m.Operation]
 	if a == nil {
@@ -266,6 +275,7 @@ func (s *Store) Answer(w http.ResponseWriter, r *http.Request, m spec.Match) boo
 	a.used++
 	if a.spec.Times > 0 && a.used >= a.spec.Times {
 		delete(s.byOp, m.Operation)
+		s.set.Store(int64(len(s.byOp)))
 	}
 	ans := a.seq[i]
 	s.mu.Unlock()

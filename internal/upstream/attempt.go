@@ -49,7 +49,8 @@ type attempt struct {
 	nTries   int
 	tryStart time.Time
 	tries    []try
-	vetoed   bool // a transport retry beyond the budget was stopped
+	triesBuf [2]try // tries' first backing array
+	vetoed   bool   // a transport retry beyond the budget was stopped
 }
 
 type attemptKey struct{}
@@ -61,6 +62,7 @@ func attemptOf(r *http.Request) *attempt {
 
 func (a *attempt) begin() {
 	a.nTries, a.tryStart = 1, time.Now()
+	a.tries = a.triesBuf[:0]
 }
 
 // triesMade is how many tries of the budget the attempt used.
@@ -132,19 +134,16 @@ func (a *attempt) headersIn() bool {
 func (a *attempt) end() {
 	a.mu.Lock()
 	a.stop()
-	var outcome string
+	t := try{took: time.Since(a.tryStart), status: a.status}
 	switch {
 	case a.err != nil && a.status != 0:
 		// An answer retried, refreshed or replaced by the fallback (401, 502, 503, 504).
-		outcome = fmt.Sprintf("answered %d", a.status)
 	case a.err != nil:
-		outcome = a.failureLocked().cause
+		t.outcome = a.failureLocked().cause
 	case a.bodyErr != nil:
-		outcome = fmt.Sprintf("answered %d, then %s", a.status, a.bodyFailure())
-	default:
-		outcome = fmt.Sprintf("answered %d", a.status)
+		t.outcome = fmt.Sprintf("answered %d, then %s", a.status, a.bodyFailure())
 	}
-	a.tries = append(a.tries, try{took: time.Since(a.tryStart), outcome: outcome})
+	a.tries = append(a.tries, t)
 	a.mu.Unlock()
 }
 

@@ -18,6 +18,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -426,13 +427,23 @@ type call struct {
 	fallback func(string)
 	hold     *holdWriter // with a fallback: the answer until it is sure to start
 	start    time.Time
-	tries    []try // every try that reached (or was meant to reach) the upstream
+	tries    []try  // every try that reached (or was meant to reach) the upstream
+	triesBuf [2]try // tries' first backing array: most calls make one try
 }
 
 // try is one attempt as the problem+json and the log report it.
 type try struct {
 	took    time.Duration
-	outcome string
+	outcome string // what happened; "" for an answer (status), formatted only when reported
+	status  int
+}
+
+// String is the try's outcome as reported: "answered 200", or what went wrong.
+func (t try) String() string {
+	if t.outcome == "" {
+		return "answered " + strconv.Itoa(t.status)
+	}
+	return t.outcome
 }
 
 // run makes the attempts: retries within the budget, one oauth2 refresh on a 401.
@@ -543,13 +554,18 @@ func (c *call) run(w http.ResponseWriter) error {
 	}
 }
 
-// record adds the attempt's tries to the call and logs each at debug.
+// record adds the attempt's tries to the call and logs each at debug. The line's values are
+// only built when debug lines are written: serve runs at info, where this is on every request.
 func (c *call) record(a *attempt) {
+	if c.tries == nil {
+		c.tries = c.triesBuf[:0]
+	}
+	debug := c.f.log != nil && c.f.log.Enabled(c.r.Context(), slog.LevelDebug)
 	for i, t := range a.tries {
 		c.tries = append(c.tries, t)
-		if c.f.log != nil {
+		if debug {
 			c.f.log.Debug("upstream attempt", "method", c.r.Method, "url", c.f.redactURL(a.outURL), "attempt", len(c.tries)-len(a.tries)+i+1,
-				"outcome", t.outcome, "took", t.took.Round(time.Microsecond).String())
+				"outcome", t.String(), "took", t.took.Round(time.Microsecond).String())
 		}
 	}
 }
@@ -628,7 +644,7 @@ func (c *call) fail(w http.ResponseWriter, fl failure) {
 		target := f.redactURL(c.lastURL())
 		for i, t := range c.tries {
 			d.Errors = append(d.Errors, problem.Item{Location: fmt.Sprintf("attempt %d", i+1),
-				Message: fmt.Sprintf("%s %s: %s after %s", c.r.Method, target, f.auth.redact(t.outcome), roundDuration(t.took))})
+				Message: fmt.Sprintf("%s %s: %s after %s", c.r.Method, target, f.auth.redact(t.String()), roundDuration(t.took))})
 		}
 	}
 	markFailure(w, d.Detail)

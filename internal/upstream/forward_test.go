@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -985,6 +986,22 @@ func BenchmarkForward(b *testing.B) {
 	b.Run("bare-pooled", func(b *testing.B) { run(b, pooled) })
 	b.Run("forwarder", func(b *testing.B) {
 		run(b, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { f.Forward(w, r, spec.Match{}, nil) }))
+	})
+	// As serve runs it: its logger at info (each attempt is a debug line, not written), and a
+	// fallback, so that the answer is held back until it is sure to start.
+	logged, err := NewForwarder(ForwardConfig{Target: up.URL, RetryCount: 2,
+		Auth:   &plugin.Auth{AuthType: "bearer_token", Credentials: map[string]string{"token": "t"}},
+		Logger: slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer logged.Close()
+	b.Run("forwarder-logged", func(b *testing.B) {
+		run(b, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { logged.Forward(w, r, spec.Match{}, nil) }))
+	})
+	b.Run("forwarder-logged-fallback", func(b *testing.B) {
+		fallback := func(string) { b.Error("the fallback answered") }
+		run(b, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { logged.Forward(w, r, spec.Match{}, fallback) }))
 	})
 }
 

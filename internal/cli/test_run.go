@@ -373,10 +373,13 @@ func runTestRun(ctx context.Context, opts *testRunOptions) error {
 	if err != nil {
 		return err
 	}
+	loaded, restoreGC := tuneRunGC(opts.LookupEnv) // see serve_gc.go
+	defer restoreGC()
 	run, err := testrun.Prepare(ctx, req)
 	if err != nil {
 		return err
 	}
+	loaded()
 	defer run.Close()
 	printWarnings(opts.IO.ErrOut, run.Doc, false)
 	if err := learnNoise(ctx, opts, run); err != nil {

@@ -70,6 +70,11 @@ mb() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
 # ratio A B: A/B with three decimals.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 
+# summary NAME VALUE TARGET WHAT: one line for bench/all.sh's table, when SUMMARY names a file.
+summary() {
+	if [ -n "${SUMMARY:-}" ]; then printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$SUMMARY"; fi
+}
+
 part_cores() {
 	echo "== cores: $(nproc) ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || echo unknown))"
 }
@@ -102,6 +107,9 @@ cold_start() {
 	printf "%-16s serve, cache warm         %6.0f ms  peak RSS %5s MB   ratio %sx  (GET %s -> %s)\n" "$label" "$wt" "$(mb "$wr")" "$(ratio "$wt" "$kt")" "$path" "$status"
 	printf "%-16s serve, cache off          %6.0f ms  peak RSS %5s MB   ratio %sx\n" "$label" "$ot" "$(mb "$or")" "$(ratio "$ot" "$kt")"
 	printf "%-16s serve, first ever start   %6.0f ms  peak RSS %5s MB   (writes the cache entry)\n" "$label" "$(cut -d' ' -f1 <<<"$first")" "$(mb "$(cut -d' ' -f2 <<<"$first")")"
+	summary "cold start $label, cache warm" "$(ratio "$wt" "$kt")" "<=0.3" "$(printf '%.0f' "$wt") ms vs kin-openapi $(printf '%.0f' "$kt") ms"
+	summary "cold start $label, cache off" "$(ratio "$ot" "$kt")" "<=0.3" "$(printf '%.0f' "$ot") ms vs kin-openapi $(printf '%.0f' "$kt") ms"
+	summary "peak RSS $label, cache warm (MB)" "$(mb "$wr")" "<=150" "kin-openapi $(mb "$kr") MB; cache off $(mb "$or") MB"
 }
 
 part_cold_github() {
@@ -228,6 +236,9 @@ part_flat() {
 		"$(paired_ratio "$work/big" "$work/small" 1)" $big $small "$(paired_ratio "$work/big" "$work/small" 2)" \
 		"$(awk -v a="$brss0" -v b="$srss0" -v n=$((big - small)) 'BEGIN { printf "%.1f", (a - b) / n }')" \
 		"$(awk -v a="$brss1" -v b="$srss1" -v n=$((big - small)) 'BEGIN { printf "%.1f", (a - b) / n }')"
+	summary "flat $big vs $small ops" "$(paired_ratio "$work/big" "$work/small" 1)" ">=0.9" "requests over every GET operation; CPU/request $(paired_ratio "$work/big" "$work/small" 2)x"
+	summary "flat, size alone" "$(paired_ratio "$work/bigsame" "$work/small" 1)" ">=0.9" "the $small-op paths on the $big-op server; CPU/request $(paired_ratio "$work/bigsame" "$work/small" 2)x"
+	summary "memory per operation (KB)" "$(awk -v a="$brss0" -v b="$srss0" -v n=$((big - small)) 'BEGIN { printf "%.1f", (a - b) / n }')" "" "loaded; $(awk -v a="$brss1" -v b="$srss1" -v n=$((big - small)) 'BEGIN { printf "%.1f", (a - b) / n }') KB after the runs"
 	kill -INT "$spid" "$bpid" 2>/dev/null || true
 }
 

@@ -1,6 +1,6 @@
 // Command kinload loads an OpenAPI document with plain kin-openapi (openapi3.Loader, the way most
 // Go tools do) and prints how long it took: the reference for mockloop's spec-loading numbers in
-// bench/load.sh. Run it under /usr/bin/time -v for the peak RSS.
+// bench/scale.sh (which measures it with bench/coldstart: time and peak RSS).
 package main
 
 import (

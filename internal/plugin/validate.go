@@ -188,7 +188,7 @@ func (p *Plugin) Validate() error {
 		add("", "replay must name a directory")
 	}
 	if err := compare.CheckFields("redact", p.Redact); err != nil {
-		add("redact", "%v", err)
+		add("", "%v", err) // the error names the option already
 	}
 	if len(probs) == 0 {
 		return nil

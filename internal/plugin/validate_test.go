@@ -71,7 +71,7 @@ func TestValidate(t *testing.T) {
 			p.Overlays, p.Replay, p.Redact = []string{"live.yaml"}, "recordings", []string{"token", "$.user.password"}
 		}, ""},
 		{"empty overlay", func(p *Plugin) { p.Overlays = []string{" "} }, "overlays[0]: must not be empty"},
-		{"bad redact path", func(p *Plugin) { p.Redact = []string{"$.a["} }, `redact: redact: bad path "$.a["`},
+		{"bad redact path", func(p *Plugin) { p.Redact = []string{"$.a["} }, `redact: bad path "$.a["`},
 		{"api key ok", func(p *Plugin) {
 			p.Auth = &Auth{AuthType: AuthAPIKey, Location: "query", Name: "key", Credentials: map[string]string{"api_key": "${K}"}}
 		}, ""},
@@ -192,6 +192,11 @@ func TestValidate(t *testing.T) {
 			}
 			if strings.Contains(err.Error(), "\n") {
 				t.Errorf("not one line: %q", err)
+			}
+			for _, w := range strings.Fields(tt.want)[:1] {
+				if strings.Count(err.Error(), w+" "+w) > 0 {
+					t.Errorf("%q said twice: %q", w, err)
+				}
 			}
 		})
 	}

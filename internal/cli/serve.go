@@ -27,6 +27,7 @@ import (
 	"github.com/mockloop/mockloop/internal/shadow"
 	"github.com/mockloop/mockloop/internal/spec"
 	"github.com/mockloop/mockloop/internal/stack"
+	"github.com/mockloop/mockloop/internal/testrun"
 )
 
 // serveOptions are serve's flags and argument, and what it needs from outside.
@@ -697,6 +698,13 @@ func serveUntilDone(ctx context.Context, ln net.Listener, tlsConfig *tls.Config,
 }
 
 // printWarnings reports the spec's load warnings once: a count and the first few.
+// printLeftOut says which operations a generated plan has no case for, and why.
+func printLeftOut(w io.Writer, plan *testrun.Plan) {
+	for _, l := range plan.LeftOut {
+		fmt.Fprintf(w, "note: no case for %s\n", l)
+	}
+}
+
 func printWarnings(w io.Writer, doc *spec.Document, verbose bool) {
 	n := len(doc.Warnings)
 	if n == 0 {

@@ -97,6 +97,7 @@ func runTestPlan(ctx context.Context, opts *testPlanOptions) error {
 		return err
 	}
 	defer run.Close()
+	printLeftOut(opts.IO.ErrOut, run.Plan)
 	if opts.Output == "json" {
 		return writeJSON(opts.IO.Out, run.Plan)
 	}

@@ -139,7 +139,7 @@ same, says "incomplete" (as it does when the run is interrupted).
 
 The JSON report (schema "mockloop.testrun/v1"):
   {"schema", "spec", "plugin", "mode", "sides": ["mock","live"], "validation", "shard", "recordings",
-   "started_at", "duration_ms", "interrupted", "aborted", "incomplete",
+   "left_out": ["GET /ws: answers 101 Switching Protocols, ..."], "started_at", "duration_ms", "interrupted", "aborted", "incomplete",
    "summary": {"total", "passed", "failed", "skipped", "warnings", "errors"},
    "cases": [{"name", "operation": "GET /pets/{id}", "operation_id", "method", "path",
               "iteration", "outcome": "pass|fail|skip", "failure_kind": "failure|error",
@@ -167,7 +167,9 @@ The JSON report (schema "mockloop.testrun/v1"):
           sent it (method, path, status, side, request and response headers...), oldest first,
           secrets redacted by the server; logs_error says why some are missing.
   "failed" counts every failed run, "errors" those of them that are errors; "aborted" says why
-  the run stopped early, "incomplete" is true when it was interrupted or aborted.
+  the run stopped early, "incomplete" is true when it was interrupted or aborted. "left_out"
+  names the operations a generated plan has no case for (an operation that answers only 1xx, a
+  protocol upgrade, cannot be compared), also printed to stderr as notes.
 
 --record DIR records every live answer into DIR exactly as 'serve --record' does (one JSON file
 per operation, credentials and the plugin's redact: fields as ***; docs/recordings.md); the
@@ -382,6 +384,7 @@ func runTestRun(ctx context.Context, opts *testRunOptions) error {
 	loaded()
 	defer run.Close()
 	printWarnings(opts.IO.ErrOut, run.Doc, false)
+	printLeftOut(opts.IO.ErrOut, run.Plan)
 	if err := learnNoise(ctx, opts, run); err != nil {
 		return err
 	}

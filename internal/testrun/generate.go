@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"sort"
 	"strconv"
 	"strings"
@@ -20,12 +21,20 @@ type Sampler interface {
 // Generate writes a plan with one case per operation of doc kept by filter, each a request
 // the operation accepts (from sampler: examples first, else generated values; secured
 // operations carry a credential) expecting the status the spec's chosen response declares.
-// An empty result is an error naming the filter.
+// An operation whose chosen response is informational (101 Switching Protocols for a
+// WebSocket) is left out, named in LeftOut: a protocol upgrade is not an answer two sides can
+// be compared on, and the mock answers it 501. An empty result is an error naming the filter.
 func Generate(doc *spec.Document, sampler Sampler, filter spec.Filter) (*Plan, error) {
 	p := &Plan{}
 	names := map[string]int{}
 	for _, op := range doc.Operations {
 		if !filter.Match(op) {
+			continue
+		}
+		st, declared := DeclaredStatus(op)
+		if declared && st < 200 {
+			p.LeftOut = append(p.LeftOut, fmt.Sprintf("%s %s: answers %d %s, a protocol upgrade the test runner cannot compare",
+				op.Method, op.Path, st, http.StatusText(st)))
 			continue
 		}
 		s := sampler.SampleRequest(op)
@@ -54,12 +63,15 @@ func Generate(doc *spec.Document, sampler Sampler, filter spec.Filter) (*Plan, e
 				c.ContentType = "" // the default, left out of the file
 			}
 		}
-		if st, ok := DeclaredStatus(op); ok {
+		if declared {
 			c.Expect.Status = st
 		}
 		p.Cases = append(p.Cases, c)
 	}
 	if len(p.Cases) == 0 {
+		if len(p.LeftOut) > 0 {
+			return nil, fmt.Errorf("%s: no operation to test (%s)", doc.Source, strings.Join(p.LeftOut, "; "))
+		}
 		if !filter.Empty() {
 			return nil, fmt.Errorf("no operation of %s matches %s", doc.Source, filter)
 		}

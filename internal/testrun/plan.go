@@ -34,6 +34,8 @@ type Plan struct {
 	Comparison compare.Config `yaml:"comparison,omitempty" json:"comparison,omitempty"`
 	// Cases are run in order (and in parallel up to the runner's concurrency).
 	Cases []*Case `yaml:"cases" json:"cases"`
+	// LeftOut names the operations Generate did not make a case for, each with why.
+	LeftOut []string `yaml:"-" json:"-"`
 }
 
 // Case is one request sent to each side and the checks applied to the answers.

@@ -356,6 +356,7 @@ func (pr *Prepared) Run(ctx context.Context, progress func()) *Report {
 	rep.Mode = string(pr.Mode)
 	rep.Shard = pr.req.Shard
 	rep.Recordings = pr.recordings
+	rep.LeftOut = pr.Plan.LeftOut
 	if pr.req.Plugin != nil {
 		rep.Plugin = pr.req.Plugin.Name
 	}

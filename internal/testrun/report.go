@@ -25,7 +25,9 @@ type Report struct {
 	Shard      string   `json:"shard,omitempty"`
 	// Recordings is the directory the live answers were recorded into (test run --record):
 	// what 'examples accept --from REPORT' reads the bodies from.
-	Recordings  string    `json:"recordings,omitempty"`
+	Recordings string `json:"recordings,omitempty"`
+	// LeftOut names the operations a generated plan has no case for, each with why.
+	LeftOut     []string  `json:"left_out,omitempty"`
 	StartedAt   time.Time `json:"started_at"`
 	DurationMS  float64   `json:"duration_ms"`
 	Interrupted bool      `json:"interrupted,omitempty"` // Ctrl-C: unfinished cases are skipped

@@ -297,6 +297,44 @@ func TestGenerate(t *testing.T) {
 	}
 }
 
+// An operation that answers only 101 (a WebSocket upgrade) gets no case: the mock answers it
+// 501 and a comparison of two upgrades is not an HTTP comparison. Generate says so.
+func TestGenerateLeavesOutUpgrades(t *testing.T) {
+	const src = `openapi: 3.0.3
+info: {title: ws, version: "1"}
+paths:
+  /ws:
+    get:
+      operationId: connect
+      responses:
+        '101': {description: switching to WebSocket}
+  /health:
+    get:
+      operationId: health
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {type: object}}}}
+`
+	doc, err := spec.LoadData(context.Background(), "ws.yaml", nil, []byte(src), spec.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	engine := mock.New(doc, mock.Options{})
+	p, err := Generate(doc, engine, spec.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Cases) != 1 || p.Cases[0].Name != "health" {
+		t.Errorf("cases = %+v, want health only", p.Cases)
+	}
+	want := "GET /ws: answers 101 Switching Protocols, a protocol upgrade the test runner cannot compare"
+	if len(p.LeftOut) != 1 || p.LeftOut[0] != want {
+		t.Errorf("left out = %q, want %q", p.LeftOut, want)
+	}
+	if _, err := Generate(doc, engine, mustFilter(t, "connect")); err == nil || !strings.Contains(err.Error(), "ws.yaml: no operation to test (GET /ws: answers 101") {
+		t.Errorf("error = %v", err)
+	}
+}
+
 func TestHTTPSideJoinsBasePath(t *testing.T) {
 	var got []string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -109,7 +109,10 @@ cold_start() {
 	printf "%-16s serve, first ever start   %6.0f ms  peak RSS %5s MB   (writes the cache entry)\n" "$label" "$(cut -d' ' -f1 <<<"$first")" "$(mb "$(cut -d' ' -f2 <<<"$first")")"
 	summary "cold start $label, cache warm" "$(ratio "$wt" "$kt")" "<=0.3" "$(printf '%.0f' "$wt") ms vs kin-openapi $(printf '%.0f' "$kt") ms"
 	summary "cold start $label, cache off" "$(ratio "$ot" "$kt")" "<=0.3" "$(printf '%.0f' "$ot") ms vs kin-openapi $(printf '%.0f' "$kt") ms"
-	summary "peak RSS $label, cache warm (MB)" "$(mb "$wr")" "<=150" "kin-openapi $(mb "$kr") MB; cache off $(mb "$or") MB"
+	# The RSS target (150 MB) is GitHub's; on other specs the figure is reported, not judged.
+	local rss_target=""
+	[ "$label" = github ] && rss_target="<=150"
+	summary "peak RSS $label, cache warm (MB)" "$(mb "$wr")" "$rss_target" "kin-openapi $(mb "$kr") MB; cache off $(mb "$or") MB"
 }
 
 part_cold_github() {

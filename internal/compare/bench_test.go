@@ -1,9 +1,11 @@
 package compare
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -147,5 +149,24 @@ func BenchmarkNumbersEqual(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkCompareSameBody compares two answers with the same bytes (a mock that agrees with
+// its live API, the common case of a test run): the bytes decide, the JSON is not parsed.
+func BenchmarkCompareSameBody(b *testing.B) {
+	body, _ := largeDocs(1 << 20)
+	live := bytes.Clone(body)
+	c, err := Compile(Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := http.Header{"Content-Type": {"application/json"}}
+	b.SetBytes(int64(2 * len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if res := c.Compare(Response{Status: 200, Header: h, Body: body}, Response{Status: 200, Header: h, Body: live}); !res.Equal() {
+			b.Fatal(res.Differences)
+		}
 	}
 }

@@ -14,7 +14,9 @@ import (
 )
 
 func (c *Comparer) compareBodies(res *Result, mock, live Response) {
-	if len(mock.Body) == 0 && len(live.Body) == 0 {
+	// The same bytes are the same document under every option (the common case of a mock
+	// that agrees with its live API): no parse needed.
+	if bytes.Equal(mock.Body, live.Body) {
 		return
 	}
 	if isJSONish(mock) && isJSONish(live) {
@@ -24,9 +26,6 @@ func (c *Comparer) compareBodies(res *Result, mock, live Response) {
 			c.compareDocs(res, a, b)
 			return
 		}
-	}
-	if bytes.Equal(mock.Body, live.Body) {
-		return
 	}
 	if isText(mock.Body) && isText(live.Body) {
 		compareText(res, mock.Body, live.Body)

@@ -115,7 +115,7 @@ func newExamplesAcceptCmd(f *Factory, runF func(*examplesAcceptOptions) error) *
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&opts.From, "from", "", "a recordings directory, or the JSON report of 'test run --record'")
-	fl.StringVar(&opts.Spec, "spec", "", "OpenAPI document: a file, '-' for stdin, or an http(s) URL (default: the plugin's, else the embedded example)")
+	fl.StringVar(&opts.Spec, "spec", "", specUsage)
 	fl.StringArrayVar(&opts.Operations, "operations", nil, operationsUsage)
 	fl.StringVar(&opts.Overlay, "overlay", "", "write the Overlay document to this file (default: stdout)")
 	fl.BoolVar(&opts.Write, "write", false, "edit the spec file in place instead of writing an overlay")

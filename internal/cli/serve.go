@@ -314,7 +314,7 @@ func newServeCmd(f *Factory, runF func(*serveOptions) error) *cobra.Command {
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.Spec, "spec", "", "OpenAPI document: a file, an http(s) URL, or - for stdin (default: the plugin's, else the embedded example)")
+	fl.StringVar(&opts.Spec, "spec", "", specUsage)
 	fl.StringVar(&opts.Mode, "mode", "", "mock, proxy or hybrid (default: the plugin's, else mock)")
 	fl.StringVar(&opts.Target, "target", "", "base URL of the live API for proxy and hybrid modes")
 	fl.StringVar(&opts.Addr, "addr", stack.DefaultAddr, "address to listen on (:0 picks a free port)")

@@ -64,4 +64,8 @@ func checkPluginName(name string) error {
 }
 
 // operationsUsage is the help of every --operations flag: one grammar (spec.ParseFilter).
+// specUsage is the --spec flag of the commands that fall back to the plugin's spec, else the
+// embedded example.
+const specUsage = "OpenAPI document: a file, '-' for stdin, or an http(s) URL (default: the plugin's, else the embedded example)"
+
 const operationsUsage = "keep operations matching an operationId or tag, tag:NAME, an operationId glob (list*), or a 'METHOD /path' or '/path' glob (repeatable)"

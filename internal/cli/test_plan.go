@@ -73,7 +73,7 @@ The plan format is documented in docs/test-plans.md; 'mockloop test run --plan F
 			return runTestPlan(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Spec, "spec", "", "OpenAPI document: a file, '-' for stdin, or an http(s) URL (default: the plugin's, else the embedded example)")
+	cmd.Flags().StringVar(&opts.Spec, "spec", "", specUsage)
 	cmd.Flags().StringArrayVar(&opts.Operations, "operations", nil, operationsUsage)
 	addOverlayFlag(cmd, &opts.Overlays)
 	addMockDataFlag(cmd, &opts.MockData)

@@ -229,7 +229,7 @@ func newTestRunCmd(f *Factory, runF func(*testRunOptions) error) *cobra.Command 
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.Spec, "spec", "", "OpenAPI document: a file, '-' for stdin, or an http(s) URL (default: the plugin's, else the embedded example)")
+	fl.StringVar(&opts.Spec, "spec", "", specUsage)
 	fl.StringVar(&opts.Server, "server", "", "a running 'mockloop serve' to test through (its mock and proxy sides)")
 	fl.StringVar(&opts.Live, "live", "", "base URL of the live API")
 	fl.StringVar(&opts.PlanFile, "plan", "", "test plan file, '-' for stdin (default: one case per operation of the spec)")

@@ -81,6 +81,9 @@ type createInput struct {
 	FallbackToMock   bool               `json:"fallback_to_mock,omitempty" jsonschema:"answer from the mock when a live call fails"`
 	Operations       []string           `json:"operations,omitempty" jsonschema:"keep only these operations as tools (saved in the plugin): operationIds, tags, tag:NAME, or \"/path\" or \"METHOD /path\" globs where * matches anything (as test run --operations)"`
 	MCPTools         string             `json:"mcp_tools,omitempty" jsonschema:"how the operations become tools: auto (default: one tool each up to 60 operations, discovery above), operations or discovery"`
+	Overlays         []string           `json:"overlays,omitempty" jsonschema:"OpenAPI Overlay 1.0 files (paths or http(s) URLs) applied to the spec whenever it is loaded, in order"`
+	Replay           string             `json:"replay,omitempty" jsonschema:"a directory of recordings (serve --record writes them): the mock side answers from them first"`
+	Redact           []string           `json:"redact,omitempty" jsonschema:"body fields recordings never store: names at any depth or JSONPaths (credentials are never stored anyway)"`
 	Force            bool               `json:"force,omitempty" jsonschema:"overwrite an existing plugin of that name"`
 }
 
@@ -211,6 +214,37 @@ func (in createInput) plugin() (*plugin.Plugin, error) {
 	}
 	if in.ComparisonConfig != nil {
 		p.Comparison = *in.ComparisonConfig
+	}
+	for i, o := range in.Overlays {
+		o = strings.TrimSpace(o)
+		switch {
+		case o == "":
+			return nil, fmt.Errorf("overlays[%d]: empty: name an Overlay file", i)
+		case o == "-":
+			return nil, fmt.Errorf("overlays[%d]: '-' (stdin) is the MCP channel: give a file path or URL", i)
+		case !isURL(o) && !filepath.IsAbs(o):
+			abs, err := filepath.Abs(o)
+			if err != nil {
+				return nil, fmt.Errorf("overlays[%d] %q: %w", i, o, err)
+			}
+			o = abs
+		}
+		p.Overlays = append(p.Overlays, o)
+	}
+	if dir := strings.TrimSpace(in.Replay); dir != "" {
+		abs, err := filepath.Abs(dir)
+		if err != nil {
+			return nil, fmt.Errorf("replay %q: %w", dir, err)
+		}
+		p.Replay = abs
+	} else if in.Replay != "" {
+		return nil, errors.New("replay: empty: name a directory of recordings")
+	}
+	for i, f := range in.Redact {
+		if f = strings.TrimSpace(f); f == "" {
+			return nil, fmt.Errorf("redact[%d]: empty: name a body field", i)
+		}
+		p.Redact = append(p.Redact, f)
 	}
 	return p, nil
 }

@@ -351,7 +351,7 @@ func newServeCmd(f *Factory, runF func(*serveOptions) error) *cobra.Command {
 	_ = cmd.RegisterFlagCompletionFunc("log-level", cobra.FixedCompletions(stack.LogLevels, cobra.ShellCompDirectiveNoFileComp))
 	addOverlayFlag(cmd, &opts.Overlays)
 	addRecordFlags(fl, &opts.Record)
-	fl.StringVar(&opts.Replay, "replay", "", "answer the mock side from the recordings in DIR first (default: the plugin's replay)")
+	fl.StringVar(&opts.Replay, "replay", "", "answer the mock side from the recordings in DIR first (default: the plugin's replay; --replay '' turns it off)")
 	fl.StringVar(&opts.ReplayMatch, "replay-match", "closest", "a request no recording matches exactly: closest (the nearest recording of its operation) or exact (the spec answers)")
 	fl.BoolVar(&opts.Shadow, "shadow", false, "in proxy or hybrid mode, have the mock answer a share of the live requests in the background and compare (GET /__mockloop/drift)")
 	fl.Float64Var(&opts.ShadowRate, "shadow-rate", shadow.DefaultRate, "the share of each operation's live requests --shadow compares (0 < rate <= 1)")

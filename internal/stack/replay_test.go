@@ -101,6 +101,21 @@ func TestBuildReplays(t *testing.T) {
 			t.Errorf("source %q", src)
 		}
 	})
+	t.Run("--replay '' turns the plugin's off", func(t *testing.T) {
+		off := ""
+		set, err := Resolve(p, Flags{Replay: &off}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := Build(doc, set, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		if src := get(t, st, "/pets?limit=2").Header().Get(mock.HeaderSource); st.Replayer != nil || src != mock.SourceExample {
+			t.Errorf("replayer %v, source %q", st.Replayer != nil, src)
+		}
+	})
 }
 
 func TestBuildReplayErrors(t *testing.T) {

@@ -127,54 +127,15 @@ func Prepare(ctx context.Context, req Request) (*Prepared, error) {
 		pr.Close()
 		return nil, err
 	}
-
-	// A running server first: auto mode and the spec may come from it.
-	var srv *url.URL
-	var status *server.Status
-	if req.CollectLogs && req.Server == "" {
-		return fail(errors.New("collect logs: the request log is a running server's: give a server"))
-	}
-	if req.Server != "" {
-		if srv, err = ParseBaseURL(req.Server); err != nil {
-			return fail(fmt.Errorf("server: %w", err))
-		}
-		if req.Mode == ModeAuto || (req.Spec == "" && req.Plugin == nil) {
-			if status, err = ServerStatus(ctx, pr.http, srv); err != nil {
-				return fail(err)
-			}
-		}
-	}
-	var specFlag *string
-	if req.Spec != "" {
-		specFlag = &req.Spec
-	}
-	flags := stack.Flags{Spec: specFlag}
-	if req.MockData != "" {
-		flags.MockData = &req.MockData
-	}
-	set, err := stack.Resolve(req.Plugin, flags, req.LookupEnv)
+	set, srv, live, err := pr.resolve(ctx)
 	if err != nil {
 		return fail(err)
 	}
-	if status != nil && specFlag == nil && (req.Plugin == nil || req.Plugin.Spec == "") && !fromEnv(req.LookupEnv, stack.Env.Spec) {
-		set.Spec = status.Spec.Source
-	}
-	var live *url.URL
-	if req.Live != "" {
-		if live, err = ParseBaseURL(req.Live); err != nil {
-			return fail(fmt.Errorf("live: %w", err))
-		}
-	}
-	mode, err := chooseMode(req, set, status)
-	if err != nil {
-		return fail(err)
-	}
-	pr.Mode = mode
 
 	// The spec and the stack that answers in process. The live side goes through the proxy
 	// engine only when it is the plugin's (or the environment's) target: there is no fallback,
 	// since the differences are what is wanted.
-	inProcessLive := mode != plugin.ModeMock && live == nil && set.Target != ""
+	inProcessLive := pr.Mode != plugin.ModeMock && live == nil && set.Target != ""
 	if !inProcessLive {
 		set.Target = ""
 	}
@@ -213,49 +174,15 @@ func Prepare(ctx context.Context, req Request) (*Prepared, error) {
 	if req.Plugin != nil {
 		pr.Options.Plugin = req.Plugin.Comparison
 	}
-	if mode != plugin.ModeProxy {
-		if srv != nil {
-			pr.Options.Mock = &HTTPSide{Label: SideMock, Base: srv, Client: pr.http, Header: http.Header{server.HeaderMode: {string(plugin.ModeMock)}}}
-		} else {
-			pr.Options.Mock = &HandlerSide{Label: SideMock, Handler: st, Header: http.Header{server.HeaderMode: {string(plugin.ModeMock)}}}
-		}
-	}
-	if mode != plugin.ModeMock {
-		switch {
-		case live != nil:
-			pr.Options.Live = &HTTPSide{Label: SideLive, Base: live, Client: pr.http}
-		case inProcessLive:
-			pr.Options.Live = &HandlerSide{Label: SideLive, Handler: st, Header: http.Header{server.HeaderMode: {string(plugin.ModeProxy)}}}
-		case srv != nil:
-			pr.Options.Live = &HTTPSide{Label: SideLive, Base: srv, Client: pr.http, Header: http.Header{server.HeaderMode: {string(plugin.ModeProxy)}}}
-		}
-	}
+	pr.chooseSides(st, srv, live, inProcessLive)
 	if req.CollectLogs {
-		mockTagged := tagServerSide(pr.Options.Mock, srv)
-		liveTagged := tagServerSide(pr.Options.Live, srv)
-		if !mockTagged && !liveTagged {
-			return fail(fmt.Errorf("collect logs: no side of this %s run goes through the server %s", mode, redact.URL(srv.String())))
+		if err := pr.collectLogs(srv); err != nil {
+			return fail(err)
 		}
-		pr.logs = &logSource{server: srv, mock: mockTagged, live: liveTagged}
-		pr.Options.Tag = newRunTag()
-	}
-	if req.Record != "" && pr.Options.Live == nil {
-		return fail(fmt.Errorf("record: this run calls no live side (give --live URL, a plugin with a target_url, or --server)"))
 	}
 	if req.Record != "" {
-		rd, err := record.NewRedactor(set.RedactPolicy(), st.Redact, set.Redact)
-		if err != nil {
+		if err := pr.recordLive(set, st); err != nil {
 			return fail(err)
-		}
-		ro := req.RecordOptions
-		ro.Redactor = rd
-		w, err := record.NewWriter(req.Record, doc, ro)
-		if err != nil {
-			return fail(err)
-		}
-		pr.Options.Live = &recordingSide{Side: pr.Options.Live, w: w, doc: doc}
-		if pr.recordings, err = filepath.Abs(req.Record); err != nil {
-			pr.recordings = req.Record
 		}
 	}
 	// Bad comparison patterns stop the run before it starts, naming where they are.
@@ -265,6 +192,113 @@ func Prepare(ctx context.Context, req Request) (*Prepared, error) {
 		}
 	}
 	return pr, nil
+}
+
+// resolve finds the run's settings (flags > environment > plugin > defaults), the running
+// server (whose status may give auto mode and the spec), the live URL, and the mode.
+func (pr *Prepared) resolve(ctx context.Context) (set stack.Settings, srv, live *url.URL, err error) {
+	// A running server first: auto mode and the spec may come from it.
+	var status *server.Status
+	if pr.req.CollectLogs && pr.req.Server == "" {
+		return stack.Settings{}, nil, nil, errors.New("collect logs: the request log is a running server's: give a server")
+	}
+	if pr.req.Server != "" {
+		if srv, err = ParseBaseURL(pr.req.Server); err != nil {
+			return stack.Settings{}, nil, nil, fmt.Errorf("server: %w", err)
+		}
+		if pr.req.Mode == ModeAuto || (pr.req.Spec == "" && pr.req.Plugin == nil) {
+			if status, err = ServerStatus(ctx, pr.http, srv); err != nil {
+				return stack.Settings{}, nil, nil, err
+			}
+		}
+	}
+	var specFlag *string
+	if pr.req.Spec != "" {
+		specFlag = &pr.req.Spec
+	}
+	flags := stack.Flags{Spec: specFlag}
+	if pr.req.MockData != "" {
+		flags.MockData = &pr.req.MockData
+	}
+	set, err = stack.Resolve(pr.req.Plugin, flags, pr.req.LookupEnv)
+	if err != nil {
+		return stack.Settings{}, nil, nil, err
+	}
+	if status != nil && specFlag == nil && (pr.req.Plugin == nil || pr.req.Plugin.Spec == "") && !fromEnv(pr.req.LookupEnv, stack.Env.Spec) {
+		set.Spec = status.Spec.Source
+	}
+	if pr.req.Live != "" {
+		if live, err = ParseBaseURL(pr.req.Live); err != nil {
+			return stack.Settings{}, nil, nil, fmt.Errorf("live: %w", err)
+		}
+	}
+	mode, err := chooseMode(pr.req, set, status)
+	if err != nil {
+		return stack.Settings{}, nil, nil, err
+	}
+	pr.Mode = mode
+	return set, srv, live, nil
+}
+
+// chooseSides sets the sides the mode calls: the mock side is the running server (srv) asked
+// for its mock, else the stack in process; the live side is the live URL, else the plugin's
+// target through the stack in process, else the running server asked to proxy.
+func (pr *Prepared) chooseSides(st *stack.Stack, srv, live *url.URL, inProcessLive bool) {
+	mockHeader := http.Header{server.HeaderMode: {string(plugin.ModeMock)}}
+	proxyHeader := http.Header{server.HeaderMode: {string(plugin.ModeProxy)}}
+	if pr.Mode != plugin.ModeProxy {
+		if srv != nil {
+			pr.Options.Mock = &HTTPSide{Label: SideMock, Base: srv, Client: pr.http, Header: mockHeader}
+		} else {
+			pr.Options.Mock = &HandlerSide{Label: SideMock, Handler: st, Header: mockHeader}
+		}
+	}
+	if pr.Mode != plugin.ModeMock {
+		switch {
+		case live != nil:
+			pr.Options.Live = &HTTPSide{Label: SideLive, Base: live, Client: pr.http}
+		case inProcessLive:
+			pr.Options.Live = &HandlerSide{Label: SideLive, Handler: st, Header: proxyHeader}
+		case srv != nil:
+			pr.Options.Live = &HTTPSide{Label: SideLive, Base: srv, Client: pr.http, Header: proxyHeader}
+		}
+	}
+}
+
+// collectLogs tags the requests of the sides that go through the running server srv, so
+// that CollectLogs finds their entries in its request log.
+func (pr *Prepared) collectLogs(srv *url.URL) error {
+	mockTagged := tagServerSide(pr.Options.Mock, srv)
+	liveTagged := tagServerSide(pr.Options.Live, srv)
+	if !mockTagged && !liveTagged {
+		return fmt.Errorf("collect logs: no side of this %s run goes through the server %s", pr.Mode, redact.URL(srv.String()))
+	}
+	pr.logs = &logSource{server: srv, mock: mockTagged, live: liveTagged}
+	pr.Options.Tag = newRunTag()
+	return nil
+}
+
+// recordLive wraps the live side so that every answer it gives is recorded into the
+// request's directory, redacted as serve --record redacts.
+func (pr *Prepared) recordLive(set stack.Settings, st *stack.Stack) error {
+	if pr.Options.Live == nil {
+		return errors.New("record: this run calls no live side (give --live URL, a plugin with a target_url, or --server)")
+	}
+	rd, err := record.NewRedactor(set.RedactPolicy(), st.Redact, set.Redact)
+	if err != nil {
+		return err
+	}
+	ro := pr.req.RecordOptions
+	ro.Redactor = rd
+	w, err := record.NewWriter(pr.req.Record, pr.Doc, ro)
+	if err != nil {
+		return err
+	}
+	pr.Options.Live = &recordingSide{Side: pr.Options.Live, w: w, doc: pr.Doc}
+	if pr.recordings, err = filepath.Abs(pr.req.Record); err != nil {
+		pr.recordings = pr.req.Record
+	}
+	return nil
 }
 
 // loadPlan parses and binds the request's plan, or generates one from doc.

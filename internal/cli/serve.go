@@ -662,9 +662,6 @@ func serveUntilDone(ctx context.Context, ln net.Listener, tlsConfig *tls.Config,
 	if d, ok := srv.(interface{ Drain() }); ok {
 		hs.RegisterOnShutdown(d.Drain) // requests a simulated timeout holds let go
 	}
-	if d, ok := srv.(interface{ Drain() }); ok {
-		hs.RegisterOnShutdown(d.Drain) // requests a simulated timeout holds let go
-	}
 	served := make(chan error, 1)
 	go func() {
 		if tlsConfig != nil {

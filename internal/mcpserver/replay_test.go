@@ -19,14 +19,9 @@ import (
 	"github.com/mockloop/mockloop/internal/spec"
 )
 
-// TestOperationToolsReplay: `mockloop mcp` honours a plugin's replay: as serve does (the
-// stack's replayer), so an operation tool answers from the recordings.
-func TestOperationToolsReplay(t *testing.T) {
-	doc, err := spec.Load(context.Background(), petsPath(t), spec.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
+// recordListPets records one live answer of listPets into dir: [{"id":77,"name":"Recorded"}].
+func recordListPets(t *testing.T, doc *spec.Document, dir string) {
+	t.Helper()
 	w, err := record.NewWriter(dir, doc, record.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -37,6 +32,17 @@ func TestOperationToolsReplay(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.Close()
+}
+
+// TestOperationToolsReplay: `mockloop mcp` honours a plugin's replay: as serve does (the
+// stack's replayer), so an operation tool answers from the recordings.
+func TestOperationToolsReplay(t *testing.T) {
+	doc, err := spec.Load(context.Background(), petsPath(t), spec.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	recordListPets(t, doc, dir)
 	for _, tt := range []struct {
 		name, replay, wantSource string
 	}{
@@ -76,16 +82,7 @@ func TestCreatePluginOverlaysReplayRedact(t *testing.T) {
 	}
 	dir := t.TempDir()
 	recordings := filepath.Join(dir, "recordings")
-	w, err := record.NewWriter(recordings, doc, record.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := httptest.NewRequest("GET", "http://127.0.0.1/pets", nil)
-	if err := w.Add(&server.Exchange{Operation: doc.Find("GET", "/pets").Operation, Request: r, Status: 200,
-		Header: http.Header{"Content-Type": {"application/json"}}, Body: []byte(`[{"id":77,"name":"Recorded"}]`), Started: time.Now()}); err != nil {
-		t.Fatal(err)
-	}
-	w.Close()
+	recordListPets(t, doc, recordings)
 	overlayFile := filepath.Join(dir, "rename.yaml")
 	if err := os.WriteFile(overlayFile, []byte("overlay: 1.0.0\ninfo: {title: rename, version: \"1\"}\nactions:\n"+
 		"  - target: $.paths['/pets'].get\n    update: {operationId: allPets}\n"), 0o600); err != nil {

@@ -400,6 +400,25 @@ func (b *nodeBuilder) ws() {
 	}
 }
 
+// next reads what follows a member or an element: the closing byte (done) or a comma and
+// the space after it; anything else is not JSON.
+func (b *nodeBuilder) next(closing byte) (done, ok bool) {
+	b.ws()
+	if b.i >= len(b.s) {
+		return false, false
+	}
+	switch b.s[b.i] {
+	case closing:
+		b.i++
+		return true, true
+	case ',':
+		b.i++
+		b.ws()
+		return false, true
+	}
+	return false, false
+}
+
 func (b *nodeBuilder) node(kind yamlv4.Kind, style yamlv4.Style, tag, value string) *yamlv4.Node {
 	if len(b.nodes) == 0 {
 		b.nodes = make([]yamlv4.Node, b.chunk)
@@ -465,20 +484,13 @@ func (b *nodeBuilder) value(depth int) (*yamlv4.Node, bool) {
 				return nil, false
 			}
 			b.stack = append(b.stack, v)
-			b.ws()
-			if b.i >= len(b.s) {
+			done, ok := b.next('}')
+			if !ok {
 				return nil, false
 			}
-			switch b.s[b.i] {
-			case '}':
-				b.i++
+			if done {
 				n.Content = b.content(mark)
 				return n, true
-			case ',':
-				b.i++
-				b.ws()
-			default:
-				return nil, false
 			}
 		}
 	case c == '[':
@@ -496,20 +508,13 @@ func (b *nodeBuilder) value(depth int) (*yamlv4.Node, bool) {
 				return nil, false
 			}
 			b.stack = append(b.stack, v)
-			b.ws()
-			if b.i >= len(b.s) {
+			done, ok := b.next(']')
+			if !ok {
 				return nil, false
 			}
-			switch b.s[b.i] {
-			case ']':
-				b.i++
+			if done {
 				n.Content = b.content(mark)
 				return n, true
-			case ',':
-				b.i++
-				b.ws()
-			default:
-				return nil, false
 			}
 		}
 	case c == '"':

@@ -20,6 +20,7 @@ import (
 	"github.com/mockloop/mockloop/internal/plugin"
 	"github.com/mockloop/mockloop/internal/redact"
 	"github.com/mockloop/mockloop/internal/render"
+	"github.com/mockloop/mockloop/internal/spec"
 	"github.com/mockloop/mockloop/internal/yamldoc"
 )
 
@@ -198,12 +199,8 @@ func (in *diffInput) document() (*compare.Document, error) {
 	return d, nil
 }
 
-func isURL(s string) bool {
-	return strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://")
-}
-
 func readDiffInput(ctx context.Context, opts *diffOptions, src string) (*diffInput, error) {
-	if isURL(src) {
+	if spec.IsHTTP(src) {
 		return fetchDiffInput(ctx, opts, src)
 	}
 	name := src

@@ -542,5 +542,5 @@ func parseRule(s string) (plugin.RouteRule, error) {
 
 // isLocalPath reports whether a spec source is a file path (not a URL, stdin or the example).
 func isLocalPath(s string) bool {
-	return s != "-" && s != spec.ExampleSource && !strings.HasPrefix(s, "http://") && !strings.HasPrefix(s, "https://")
+	return s != "-" && s != spec.ExampleSource && !spec.IsHTTP(s)
 }

@@ -716,7 +716,6 @@ func (b bodyDeadline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	b.h.ServeHTTP(w, r)
 }
 
-// printWarnings reports the spec's load warnings once: a count and the first few.
 // printLeftOut says which operations a generated plan has no case for, and why.
 func printLeftOut(w io.Writer, plan *testrun.Plan) {
 	for _, l := range plan.LeftOut {
@@ -724,6 +723,7 @@ func printLeftOut(w io.Writer, plan *testrun.Plan) {
 	}
 }
 
+// printWarnings reports the spec's load warnings once: a count and the first few.
 func printWarnings(w io.Writer, doc *spec.Document, verbose bool) {
 	n := len(doc.Warnings)
 	if n == 0 {

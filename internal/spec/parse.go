@@ -342,7 +342,7 @@ func (p *parser) readRef(_ *openapi3.Loader, u *url.URL) ([]byte, error) {
 	if u.Scheme == "http" || u.Scheme == "https" {
 		return fetchRef(p.ctx, p.base, p.opts, u)
 	}
-	if isHTTP(p.source) {
+	if IsHTTP(p.source) {
 		// A remote document must not make the loader read local files.
 		return nil, fmt.Errorf("cannot read $ref %q: a document loaded from a URL cannot refer to local files", u.String())
 	}

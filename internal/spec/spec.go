@@ -131,7 +131,7 @@ func (e *Error) Error() string {
 		msg = oneLine(e.Err.Error())
 	}
 	src := e.Source
-	if isHTTP(src) {
+	if IsHTTP(src) {
 		if u, err := url.Parse(src); err == nil {
 			src = redact.Default.URLOf(u)
 		}
@@ -226,7 +226,7 @@ func read(ctx context.Context, source string, opts Options) ([]byte, *url.URL, e
 			return nil, nil, err
 		}
 		return data, cwdBase(), nil
-	case isHTTP(source):
+	case IsHTTP(source):
 		u, err := url.Parse(source)
 		if err != nil {
 			return nil, nil, err
@@ -248,7 +248,9 @@ func read(ctx context.Context, source string, opts Options) ([]byte, *url.URL, e
 	}
 }
 
-func isHTTP(s string) bool {
+// IsHTTP reports whether Load fetches source over HTTP (an http:// or https:// URL) rather
+// than reading a file or stdin.
+func IsHTTP(s string) bool {
 	return strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://")
 }
 

@@ -16,6 +16,10 @@
 #           two local mockloop serve processes, each started fresh for the round: the CPU time
 #           of the test run process (spec load included) over the CPU time the two servers
 #           spend while it runs                                       target: <= 0.2x
+#           Its floor, in each round too: bench/sendplan, a bare net/http client that sends the
+#           same plan's requests the same way (each case to A then B, 4 at a time, bodies read
+#           whole) and does nothing else, against two other fresh servers: its CPU while
+#           sending over theirs. Below that no net/http client can go.
 #
 # Besides throughput, mock and proxy report the server's CPU time per request (user and system,
 # from /proc/PID/stat): steadier than throughput when other work shares the machine.
@@ -63,6 +67,7 @@ if [ -z "${MOCKLOOP_BIN:-}" ]; then
 	MOCKLOOP_BIN=$work/mockloop
 fi
 go build -o "$work/baseline" ./bench/baseline
+go build -o "$work/sendplan" ./bench/sendplan
 
 # start NAME CMD...: run in the background, stderr to $work/NAME.err (the request log's file),
 # wait for "listening on", set $addr and $pid.
@@ -238,14 +243,37 @@ runner_round() {
 		'BEGIN { split(t, x, " "); printf "%.2f %.2f %.2f %.2f %d\n", x[1] + x[2], a / hz, b / hz, s / hz, n }' >>"$work/runner"
 }
 
+# floor_round: bench/sendplan over the same plan against two fresh servers; appends
+# "SEND_S SERVER_A_S SERVER_B_S REQUESTS" to $work/floor.
+floor_round() {
+	start fa "$MOCKLOOP_BIN" serve --spec "$GITHUB" --addr 127.0.0.1:0
+	local a=$addr apid=$pid
+	start fb "$MOCKLOOP_BIN" serve --spec "$GITHUB" --addr 127.0.0.1:0
+	local b=$addr bpid=$pid
+	sleep 2
+	local au0 as0 bu0 bs0 au1 as1 bu1 bs1 out
+	read -r au0 as0 < <(cpu "$apid"); read -r bu0 bs0 < <(cpu "$bpid")
+	out=$("$work/sendplan" -plan "$work/plan.json" -spec "$GITHUB" -a "http://$a" -b "http://$b") ||
+		{ echo "bench: sendplan failed" >&2; exit 2; }
+	read -r au1 as1 < <(cpu "$apid"); read -r bu1 bs1 < <(cpu "$bpid")
+	stop "$apid"; stop "$bpid"
+	awk -v o="$out" -v a=$((au1 - au0 + as1 - as0)) -v b=$((bu1 - bu0 + bs1 - bs0)) -v hz="$HZ" \
+		'BEGIN { split(o, x, " "); printf "%.3f %.2f %.2f %d\n", x[2], a / hz, b / hz, x[4] }' >>"$work/floor"
+}
+
 part_runner() {
 	if [ ! -f "$GITHUB" ]; then echo "== runner: skipped, $GITHUB not found (set SPECS)"; return; fi
 	echo "== runner: mockloop test run over every operation of $(basename "$GITHUB") against two local servers ($RUNNER_ROUNDS rounds, fresh servers each)"
 	: >"$work/runner"
+	: >"$work/floor"
+	"$MOCKLOOP_BIN" test plan --spec "$GITHUB" -o json >"$work/plan.json"
 	for r in $(seq 1 "$RUNNER_ROUNDS"); do
 		runner_round
 		read -r rs sa sb st n <<<"$(tail -1 "$work/runner")"
 		echo "  round $r: test run ${rs}s CPU | servers ${sa}s + ${sb}s CPU during the run (${st}s before it, loading) | $n cases" >&2
+		floor_round
+		read -r fs fa fb fn <<<"$(tail -1 "$work/floor")"
+		echo "  round $r: floor (bare net/http client, $fn requests) ${fs}s CPU | servers ${fa}s + ${fb}s CPU" >&2
 	done
 	awk '{ print $1 / ($2 + $3) }' "$work/runner" >"$work/runner.share"
 	printf "runner test run  %5.2f s CPU (spec load included)  %d cases\n" "$(col "$work/runner" 1 | median)" "$(col "$work/runner" 5 | head -1)"
@@ -255,6 +283,11 @@ part_runner() {
 	share=$(median <"$work/runner.share" | awk '{ printf "%.3f", $1 }')
 	printf "runner ratio     %sx of the servers' CPU (target <=0.2; rounds %s)   (median of %d rounds)\n" "$share" \
 		"$(awk '{ r = $1 / ($2 + $3); if (NR == 1 || r < lo) lo = r; if (NR == 1 || r > hi) hi = r } END { printf "%.2f-%.2f", lo, hi }' "$work/runner")" "$RUNNER_ROUNDS"
+	local floor
+	floor=$(awk '{ print $1 / ($2 + $3) }' "$work/floor" | median | awk '{ printf "%.3f", $1 }')
+	printf "runner floor     %sx: a bare net/http client sending the same %d requests, %.3f s CPU vs servers %.2f s (median)\n" "$floor" \
+		"$(col "$work/floor" 4 | head -1)" "$(col "$work/floor" 1 | median)" "$(awk '{ print $2 + $3 }' "$work/floor" | median)"
+	summary "runner floor (bare client)" "$floor" "-" "sendplan $(col "$work/floor" 1 | median | awk '{ printf "%.3f", $1 }') s vs servers $(awk '{ print $2 + $3 }' "$work/floor" | median | awk '{ printf "%.2f", $1 }') s CPU"
 	summary "runner CPU share" "$share" "<=0.2" "test run $(col "$work/runner" 1 | median | awk '{ printf "%.2f", $1 }') s vs servers $(awk '{ print $2 + $3 }' "$work/runner" | median | awk '{ printf "%.2f", $1 }') s CPU"
 }
 

@@ -287,7 +287,7 @@ part_runner() {
 	floor=$(awk '{ print $1 / ($2 + $3) }' "$work/floor" | median | awk '{ printf "%.3f", $1 }')
 	printf "runner floor     %sx: a bare net/http client sending the same %d requests, %.3f s CPU vs servers %.2f s (median)\n" "$floor" \
 		"$(col "$work/floor" 4 | head -1)" "$(col "$work/floor" 1 | median)" "$(awk '{ print $2 + $3 }' "$work/floor" | median)"
-	summary "runner floor (bare client)" "$floor" "-" "sendplan $(col "$work/floor" 1 | median | awk '{ printf "%.3f", $1 }') s vs servers $(awk '{ print $2 + $3 }' "$work/floor" | median | awk '{ printf "%.2f", $1 }') s CPU"
+	summary "runner floor (bare client)" "$floor" "" "sendplan $(col "$work/floor" 1 | median | awk '{ printf "%.3f", $1 }') s vs servers $(awk '{ print $2 + $3 }' "$work/floor" | median | awk '{ printf "%.2f", $1 }') s CPU"
 	summary "runner CPU share" "$share" "<=0.2" "test run $(col "$work/runner" 1 | median | awk '{ printf "%.2f", $1 }') s vs servers $(awk '{ print $2 + $3 }' "$work/runner" | median | awk '{ printf "%.2f", $1 }') s CPU"
 }
 

@@ -65,22 +65,33 @@ func (m *opMetrics) observe(side plugin.Mode, status int, d time.Duration) {
 // response-validation violations. The table of operations is built once; everything after is
 // atomic, so it is safe for concurrent use and never grows.
 type Metrics struct {
-	ops   map[*spec.Operation]*opMetrics // read-only after NewMetrics
-	other opMetrics                      // requests whose path is in no operation (proxied as is)
+	// ops holds each operation's counters at its Index, beside the operation they count:
+	// a request finds them without a map lookup, and they are never moved.
+	ops   []opSlot
+	other opMetrics // requests whose path is in no operation (proxied as is)
 }
 
-// NewMetrics prepares counters for ops.
+type opSlot struct {
+	op *spec.Operation
+	opMetrics
+}
+
+// NewMetrics prepares counters for ops, the Operations of one Document.
 func NewMetrics(ops []*spec.Operation) *Metrics {
-	m := &Metrics{ops: make(map[*spec.Operation]*opMetrics, len(ops))}
-	for _, op := range ops {
-		m.ops[op] = &opMetrics{key: op.Key()}
+	m := &Metrics{ops: make([]opSlot, len(ops))}
+	for i, op := range ops {
+		m.ops[i].op, m.ops[i].key = op, op.Key()
 	}
 	return m
 }
 
+// of is op's counters; those of requests in no operation for nil, or for an operation the
+// counters were not prepared for.
 func (m *Metrics) of(op *spec.Operation) *opMetrics {
-	if om, ok := m.ops[op]; ok {
-		return om
+	if op != nil {
+		if i := op.Index(); i >= 0 && i < len(m.ops) && m.ops[i].op == op {
+			return &m.ops[i].opMetrics
+		}
 	}
 	return &m.other
 }
@@ -104,8 +115,8 @@ func (m *Metrics) observe(op *spec.Operation, side plugin.Mode, status int, late
 
 // each calls f for every operation's counters, the requests in no operation last.
 func (m *Metrics) each(f func(key, id string, om *opMetrics)) {
-	for op, om := range m.ops {
-		f(om.key, op.ID, om)
+	for i := range m.ops {
+		f(m.ops[i].key, m.ops[i].op.ID, &m.ops[i].opMetrics)
 	}
 	f("other", "", &m.other)
 }
@@ -158,8 +169,8 @@ func (m *Metrics) Snapshot() []OperationMetrics {
 		}
 		out = append(out, row)
 	}
-	for op, om := range m.ops {
-		add(om.key, op.ID, om)
+	for i := range m.ops {
+		add(m.ops[i].key, m.ops[i].op.ID, &m.ops[i].opMetrics)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Operation < out[j].Operation })
 	add("other", "", &m.other)

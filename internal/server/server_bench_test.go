@@ -2,13 +2,17 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/mockloop/mockloop/internal/mock"
+	"github.com/mockloop/mockloop/internal/plugin"
 	"github.com/mockloop/mockloop/internal/spec"
 )
 
@@ -87,4 +91,25 @@ func BenchmarkServeOverhead(b *testing.B) {
 	r := httptest.NewRequest("GET", "/pets/1?x=1", nil)
 	r.RemoteAddr = "127.0.0.1:40000"
 	benchServe(b, s, r)
+}
+
+// BenchmarkMetricsObserve counts requests spread over 3,000 operations, as a server on a
+// large spec does: finding an operation's counters must not cost more as the spec grows.
+func BenchmarkMetricsObserve(b *testing.B) {
+	const n = 3000
+	var text strings.Builder
+	text.WriteString("openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n")
+	for i := range n {
+		fmt.Fprintf(&text, "  /r%d:\n    get:\n      responses: {'200': {description: ok}}\n", i)
+	}
+	doc, err := spec.LoadData(context.Background(), "gen.yaml", nil, []byte(text.String()), spec.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	m := NewMetrics(doc.Operations)
+	i := 0
+	for b.Loop() {
+		m.observe(doc.Operations[i%len(doc.Operations)], plugin.ModeMock, 200, time.Millisecond, false)
+		i += 7
+	}
 }

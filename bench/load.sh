@@ -21,6 +21,10 @@
 #           whole) and does nothing else, against two other fresh servers: its CPU while
 #           sending over theirs. Below that no net/http client can go.
 #
+#   ab      not a target: the mock part's setup with another mockloop build (AB_BIN, with
+#           AB_FLAGS) in the baseline's place, to see what a change costs or saves (the
+#           "baseline" rows are AB_BIN's). Not in the default PARTS.
+#
 # Besides throughput, mock and proxy report the server's CPU time per request (user and system,
 # from /proc/PID/stat): steadier than throughput when other work shares the machine.
 #
@@ -172,7 +176,7 @@ compare() {
 	printf "%-6s ratio    %sx throughput (target %s; rounds %s), p99 %sx, server CPU/request %sx (user %sx)   (medians of %d paired rounds)\n" "$label" \
 		"$thr" "$target" "$(ratio_range "$work/$label.a" "$work/$label.b" 1)" "$(paired_ratio "$work/$label.a" "$work/$label.b" 2)" \
 		"$cpu" "$(paired_ratio "$work/$label.a" "$work/$label.b" 3)" "$ROUNDS"
-	summary "$label throughput" "$thr" "$target" "$(col "$work/$label.a" 1 | median | awk '{ printf "%.0f", $1 }') vs $(col "$work/$label.b" 1 | median | awk '{ printf "%.0f", $1 }') req/s; CPU/request ${cpu}x"
+	[ "$target" = none ] || summary "$label throughput" "$thr" "$target" "$(col "$work/$label.a" 1 | median | awk '{ printf "%.0f", $1 }') vs $(col "$work/$label.b" 1 | median | awk '{ printf "%.0f", $1 }') req/s; CPU/request ${cpu}x"
 }
 
 has() { [[ " $PARTS " == *" $1 "* ]]; }
@@ -191,6 +195,19 @@ part_mock() {
 	lines=$(grep -c " $PATH_Q 200 " "$work/mock.err" || true)
 	echo "mock   request log: $lines lines written to the log file ($(du -h "$work/mock.err" | cut -f1))"
 	stop "$mockpid"; stop "$basepid"
+}
+
+part_ab() {
+	[ -n "${AB_BIN:-}" ] || { echo "bench: the ab part needs AB_BIN, the other mockloop build" >&2; exit 2; }
+	echo "== ab: GET $PATH_Q on $(basename "$PETSTORE"), $MOCKLOOP_BIN ${SERVE_FLAGS:-} (mockloop) vs $AB_BIN ${AB_FLAGS:-} (baseline), request logs to files ($ROUNDS rounds)"
+	# shellcheck disable=SC2086
+	start mock "$MOCKLOOP_BIN" serve --spec "$PETSTORE" --addr 127.0.0.1:0 ${SERVE_FLAGS:-}
+	local a=$addr apid=$pid
+	# shellcheck disable=SC2086
+	start other "$AB_BIN" serve --spec "$PETSTORE" --addr 127.0.0.1:0 ${AB_FLAGS:-}
+	local b=$addr bpid=$pid
+	compare ab none "$apid" "http://$a$PATH_Q" "$bpid" "http://$b$PATH_Q" "$AUTH"
+	stop "$apid"; stop "$bpid"
 }
 
 part_proxy() {
@@ -293,6 +310,6 @@ part_runner() {
 
 for part in $PARTS; do
 	fn="part_${part//-/_}"
-	if ! declare -F "$fn" >/dev/null; then echo "bench: unknown part $part (parts: mock proxy shadow runner)" >&2; exit 2; fi
+	if ! declare -F "$fn" >/dev/null; then echo "bench: unknown part $part (parts: mock proxy shadow runner ab)" >&2; exit 2; fi
 	"$fn"
 done

@@ -701,10 +701,10 @@ func serveUntilDone(ctx context.Context, ln net.Listener, tlsConfig *tls.Config,
 // bodyDeadline gives a request that has a body d to send it, counted from its headers, as
 // --read-timeout says (http.Server's ReadTimeout counts from the request's first byte, headers
 // included, and arms its timer for bodiless GETs too). Its cost is not what it was chosen for:
-// in a paired A/B under load (8 alternated wrk rounds, the mock part of bench/load.sh) it and
-// ReadTimeout measured the same, 1.01x throughput and 1.00x CPU per request; the 4% once
-// read from two separate runs was this machine's noise between runs. A client that stops
-// sending its body gets the read error (and its connection closed, see
+// against a build using ReadTimeout (bench/load.sh's ab part, two runs of 8 alternated rounds)
+// ReadTimeout's throughput was 1.01x and 0.98x, its CPU per request 1.00x and 1.02x, within
+// this machine's noise; the 4% once read from two separate runs was noise between runs. A
+// client that stops sending its body gets the read error (and its connection closed, see
 // server.closeOnFailure).
 type bodyDeadline struct {
 	h http.Handler

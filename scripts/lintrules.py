@@ -22,14 +22,14 @@ arrows = {
  "server": "latency plugin problem redact route spec",
  "upstream": "envref plugin problem redact route spec",
  "route": "plugin spec",
- "mock": "problem spec",
+ "mock": "jsonvalue problem spec",
  "plugin": "atomicfile compare envref problem redact yamldoc",
  "spec": "atomicfile iostreams overlay problem redact yamldoc",
  "overlay": "yamldoc",
  "compare": "yamldoc",
  "demo": "",
  "atomicfile": "",
- "envref": "", "iostreams": "", "latency": "", "problem": "", "redact": "", "yamldoc": "", 
+ "envref": "", "iostreams": "", "jsonvalue": "", "latency": "", "problem": "", "redact": "", "yamldoc": "", 
 }
 third = [
  ("github.com/spf13/cobra", ["cli"], "Cobra is the command line: internal/cli only"),

@@ -176,6 +176,7 @@ const maxCacheBytes = 64 << 20
 // New returns the engine for doc; each operation is prepared when it is first answered,
 // validated or sampled. The document must not change afterwards.
 func New(doc *spec.Document, opts Options) *Engine {
+	useJSONBodyDecoder()
 	e := &Engine{
 		doc:     doc,
 		opts:    opts,

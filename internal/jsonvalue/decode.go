@@ -17,6 +17,7 @@ package jsonvalue
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -96,17 +97,46 @@ func (d *decoder) literal(word string) bool {
 	return true
 }
 
-func (d *decoder) object() (any, bool) {
+// open enters the object or array whose bracket is at d.i and reports whether it is empty
+// (closer is next); ok is false past encoding/json's nesting limit.
+func (d *decoder) open(closer byte) (empty, ok bool) {
 	if d.depth++; d.depth > maxDepth {
-		return nil, false
+		return false, false
 	}
-	d.i++ // {
-	m := map[string]any{}
+	d.i++
 	d.space()
-	if d.i < len(d.s) && d.s[d.i] == '}' {
+	if d.i < len(d.s) && d.s[d.i] == closer {
 		d.i++
 		d.depth--
-		return m, true
+		return true, true
+	}
+	return false, true
+}
+
+// next reads what follows a member or an element: a comma (more to come) or closer (done).
+func (d *decoder) next(closer byte) (done, ok bool) {
+	d.space()
+	if d.i >= len(d.s) {
+		return false, false
+	}
+	switch d.s[d.i] {
+	case ',':
+		d.i++
+		d.space()
+		return false, true
+	case closer:
+		d.i++
+		d.depth--
+		return true, true
+	}
+	return false, false
+}
+
+func (d *decoder) object() (any, bool) {
+	m := map[string]any{}
+	empty, ok := d.open('}')
+	if !ok || empty {
+		return m, ok
 	}
 	for {
 		if d.i >= len(d.s) || d.s[d.i] != '"' {
@@ -130,36 +160,18 @@ func (d *decoder) object() (any, bool) {
 			return nil, false // encoding/json keeps the last; its v2 refuses: let it decide
 		}
 		m[key] = v
-		d.space()
-		if d.i >= len(d.s) {
-			return nil, false
-		}
-		switch d.s[d.i] {
-		case ',':
-			d.i++
-			d.space()
-		case '}':
-			d.i++
-			d.depth--
-			return m, true
-		default:
-			return nil, false
+		if done, ok := d.next('}'); !ok || done {
+			return m, ok
 		}
 	}
 }
 
 func (d *decoder) array() (any, bool) {
-	if d.depth++; d.depth > maxDepth {
-		return nil, false
-	}
-	d.i++ // [
 	// encoding/json gives [] as an empty, non-nil slice.
 	a := make([]any, 0)
-	d.space()
-	if d.i < len(d.s) && d.s[d.i] == ']' {
-		d.i++
-		d.depth--
-		return a, true
+	empty, ok := d.open(']')
+	if !ok || empty {
+		return a, ok
 	}
 	for {
 		v, ok := d.value()
@@ -167,20 +179,8 @@ func (d *decoder) array() (any, bool) {
 			return nil, false
 		}
 		a = append(a, v)
-		d.space()
-		if d.i >= len(d.s) {
-			return nil, false
-		}
-		switch d.s[d.i] {
-		case ',':
-			d.i++
-			d.space()
-		case ']':
-			d.i++
-			d.depth--
-			return a, true
-		default:
-			return nil, false
+		if done, ok := d.next(']'); !ok || done {
+			return a, ok
 		}
 	}
 }
@@ -293,21 +293,9 @@ func hex4(s string, at int) (rune, bool) {
 	if at+4 > len(s) {
 		return 0, false
 	}
-	var r rune
-	for _, c := range []byte(s[at : at+4]) {
-		switch {
-		case c >= '0' && c <= '9':
-			c -= '0'
-		case c >= 'a' && c <= 'f':
-			c = c - 'a' + 10
-		case c >= 'A' && c <= 'F':
-			c = c - 'A' + 10
-		default:
-			return 0, false
-		}
-		r = r<<4 | rune(c)
-	}
-	return r, true
+	// ParseUint in base 16 takes hex digits only (no sign, no prefix, no underscores).
+	n, err := strconv.ParseUint(s[at:at+4], 16, 32)
+	return rune(n), err == nil
 }
 
 // number reads a number as JSON writes it (RFC 8259): a slice of the text.

@@ -7,6 +7,7 @@ import os
 
 arrows = {
  "golden": "",
+ "loopback": "",
  "cli": "*",
  "mcpserver": "compare plugin spec stack testrun upstream redact problem",
  "render": "compare examples noise testrun problem",
@@ -67,7 +68,8 @@ for lib, owners, desc in third:
         name = "only-rfc9535-jsonpath"
     files = ['            - "$all"', '            - "!$test"'] + [f'            - "!**/internal/{o}/*.go"' for o in owners]
     out += [f'        {name}:', '          list-mode: lax', '          files:'] + files + ['          deny:', f'            - pkg: {lib}', f'              desc: "{desc}"']
-out += ['        golden-in-tests-only:', '          list-mode: lax', '          files:', '            - "$all"', '            - "!$test"', '          deny:', f'            - pkg: {mod}golden', '              desc: "internal/golden is a test helper"']
+for helper in ["golden", "loopback"]:
+    out += [f'        {helper}-in-tests-only:', '          list-mode: lax', '          files:', '            - "$all"', '            - "!$test"', '          deny:', f'            - pkg: {mod}{helper}$', f'              desc: "internal/{helper} is a test helper"']
 out += ['        no-httptest-in-code:', '          list-mode: lax', '          files:', '            - "!$test"', '          deny:', '            - pkg: net/http/httptest', '              desc: "httptest is for tests (it registers a flag)"']
 out += ['  exclusions:', '    generated: lax', '    paths:', '      - bench/']
 open(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '.golangci.yml'), 'w').write("\n".join(out)+"\n")

@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mockloop/mockloop/internal/loopback"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -125,11 +126,10 @@ func upstreamStart(ts *testscript.TestScript, args []string) {
 	name, kind := args[0], args[1]
 	u := &upstream{issued: map[string]bool{}}
 	upstreams(ts)[name] = u
-	if kind == "down" {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if kind == "down" { // refuses connections until the script ends (see internal/loopback)
+		addr, release, err := loopback.Refused()
 		ts.Check(err)
-		addr := ln.Addr().String()
-		ln.Close()
+		ts.Defer(release)
 		ts.Setenv(name, "http://"+addr)
 		return
 	}

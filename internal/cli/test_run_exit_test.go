@@ -3,12 +3,12 @@ package cli
 import (
 	"encoding/json"
 	"encoding/xml"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/mockloop/mockloop/internal/loopback"
 	"github.com/mockloop/mockloop/internal/plugin"
 	"github.com/mockloop/mockloop/internal/render"
 	"github.com/mockloop/mockloop/internal/testrun"
@@ -79,17 +79,8 @@ func TestTestRunQuiet(t *testing.T) {
 	}
 }
 
-// closedPort is a loopback URL where nothing listens.
-func closedPort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return "http://" + addr
-}
+// closedPort is a loopback URL that refuses connections (see internal/loopback).
+func closedPort(t *testing.T) string { return "http://" + loopback.RefusedAddr(t) }
 
 // TestTestRunReportsWhatRanWhenItCannotFinish: a live side where nothing listens stops the run
 // (exit 2), and every report asked for is written, valid, and says it is incomplete.

@@ -10,20 +10,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mockloop/mockloop/internal/loopback"
 	"github.com/mockloop/mockloop/internal/problem"
 	"github.com/mockloop/mockloop/internal/upstream"
 )
 
-// closedURL is a loopback address where nothing listens.
+// closedURL is a loopback address that refuses connections (see internal/loopback).
 func closedURL(t *testing.T) *url.URL {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return &url.URL{Scheme: "http", Host: addr}
+	return &url.URL{Scheme: "http", Host: loopback.RefusedAddr(t)}
 }
 
 // gatewayDown answers as mockloop's proxy engine does for an upstream it cannot reach.

@@ -25,6 +25,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mockloop/mockloop/internal/loopback"
 	"github.com/mockloop/mockloop/internal/plugin"
 	"github.com/mockloop/mockloop/internal/spec"
 )
@@ -558,16 +559,8 @@ func problemOf(t testing.TB, resp *http.Response, body []byte) (int, string) {
 	return p.Status, p.Detail
 }
 
-func closedPort(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return "http://" + addr
-}
+// closedPort is the URL of a loopback port that refuses connections (see internal/loopback).
+func closedPort(t testing.TB) string { return "http://" + loopback.RefusedAddr(t) }
 
 func TestForwardFaults(t *testing.T) {
 	base := runtime.NumGoroutine()

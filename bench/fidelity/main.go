@@ -393,18 +393,7 @@ func httpRequest(op *spec.Operation, s mock.Sample) *http.Request {
 		return nil
 	}
 	r.RemoteAddr = "127.0.0.1:40000"
-	if s.Body == nil {
-		r.Body, r.ContentLength = http.NoBody, 0
-	}
-	for k, v := range s.Headers {
-		r.Header.Set(k, v)
-	}
-	for k, v := range s.Cookies {
-		r.AddCookie(&http.Cookie{Name: k, Value: v})
-	}
-	if s.ContentType != "" {
-		r.Header.Set("Content-Type", s.ContentType)
-	}
+	s.Apply(r)
 	if r.Header.Get("Accept") == "" {
 		r.Header.Set("Accept", "application/json, */*;q=0.1")
 	}

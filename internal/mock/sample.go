@@ -29,6 +29,23 @@ type Sample struct {
 	Body        []byte              // encoded request body, nil when none
 }
 
+// Apply sets on r, a request for s's path and query, the rest of what s carries: its headers,
+// cookies and Content-Type, and no body when s has none.
+func (s Sample) Apply(r *http.Request) {
+	if s.Body == nil {
+		r.Body, r.ContentLength = http.NoBody, 0
+	}
+	for k, v := range s.Headers {
+		r.Header.Set(k, v)
+	}
+	for k, v := range s.Cookies {
+		r.AddCookie(&http.Cookie{Name: k, Value: v})
+	}
+	if s.ContentType != "" {
+		r.Header.Set("Content-Type", s.ContentType)
+	}
+}
+
 // Placeholder is the credential value SampleRequest uses: security is checked for presence.
 const Placeholder = "mockloop-placeholder"
 

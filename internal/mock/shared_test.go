@@ -56,26 +56,8 @@ func sampleHTTPRequest(op *spec.Operation, s Sample) *http.Request {
 	if q != "" {
 		target += "?" + q
 	}
-	var body *bytes.Reader
-	if s.Body != nil {
-		body = bytes.NewReader(s.Body)
-	} else {
-		body = bytes.NewReader(nil)
-	}
-	r := httptest.NewRequest(op.Method, "http://127.0.0.1"+target, body)
-	if s.Body == nil {
-		r.Body = http.NoBody
-		r.ContentLength = 0
-	}
-	for k, v := range s.Headers {
-		r.Header.Set(k, v)
-	}
-	for k, v := range s.Cookies {
-		r.AddCookie(&http.Cookie{Name: k, Value: v})
-	}
-	if s.ContentType != "" {
-		r.Header.Set("Content-Type", s.ContentType)
-	}
+	r := httptest.NewRequest(op.Method, "http://127.0.0.1"+target, bytes.NewReader(s.Body))
+	s.Apply(r)
 	return r
 }
 

@@ -27,19 +27,8 @@ func sampleRequest(f *fixture, op *spec.Operation, path string) *http.Request {
 		}
 	}
 	r := httptest.NewRequest(op.Method, u.String(), bytes.NewReader(s.Body))
-	if s.Body == nil {
-		r.Body, r.ContentLength = http.NoBody, 0
-	}
 	r.RemoteAddr, r.Host = "127.0.0.1:1", "localhost"
-	for k, v := range s.Headers {
-		r.Header.Set(k, v)
-	}
-	for k, v := range s.Cookies {
-		r.AddCookie(&http.Cookie{Name: k, Value: v})
-	}
-	if s.ContentType != "" {
-		r.Header.Set("Content-Type", s.ContentType)
-	}
+	s.Apply(r)
 	return r
 }
 

@@ -334,6 +334,53 @@ func (p *requestPlan) ownBody(r *http.Request) (*openapi3.MediaType, int) {
 	return nil, readNone
 }
 
+// checkQuery validates the query parameters openapi3filter was not given: lists whose items
+// declare no type, and deepObject parameters. add records a problem.
+func (e *Engine) checkQuery(r *http.Request, p *requestPlan, add func(code int, loc, msg string)) {
+	if len(p.lists) == 0 && len(p.params) == 0 {
+		return
+	}
+	q := r.URL.Query() // once, for both kinds
+	// found reports whether a parameter is there to check, and records a required one that
+	// is not.
+	found := func(param *openapi3.Parameter, ok bool) bool {
+		if !ok && param.Required {
+			add(http.StatusBadRequest, "query."+param.Name, "required parameter is missing")
+		}
+		return ok
+	}
+	for _, param := range p.lists {
+		vals, ok := q[param.Name]
+		if !found(param, ok) {
+			continue
+		}
+		if param.Explode != nil && !*param.Explode && len(vals) == 1 {
+			sep := ","
+			switch param.Style {
+			case openapi3.SerializationSpaceDelimited:
+				sep = " "
+			case openapi3.SerializationPipeDelimited:
+				sep = "|"
+			}
+			vals = strings.Split(vals[0], sep)
+		}
+		v := e.coerce(listOf(vals), param.Schema, 0)
+		e.checkValue(param.Schema, v, "query."+param.Name, http.StatusBadRequest, add)
+	}
+	if len(p.params) == 0 {
+		return
+	}
+	tree := bracketTree(q, nil, nil)
+	for _, param := range p.params {
+		v, ok := tree[param.Name]
+		if !found(param, ok) {
+			continue
+		}
+		v = e.coerce(v, param.Schema, 0)
+		e.checkValue(param.Schema, v, "query."+param.Name, http.StatusBadRequest, add)
+	}
+}
+
 // checkOwn validates the parts of r that openapi3filter was not given: deepObject query
 // parameters and, when mt is not nil, the body. add records a problem.
 func (e *Engine) checkOwn(r *http.Request, p *requestPlan, mt *openapi3.MediaType, how int, add func(code int, loc, msg string)) {
@@ -344,46 +391,7 @@ func (e *Engine) checkOwn(r *http.Request, p *requestPlan, mt *openapi3.MediaTyp
 			add(http.StatusBadRequest, "query."+param.Name, "required parameter is missing")
 		}
 	}
-	if len(p.lists) > 0 {
-		q := r.URL.Query()
-		for _, param := range p.lists {
-			vals, ok := q[param.Name]
-			loc := "query." + param.Name
-			if !ok {
-				if param.Required {
-					add(http.StatusBadRequest, loc, "required parameter is missing")
-				}
-				continue
-			}
-			if param.Explode != nil && !*param.Explode && len(vals) == 1 {
-				sep := ","
-				switch param.Style {
-				case openapi3.SerializationSpaceDelimited:
-					sep = " "
-				case openapi3.SerializationPipeDelimited:
-					sep = "|"
-				}
-				vals = strings.Split(vals[0], sep)
-			}
-			v := e.coerce(listOf(vals), param.Schema, 0)
-			e.checkValue(param.Schema, v, loc, http.StatusBadRequest, add)
-		}
-	}
-	if len(p.params) > 0 {
-		tree := bracketTree(r.URL.Query(), nil, nil)
-		for _, param := range p.params {
-			v, ok := tree[param.Name]
-			loc := "query." + param.Name
-			if !ok {
-				if param.Required {
-					add(http.StatusBadRequest, loc, "required parameter is missing")
-				}
-				continue
-			}
-			v = e.coerce(v, param.Schema, 0)
-			e.checkValue(param.Schema, v, loc, http.StatusBadRequest, add)
-		}
-	}
+	e.checkQuery(r, p, add)
 	if mt == nil {
 		return
 	}

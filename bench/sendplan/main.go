@@ -81,11 +81,7 @@ func run(planFile, specFile, a, b string, concurrency int) error {
 		pairs = append(pairs, p)
 	}
 
-	// The same transport settings as test run's sides.
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConns = max(100, 2*concurrency)
-	tr.MaxIdleConnsPerHost = max(8, 2*concurrency)
-	client := &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	client := testrun.SideClient(concurrency) // test run's own client: the same connection pool
 
 	before := cpu()
 	next := make(chan pair)

@@ -122,7 +122,7 @@ func Prepare(ctx context.Context, req Request) (*Prepared, error) {
 			return nil, err
 		}
 	}
-	pr := &Prepared{req: req, http: sideClient(req.Concurrency)}
+	pr := &Prepared{req: req, http: SideClient(req.Concurrency)}
 	fail := func(err error) (*Prepared, error) {
 		pr.Close()
 		return nil, err
@@ -411,9 +411,9 @@ func (pr *Prepared) Close() {
 	pr.http.CloseIdleConnections()
 }
 
-// sideClient is the HTTP client of the sides: connections are kept for the whole run, enough
+// SideClient is the HTTP client of the sides: connections are kept for the whole run, enough
 // for every worker; redirects are answers, not followed.
-func sideClient(concurrency int) *http.Client {
+func SideClient(concurrency int) *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConns = max(100, 2*concurrency)
 	tr.MaxIdleConnsPerHost = max(8, 2*concurrency)
